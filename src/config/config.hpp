@@ -1,0 +1,109 @@
+// The daemon's whole configuration: one plain struct, filled with the built-in defaults of
+// SPEC.md section 9 and overwritten by whatever the TOML file sets. Every layer reads its
+// settings from here; nothing else parses the file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clipshare {
+
+struct ServerSection {
+    std::vector<std::string> bind{"0.0.0.0"};
+    std::filesystem::path working_dir{"."};
+    // Empty means "<working_dir>/.clipshare"; use Config::effective_state_dir().
+    std::filesystem::path state_dir;
+    std::string info_name;  // empty: not announced
+    std::int64_t max_connections = 256;
+    std::int64_t idle_timeout = 30;  // seconds
+    std::string user;
+    std::string group;
+};
+
+struct PlainSection {
+    bool enabled = true;
+    std::uint16_t port = 4337;
+};
+
+struct TlsSection {
+    bool enabled = false;
+    std::uint16_t port = 4338;
+    std::filesystem::path certificate{"server.crt"};
+    std::filesystem::path private_key{"server.key"};
+    std::filesystem::path ca{"ca.crt"};
+    // Exactly one of these is meaningful: a file of names, or an inline TOML array.
+    std::filesystem::path allowed_clients_file{"allowed_clients.txt"};
+    std::optional<std::vector<std::string>> allowed_clients_inline;
+    std::int64_t handshake_timeout = 10;  // seconds
+};
+
+struct DiscoverySection {
+    bool enabled = true;
+    std::uint16_t port = 4337;
+    std::vector<std::string> bind{"0.0.0.0"};
+};
+
+struct ProtocolSection {
+    int min_version = 1;
+    int max_version = 4;
+};
+
+struct LimitsSection {
+    std::int64_t max_text_length = 4194304;
+    std::int64_t max_file_size = 68719476736;
+    std::int64_t max_file_count = 4294967294;
+};
+
+struct MethodsSection {
+    bool get_text = true;
+    bool send_text = true;
+    bool get_files = true;
+    bool send_files = true;
+    bool get_image = true;
+    bool get_copied_image = true;
+    bool get_screenshot = true;
+    bool get_any = true;
+    bool info = true;
+};
+
+struct ClipboardCommands {
+    std::string get_text;
+    std::string set_text;
+    std::string targets;
+    std::string get_files;
+    std::string set_files;
+    std::string get_image;
+    std::string screenshot;
+};
+
+struct ClipboardSection {
+    std::string backend{"store"};  // "store" or "command"
+    std::string preset;            // "", "x11" or "wayland"
+    ClipboardCommands commands;
+    bool cut_sent_files = false;
+    bool client_selects_display = false;
+    std::int64_t display = 1;
+};
+
+struct Config {
+    // The file this came from; empty when running on built-in defaults.
+    std::filesystem::path source;
+
+    ServerSection server;
+    PlainSection plain;
+    TlsSection tls;
+    DiscoverySection discovery;
+    ProtocolSection protocol;
+    LimitsSection limits;
+    MethodsSection methods;
+    ClipboardSection clipboard;
+
+    std::filesystem::path effective_state_dir() const {
+        return server.state_dir.empty() ? server.working_dir / ".clipshare" : server.state_dir;
+    }
+};
+
+}  // namespace clipshare

@@ -1,0 +1,828 @@
+// Reading clipshared.toml. The parser walks the document in source order and stops at the
+// first problem, so the single line it reports is always the one a user meets first when
+// reading the file top to bottom.
+#include "config/load.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include <toml++/toml.h>
+
+namespace clipshare {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr std::size_t kMaxInfoNameBytes = 256;
+
+// Carries the finished one-line message from deep inside a validator up to parse_config;
+// the first problem ends the parse, so unwinding is the simplest way to stop.
+struct ConfigError {
+    std::string message;
+};
+
+// TOML basic-string quoting. Used both for describe_config's output and for echoing user
+// values in messages, where it also keeps a message on one line whatever the value holds.
+std::string toml_quoted(std::string_view text) {
+    std::string out = "\"";
+    for (char ch : text) {
+        const auto byte = static_cast<unsigned char>(ch);
+        switch (ch) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            default:
+                if (byte < 0x20 || byte == 0x7f) {
+                    static constexpr char kHex[] = "0123456789ABCDEF";
+                    out += "\\u00";
+                    out += kHex[byte >> 4];
+                    out += kHex[byte & 0x0f];
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    out += '"';
+    return out;
+}
+
+std::string type_name(const toml::node& node) {
+    switch (node.type()) {
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        case toml::node_type::none:
+            break;
+    }
+    return "nothing";
+}
+
+// Normalizes without touching the disk (the directories may not exist yet at check time)
+// and drops the trailing separator lexically_normal leaves on "dir/.", so "." prints as
+// "/base" rather than "/base/".
+fs::path normalized(const fs::path& path) {
+    fs::path out = path.lexically_normal();
+    if (!out.has_filename() && out.has_relative_path()) out = out.parent_path();
+    return out;
+}
+
+fs::path resolve(const fs::path& base_dir, const fs::path& path) {
+    return normalized(path.is_absolute() ? path : base_dir / path);
+}
+
+fs::path absolute_or_same(const fs::path& path) {
+    std::error_code ec;
+    fs::path out = fs::absolute(path, ec);
+    return ec ? path : out;
+}
+
+bool is_ip_literal(const std::string& text) {
+    in6_addr buffer{};  // large enough for either family
+    return inet_pton(AF_INET, text.c_str(), &buffer) == 1 ||
+           inet_pton(AF_INET6, text.c_str(), &buffer) == 1;
+}
+
+bool is_valid_info_name(std::string_view name) {
+    if (name.empty() || name.size() > kMaxInfoNameBytes) return false;
+    return std::all_of(name.begin(), name.end(),
+                       [](char ch) { return ch >= 0x20 && ch <= 0x7e && ch != '='; });
+}
+
+std::optional<std::int64_t> unit_multiplier(std::string_view unit) {
+    std::string lower(unit);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](char ch) {
+        return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+    });
+    static constexpr std::int64_t kKilo = 1000;
+    static constexpr std::int64_t kKibi = 1024;
+    static const std::array<std::pair<std::string_view, std::int64_t>, 14> kUnits{{
+        {"", 1},
+        {"b", 1},
+        {"k", kKilo},
+        {"kb", kKilo},
+        {"kib", kKibi},
+        {"m", kKilo * kKilo},
+        {"mb", kKilo * kKilo},
+        {"mib", kKibi * kKibi},
+        {"g", kKilo * kKilo * kKilo},
+        {"gb", kKilo * kKilo * kKilo},
+        {"gib", kKibi * kKibi * kKibi},
+        {"t", kKilo * kKilo * kKilo * kKilo},
+        {"tb", kKilo * kKilo * kKilo * kKilo},
+        {"tib", kKibi * kKibi * kKibi * kKibi},
+    }};
+    for (const auto& [name, factor] : kUnits) {
+        if (lower == name) return factor;
+    }
+    return std::nullopt;
+}
+
+// One key of a table with its dotted name and the line it was written on.
+struct Entry {
+    std::string name;  // "server.bind"
+    const toml::node* node;
+    std::uint32_t line;
+    std::uint32_t column;
+};
+
+// toml::table is an ordered map (alphabetical), so restore the order of the file: that is
+// what makes "the first error" the first one a reader would find.
+std::vector<Entry> entries_in_order(const toml::table& table, const std::string& prefix) {
+    std::vector<Entry> out;
+    for (auto&& [key, node] : table) {
+        const auto& begin = key.source().begin;
+        const std::string name =
+            prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+        out.push_back(Entry{name, &node, begin.line, begin.column});
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
+        return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
+    return out;
+}
+
+class Parser {
+  public:
+    Parser(std::string file_label, fs::path base_dir, Config& config)
+        : file_(std::move(file_label)), base_dir_(std::move(base_dir)), config_(config) {}
+
+    void run(const toml::table& root) {
+        for (const Entry& section : entries_in_order(root, "")) apply_section(section);
+        check_versions();
+    }
+
+  private:
+    using KeyHandler = std::function<bool(const Entry&)>;
+
+    [[noreturn]] void fail_at(std::uint32_t line, const std::string& what) const {
+        throw ConfigError{file_ + ":" + std::to_string(line) + ": " + what};
+    }
+
+    [[noreturn]] void fail(const Entry& entry, const std::string& what) const {
+        fail_at(entry.line, "key '" + entry.name + "': " + what);
+    }
+
+    // Array elements may sit on their own lines; point at the element, not the key.
+    [[noreturn]] void fail_element(const Entry& entry, const toml::node& element,
+                                   const std::string& what) const {
+        const std::uint32_t line = element.source().begin.line;
+        fail_at(line != 0 ? line : entry.line, "key '" + entry.name + "': " + what);
+    }
+
+    [[noreturn]] void wrong_type(const Entry& entry, const std::string& expected) const {
+        fail(entry, "expected " + expected + ", got " + type_name(*entry.node));
+    }
+
+    [[noreturn]] void unknown(const Entry& entry) const {
+        const char* kind = entry.node->is_table() ? "section" : "key";
+        fail_at(entry.line, std::string("unknown ") + kind + " '" + entry.name + "'");
+    }
+
+    void apply_section(const Entry& section) {
+        static const std::array<std::pair<std::string_view, bool (Parser::*)(const Entry&)>, 8>
+            kSections{{
+                {"server", &Parser::server_key},
+                {"plain", &Parser::plain_key},
+                {"tls", &Parser::tls_key},
+                {"discovery", &Parser::discovery_key},
+                {"protocol", &Parser::protocol_key},
+                {"limits", &Parser::limits_key},
+                {"methods", &Parser::methods_key},
+                {"clipboard", &Parser::clipboard_key},
+            }};
+        for (const auto& [name, handler] : kSections) {
+            if (section.name != name) continue;
+            walk_table(section, [this, handler](const Entry& e) { return (this->*handler)(e); });
+            return;
+        }
+        unknown(section);
+    }
+
+    // Applies every key of a table in file order; the handler returns false for names it
+    // does not know.
+    void walk_table(const Entry& table_entry, const KeyHandler& handler) {
+        const toml::table* table = table_entry.node->as_table();
+        if (table == nullptr) wrong_type(table_entry, "a table");
+        for (const Entry& entry : entries_in_order(*table, table_entry.name)) {
+            if (!handler(entry)) unknown(entry);
+        }
+    }
+
+    static std::string_view leaf(const Entry& entry) {
+        const auto dot = entry.name.rfind('.');
+        return std::string_view(entry.name).substr(dot == std::string::npos ? 0 : dot + 1);
+    }
+
+    // --- typed readers ------------------------------------------------------------------
+
+    bool boolean(const Entry& entry) const {
+        const auto* value = entry.node->as_boolean();
+        if (value == nullptr) wrong_type(entry, "a boolean");
+        return value->get();
+    }
+
+    std::int64_t integer(const Entry& entry, std::int64_t low, std::int64_t high) const {
+        const auto* value = entry.node->as_integer();
+        if (value == nullptr) wrong_type(entry, "an integer");
+        const std::int64_t number = value->get();
+        if (number < low || number > high) {
+            fail(entry, "must be an integer from " + std::to_string(low) + " to " +
+                            std::to_string(high) + ", got " + std::to_string(number));
+        }
+        return number;
+    }
+
+    std::uint16_t port(const Entry& entry) const {
+        return static_cast<std::uint16_t>(integer(entry, 1, 65535));
+    }
+
+    // Every string is later handed to C APIs (paths, getpwnam, the shell), where an
+    // embedded NUL would silently cut it short.
+    std::string string(const Entry& entry) const {
+        const auto* value = entry.node->as_string();
+        if (value == nullptr) wrong_type(entry, "a string");
+        if (value->get().find('\0') != std::string::npos) {
+            fail(entry, "must not contain a NUL character");
+        }
+        return value->get();
+    }
+
+    std::string non_empty_string(const Entry& entry) const {
+        std::string text = string(entry);
+        if (text.empty()) fail(entry, "must not be empty");
+        return text;
+    }
+
+    fs::path path(const Entry& entry) const {
+        return resolve(base_dir_, fs::path(non_empty_string(entry)));
+    }
+
+    std::string element_string(const Entry& entry, const toml::node& element) const {
+        const auto* value = element.as_string();
+        if (value == nullptr) {
+            fail_element(entry, element,
+                         "array elements must be strings, got " + type_name(element));
+        }
+        if (value->get().empty() || value->get().find('\0') != std::string::npos) {
+            fail_element(entry, element, "array elements must be non-empty strings");
+        }
+        return value->get();
+    }
+
+    std::vector<std::string> addresses(const Entry& entry) const {
+        std::vector<std::pair<std::string, const toml::node*>> items;
+        if (const auto* text = entry.node->as_string()) {
+            items.emplace_back(text->get(), entry.node);
+        } else if (const auto* array = entry.node->as_array()) {
+            if (array->empty()) fail(entry, "must not be an empty array");
+            for (const toml::node& element : *array) {
+                items.emplace_back(element_string(entry, element), &element);
+            }
+        } else {
+            wrong_type(entry, "a string or an array of strings");
+        }
+        std::vector<std::string> out;
+        for (const auto& [address, node] : items) {
+            if (!is_ip_literal(address)) {
+                fail_element(entry, *node,
+                             toml_quoted(address) + " is not an IPv4 or IPv6 address");
+            }
+            out.push_back(address);
+        }
+        return out;
+    }
+
+    std::int64_t size(const Entry& entry, std::int64_t low, std::int64_t high) const {
+        const std::string range = std::to_string(low) + " to " + std::to_string(high);
+        std::int64_t bytes = 0;
+        std::string shown;
+        if (const auto* number = entry.node->as_integer()) {
+            bytes = number->get();
+            shown = std::to_string(bytes);
+        } else if (const auto* text = entry.node->as_string()) {
+            const auto parsed = parse_size(text->get());
+            if (!parsed) {
+                fail(entry, toml_quoted(text->get()) +
+                                " is not a size: expected a byte count from " + range +
+                                ", optionally with a unit (b, k, kb, kib, m, mb, mib, " +
+                                "g, gb, gib, t, tb, tib)");
+            }
+            bytes = *parsed;
+            shown = toml_quoted(text->get()) + " (" + std::to_string(bytes) + ")";
+        } else {
+            wrong_type(entry, "an integer or a string with a unit");
+        }
+        if (bytes < low || bytes > high) fail(entry, "must be from " + range + ", got " + shown);
+        return bytes;
+    }
+
+    std::string one_of(const Entry& entry, std::initializer_list<std::string_view> choices) const {
+        std::string text = string(entry);
+        if (std::find(choices.begin(), choices.end(), text) != choices.end()) return text;
+        std::string list;
+        for (std::string_view choice : choices) {
+            if (!list.empty()) list += " or ";
+            list += toml_quoted(choice);
+        }
+        fail(entry, "must be " + list + ", got " + toml_quoted(text));
+    }
+
+    // --- sections -----------------------------------------------------------------------
+
+    bool server_key(const Entry& entry) {
+        auto& server = config_.server;
+        const std::string_view key = leaf(entry);
+        if (key == "bind") {
+            server.bind = addresses(entry);
+        } else if (key == "working_dir") {
+            server.working_dir = path(entry);
+        } else if (key == "state_dir") {
+            server.state_dir = path(entry);
+        } else if (key == "info_name") {
+            std::string name = string(entry);
+            if (!is_valid_info_name(name)) {
+                fail(entry, "must be 1 to 256 printable ASCII characters without '=', got " +
+                                toml_quoted(name));
+            }
+            server.info_name = std::move(name);
+        } else if (key == "max_connections") {
+            server.max_connections = integer(entry, 1, 1000000);
+        } else if (key == "idle_timeout") {
+            server.idle_timeout = integer(entry, 1, 86400);
+        } else if (key == "user") {
+            server.user = non_empty_string(entry);
+        } else if (key == "group") {
+            server.group = non_empty_string(entry);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    bool plain_key(const Entry& entry) {
+        const std::string_view key = leaf(entry);
+        if (key == "enabled") {
+            config_.plain.enabled = boolean(entry);
+        } else if (key == "port") {
+            config_.plain.port = port(entry);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    void allowed_clients(const Entry& entry) {
+        auto& tls = config_.tls;
+        if (entry.node->is_string()) {
+            tls.allowed_clients_file = path(entry);
+            tls.allowed_clients_inline.reset();
+            return;
+        }
+        const toml::array* array = entry.node->as_array();
+        if (array == nullptr) wrong_type(entry, "a string (a file) or an array of names");
+        std::vector<std::string> names;
+        for (const toml::node& element : *array) names.push_back(element_string(entry, element));
+        tls.allowed_clients_inline = std::move(names);
+    }
+
+    bool tls_key(const Entry& entry) {
+        auto& tls = config_.tls;
+        const std::string_view key = leaf(entry);
+        if (key == "enabled") {
+            tls.enabled = boolean(entry);
+        } else if (key == "port") {
+            tls.port = port(entry);
+        } else if (key == "certificate") {
+            tls.certificate = path(entry);
+        } else if (key == "private_key") {
+            tls.private_key = path(entry);
+        } else if (key == "ca") {
+            tls.ca = path(entry);
+        } else if (key == "allowed_clients") {
+            allowed_clients(entry);
+        } else if (key == "handshake_timeout") {
+            tls.handshake_timeout = integer(entry, 1, 3600);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    bool discovery_key(const Entry& entry) {
+        const std::string_view key = leaf(entry);
+        if (key == "enabled") {
+            config_.discovery.enabled = boolean(entry);
+        } else if (key == "port") {
+            config_.discovery.port = port(entry);
+        } else if (key == "bind") {
+            config_.discovery.bind = addresses(entry);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    bool protocol_key(const Entry& entry) {
+        const std::string_view key = leaf(entry);
+        if (key == "min_version") {
+            config_.protocol.min_version = static_cast<int>(integer(entry, 1, 4));
+            min_version_line_ = entry.line;
+        } else if (key == "max_version") {
+            config_.protocol.max_version = static_cast<int>(integer(entry, 1, 4));
+            max_version_line_ = entry.line;
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    bool limits_key(const Entry& entry) {
+        auto& limits = config_.limits;
+        const std::string_view key = leaf(entry);
+        if (key == "max_text_length") {
+            limits.max_text_length = size(entry, 1, 1073741824);
+        } else if (key == "max_file_size") {
+            limits.max_file_size = size(entry, 0, kInt64Max);
+        } else if (key == "max_file_count") {
+            limits.max_file_count = size(entry, 1, 4294967294);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    bool methods_key(const Entry& entry) {
+        auto& methods = config_.methods;
+        const std::array<std::pair<std::string_view, bool*>, 9> flags{{
+            {"get_text", &methods.get_text},
+            {"send_text", &methods.send_text},
+            {"get_files", &methods.get_files},
+            {"send_files", &methods.send_files},
+            {"get_image", &methods.get_image},
+            {"get_copied_image", &methods.get_copied_image},
+            {"get_screenshot", &methods.get_screenshot},
+            {"get_any", &methods.get_any},
+            {"info", &methods.info},
+        }};
+        for (const auto& [name, flag] : flags) {
+            if (leaf(entry) != name) continue;
+            *flag = boolean(entry);
+            return true;
+        }
+        return false;
+    }
+
+    bool command_key(const Entry& entry) {
+        auto& commands = config_.clipboard.commands;
+        const std::array<std::pair<std::string_view, std::string*>, 7> slots{{
+            {"get_text", &commands.get_text},
+            {"set_text", &commands.set_text},
+            {"targets", &commands.targets},
+            {"get_files", &commands.get_files},
+            {"set_files", &commands.set_files},
+            {"get_image", &commands.get_image},
+            {"screenshot", &commands.screenshot},
+        }};
+        for (const auto& [name, slot] : slots) {
+            if (leaf(entry) != name) continue;
+            *slot = non_empty_string(entry);
+            return true;
+        }
+        return false;
+    }
+
+    bool clipboard_key(const Entry& entry) {
+        auto& clipboard = config_.clipboard;
+        const std::string_view key = leaf(entry);
+        if (key == "backend") {
+            clipboard.backend = one_of(entry, {"store", "command"});
+        } else if (key == "preset") {
+            clipboard.preset = one_of(entry, {"x11", "wayland"});
+        } else if (key == "commands") {
+            walk_table(entry, [this](const Entry& e) { return command_key(e); });
+        } else if (key == "cut_sent_files") {
+            clipboard.cut_sent_files = boolean(entry);
+        } else if (key == "client_selects_display") {
+            clipboard.client_selects_display = boolean(entry);
+        } else if (key == "display") {
+            clipboard.display = integer(entry, 1, 65536);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    // A reversed range would make every connection fail negotiation; refuse it rather than
+    // guess which bound the user meant.
+    void check_versions() const {
+        const auto& protocol = config_.protocol;
+        if (protocol.min_version <= protocol.max_version) return;
+        const std::uint32_t line = min_version_line_ != 0 ? min_version_line_ : max_version_line_;
+        fail_at(line, "key 'protocol.min_version': " + std::to_string(protocol.min_version) +
+                          " is greater than protocol.max_version (" +
+                          std::to_string(protocol.max_version) + ")");
+    }
+
+    std::string file_;
+    fs::path base_dir_;
+    Config& config_;
+    std::uint32_t min_version_line_ = 0;
+    std::uint32_t max_version_line_ = 0;
+};
+
+std::string one_line(std::string text) {
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return text;
+}
+
+ConfigResult failure(std::string message) {
+    ConfigResult result;
+    result.error = std::move(message);
+    return result;
+}
+
+// Plain POSIX reads so the message can carry the exact errno (EACCES, EISDIR, ENOENT).
+std::optional<std::string> read_file(const fs::path& file, int& error) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = errno;
+        return std::nullopt;
+    }
+    std::string text;
+    std::array<char, 8192> buffer{};
+    while (true) {
+        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            error = errno;
+            ::close(fd);
+            return std::nullopt;
+        }
+        if (got == 0) break;
+        text.append(buffer.data(), static_cast<std::size_t>(got));
+    }
+    ::close(fd);
+    return text;
+}
+
+bool file_exists(const fs::path& file) {
+    std::error_code ec;
+    return fs::exists(file, ec);
+}
+
+std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);
+    return value == nullptr ? std::string() : std::string(value);
+}
+
+// --- describe_config helpers ------------------------------------------------------------
+
+std::string toml_bool(bool value) {
+    return value ? "true" : "false";
+}
+
+std::string toml_string_array(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i != 0) out += ", ";
+        out += toml_quoted(items[i]);
+    }
+    return out + "]";
+}
+
+// A single address prints as the plain string most files use; several as an array.
+std::string toml_addresses(const std::vector<std::string>& items) {
+    return items.size() == 1 ? toml_quoted(items.front()) : toml_string_array(items);
+}
+
+// Unset optional strings are shown as comments, because "" would not pass validation.
+void optional_line(std::ostream& out, std::string_view key, const std::string& value,
+                   std::string_view when_unset) {
+    if (value.empty()) {
+        out << "# " << key << " is not set (" << when_unset << ")\n";
+    } else {
+        out << key << " = " << toml_quoted(value) << "\n";
+    }
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_size(std::string_view text) {
+    std::size_t pos = 0;
+    std::int64_t value = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+        const int digit = text[pos] - '0';
+        if (value > (kInt64Max - digit) / 10) return std::nullopt;
+        value = value * 10 + digit;
+        ++pos;
+    }
+    if (pos == 0) return std::nullopt;  // empty, a sign, or a leading unit
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    const auto factor = unit_multiplier(text.substr(pos));
+    if (!factor || value > kInt64Max / *factor) return std::nullopt;
+    return value * *factor;
+}
+
+Config default_config(const std::filesystem::path& base_dir) {
+    const fs::path base = absolute_or_same(base_dir);
+    Config config;
+    config.server.working_dir = resolve(base, config.server.working_dir);
+    config.tls.certificate = resolve(base, config.tls.certificate);
+    config.tls.private_key = resolve(base, config.tls.private_key);
+    config.tls.ca = resolve(base, config.tls.ca);
+    config.tls.allowed_clients_file = resolve(base, config.tls.allowed_clients_file);
+    return config;
+}
+
+ConfigResult parse_config(std::string_view toml_text, const std::filesystem::path& file) {
+    const std::string label = file.string();
+    const fs::path absolute_file = normalized(absolute_or_same(file));
+    const fs::path base_dir = absolute_file.parent_path();
+
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, label);
+    } catch (const toml::parse_error& error) {
+        const auto& begin = error.source().begin;
+        return failure(label + ":" + std::to_string(begin.line) + ":" +
+                       std::to_string(begin.column) +
+                       ": TOML syntax error: " + one_line(std::string(error.description())));
+    }
+
+    Config config = default_config(base_dir);
+    config.source = absolute_file;
+    try {
+        Parser(label, base_dir, config).run(root);
+    } catch (const ConfigError& error) {
+        return failure(error.message);
+    }
+    ConfigResult result;
+    result.config = std::move(config);
+    return result;
+}
+
+ConfigResult load_config_file(const std::filesystem::path& file) {
+    int error = 0;
+    const auto text = read_file(file, error);
+    if (!text) return failure(file.string() + ": cannot read: " + std::strerror(error));
+    return parse_config(*text, file);
+}
+
+std::optional<std::filesystem::path> find_config_file() {
+    const fs::path relative = fs::path("clipshare") / "clipshared.toml";
+    std::vector<fs::path> candidates;
+    if (const std::string xdg = env_or_empty("XDG_CONFIG_HOME"); !xdg.empty()) {
+        candidates.push_back(fs::path(xdg) / relative);
+    }
+    if (const std::string home = env_or_empty("HOME"); !home.empty()) {
+        candidates.push_back(fs::path(home) / ".config" / relative);
+    }
+    candidates.push_back(fs::path("/etc") / relative);
+    for (const fs::path& candidate : candidates) {
+        if (file_exists(candidate)) return candidate;
+    }
+    return std::nullopt;
+}
+
+ConfigResult load_config(const std::optional<std::filesystem::path>& explicit_file) {
+    if (explicit_file) return load_config_file(*explicit_file);
+    if (const auto found = find_config_file()) return load_config_file(*found);
+    std::error_code ec;
+    const fs::path cwd = fs::current_path(ec);
+    if (ec) return failure("cannot determine the current directory: " + ec.message());
+    ConfigResult result;
+    result.config = default_config(cwd);
+    return result;
+}
+
+std::string describe_config(const Config& config) {
+    std::ostringstream out;
+    const auto& server = config.server;
+    const auto& tls = config.tls;
+    const auto& clipboard = config.clipboard;
+    const auto& commands = clipboard.commands;
+
+    out << "# Effective clipshared settings, from "
+        << (config.source.empty() ? std::string("the built-in defaults") : config.source.string())
+        << "\n\n";
+
+    out << "[server]\n"
+        << "bind = " << toml_addresses(server.bind) << "\n"
+        << "working_dir = " << toml_quoted(server.working_dir.string()) << "\n"
+        << "state_dir = " << toml_quoted(config.effective_state_dir().string()) << "\n";
+    optional_line(out, "info_name", server.info_name, "no server name is announced");
+    out << "max_connections = " << server.max_connections << "\n"
+        << "idle_timeout = " << server.idle_timeout << "\n";
+    optional_line(out, "user", server.user, "privileges are not dropped");
+    optional_line(out, "group", server.group, "the user's primary group");
+
+    out << "\n[plain]\n"
+        << "enabled = " << toml_bool(config.plain.enabled) << "\n"
+        << "port = " << config.plain.port << "\n";
+
+    out << "\n[tls]\n"
+        << "enabled = " << toml_bool(tls.enabled) << "\n"
+        << "port = " << tls.port << "\n"
+        << "certificate = " << toml_quoted(tls.certificate.string()) << "\n"
+        << "private_key = " << toml_quoted(tls.private_key.string()) << "\n"
+        << "ca = " << toml_quoted(tls.ca.string()) << "\n"
+        << "allowed_clients = "
+        << (tls.allowed_clients_inline ? toml_string_array(*tls.allowed_clients_inline)
+                                       : toml_quoted(tls.allowed_clients_file.string()))
+        << "\n"
+        << "handshake_timeout = " << tls.handshake_timeout << "\n";
+
+    out << "\n[discovery]\n"
+        << "enabled = " << toml_bool(config.discovery.enabled) << "\n"
+        << "port = " << config.discovery.port << "\n"
+        << "bind = " << toml_addresses(config.discovery.bind) << "\n";
+
+    out << "\n[protocol]\n"
+        << "min_version = " << config.protocol.min_version << "\n"
+        << "max_version = " << config.protocol.max_version << "\n";
+
+    out << "\n[limits]\n"
+        << "max_text_length = " << config.limits.max_text_length << "\n"
+        << "max_file_size = " << config.limits.max_file_size << "\n"
+        << "max_file_count = " << config.limits.max_file_count << "\n";
+
+    const auto& methods = config.methods;
+    out << "\n[methods]\n"
+        << "get_text = " << toml_bool(methods.get_text) << "\n"
+        << "send_text = " << toml_bool(methods.send_text) << "\n"
+        << "get_files = " << toml_bool(methods.get_files) << "\n"
+        << "send_files = " << toml_bool(methods.send_files) << "\n"
+        << "get_image = " << toml_bool(methods.get_image) << "\n"
+        << "get_copied_image = " << toml_bool(methods.get_copied_image) << "\n"
+        << "get_screenshot = " << toml_bool(methods.get_screenshot) << "\n"
+        << "get_any = " << toml_bool(methods.get_any) << "\n"
+        << "info = " << toml_bool(methods.info) << "\n";
+
+    out << "\n[clipboard]\n"
+        << "backend = " << toml_quoted(clipboard.backend) << "\n";
+    optional_line(out, "preset", clipboard.preset, "no preset commands");
+    out << "cut_sent_files = " << toml_bool(clipboard.cut_sent_files) << "\n"
+        << "client_selects_display = " << toml_bool(clipboard.client_selects_display) << "\n"
+        << "display = " << clipboard.display << "\n";
+
+    // The sub-table comes last: every key after its header belongs to it.
+    out << "\n[clipboard.commands]\n";
+    const char* const kFromPreset = "the preset's command, if any";
+    optional_line(out, "get_text", commands.get_text, kFromPreset);
+    optional_line(out, "set_text", commands.set_text, kFromPreset);
+    optional_line(out, "targets", commands.targets, kFromPreset);
+    optional_line(out, "get_files", commands.get_files, kFromPreset);
+    optional_line(out, "set_files", commands.set_files, kFromPreset);
+    optional_line(out, "get_image", commands.get_image, kFromPreset);
+    optional_line(out, "screenshot", commands.screenshot, kFromPreset);
+    return out.str();
+}
+
+}  // namespace clipshare
