@@ -1,0 +1,45 @@
+// The tail of every download in v4: the client confirms with one byte 01 (SPEC.md 4).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "proto/session.hpp"
+
+namespace clipshare {
+
+// Waits for the client's acknowledgement after a download, then ends the session. Before
+// v4 there is no acknowledgement and the session ends as soon as the data is queued.
+class ClientAck {
+public:
+    explicit ClientAck(Session& session) : session_(session) {}
+
+    // Call once the whole reply is queued.
+    void expect() {
+        if (session_.version() < 4) {
+            session_.finish();
+        } else {
+            waiting_ = true;
+        }
+    }
+    bool waiting() const { return waiting_; }
+
+    std::size_t feed(std::span<const std::uint8_t> input) {
+        if (!waiting_ || input.empty()) return 0;
+        waiting_ = false;
+        // A wrong acknowledgement changes nothing: a download has no effect to undo.
+        session_.finish(input[0] == 0x01 ? "" : "client sent a wrong acknowledgement");
+        return 1;
+    }
+    void on_peer_end() {
+        if (!waiting_) return;
+        waiting_ = false;
+        session_.finish("client closed without acknowledging");
+    }
+
+private:
+    Session& session_;
+    bool waiting_ = false;
+};
+
+}  // namespace clipshare
