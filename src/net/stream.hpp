@@ -1,0 +1,46 @@
+// One byte-stream interface for everything above the transport: the session code talks to a
+// Stream and cannot tell plain TCP from TLS (the TLS layer is itself a Stream over a Stream).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace clipshare {
+
+class StreamHandler {
+public:
+    virtual void on_stream_data(std::span<const std::uint8_t> data) = 0;
+    // No more data will come: 0 for an orderly end from the peer, a negative libuv error code
+    // otherwise (reset, failed write, TLS failure).
+    virtual void on_stream_end(int status) = 0;
+    // Every queued write has reached the kernel (or failed).
+    virtual void on_stream_drained() = 0;
+    // The stream is closed for good; the handler may destroy it now.
+    virtual void on_stream_closed() = 0;
+
+protected:
+    ~StreamHandler() = default;
+};
+
+class Stream {
+public:
+    virtual ~Stream() = default;
+
+    virtual void set_handler(StreamHandler* handler) = 0;
+    virtual void read_start() = 0;
+    virtual void read_stop() = 0;
+    // Queues bytes; they go out in order. Ownership of the buffer moves to the stream.
+    virtual void write(std::vector<std::uint8_t> bytes) = 0;
+    // Bytes queued but not yet handed to the kernel.
+    virtual std::size_t pending_write_bytes() const = 0;
+    // After the queued writes, tell the peer we will send nothing more.
+    virtual void shutdown_write() = 0;
+    // Closes at once (queued writes are dropped); on_stream_closed follows.
+    virtual void close() = 0;
+    // "address:port" of the peer, for logs.
+    virtual const std::string& peer() const = 0;
+};
+
+}  // namespace clipshare

@@ -1,0 +1,50 @@
+// A Stream over one accepted (or connected) uv_tcp_t.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+
+#include "net/stream.hpp"
+#include "net/uv_handle.hpp"
+
+namespace clipshare {
+
+class TcpStream final : public Stream {
+public:
+    // Accepts the pending connection of `server`. On failure returns nullptr and sets
+    // `error` to the libuv error code.
+    static std::unique_ptr<TcpStream> accept(uv_stream_t* server, int& error);
+
+    TcpStream() = default;
+    // Owners must destroy a TcpStream either before close() or after on_stream_closed().
+    ~TcpStream() override;
+
+    void set_handler(StreamHandler* handler) override { handler_ = handler; }
+    void read_start() override;
+    void read_stop() override;
+    void write(std::vector<std::uint8_t> bytes) override;
+    std::size_t pending_write_bytes() const override { return pending_write_bytes_; }
+    void shutdown_write() override;
+    void close() override;
+    const std::string& peer() const override { return peer_; }
+
+private:
+    static void on_read(uv_stream_t* handle, ssize_t nread, const uv_buf_t* buf);
+    static void on_write(uv_write_t* request, int status);
+    void end(int status);
+
+    UvHandle<uv_tcp_t> tcp_;
+    StreamHandler* handler_ = nullptr;
+    std::string peer_;
+    std::size_t pending_write_bytes_ = 0;
+    bool reading_ = false;
+    bool ended_ = false;
+    bool closing_ = false;
+};
+
+// "1.2.3.4:5678" or "[::1]:5678".
+std::string format_address(const sockaddr* address);
+
+}  // namespace clipshare

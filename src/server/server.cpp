@@ -1,0 +1,164 @@
+#include "server/server.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <system_error>
+
+#include "util/log.hpp"
+
+namespace clipshare {
+
+std::string check_paths(const Config& config) {
+    const auto& dir = config.server.working_dir;
+    std::error_code error;
+    if (!std::filesystem::is_directory(dir, error)) {
+        return "working_dir " + dir.string() + ": " +
+               (error ? error.message() : std::string{"not a directory"});
+    }
+    if (access(dir.c_str(), W_OK | X_OK) != 0) {
+        return "working_dir " + dir.string() + ": " + std::generic_category().message(errno);
+    }
+    return {};
+}
+
+Server::Server(Config config, Reloader reloader)
+    : config_(std::make_shared<const Config>(std::move(config))), reloader_(std::move(reloader)) {
+    uv_loop_init(&loop_);
+}
+
+Server::~Server() {
+    listeners_.clear();
+    sigterm_.close();
+    sigint_.close();
+    sighup_.close();
+    // Let the close callbacks run so every handle's memory is returned before the loop goes.
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+}
+
+std::string Server::open_listeners(const std::string& name, bool enabled, std::uint16_t port) {
+    if (!enabled) return {};
+    const auto& addresses = config_->server.bind;
+    bool has_ipv4 = false;
+    for (const auto& address : addresses) has_ipv4 |= address.find(':') == std::string::npos;
+    for (const auto& address : addresses) {
+        auto listener = std::make_unique<Listener>(name, *this);
+        // With an IPv4 address in the list, "::" must leave IPv4 to it; alone it is dual-stack.
+        auto error = listener->open(&loop_, address, port, has_ipv4);
+        if (!error.empty()) return error;
+        LOG_INFO("listening on %s (%s)", listener->address().c_str(), name.c_str());
+        listeners_.push_back(std::move(listener));
+    }
+    return {};
+}
+
+std::string Server::start() {
+    if (auto error = check_paths(*config_); !error.empty()) return error;
+    if (auto error = open_listeners("plain", config_->plain.enabled, config_->plain.port);
+        !error.empty()) {
+        return error;
+    }
+    if (config_->tls.enabled) {
+        return "TLS is not available in this build yet ([tls] enabled = true)";
+    }
+    if (listeners_.empty()) return "no listener is enabled ([plain] and [tls] are both off)";
+    watch_signal(sigterm_, SIGTERM);
+    watch_signal(sigint_, SIGINT);
+    watch_signal(sighup_, SIGHUP);
+    return {};
+}
+
+void Server::watch_signal(UvHandle<uv_signal_t>& handle, int signal_number) {
+    if (uv_signal_init(&loop_, handle.get()) != 0) return;
+    handle.mark_initialized();
+    handle.get()->data = this;
+    uv_signal_start(
+        handle.get(),
+        [](uv_signal_t* signal, int number) {
+            auto* self = static_cast<Server*>(signal->data);
+            if (self == nullptr) return;
+            if (number == SIGHUP) {
+                self->reload();
+            } else {
+                LOG_INFO("signal %d: stopping", number);
+                self->stop();
+            }
+        },
+        signal_number);
+}
+
+int Server::run() {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return 0;
+}
+
+void Server::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& listener : listeners_) listener->close();
+    sigterm_.close();
+    sigint_.close();
+    sighup_.close();
+    // Copy first: stopping a connection may remove it from the map from a later callback.
+    std::vector<Connection*> open;
+    open.reserve(connections_.size());
+    for (auto& [raw, owned] : connections_) open.push_back(raw);
+    for (auto* connection : open) connection->stop();
+}
+
+void Server::reload() {
+    if (!reloader_) return;
+    ConfigResult result = reloader_();
+    if (!result.config) {
+        LOG_ERROR("reload failed, keeping the running configuration: %s", result.error.c_str());
+        return;
+    }
+    const Config& old = *config_;
+    const Config& next = *result.config;
+    // These are bound or opened once at start-up; say so instead of half-applying them.
+    if (next.server.bind != old.server.bind || next.plain.enabled != old.plain.enabled ||
+        next.plain.port != old.plain.port || next.tls.enabled != old.tls.enabled ||
+        next.tls.port != old.tls.port || next.discovery.enabled != old.discovery.enabled ||
+        next.discovery.port != old.discovery.port || next.discovery.bind != old.discovery.bind ||
+        next.server.working_dir != old.server.working_dir ||
+        next.effective_state_dir() != old.effective_state_dir() ||
+        next.clipboard.backend != old.clipboard.backend || next.server.user != old.server.user ||
+        next.server.group != old.server.group) {
+        LOG_WARN("reload: changes to listeners, directories, backend or user need a restart");
+    }
+    config_ = std::make_shared<const Config>(std::move(*result.config));
+    LOG_INFO("configuration reloaded");
+}
+
+void Server::on_incoming(Listener& listener) {
+    int error = 0;
+    auto stream = listener.accept(error);
+    if (!stream) {
+        LOG_WARN("accept on %s failed: %s", listener.address().c_str(), uv_strerror(error));
+        return;
+    }
+    // Destroying a stream that was never used closes its handle.
+    if (stopping_) return;
+    auto limit = static_cast<std::size_t>(config_->server.max_connections);
+    auto settings = SessionSettings::from(*config_);
+    auto idle_ms = static_cast<std::uint64_t>(config_->server.idle_timeout) * 1000;
+    auto connection = std::make_unique<Connection>(*this, &loop_, std::move(stream),
+                                                   std::move(settings), idle_ms);
+    Connection* raw = connection.get();
+    connections_.emplace(raw, std::move(connection));
+    if (connections_.size() > limit) {
+        LOG_WARN("%s: refused: max_connections (%zu) reached", raw->peer().c_str(), limit);
+        raw->stop();
+        return;
+    }
+    LOG_DEBUG("%s: connected (%s)", raw->peer().c_str(), listener.name().c_str());
+    raw->start();
+}
+
+void Server::on_connection_closed(Connection& connection) {
+    connections_.erase(&connection);
+}
+
+}  // namespace clipshare

@@ -1,0 +1,60 @@
+// The daemon's core: one libuv loop that owns the listeners, the connections and the
+// signal handlers, and applies a reloaded configuration.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/load.hpp"
+#include "net/listener.hpp"
+#include "net/uv_handle.hpp"
+#include "server/connection.hpp"
+
+namespace clipshare {
+
+// Checks what the configuration names on disk (working_dir exists and is a writable
+// directory). Returns "" or one error line.
+std::string check_paths(const Config& config);
+
+class Server final : public ListenerHandler, public ConnectionOwner {
+public:
+    using Reloader = std::function<ConfigResult()>;
+
+    Server(Config config, Reloader reloader);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds every listener and installs the signal handlers. "" or one error line.
+    std::string start();
+    // Runs until SIGTERM/SIGINT (or stop()); returns the exit status.
+    int run();
+    void stop();
+    void reload();
+
+    std::size_t connection_count() const { return connections_.size(); }
+
+private:
+    void on_incoming(Listener& listener) override;
+    void on_connection_closed(Connection& connection) override;
+    std::string open_listeners(const std::string& name, bool enabled, std::uint16_t port);
+    void watch_signal(UvHandle<uv_signal_t>& handle, int signal_number);
+
+    uv_loop_t loop_{};
+    std::shared_ptr<const Config> config_;
+    Reloader reloader_;
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+    UvHandle<uv_signal_t> sigterm_;
+    UvHandle<uv_signal_t> sigint_;
+    UvHandle<uv_signal_t> sighup_;
+    bool stopping_ = false;
+};
+
+}  // namespace clipshare
