@@ -1,0 +1,318 @@
+#include "daemon_fixture.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "proto/wire.hpp"
+
+namespace clipshare::test {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in{path, std::ios::binary};
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_file(const fs::path& path, std::string_view text) {
+    std::ofstream out{path, std::ios::binary | std::ios::trunc};
+    out << text;
+}
+
+// Short naps between polls of a condition we cannot be notified of (a port opening in
+// another process). Every loop that uses it has a deadline.
+void poll_pause() { std::this_thread::sleep_for(10ms); }
+
+pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+            const fs::path& cwd, const fs::path& out_file, const fs::path& err_file) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int null = ::open("/dev/null", O_RDONLY);
+    dup2(null, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    for (const auto& assignment : extra_env) putenv(const_cast<char*>(assignment.c_str()));
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+}
+
+int decode_status(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return -1;
+}
+
+bool port_accepts(std::uint16_t port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+}
+
+}  // namespace
+
+fs::path daemon_binary() {
+    const char* path = std::getenv("CLIPSHARED");
+    if (path == nullptr) throw std::runtime_error("CLIPSHARED is not set (run through meson test)");
+    return path;
+}
+
+TempDir::TempDir() {
+    std::random_device random;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        auto candidate = fs::temp_directory_path() /
+                         ("clipshare-test-" + std::to_string(getpid()) + "-" +
+                          std::to_string(random() % 1000000000));
+        std::error_code error;
+        if (fs::create_directory(candidate, error)) {
+            path_ = candidate;
+            return;
+        }
+    }
+    throw std::runtime_error("cannot create a temporary directory");
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+    fs::remove_all(path_, ignored);
+}
+
+std::uint16_t pick_free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+RunResult run_command(const std::vector<std::string>& argv,
+                      const std::vector<std::string>& extra_env, const fs::path& cwd) {
+    TempDir capture;
+    pid_t pid = spawn(argv, extra_env, cwd, capture.path() / "out", capture.path() / "err");
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return {decode_status(status), read_file(capture.path() / "out"),
+            read_file(capture.path() / "err")};
+}
+
+std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
+                                      std::vector<std::string> extra_args) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        std::unique_ptr<Daemon> daemon{new Daemon};
+        fs::create_directory(daemon->working_dir());
+        daemon->port_ = pick_free_port();
+        daemon->config_path_ = daemon->dir() / "clipshared.toml";
+        std::string body{config_body};
+        std::ostringstream config;
+        // The body's own sections come after these keys, so keys must not repeat: the
+        // fixture only adds what the body leaves out.
+        if (body.find("[server]") == std::string::npos) {
+            config << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n";
+        }
+        if (body.find("[plain]") == std::string::npos) {
+            config << "[plain]\nport = " << daemon->port_ << "\n";
+        }
+        if (body.find("[discovery]") == std::string::npos) {
+            config << "[discovery]\nenabled = false\n";
+        }
+        std::string text = config.str() + body;
+        // Bodies that do declare [plain] or [server] use these placeholders.
+        for (auto [key, value] :
+             {std::pair<std::string, std::string>{"@PORT@", std::to_string(daemon->port_)}}) {
+            for (auto at = text.find(key); at != std::string::npos; at = text.find(key)) {
+                text.replace(at, key.size(), value);
+            }
+        }
+        write_file(daemon->config_path_, text);
+        std::vector<std::string> argv{daemon_binary().string(), "-D", "-c",
+                                      daemon->config_path_.string()};
+        argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+        daemon->pid_ = spawn(argv, {}, daemon->dir(), daemon->dir() / "stdout.log",
+                             daemon->dir() / "stderr.log");
+        auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (!daemon->running()) break;
+            if (port_accepts(daemon->port_)) return daemon;
+            poll_pause();
+        }
+        // Lost the port to someone else, or the daemon refused its config: say why on the
+        // last attempt.
+        if (attempt == 4) {
+            throw std::runtime_error("clipshared did not start: " + daemon->log());
+        }
+    }
+    return nullptr;
+}
+
+Daemon::~Daemon() {
+    if (!reaped_ && pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+}
+
+std::string Daemon::log() const { return read_file(dir() / "stderr.log"); }
+
+bool Daemon::wait_for_log(std::string_view text, std::size_t occurrences) const {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::string current = log();
+        std::size_t found = 0;
+        for (auto at = current.find(text); at != std::string::npos;
+             at = current.find(text, at + 1)) {
+            ++found;
+        }
+        if (found >= occurrences) return true;
+        poll_pause();
+    }
+    return false;
+}
+
+void Daemon::signal(int number) const { ::kill(pid_, number); }
+
+bool Daemon::running() {
+    if (reaped_) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return false;
+    }
+    return true;
+}
+
+int Daemon::stop(int signal_number) {
+    if (reaped_) return -1;
+    ::kill(pid_, signal_number);
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            reaped_ = true;
+            return decode_status(status);
+        }
+        poll_pause();
+    }
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return -1;
+}
+
+Client Client::connect(std::uint16_t port, const char* host) {
+    bool ipv6 = std::strchr(host, ':') != nullptr;
+    int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval timeout{20, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    int rc;
+    if (ipv6) {
+        sockaddr_in6 address{};
+        address.sin6_family = AF_INET6;
+        address.sin6_port = htons(port);
+        inet_pton(AF_INET6, host, &address.sin6_addr);
+        rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    } else {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        inet_pton(AF_INET, host, &address.sin_addr);
+        rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    }
+    if (rc != 0) {
+        ::close(fd);
+        return Client{-1};
+    }
+    return Client{fd};
+}
+
+Client::~Client() { close(); }
+
+void Client::close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+void Client::send(const Bytes& bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+void Client::send(std::string_view bytes) { send(Bytes(bytes.begin(), bytes.end())); }
+
+Bytes Client::recv(std::size_t n) {
+    Bytes out(n);
+    std::size_t done = 0;
+    while (done < n) {
+        ssize_t got = ::recv(fd_, out.data() + done, n - done, 0);
+        if (got <= 0) break;
+        done += static_cast<std::size_t>(got);
+    }
+    out.resize(done);
+    return out;
+}
+
+Bytes Client::recv_all() {
+    Bytes out;
+    std::uint8_t buffer[4096];
+    for (;;) {
+        ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        out.insert(out.end(), buffer, buffer + got);
+    }
+    return out;
+}
+
+bool Client::closed_by_peer() {
+    std::uint8_t byte;
+    ssize_t got = ::recv(fd_, &byte, 1, 0);
+    if (got == 0) return true;
+    return got < 0 && (errno == ECONNRESET || errno == EPIPE);
+}
+
+Bytes info_reply(std::string_view payload) {
+    return wire::MessageBuilder{}.byte(wire::ok).string(payload).take();
+}
+
+Bytes operator+(Bytes a, const Bytes& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+}  // namespace clipshare::test

@@ -1,0 +1,107 @@
+// Test support: start the real clipshared binary on a free loopback port, talk to it over
+// real sockets, and look at its log. Nothing here sleeps to wait: readiness is polled.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace clipshare::test {
+
+using Bytes = std::vector<std::uint8_t>;
+
+std::filesystem::path daemon_binary();
+
+// A directory removed (recursively) when the object goes.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+// A port that was free a moment ago on 127.0.0.1.
+std::uint16_t pick_free_port();
+
+// A process with its stdout and stderr captured into files.
+struct RunResult {
+    int exit_status = -1;
+    std::string out;
+    std::string err;
+};
+RunResult run_command(const std::vector<std::string>& argv,
+                      const std::vector<std::string>& extra_env = {},
+                      const std::filesystem::path& cwd = {});
+
+class Daemon {
+public:
+    // Writes `config_body` plus a [plain] port, [server] bind/working_dir and disabled
+    // discovery (unless the body sets them) into a fresh directory and starts
+    // `clipshared -D -c FILE`. Returns once the port accepts connections.
+    static std::unique_ptr<Daemon> start(std::string_view config_body = {},
+                                         std::vector<std::string> extra_args = {});
+    ~Daemon();
+
+    std::uint16_t port() const { return port_; }
+    pid_t pid() const { return pid_; }
+    const std::filesystem::path& dir() const { return dir_.path(); }
+    const std::filesystem::path& config_path() const { return config_path_; }
+    std::filesystem::path working_dir() const { return dir() / "work"; }
+
+    // Everything the daemon wrote on stderr so far.
+    std::string log() const;
+    // Polls the log until it contains `text` (false if the process died or 20 s passed).
+    bool wait_for_log(std::string_view text, std::size_t occurrences = 1) const;
+    void signal(int number) const;
+    // Sends `signal_number` and returns the exit status (-1 if it had to be killed).
+    int stop(int signal_number = 15);
+    bool running();
+
+private:
+    Daemon() = default;
+    TempDir dir_;
+    std::filesystem::path config_path_;
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+};
+
+// A blocking client socket with a receive timeout as a safety net against hangs.
+class Client {
+public:
+    static Client connect(std::uint16_t port, const char* host = "127.0.0.1");
+    Client(Client&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    Client(const Client&) = delete;
+    ~Client();
+
+    bool connected() const { return fd_ >= 0; }
+    void send(const Bytes& bytes);
+    void send(std::string_view bytes);
+    // Exactly n bytes; fewer when the peer closes or the safety timeout hits.
+    Bytes recv(std::size_t n);
+    // Reads until the peer closes; the bytes received meanwhile.
+    Bytes recv_all();
+    // True when the peer closed (orderly or by reset) without sending more bytes.
+    bool closed_by_peer();
+    void close();
+
+private:
+    explicit Client(int fd) : fd_(fd) {}
+    int fd_ = -1;
+};
+
+Bytes info_reply(std::string_view payload);
+Bytes operator+(Bytes a, const Bytes& b);
+
+}  // namespace clipshare::test

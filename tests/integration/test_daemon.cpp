@@ -1,0 +1,397 @@
+// The real clipshared on loopback: negotiation, Info, method errors, limits, signals, and
+// the command line.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "daemon_fixture.hpp"
+
+namespace clipshare::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+void rewrite(const fs::path& path, std::string_view text) {
+    std::ofstream out{path, std::ios::trunc};
+    out << text;
+}
+
+Bytes ask(std::uint16_t port, const Bytes& request) {
+    auto client = Client::connect(port);
+    EXPECT_TRUE(client.connected());
+    client.send(request);
+    return client.recv_all();
+}
+
+TEST(Daemon, InfoInEveryVersion) {
+    auto daemon = Daemon::start();
+    for (std::uint8_t v = 1; v <= 3; ++v) {
+        EXPECT_EQ(ask(daemon->port(), {v, 125}), Bytes{1} + info_reply("clip_share"))
+            << int{v};
+    }
+    EXPECT_EQ(ask(daemon->port(), {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST(Daemon, InfoV4AnswersBeforeTheAckArrives) {
+    auto daemon = Daemon::start();
+    auto client = Client::connect(daemon->port());
+    client.send(Bytes{4, 125});
+    EXPECT_EQ(client.recv(1 + 1 + 8 + 10), Bytes{1} + info_reply("clip_share"));
+    client.send(Bytes{1});
+    EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST(Daemon, InfoNameInV4Only) {
+    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                                "info_name = \"kitchen-router\"\n");
+    EXPECT_EQ(ask(daemon->port(), {4, 125, 1}),
+              Bytes{1} + info_reply("clip_share\nserver_name=kitchen-router"));
+    EXPECT_EQ(ask(daemon->port(), {3, 125}), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST(Daemon, VersionZeroIsRefused) {
+    auto daemon = Daemon::start();
+    EXPECT_EQ(ask(daemon->port(), {0}), Bytes{2});
+}
+
+TEST(Daemon, VersionBelowMinimumIsRefused) {
+    auto daemon = Daemon::start("[protocol]\nmin_version = 3\n");
+    EXPECT_EQ(ask(daemon->port(), {2, 125}), Bytes{2});
+    EXPECT_EQ(ask(daemon->port(), {3, 125}), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST(Daemon, NewerClientGetsOfferAndMayAccept) {
+    auto daemon = Daemon::start();
+    auto client = Client::connect(daemon->port());
+    client.send(Bytes{5});
+    EXPECT_EQ(client.recv(2), (Bytes{3, 4}));
+    client.send(Bytes{4, 125, 1});
+    EXPECT_EQ(client.recv_all(), info_reply("clip_share"));
+}
+
+TEST(Daemon, NewerClientRefusingOfferIsClosed) {
+    auto daemon = Daemon::start("[protocol]\nmax_version = 2\n");
+    auto client = Client::connect(daemon->port());
+    client.send(Bytes{4});
+    EXPECT_EQ(client.recv(2), (Bytes{3, 2}));
+    client.send(Bytes{0});
+    EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST(Daemon, OfferOfLowerMaxThenInfoInThatVersion) {
+    auto daemon = Daemon::start("[protocol]\nmax_version = 2\n");
+    EXPECT_EQ(ask(daemon->port(), {4, 2, 125}), (Bytes{3, 2} + info_reply("clip_share")));
+}
+
+TEST(Daemon, UnknownMethodsAnswer03) {
+    auto daemon = Daemon::start();
+    EXPECT_EQ(ask(daemon->port(), {4, 99}), (Bytes{1, 3}));
+    EXPECT_EQ(ask(daemon->port(), {2, 6}), (Bytes{1, 3}));
+    EXPECT_EQ(ask(daemon->port(), {3, 124}), (Bytes{1, 3}));
+    EXPECT_TRUE(daemon->wait_for_log("unknown method 99 in version 4"));
+}
+
+TEST(Daemon, DisabledMethodAnswers04) {
+    auto daemon = Daemon::start("[methods]\ninfo = false\n");
+    EXPECT_EQ(ask(daemon->port(), {4, 125}), (Bytes{1, 4}));
+    EXPECT_TRUE(daemon->wait_for_log("method info is disabled"));
+}
+
+TEST(Daemon, PipelinedBytesOneByOneAndAllAtOnce) {
+    auto daemon = Daemon::start();
+    auto client = Client::connect(daemon->port());
+    for (std::uint8_t byte : {4, 125}) client.send(Bytes{byte});
+    EXPECT_EQ(client.recv(20), Bytes{1} + info_reply("clip_share"));
+    client.send(Bytes{1});
+    EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST(Daemon, IdleConnectionIsDropped) {
+    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                                "idle_timeout = 1\n");
+    auto client = Client::connect(daemon->port());
+    client.send(Bytes{4});
+    EXPECT_EQ(client.recv(1), Bytes{1});
+    // No method follows: the daemon must give up on its own.
+    EXPECT_TRUE(client.closed_by_peer());
+    EXPECT_TRUE(daemon->wait_for_log("no progress"));
+}
+
+TEST(Daemon, MaxConnectionsRefusesTheOneTooMany) {
+    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                                "max_connections = 2\n");
+    // The fixture's readiness probe also held a slot for a moment; retry until it is gone.
+    auto negotiated = [&] {
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            auto client = Client::connect(daemon->port());
+            client.send(Bytes{4});
+            if (client.recv(1) == Bytes{1}) return client;
+        }
+        return Client::connect(0);
+    };
+    auto first = negotiated();
+    auto second = negotiated();
+    ASSERT_TRUE(first.connected() && second.connected());
+    auto third = Client::connect(daemon->port());
+    third.send(Bytes{4});
+    EXPECT_TRUE(third.recv_all().empty());
+    EXPECT_TRUE(daemon->wait_for_log("max_connections (2) reached"));
+    // Once a slot is free again, a new client is served. The daemon learns of the close
+    // asynchronously, so try until it has.
+    first.close();
+    bool served = false;
+    for (int attempt = 0; attempt < 200 && !served; ++attempt) {
+        served = ask(daemon->port(), {4, 125, 1}) == Bytes{1} + info_reply("clip_share");
+    }
+    EXPECT_TRUE(served);
+    second.send(Bytes{125, 1});
+    EXPECT_EQ(second.recv_all(), info_reply("clip_share"));
+}
+
+TEST(Daemon, SigtermStopsWithStatusZeroEvenWithOpenConnections) {
+    auto daemon = Daemon::start();
+    auto idle = Client::connect(daemon->port());
+    idle.send(Bytes{4});
+    ASSERT_EQ(idle.recv(1), Bytes{1});
+    EXPECT_EQ(daemon->stop(), 0);
+    EXPECT_TRUE(idle.closed_by_peer());
+}
+
+TEST(Daemon, SigintStopsWithStatusZero) {
+    auto daemon = Daemon::start();
+    EXPECT_EQ(daemon->stop(SIGINT), 0);
+}
+
+TEST(Daemon, SighupAppliesNewSettingsAndKeepsConnections) {
+    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                                "info_name = \"before\"\n");
+    auto established = Client::connect(daemon->port());
+    established.send(Bytes{4});
+    ASSERT_EQ(established.recv(1), Bytes{1});
+
+    std::string config = "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                         "info_name = \"after\"\n[plain]\nport = " +
+                         std::to_string(daemon->port()) + "\n[discovery]\nenabled = false\n";
+    rewrite(daemon->config_path(), config);
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
+
+    EXPECT_EQ(ask(daemon->port(), {4, 125, 1}),
+              Bytes{1} + info_reply("clip_share\nserver_name=after"));
+    // The connection from before the reload survives it, with the rules it started under.
+    established.send(Bytes{125, 1});
+    EXPECT_EQ(established.recv_all(), info_reply("clip_share\nserver_name=before"));
+}
+
+TEST(Daemon, SighupWithBadConfigKeepsTheOldOne) {
+    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                                "info_name = \"kept\"\n");
+    rewrite(daemon->config_path(), "[plain]\nport = 70000\n");
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(daemon->wait_for_log("reload failed"));
+    EXPECT_NE(daemon->log().find("plain.port"), std::string::npos);
+    EXPECT_EQ(ask(daemon->port(), {4, 125, 1}),
+              Bytes{1} + info_reply("clip_share\nserver_name=kept"));
+}
+
+TEST(Daemon, ServesIpv6Loopback) {
+    auto daemon = Daemon::start("[server]\nbind = [\"127.0.0.1\", \"::1\"]\n"
+                                "working_dir = \"work\"\n");
+    auto client = Client::connect(daemon->port(), "::1");
+    if (!client.connected()) GTEST_SKIP() << "no IPv6 loopback on this machine";
+    client.send(Bytes{4, 125, 1});
+    EXPECT_EQ(client.recv_all(), Bytes{1} + info_reply("clip_share"));
+}
+
+// ---- the command line ----
+
+RunResult clipshared(std::vector<std::string> args, const fs::path& cwd = {}) {
+    args.insert(args.begin(), daemon_binary().string());
+    return run_command(args, {}, cwd);
+}
+
+// Exited: no such process, or a zombie that nobody has reaped yet (the daemon's parent is
+// whatever adopted it, not us).
+bool process_gone(pid_t pid) {
+    std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+    std::string text;
+    if (!std::getline(stat, text)) return true;
+    auto close_paren = text.rfind(')');
+    return close_paren != std::string::npos && close_paren + 2 < text.size() &&
+           text[close_paren + 2] == 'Z';
+}
+
+std::size_t line_count(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(CommandLine, VersionAndHelpIgnoreABrokenConfig) {
+    TempDir dir;
+    rewrite(dir.path() / "bad.toml", "this is not toml");
+    auto version = clipshared({"-c", (dir.path() / "bad.toml").string(), "-v"});
+    EXPECT_EQ(version.exit_status, 0);
+    EXPECT_EQ(version.out.rfind("clipshared ", 0), 0u);
+    auto help = clipshared({"--config", (dir.path() / "bad.toml").string(), "--help"});
+    EXPECT_EQ(help.exit_status, 0);
+    EXPECT_NE(help.out.find("--foreground"), std::string::npos);
+}
+
+TEST(CommandLine, ConfigErrorsAreOneLineAndExit1) {
+    TempDir dir;
+    struct Case {
+        std::string text;
+        std::string expected;
+    };
+    for (const auto& c : {
+             Case{"[plain]\nport = 70000\n", ":2: key 'plain.port'"},
+             Case{"[server]\nbnd = \"x\"\n", ":2: unknown key 'server.bnd'"},
+             Case{"[server]\nmax_connections = \"many\"\n", "server.max_connections"},
+             Case{"[protocol]\nmin_version = 4\nmax_version = 2\n", "protocol.min_version"},
+             Case{"[limits]\nmax_file_size = \"4XB\"\n", "limits.max_file_size"},
+             Case{"[plain\n", "TOML syntax error"},
+         }) {
+        auto path = dir.path() / "c.toml";
+        rewrite(path, c.text);
+        for (const char* mode : {"-D", "-t"}) {
+            auto result = clipshared({mode, "-c", path.string()});
+            EXPECT_EQ(result.exit_status, 1) << c.text;
+            EXPECT_EQ(line_count(result.err), 1u) << result.err;
+            EXPECT_NE(result.err.find(path.string()), std::string::npos) << result.err;
+            EXPECT_NE(result.err.find(c.expected), std::string::npos) << result.err;
+        }
+    }
+}
+
+TEST(CommandLine, MissingConfigFileIsAnError) {
+    auto result = clipshared({"-D", "-c", "/nonexistent/clipshared.toml"});
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_NE(result.err.find("/nonexistent/clipshared.toml"), std::string::npos);
+}
+
+TEST(CommandLine, UnknownOptionIsAnError) {
+    auto result = clipshared({"--frobnicate"});
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_NE(result.err.find("--frobnicate"), std::string::npos);
+}
+
+TEST(CommandLine, CheckPrintsEffectiveSettings) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "inbox");
+    rewrite(dir.path() / "c.toml", "[server]\nworking_dir = \"inbox\"\n[plain]\nport = 4444\n");
+    auto result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
+    EXPECT_EQ(result.exit_status, 0) << result.err;
+    EXPECT_NE(result.out.find("port = 4444"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find((dir.path() / "inbox").string()), std::string::npos);
+    EXPECT_NE(result.out.find("max_version = 4"), std::string::npos);
+}
+
+TEST(CommandLine, MissingWorkingDirIsAStartError) {
+    TempDir dir;
+    rewrite(dir.path() / "c.toml", "[server]\nworking_dir = \"nowhere\"\n");
+    for (const char* mode : {"-D", "-t"}) {
+        auto result = clipshared({mode, "-c", (dir.path() / "c.toml").string()});
+        EXPECT_EQ(result.exit_status, 1);
+        EXPECT_NE(result.err.find("working_dir"), std::string::npos) << result.err;
+        EXPECT_EQ(line_count(result.err), 1u) << result.err;
+    }
+}
+
+TEST(CommandLine, PortInUseIsAStartError) {
+    auto daemon = Daemon::start();
+    TempDir dir;
+    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\n[plain]\nport = " +
+                                       std::to_string(daemon->port()) +
+                                       "\n[discovery]\nenabled = false\n");
+    auto result = clipshared({"-D", "-c", (dir.path() / "c.toml").string()});
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_NE(result.err.find("cannot listen on 127.0.0.1:" + std::to_string(daemon->port())),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(line_count(result.err), 1u) << result.err;
+}
+
+TEST(CommandLine, DetachesWritesPidfileAndStopsWithDashS) {
+    TempDir dir;
+    auto port = pick_free_port();
+    fs::create_directory(dir.path() / "work");
+    auto config = dir.path() / "c.toml";
+    auto pidfile = dir.path() / "clipshared.pid";
+    rewrite(config, "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n[plain]\nport = " +
+                        std::to_string(port) + "\n[discovery]\nenabled = false\n");
+    auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
+    ASSERT_EQ(started.exit_status, 0) << started.err;
+    // The parent returns only once the daemon is listening, so no wait is needed here.
+    ASSERT_TRUE(fs::exists(pidfile));
+    pid_t pid = 0;
+    std::ifstream{pidfile} >> pid;
+    EXPECT_GT(pid, 1);
+    EXPECT_EQ(ask(port, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+
+    auto second = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
+    EXPECT_EQ(second.exit_status, 1);
+
+    auto stopped = clipshared({"-s", "-p", pidfile.string()});
+    EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
+    EXPECT_TRUE(process_gone(pid));
+    EXPECT_FALSE(fs::exists(pidfile));
+    EXPECT_FALSE(Client::connect(port).connected());
+
+    auto again = clipshared({"-s", "-p", pidfile.string()});
+    EXPECT_EQ(again.exit_status, 0);
+    EXPECT_NE(again.err.find("not running"), std::string::npos);
+}
+
+TEST(CommandLine, DetachedStartErrorReachesTheTerminal) {
+    TempDir dir;
+    auto config = dir.path() / "c.toml";
+    rewrite(config, "[server]\nworking_dir = \"missing\"\n");
+    auto result = clipshared({"-d", "-c", config.string(), "-p", (dir.path() / "p").string()});
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_NE(result.err.find("working_dir"), std::string::npos) << result.err;
+}
+
+TEST(CommandLine, BuiltInDefaultsListenOn4337) {
+    // The quick start's promise: no config anywhere, `clipshared -D` serves Info on 4337.
+    if (fs::exists("/etc/clipshare/clipshared.toml")) GTEST_SKIP() << "a system config exists";
+    if (Client::connect(4337).connected()) GTEST_SKIP() << "port 4337 is taken";
+    TempDir dir;
+    fs::create_directory(dir.path() / "home");
+    std::vector<std::string> env{"HOME=" + (dir.path() / "home").string(),
+                                 "XDG_CONFIG_HOME=" + (dir.path() / "home").string()};
+    // Discovery is on by default and binds UDP 4337 on all addresses; that only listens.
+    TempDir capture;
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (chdir(dir.path().c_str()) != 0) _exit(126);
+        for (auto& assignment : env) putenv(assignment.data());
+        freopen((capture.path() / "err").c_str(), "w", stderr);
+        execl(daemon_binary().c_str(), "clipshared", "-D", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    bool up = false;
+    for (int attempt = 0; attempt < 2000 && !up; ++attempt) {
+        up = Client::connect(4337).connected();
+        if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(up);
+    for (std::uint8_t v = 1; v <= 3; ++v) {
+        EXPECT_EQ(ask(4337, {v, 125}), Bytes{1} + info_reply("clip_share"));
+    }
+    EXPECT_EQ(ask(4337, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace clipshare::test
