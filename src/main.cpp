@@ -92,6 +92,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
                      argv[optind]);
         usage_error = true;
     }
+    if (!usage_error && int{options.stop} + int{options.restart} + int{options.check} > 1) {
+        std::fprintf(stderr, "clipshared: error: -s, -r and -t exclude each other\n");
+        usage_error = true;
+    }
     // -v and -h answer even when the rest of the command line is wrong.
     if (usage_error && !options.version && !options.help) return std::nullopt;
     return options;
@@ -125,10 +129,11 @@ int serve(const Options& options, Config config) {
     }
 
     auto config_file = config.source;
-    Server server{std::move(config), [config_file] {
-                      return config_file.empty() ? load_config(std::nullopt)
-                                                 : load_config_file(config_file);
-                  }};
+    // Started on built-in defaults, a reload keeps them: there is no file to re-read.
+    auto reloader = [config_file, defaults = config] {
+        return config_file.empty() ? ConfigResult{defaults, {}} : load_config_file(config_file);
+    };
+    Server server{std::move(config), reloader};
     if (auto error = server.start(); !error.empty()) return fail(error);
     LOG_INFO("clipshared %s ready (%s)", CLIPSHARE_VERSION,
              config_file.empty() ? "built-in defaults" : config_file.c_str());

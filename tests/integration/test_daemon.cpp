@@ -282,6 +282,12 @@ TEST(CommandLine, UnknownOptionIsAnError) {
     EXPECT_NE(result.err.find("--frobnicate"), std::string::npos);
 }
 
+TEST(CommandLine, StopRestartAndCheckExcludeEachOther) {
+    auto result = clipshared({"-s", "-t"});
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_NE(result.err.find("exclude each other"), std::string::npos) << result.err;
+}
+
 TEST(CommandLine, CheckPrintsEffectiveSettings) {
     TempDir dir;
     fs::create_directory(dir.path() / "inbox");
