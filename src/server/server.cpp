@@ -30,6 +30,7 @@ Server::Server(Config config, Reloader reloader)
 
 Server::~Server() {
     listeners_.clear();
+    discovery_.close();
     sigterm_.close();
     sigint_.close();
     sighup_.close();
@@ -56,6 +57,14 @@ std::string Server::open_listeners(const std::string& name, bool enabled, std::u
 
 std::string Server::start() {
     if (auto error = check_paths(*config_); !error.empty()) return error;
+    // Discovery first: once the TCP port accepts (what clients and tests take as "ready"),
+    // the UDP socket is bound too.
+    if (config_->discovery.enabled) {
+        if (auto error = discovery_.open(&loop_, config_->discovery.bind, config_->discovery.port);
+            !error.empty()) {
+            return error;
+        }
+    }
     if (auto error = open_listeners("plain", config_->plain.enabled, config_->plain.port);
         !error.empty()) {
         return error;
@@ -98,6 +107,7 @@ void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
     for (auto& listener : listeners_) listener->close();
+    discovery_.close();
     sigterm_.close();
     sigint_.close();
     sighup_.close();

@@ -1,5 +1,5 @@
-// The daemon's core: one libuv loop that owns the listeners, the connections and the
-// signal handlers, and applies a reloaded configuration.
+// The daemon's core: one libuv loop that owns the listeners, the discovery responder, the
+// connections and the signal handlers, and applies a reloaded configuration.
 #pragma once
 
 #include <uv.h>
@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "config/load.hpp"
+#include "net/discovery.hpp"
 #include "net/listener.hpp"
 #include "net/uv_handle.hpp"
 #include "server/connection.hpp"
@@ -50,6 +51,7 @@ private:
     std::shared_ptr<const Config> config_;
     Reloader reloader_;
     std::vector<std::unique_ptr<Listener>> listeners_;
+    Discovery discovery_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
     UvHandle<uv_signal_t> sigterm_;
     UvHandle<uv_signal_t> sigint_;

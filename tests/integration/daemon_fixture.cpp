@@ -106,8 +106,10 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ignored);
 }
 
-std::uint16_t pick_free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+namespace {
+
+std::uint16_t pick_free(int type) {
+    int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -117,6 +119,11 @@ std::uint16_t pick_free_port() {
     ::close(fd);
     return ntohs(address.sin_port);
 }
+
+}  // namespace
+
+std::uint16_t pick_free_port() { return pick_free(SOCK_STREAM); }
+std::uint16_t pick_free_udp_port() { return pick_free(SOCK_DGRAM); }
 
 RunResult run_command(const std::vector<std::string>& argv,
                       const std::vector<std::string>& extra_env, const fs::path& cwd) {
@@ -134,6 +141,7 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         std::unique_ptr<Daemon> daemon{new Daemon};
         fs::create_directory(daemon->working_dir());
         daemon->port_ = pick_free_port();
+        daemon->discovery_port_ = pick_free_udp_port();
         daemon->config_path_ = daemon->dir() / "clipshared.toml";
         std::string body{config_body};
         std::ostringstream config;
@@ -151,7 +159,9 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         std::string text = config.str() + body;
         // Bodies that do declare [plain] or [server] use these placeholders.
         for (auto [key, value] :
-             {std::pair<std::string, std::string>{"@PORT@", std::to_string(daemon->port_)}}) {
+             {std::pair<std::string, std::string>{"@PORT@", std::to_string(daemon->port_)},
+              std::pair<std::string, std::string>{"@DISCOVERY_PORT@",
+                                                  std::to_string(daemon->discovery_port_)}}) {
             for (auto at = text.find(key); at != std::string::npos; at = text.find(key)) {
                 text.replace(at, key.size(), value);
             }

@@ -33,6 +33,8 @@ private:
 
 // A port that was free a moment ago on 127.0.0.1.
 std::uint16_t pick_free_port();
+// The same for UDP (the discovery port).
+std::uint16_t pick_free_udp_port();
 
 // A process with its stdout and stderr captured into files.
 struct RunResult {
@@ -48,12 +50,14 @@ class Daemon {
 public:
     // Writes `config_body` plus a [plain] port, [server] bind/working_dir and disabled
     // discovery (unless the body sets them) into a fresh directory and starts
-    // `clipshared -D -c FILE`. Returns once the port accepts connections.
+    // `clipshared -D -c FILE`. Returns once the port accepts connections. In the body,
+    // @PORT@ stands for the TCP port and @DISCOVERY_PORT@ for a free UDP port.
     static std::unique_ptr<Daemon> start(std::string_view config_body = {},
                                          std::vector<std::string> extra_args = {});
     ~Daemon();
 
     std::uint16_t port() const { return port_; }
+    std::uint16_t discovery_port() const { return discovery_port_; }
     pid_t pid() const { return pid_; }
     const std::filesystem::path& dir() const { return dir_.path(); }
     const std::filesystem::path& config_path() const { return config_path_; }
@@ -73,6 +77,7 @@ private:
     TempDir dir_;
     std::filesystem::path config_path_;
     std::uint16_t port_ = 0;
+    std::uint16_t discovery_port_ = 0;
     pid_t pid_ = -1;
     bool reaped_ = false;
 };

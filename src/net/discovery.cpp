@@ -1,0 +1,140 @@
+#include "net/discovery.hpp"
+
+#include <array>
+#include <cstring>
+
+#include "net/interfaces.hpp"
+#include "net/tcp_stream.hpp"
+#include "proto/discovery.hpp"
+#include "util/log.hpp"
+
+namespace clipshare {
+namespace {
+
+// Only the first bytes of a datagram matter; longer ones arrive truncated, which is fine.
+// One buffer serves every socket: a receive callback is done with it before returning.
+std::array<char, 64> receive_buffer;
+
+bool is_unspecified(const std::string& address) {
+    return address == "::" || address == "0.0.0.0";
+}
+
+}  // namespace
+
+std::string Discovery::open(uv_loop_t* loop, const std::vector<std::string>& addresses,
+                            std::uint16_t port) {
+    bool has_ipv4 = false;
+    for (const auto& address : addresses) has_ipv4 |= address.find(':') == std::string::npos;
+    for (const auto& address : addresses) {
+        // As for the TCP listeners: with an IPv4 address in the list, "::" leaves IPv4 to it.
+        if (auto error = open_one(loop, address, port, has_ipv4); !error.empty()) {
+            close();
+            return error;
+        }
+    }
+    return {};
+}
+
+std::string Discovery::open_one(uv_loop_t* loop, const std::string& address, std::uint16_t port,
+                                bool ipv6_only) {
+    auto socket = std::make_unique<Socket>();
+    sockaddr_storage storage{};
+    auto* sa = reinterpret_cast<sockaddr*>(&storage);
+    bool is_ipv6 = address.find(':') != std::string::npos;
+    int rc = is_ipv6 ? uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(sa))
+                     : uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(sa));
+    socket->address = format_address(sa);
+    auto fail = [&](int code) {
+        return "cannot listen on " + socket->address + " (discovery): " + uv_strerror(code);
+    };
+    if (rc != 0) return fail(rc);
+    if ((rc = uv_udp_init_ex(loop, socket->udp.get(), is_ipv6 ? AF_INET6 : AF_INET)) != 0) {
+        return fail(rc);
+    }
+    socket->udp.mark_initialized();
+    socket->udp.get()->data = socket.get();
+    // No UV_UDP_REUSEADDR: a second daemon on the same port must fail at start-up, not
+    // silently share (and split) the requests.
+    unsigned flags = (is_ipv6 && ipv6_only) ? UV_UDP_IPV6ONLY : 0;
+    if ((rc = uv_udp_bind(socket->udp.get(), sa, flags)) != 0) return fail(rc);
+    rc = uv_udp_recv_start(
+        socket->udp.get(),
+        [](uv_handle_t*, size_t, uv_buf_t* buf) {
+            *buf = uv_buf_init(receive_buffer.data(), receive_buffer.size());
+        },
+        &Discovery::on_receive);
+    if (rc != 0) return fail(rc);
+
+    if (is_ipv6 && is_unspecified(address)) {
+        join_group(*socket);
+    } else if (is_ipv6) {
+        // Multicast to the group is never delivered to a socket bound to a unicast address.
+        LOG_INFO("discovery on %s answers unicast only (bind \"::\" for multicast)",
+                 socket->address.c_str());
+    }
+    LOG_INFO("answering discovery on %s", socket->address.c_str());
+    sockets_.push_back(std::move(socket));
+    return {};
+}
+
+void Discovery::join_group(Socket& socket) {
+    // A membership belongs to one interface; joining "the default one" alone would miss
+    // phones on every other LAN the machine is on. Failing to join is not fatal: unicast
+    // discovery still works.
+    auto interfaces = ipv6_multicast_interfaces();
+    int joined = 0;
+    for (const auto& interface : interfaces) {
+        std::string scoped = "::%" + interface.name;
+        int rc = uv_udp_set_membership(socket.udp.get(), discovery_ipv6_group, scoped.c_str(),
+                                       UV_JOIN_GROUP);
+        if (rc == 0) {
+            ++joined;
+            LOG_DEBUG("discovery: joined %s on %s", discovery_ipv6_group, interface.name.c_str());
+        } else {
+            LOG_WARN("discovery: cannot join %s on %s: %s", discovery_ipv6_group,
+                     interface.name.c_str(), uv_strerror(rc));
+        }
+    }
+    if (!interfaces.empty()) return;
+    int rc = uv_udp_set_membership(socket.udp.get(), discovery_ipv6_group, nullptr, UV_JOIN_GROUP);
+    if (rc != 0) {
+        LOG_WARN("discovery: cannot join %s on the default interface: %s", discovery_ipv6_group,
+                 uv_strerror(rc));
+    }
+}
+
+void Discovery::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
+                           const sockaddr* sender, unsigned) {
+    auto* socket = static_cast<Socket*>(handle->data);
+    if (socket == nullptr || sender == nullptr) return;  // closing, or "nothing more to read"
+    if (nread < 0) {
+        LOG_DEBUG("discovery on %s: receive failed: %s", socket->address.c_str(),
+                  uv_strerror(static_cast<int>(nread)));
+        return;
+    }
+    std::string peer = format_address(sender);
+    std::span datagram{reinterpret_cast<const std::uint8_t*>(buf->base),
+                       static_cast<std::size_t>(nread)};
+    // A LAN is noisy: anything that is not a request is dropped, and only logged at debug.
+    if (!is_discovery_request(datagram)) {
+        LOG_DEBUG("discovery: ignored %zd bytes from %s", nread, peer.c_str());
+        return;
+    }
+    // try_send never queues, so no request outlives this callback; a full socket buffer
+    // loses one reply, and the client simply asks again.
+    uv_buf_t reply = uv_buf_init(const_cast<char*>(discovery_reply.data()),
+                                 static_cast<unsigned>(discovery_reply.size()));
+    int rc = uv_udp_try_send(handle, &reply, 1, sender);
+    if (rc < 0) {
+        LOG_DEBUG("discovery: cannot answer %s: %s", peer.c_str(), uv_strerror(rc));
+    } else {
+        LOG_DEBUG("discovery: answered %s", peer.c_str());
+    }
+}
+
+void Discovery::close() {
+    for (auto& socket : sockets_) socket->udp.close();
+    sockets_.clear();
+}
+
+}  // namespace clipshare

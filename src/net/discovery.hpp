@@ -1,0 +1,45 @@
+// The UDP discovery responder (SPEC.md section 8): one socket per configured address, each
+// answering "in..." datagrams with "clip_share" sent back to the sender. IPv4 sockets on the
+// wildcard address also hear broadcasts; an IPv6 wildcard socket joins ff05::4567.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/uv_handle.hpp"
+
+namespace clipshare {
+
+class Discovery {
+  public:
+    Discovery() = default;
+    ~Discovery() { close(); }
+    Discovery(const Discovery&) = delete;
+    Discovery& operator=(const Discovery&) = delete;
+
+    // Binds one socket per address and starts answering. Returns "" or one error line
+    // ("cannot listen on ADDRESS:PORT (discovery): reason"); on error nothing stays open.
+    std::string open(uv_loop_t* loop, const std::vector<std::string>& addresses,
+                     std::uint16_t port);
+    void close();
+
+  private:
+    struct Socket {
+        UvHandle<uv_udp_t> udp;
+        std::string address;  // what was bound, for logs
+    };
+
+    std::string open_one(uv_loop_t* loop, const std::string& address, std::uint16_t port,
+                         bool ipv6_only);
+    static void join_group(Socket& socket);
+    static void on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
+                           const sockaddr* sender, unsigned flags);
+
+    std::vector<std::unique_ptr<Socket>> sockets_;
+};
+
+}  // namespace clipshare

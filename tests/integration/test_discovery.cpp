@@ -1,0 +1,300 @@
+// UDP discovery against the real clipshared: IPv4 and IPv6 unicast on loopback, multicast on
+// a private network namespace's loopback, and silence towards everything that is not a
+// request. Nothing here sends to a real network.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "daemon_fixture.hpp"
+#include "proto/discovery.hpp"
+
+namespace clipshare::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const Bytes reply(discovery_reply.begin(), discovery_reply.end());
+
+// One UDP socket of either family, for sending requests and reading answers.
+class UdpProbe {
+  public:
+    explicit UdpProbe(int family) : family_(family) {
+        fd_ = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    }
+    ~UdpProbe() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    UdpProbe(const UdpProbe&) = delete;
+
+    int fd() const { return fd_; }
+
+    // False when the kernel refused to send (no such address family, no route).
+    bool send_to(const char* address, std::uint16_t port, const Bytes& bytes,
+                 unsigned scope_id = 0) {
+        sockaddr_storage storage{};
+        socklen_t length;
+        if (family_ == AF_INET6) {
+            auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+            in6->sin6_family = AF_INET6;
+            in6->sin6_port = htons(port);
+            in6->sin6_scope_id = scope_id;
+            inet_pton(AF_INET6, address, &in6->sin6_addr);
+            length = sizeof *in6;
+        } else {
+            auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+            in->sin_family = AF_INET;
+            in->sin_port = htons(port);
+            inet_pton(AF_INET, address, &in->sin_addr);
+            length = sizeof *in;
+        }
+        return ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&storage),
+                        length) == static_cast<ssize_t>(bytes.size());
+    }
+
+    // The next datagram, waiting up to a generous safety limit (an answer on loopback comes
+    // at once; the limit only keeps a broken daemon from hanging the test).
+    std::optional<Bytes> receive(std::chrono::milliseconds limit = 20s) {
+        pollfd ready{fd_, POLLIN, 0};
+        if (poll(&ready, 1, static_cast<int>(limit.count())) != 1) return std::nullopt;
+        return receive_now();
+    }
+
+    // A datagram already queued, or nothing.
+    std::optional<Bytes> receive_now() {
+        Bytes buffer(2048);
+        ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got < 0) return std::nullopt;
+        buffer.resize(static_cast<std::size_t>(got));
+        return buffer;
+    }
+
+  private:
+    int family_;
+    int fd_ = -1;
+};
+
+Bytes bytes(std::string_view text) {
+    return Bytes(text.begin(), text.end());
+}
+
+std::string discovery_config(std::string_view bind) {
+    return "[discovery]\nport = @DISCOVERY_PORT@\nbind = " + std::string{bind} + "\n";
+}
+
+TEST(Discovery, AnswersIpv4Unicast) {
+    auto daemon = Daemon::start(discovery_config("\"127.0.0.1\""));
+    UdpProbe probe{AF_INET};
+    ASSERT_TRUE(probe.send_to("127.0.0.1", daemon->discovery_port(), bytes("in")));
+    EXPECT_EQ(probe.receive(), reply);
+    // Anything that merely starts with "in" is a request too.
+    ASSERT_TRUE(probe.send_to("127.0.0.1", daemon->discovery_port(), bytes("info please")));
+    EXPECT_EQ(probe.receive(), reply);
+    EXPECT_TRUE(daemon->wait_for_log("answering discovery on 127.0.0.1:"));
+}
+
+TEST(Discovery, AnswersBothFamiliesAtOnce) {
+    auto daemon = Daemon::start(discovery_config("[\"127.0.0.1\", \"::1\"]"));
+    UdpProbe v6{AF_INET6};
+    if (!v6.send_to("::1", daemon->discovery_port(), bytes("in"))) {
+        GTEST_SKIP() << "no IPv6 loopback on this machine";
+    }
+    EXPECT_EQ(v6.receive(), reply);
+    UdpProbe v4{AF_INET};
+    ASSERT_TRUE(v4.send_to("127.0.0.1", daemon->discovery_port(), bytes("in")));
+    EXPECT_EQ(v4.receive(), reply);
+}
+
+TEST(Discovery, DualStackWildcardAnswersIpv4Too) {
+    // "::" alone takes both families; replies go back to the v4-mapped sender.
+    auto daemon = Daemon::start(discovery_config("\"::\""));
+    UdpProbe v4{AF_INET};
+    ASSERT_TRUE(v4.send_to("127.0.0.1", daemon->discovery_port(), bytes("in")));
+    EXPECT_EQ(v4.receive(), reply);
+}
+
+TEST(Discovery, JunkGetsNoReplyAndTheDaemonKeepsServing) {
+    auto daemon = Daemon::start(discovery_config("\"127.0.0.1\""));
+    UdpProbe junk{AF_INET};
+    for (const Bytes& datagram :
+         {Bytes{}, bytes("i"), bytes("n"), bytes("ni"), bytes("IN"), bytes("iN"),
+          Bytes{0, 'i', 'n'}, bytes("clip_share"), Bytes(1400, 'x')}) {
+        ASSERT_TRUE(junk.send_to("127.0.0.1", daemon->discovery_port(), datagram));
+    }
+    // The daemon reads its socket in order, and loopback delivers at once: by the time a
+    // request sent after the junk is answered, any answer to the junk would already be queued
+    // on the junk socket. So "nothing queued" proves "nothing sent", without waiting.
+    UdpProbe request{AF_INET};
+    ASSERT_TRUE(request.send_to("127.0.0.1", daemon->discovery_port(), bytes("in")));
+    EXPECT_EQ(request.receive(), reply);
+    EXPECT_EQ(junk.receive_now(), std::nullopt);
+    EXPECT_EQ(request.receive_now(), std::nullopt);
+
+    // Junk is not worth a log line at the default level.
+    EXPECT_EQ(daemon->log().find("ignored"), std::string::npos) << daemon->log();
+    auto client = Client::connect(daemon->port());
+    client.send(Bytes{4, 125, 1});
+    EXPECT_EQ(client.recv_all(), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST(Discovery, DisabledBindsNothing) {
+    auto daemon = Daemon::start("[discovery]\nenabled = false\nport = @DISCOVERY_PORT@\n");
+    UdpProbe squatter{AF_INET};
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(daemon->discovery_port());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(squatter.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0)
+        << std::strerror(errno);
+    EXPECT_EQ(daemon->log().find("discovery"), std::string::npos) << daemon->log();
+}
+
+TEST(Discovery, PortInUseIsAStartError) {
+    UdpProbe squatter{AF_INET};
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(squatter.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    socklen_t length = sizeof address;
+    getsockname(squatter.fd(), reinterpret_cast<sockaddr*>(&address), &length);
+    std::uint16_t taken = ntohs(address.sin_port);
+
+    TempDir dir;
+    std::filesystem::create_directory(dir.path() / "work");
+    std::ofstream{dir.path() / "c.toml"}
+        << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n[plain]\nport = "
+        << pick_free_port() << "\n[discovery]\nbind = \"127.0.0.1\"\nport = " << taken << "\n";
+    auto result =
+        run_command({daemon_binary().string(), "-D", "-c", (dir.path() / "c.toml").string()});
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_NE(
+        result.err.find("cannot listen on 127.0.0.1:" + std::to_string(taken) + " (discovery)"),
+        std::string::npos)
+        << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+// ---- multicast, in a private network namespace so that nothing reaches a real LAN ----
+
+// The outcome of a check run in a child process: "ok", "skip: why" or "fail: why".
+std::string run_in_child(const std::function<std::string()>& body) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) return "fail: pipe";
+    pid_t pid = fork();
+    if (pid == 0) {
+        ::close(pipe_fds[0]);
+        std::string outcome;
+        try {
+            outcome = body();
+        } catch (const std::exception& error) {
+            outcome = std::string{"fail: "} + error.what();
+        }
+        ssize_t ignored = ::write(pipe_fds[1], outcome.data(), outcome.size());
+        (void)ignored;
+        _exit(0);  // no gtest teardown in the child
+    }
+    ::close(pipe_fds[1]);
+    std::string outcome;
+    char buffer[512];
+    ssize_t got;
+    while ((got = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) outcome.append(buffer, got);
+    ::close(pipe_fds[0]);
+    waitpid(pid, nullptr, 0);
+    return outcome.empty() ? "fail: the child died" : outcome;
+}
+
+bool write_text(const char* path, const std::string& text) {
+    int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    return ok;
+}
+
+// Moves this process into a new network namespace holding only its own loopback.
+std::string enter_private_network() {
+    if (unshare(CLONE_NEWNET) == 0) return {};
+    // Without CAP_SYS_ADMIN, a user namespace grants it inside; map ourselves to root there
+    // so that the tools we run keep it.
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) {
+        return std::string{"cannot create a network namespace: "} + std::strerror(errno);
+    }
+    write_text("/proc/self/setgroups", "deny");
+    if (!write_text("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
+        !write_text("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1")) {
+        return "cannot map the user namespace";
+    }
+    return {};
+}
+
+// Runs iproute2's `ip` with these arguments; false if it is missing or fails.
+bool ip(const std::vector<std::string>& args) {
+    for (const char* candidate : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) {
+        if (access(candidate, X_OK) != 0) continue;
+        std::vector<std::string> argv{candidate};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_command(argv).exit_status == 0;
+    }
+    return false;
+}
+
+bool joined_on_lo(std::string_view group_hex) {
+    std::ifstream table{"/proc/net/igmp6"};
+    std::string line;
+    while (std::getline(table, line)) {
+        if (line.find(" lo ") != std::string::npos && line.find(group_hex) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+TEST(Discovery, JoinsTheIpv6GroupAndAnswersMulticast) {
+    std::string outcome = run_in_child([]() -> std::string {
+        if (auto error = enter_private_network(); !error.empty()) return "skip: " + error;
+        // A fresh namespace's loopback is down and not multicast-capable, and Linux turns
+        // ordinary routes via lo into reject routes; a "local" route delivers the group
+        // to this host's sockets instead.
+        if (!ip({"link", "set", "lo", "up", "multicast", "on"}) ||
+            !ip({"-6", "route", "add", "local", "ff00::/8", "dev", "lo", "table", "local"})) {
+            return "skip: cannot set up multicast on the namespace's loopback (iproute2 `ip` "
+                   "missing or refused)";
+        }
+        auto daemon = Daemon::start(discovery_config("\"::\""));
+        if (!joined_on_lo("ff050000000000000000000000004567")) {
+            return "fail: the daemon did not join ff05::4567 on lo:\n" + daemon->log();
+        }
+        UdpProbe probe{AF_INET6};
+        unsigned lo = if_nametoindex("lo");
+        setsockopt(probe.fd(), IPPROTO_IPV6, IPV6_MULTICAST_IF, &lo, sizeof lo);
+        if (!probe.send_to(discovery_ipv6_group, daemon->discovery_port(), bytes("in"), lo)) {
+            return std::string{"skip: cannot send to ff05::4567 on lo: "} + std::strerror(errno);
+        }
+        auto answer = probe.receive();
+        if (answer != reply) return "fail: no answer to the multicast request:\n" + daemon->log();
+        return "ok";
+    });
+    if (outcome.rfind("skip: ", 0) == 0) GTEST_SKIP() << outcome.substr(6);
+    EXPECT_EQ(outcome, "ok");
+}
+
+}  // namespace
+}  // namespace clipshare::test
