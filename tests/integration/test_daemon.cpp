@@ -211,6 +211,20 @@ TEST(Daemon, ServesIpv6Loopback) {
     EXPECT_EQ(client.recv_all(), Bytes{1} + info_reply("clip_share"));
 }
 
+TEST(Daemon, Ipv6WildcardAloneServesBothFamilies) {
+    // "::" with no IPv4 address next to it is one dual-stack socket.
+    auto daemon = Daemon::start("[server]\nbind = \"::\"\nworking_dir = \"work\"\n");
+    for (const char* host : {"127.0.0.1", "::1"}) {
+        auto client = Client::connect(daemon->port(), host);
+        if (!client.connected() && std::string_view{host} == "::1") {
+            GTEST_SKIP() << "no IPv6 loopback on this machine";
+        }
+        ASSERT_TRUE(client.connected()) << host;
+        client.send(Bytes{4, 125, 1});
+        EXPECT_EQ(client.recv_all(), Bytes{1} + info_reply("clip_share")) << host;
+    }
+}
+
 // ---- the command line ----
 
 RunResult clipshared(std::vector<std::string> args, const fs::path& cwd = {}) {
