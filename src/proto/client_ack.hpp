@@ -20,6 +20,8 @@ public:
             session_.finish();
         } else {
             waiting_ = true;
+            // A pipelined acknowledgement may be held while the reply was being prepared.
+            session_.resume_input();
         }
     }
     bool waiting() const { return waiting_; }

@@ -30,6 +30,8 @@ Server::Server(Config config, Reloader reloader)
 
 Server::~Server() {
     listeners_.clear();
+    clipboard_.reset();
+    files_.reset();
     sigterm_.close();
     sigint_.close();
     sighup_.close();
@@ -56,6 +58,15 @@ std::string Server::open_listeners(const std::string& name, bool enabled, std::u
 
 std::string Server::start() {
     if (auto error = check_paths(*config_); !error.empty()) return error;
+    files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir);
+    if (auto error = files_->open(); !error.empty()) return error;
+    if (config_->clipboard.backend != "store") {
+        return "clipboard backend '" + config_->clipboard.backend + "' is not available yet";
+    }
+    auto store = std::make_unique<StoreClipboard>(&loop_, config_->server.working_dir,
+                                                  config_->effective_state_dir());
+    if (auto error = store->load(); !error.empty()) return error;
+    clipboard_ = std::move(store);
     if (auto error = open_listeners("plain", config_->plain.enabled, config_->plain.port);
         !error.empty()) {
         return error;
@@ -144,8 +155,9 @@ void Server::on_incoming(Listener& listener) {
     auto limit = static_cast<std::size_t>(config_->server.max_connections);
     auto settings = SessionSettings::from(*config_);
     auto idle_ms = static_cast<std::uint64_t>(config_->server.idle_timeout) * 1000;
+    Services services{clipboard_.get(), files_.get()};
     auto connection = std::make_unique<Connection>(*this, &loop_, std::move(stream),
-                                                   std::move(settings), idle_ms);
+                                                   std::move(settings), services, idle_ms);
     Connection* raw = connection.get();
     connections_.emplace(raw, std::move(connection));
     if (connections_.size() > limit) {
