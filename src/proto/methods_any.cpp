@@ -29,10 +29,7 @@ public:
         }));
     }
     std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }
-    void on_peer_end() override {
-        if (ack_.waiting()) return ack_.on_peer_end();
-        session_.abort("client closed during Get Any");
-    }
+    void on_peer_end() override { ack_.on_peer_end(); }
     void on_output_drained() override {
         if (files_) files_->on_output_drained();
         image_.on_output_drained();

@@ -30,10 +30,7 @@ public:
             }));
     }
     std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }
-    void on_peer_end() override {
-        if (ack_.waiting()) return ack_.on_peer_end();
-        session_.abort("client closed during Get Files");
-    }
+    void on_peer_end() override { ack_.on_peer_end(); }
     void on_output_drained() override {
         if (sender_) sender_->on_output_drained();
     }

@@ -92,8 +92,8 @@ public:
     }
 
     void on_peer_end() override {
-        if (ack_.waiting()) return ack_.on_peer_end();
-        session_.finish("client closed before the image was sent");
+        if (awaiting_display_) return session_.finish("client closed before naming a display");
+        ack_.on_peer_end();
     }
     void on_output_drained() override { sender_.on_output_drained(); }
 

@@ -31,13 +31,7 @@ public:
             guard_.wrap([this](std::optional<std::string> text) { reply(std::move(text)); }));
     }
     std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }
-    void on_peer_end() override {
-        if (ack_.waiting()) {
-            ack_.on_peer_end();
-        } else {
-            session_.finish();
-        }
-    }
+    void on_peer_end() override { ack_.on_peer_end(); }
 
 private:
     void reply(std::optional<std::string> text) {

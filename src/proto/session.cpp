@@ -111,6 +111,7 @@ void Session::on_peer_end() {
         return;
     }
     peer_ended_ = false;
+    input_ended_ = true;
     if (phase_ == Phase::in_method) {
         handler_->on_peer_end();
     } else if (phase_ != Phase::done) {

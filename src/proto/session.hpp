@@ -86,6 +86,8 @@ public:
     // False once the session has finished or aborted: later input is ignored.
     bool active() const { return phase_ != Phase::done; }
     int version() const { return negotiation_.version(); }
+    // The peer has closed its sending side (delivered after all input before it).
+    bool input_ended() const { return input_ended_; }
     const SessionSettings& settings() const { return settings_; }
 
     // For method handlers: end the session (they call these instead of the host's).
@@ -114,6 +116,7 @@ private:
     bool paused_ = false;
     bool peer_ended_ = false;
     bool resuming_ = false;
+    bool input_ended_ = false;
     bool resume_again_ = false;
     Negotiation negotiation_;
     Phase phase_ = Phase::negotiating;
