@@ -18,8 +18,12 @@ public:
     void expect() {
         if (session_.version() < 4) {
             session_.finish();
+        } else if (session_.input_ended()) {
+            session_.finish("client closed without acknowledging");
         } else {
             waiting_ = true;
+            // A pipelined acknowledgement may be held while the reply was being prepared.
+            session_.resume_input();
         }
     }
     bool waiting() const { return waiting_; }
@@ -31,6 +35,8 @@ public:
         session_.finish(input[0] == 0x01 ? "" : "client sent a wrong acknowledgement");
         return 1;
     }
+    // For downloads: a client that closed its sending side may still be reading, so only
+    // a missing acknowledgement ends the session here.
     void on_peer_end() {
         if (!waiting_) return;
         waiting_ = false;

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "proto/session.hpp"
+#include "proto/handlers.hpp"
 
 namespace clipshare {
 
@@ -14,6 +14,5 @@ inline constexpr std::string_view info_magic = "clip_share";
 // configured (the Android app's scan needs the bare magic, so nothing else is added).
 std::string info_payload(int version, std::string_view info_name);
 
-std::unique_ptr<MethodHandler> make_info_handler(Session& session);
 
 }  // namespace clipshare

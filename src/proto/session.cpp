@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "proto/handlers.hpp"
 #include "proto/info.hpp"
 #include "proto/wire.hpp"
 
@@ -14,17 +15,29 @@ SessionSettings SessionSettings::from(const Config& config) {
     settings.methods = config.methods;
     settings.limits = config.limits;
     settings.info_name = config.server.info_name;
+    settings.client_selects_display = config.clipboard.client_selects_display;
+    settings.display = config.clipboard.display;
     return settings;
 }
 
-Session::Session(SessionSettings settings, SessionHost& host)
+Session::Session(SessionSettings settings, SessionHost& host, Services services)
     : settings_(std::move(settings)),
       host_(host),
+      services_(services),
       negotiation_(settings_.min_version, settings_.max_version) {}
 
 Session::~Session() = default;
 
 void Session::feed(std::span<const std::uint8_t> input) {
+    if (paused_ || !held_.empty()) {
+        // The transport may deliver what it had already read before the pause took hold.
+        held_.insert(held_.end(), input.begin(), input.end());
+        return;
+    }
+    feed_input(input);
+}
+
+void Session::feed_input(std::span<const std::uint8_t> input) {
     while (!input.empty() && phase_ != Phase::done) {
         switch (phase_) {
             case Phase::negotiating: {
@@ -47,10 +60,17 @@ void Session::feed(std::span<const std::uint8_t> input) {
             }
             case Phase::in_method: {
                 std::size_t used = handler_->feed(input);
-                // A handler that takes nothing is waiting for something other than input
-                // (or is done); the rest stays unread until it asks again.
-                if (used == 0) return;
                 input = input.subspan(used);
+                if (used == 0 && phase_ == Phase::in_method) {
+                    // The handler waits for the disk, the clipboard or the socket: keep the
+                    // rest and stop reading until it calls resume_input().
+                    held_.assign(input.begin(), input.end());
+                    if (!paused_) {
+                        paused_ = true;
+                        host_.pause_input();
+                    }
+                    return;
+                }
                 break;
             }
             case Phase::done:
@@ -59,7 +79,39 @@ void Session::feed(std::span<const std::uint8_t> input) {
     }
 }
 
+void Session::resume_input() {
+    if (!paused_ || phase_ == Phase::done) return;
+    if (resuming_) {
+        // Called from inside the feeding below: go round once more there.
+        resume_again_ = true;
+        return;
+    }
+    resuming_ = true;
+    do {
+        resume_again_ = false;
+        paused_ = false;
+        auto held = std::move(held_);
+        held_.clear();
+        feed_input(held);
+    } while (resume_again_ && paused_ && phase_ != Phase::done);
+    resuming_ = false;
+    if (phase_ == Phase::done || paused_) return;
+    host_.resume_input();
+    if (peer_ended_) on_peer_end();
+}
+
+void Session::on_output_drained() {
+    if (phase_ == Phase::in_method) handler_->on_output_drained();
+}
+
 void Session::on_peer_end() {
+    if (paused_ || !held_.empty()) {
+        // Deliver the end only after the input before it.
+        peer_ended_ = true;
+        return;
+    }
+    peer_ended_ = false;
+    input_ended_ = true;
     if (phase_ == Phase::in_method) {
         handler_->on_peer_end();
     } else if (phase_ != Phase::done) {
@@ -91,10 +143,21 @@ void Session::on_method_byte(std::uint8_t code) {
 }
 
 std::unique_ptr<MethodHandler> Session::make_handler(Method method) {
+    if (method == Method::info) return make_info_handler(*this);
+    // Everything else works on the clipboard, and most on files too.
+    if (services_.clipboard == nullptr || services_.files == nullptr) return nullptr;
     switch (method) {
-        case Method::info: return make_info_handler(*this);
-        default: return nullptr;
+        case Method::get_text: return make_get_text_handler(*this);
+        case Method::send_text: return make_send_text_handler(*this);
+        case Method::get_files: return make_get_files_handler(*this);
+        case Method::send_files: return make_send_files_handler(*this);
+        case Method::get_image:
+        case Method::get_copied_image:
+        case Method::get_screenshot: return make_get_image_handler(*this, method);
+        case Method::get_any: return make_get_any_handler(*this);
+        case Method::info: break;
     }
+    return nullptr;
 }
 
 void Session::finish(std::string_view note) {

@@ -16,10 +16,11 @@ constexpr std::uint64_t linger_ms = 2000;
 }  // namespace
 
 Connection::Connection(ConnectionOwner& owner, uv_loop_t* loop, std::unique_ptr<Stream> stream,
-                       SessionSettings settings, std::uint64_t idle_timeout_ms)
+                       SessionSettings settings, Services services,
+                       std::uint64_t idle_timeout_ms)
     : owner_(owner),
       stream_(std::move(stream)),
-      session_(std::move(settings), *this),
+      session_(std::move(settings), *this, services),
       idle_timeout_ms_(idle_timeout_ms) {
     stream_->set_handler(this);
     if (uv_timer_init(loop, timer_.get()) == 0) {
@@ -72,9 +73,16 @@ void Connection::on_stream_end(int status) {
     if (state_ == State::finishing && stream_->pending_write_bytes() == 0) close();
 }
 
+void Connection::resume_input() {
+    // Waiting for the disk is progress of a kind: the client is not to blame for it.
+    if (state_ == State::active) arm_timer(idle_timeout_ms_);
+    stream_->read_start();
+}
+
 void Connection::on_stream_drained() {
     if (state_ == State::active) {
         arm_timer(idle_timeout_ms_);
+        session_.on_output_drained();
     } else if (state_ == State::finishing) {
         if (peer_ended_) {
             close();
@@ -99,6 +107,7 @@ void Connection::finish(std::string_view note) {
         return;
     }
     stream_->shutdown_write();
+    stream_->read_start();  // drain whatever the peer still sends, until its end
     // While the reply is still draining, a slow reader is making progress: only once it is
     // all out does the shorter linger apply.
     bool draining = stream_->pending_write_bytes() > 0;

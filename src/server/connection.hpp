@@ -18,7 +18,7 @@ class ConnectionOwner;
 class Connection final : public StreamHandler, public SessionHost {
 public:
     Connection(ConnectionOwner& owner, uv_loop_t* loop, std::unique_ptr<Stream> stream,
-               SessionSettings settings, std::uint64_t idle_timeout_ms);
+               SessionSettings settings, Services services, std::uint64_t idle_timeout_ms);
     ~Connection();
 
     void start();
@@ -36,6 +36,9 @@ public:
     void send(std::vector<std::uint8_t> message) override;
     void finish(std::string_view note) override;
     void abort(std::string_view why) override;
+    void pause_input() override { stream_->read_stop(); }
+    void resume_input() override;
+    std::size_t pending_output() const override { return stream_->pending_write_bytes(); }
 
 private:
     enum class State {

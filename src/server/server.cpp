@@ -31,6 +31,8 @@ Server::Server(Config config, Reloader reloader)
 Server::~Server() {
     listeners_.clear();
     discovery_.close();
+    clipboard_.reset();
+    files_.reset();
     sigterm_.close();
     sigint_.close();
     sighup_.close();
@@ -57,11 +59,20 @@ std::string Server::open_listeners(const std::string& name, bool enabled, std::u
 
 std::string Server::start() {
     if (auto error = check_paths(*config_); !error.empty()) return error;
-    // Discovery first: once the TCP port accepts (what clients and tests take as "ready"),
-    // the UDP socket is bound too.
+    files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir);
+    if (auto error = files_->open(); !error.empty()) return error;
+    if (config_->clipboard.backend != "store") {
+        return "clipboard backend '" + config_->clipboard.backend + "' is not available yet";
+    }
+    auto store = std::make_unique<StoreClipboard>(&loop_, config_->server.working_dir,
+                                                  config_->effective_state_dir());
+    if (auto error = store->load(); !error.empty()) return error;
+    clipboard_ = std::move(store);
+    // Discovery just before the TCP listeners: once the TCP port accepts (what clients and
+    // tests take as "ready"), the UDP socket is bound too.
     if (config_->discovery.enabled) {
-        if (auto error = discovery_.open(&loop_, config_->discovery.bind, config_->discovery.port);
-            !error.empty()) {
+        const auto& discovery = config_->discovery;
+        if (auto error = discovery_.open(&loop_, discovery.bind, discovery.port); !error.empty()) {
             return error;
         }
     }
@@ -154,8 +165,9 @@ void Server::on_incoming(Listener& listener) {
     auto limit = static_cast<std::size_t>(config_->server.max_connections);
     auto settings = SessionSettings::from(*config_);
     auto idle_ms = static_cast<std::uint64_t>(config_->server.idle_timeout) * 1000;
+    Services services{clipboard_.get(), files_.get()};
     auto connection = std::make_unique<Connection>(*this, &loop_, std::move(stream),
-                                                   std::move(settings), idle_ms);
+                                                   std::move(settings), services, idle_ms);
     Connection* raw = connection.get();
     connections_.emplace(raw, std::move(connection));
     if (connections_.size() > limit) {

@@ -10,7 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "clipboard/store.hpp"
 #include "config/config.hpp"
+#include "files/disk_files.hpp"
 #include "config/load.hpp"
 #include "net/discovery.hpp"
 #include "net/listener.hpp"
@@ -57,6 +59,8 @@ private:
     UvHandle<uv_signal_t> sigint_;
     UvHandle<uv_signal_t> sighup_;
     bool stopping_ = false;
+    std::unique_ptr<DiskFiles> files_;
+    std::unique_ptr<Clipboard> clipboard_;
 };
 
 }  // namespace clipshare

@@ -275,6 +275,10 @@ void Client::close() {
     fd_ = -1;
 }
 
+void Client::shutdown_write() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 void Client::send(const Bytes& bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {

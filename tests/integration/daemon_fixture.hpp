@@ -100,6 +100,8 @@ public:
     // True when the peer closed (orderly or by reset) without sending more bytes.
     bool closed_by_peer();
     void close();
+    // Tells the peer we will send nothing more (the end of an upload, or of a truncated one).
+    void shutdown_write();
 
 private:
     explicit Client(int fd) : fd_(fd) {}

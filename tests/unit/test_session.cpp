@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "proto/session.hpp"
+#include "fakes.hpp"
 #include "proto/wire.hpp"
 
 namespace clipshare {
@@ -13,26 +14,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-struct RecordingHost final : SessionHost {
-    Bytes sent;
-    int messages = 0;
-    bool finished = false;
-    bool aborted = false;
-    std::string note;
-
-    void send(Bytes message) override {
-        ++messages;
-        sent.insert(sent.end(), message.begin(), message.end());
-    }
-    void finish(std::string_view why) override {
-        finished = true;
-        note = std::string{why};
-    }
-    void abort(std::string_view why) override {
-        aborted = true;
-        note = std::string{why};
-    }
-};
+using RecordingHost = fake::Host;
 
 Bytes info_reply(std::string_view payload) {
     return wire::MessageBuilder{}.byte(wire::ok).string(payload).take();

@@ -1,0 +1,50 @@
+// What the protocol needs from a clipboard. The store backend (routers) keeps the content
+// itself; the command backend (desktops) asks the desktop's clipboard through commands. Both
+// may answer later than they are asked, so every call takes a callback.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clipshare {
+
+enum class ContentKind { empty, text, files, image };
+
+// A PNG either on disk (the store's copied image is a received file) or in memory (from a
+// command). Exactly one of the two is set.
+struct Image {
+    std::filesystem::path file;
+    std::vector<std::uint8_t> bytes;
+};
+
+// One top-level item of a received batch, as placed in working_dir.
+struct PlacedItem {
+    std::string name;  // relative to working_dir, one segment
+    bool directory = false;
+    bool png = false;  // a regular file that starts with the PNG signature
+};
+
+class Clipboard {
+public:
+    using Done = std::function<void(std::string error)>;  // "" on success
+
+    virtual ~Clipboard() = default;
+
+    virtual void kind(std::function<void(ContentKind)> done) = 0;
+    virtual void get_text(std::function<void(std::optional<std::string>)> done) = 0;
+    // `text` is already valid UTF-8 with LF line ends.
+    virtual void set_text(std::string text, Done done) = 0;
+    // Absolute paths of the copied top-level items; nothing when the content is not files.
+    virtual void get_files(std::function<void(std::optional<std::vector<std::filesystem::path>>)>
+                               done) = 0;
+    virtual void set_files(std::vector<PlacedItem> items, Done done) = 0;
+    virtual void get_image(std::function<void(std::optional<Image>)> done) = 0;
+    // `display` is 1-based; nothing when there is no screen.
+    virtual void screenshot(std::int64_t display, std::function<void(std::optional<Image>)> done) = 0;
+};
+
+}  // namespace clipshare

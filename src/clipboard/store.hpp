@@ -1,0 +1,53 @@
+// The headless clipboard for routers: the daemon itself holds the current content (text, or
+// the top-level items of the last received batch) and keeps it across restarts in
+// state_dir/clipboard.state, replaced atomically (write, fsync, rename) on every change.
+#pragma once
+
+#include <uv.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "clipboard/clipboard.hpp"
+#include "util/work_queue.hpp"
+
+namespace clipshare {
+
+class StoreClipboard final : public Clipboard {
+public:
+    StoreClipboard(uv_loop_t* loop, std::filesystem::path working_dir,
+                   std::filesystem::path state_dir);
+
+    // Creates state_dir (mode 0700) and reads the saved content. Returns "" or a start-up
+    // error; a damaged state file is only a warning (the clipboard starts empty).
+    std::string load();
+
+    void kind(std::function<void(ContentKind)> done) override;
+    void get_text(std::function<void(std::optional<std::string>)> done) override;
+    void set_text(std::string text, Done done) override;
+    void get_files(
+        std::function<void(std::optional<std::vector<std::filesystem::path>>)> done) override;
+    void set_files(std::vector<PlacedItem> items, Done done) override;
+    void get_image(std::function<void(std::optional<Image>)> done) override;
+    void screenshot(std::int64_t display, std::function<void(std::optional<Image>)> done) override;
+
+    struct Content {
+        ContentKind kind = ContentKind::empty;
+        std::string text;
+        std::vector<PlacedItem> items;
+    };
+    // The file format, exposed for tests.
+    static std::string serialize(const Content& content);
+    static bool parse(std::string_view data, Content& content);
+
+private:
+    void replace(Content next, Done done);
+
+    std::filesystem::path working_dir_;
+    std::filesystem::path state_dir_;
+    Content content_;
+    WorkQueue queue_;  // state writes, one after another, in order
+};
+
+}  // namespace clipshare

@@ -1,0 +1,63 @@
+// What the protocol needs from the disk: receiving a batch atomically, listing what Get Files
+// sends, and reading one file. Every call may complete later (the disk is used from libuv's
+// thread pool), so results come back through callbacks on the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clipboard/clipboard.hpp"
+
+namespace clipshare {
+
+// One entry of a Get Files reply, in wire order.
+struct FileEntry {
+    std::string name;                // relative, '/'-separated (v1: the base name)
+    std::int64_t size = 0;           // -1: an empty directory (v3+)
+    std::filesystem::path source;    // where the bytes come from
+};
+
+// A batch being received into a hidden temporary directory. Calls are carried out in order;
+// each reports "" or an error. Destroying a batch that was not committed removes everything
+// it wrote.
+class IncomingBatch {
+public:
+    using Done = std::function<void(std::string error)>;
+
+    virtual ~IncomingBatch() = default;
+    // Paths are normalized (files/names.hpp) and conflict-free (BatchPlan).
+    virtual void add_directory(std::string path, Done done) = 0;
+    virtual void begin_file(std::string path, std::int64_t size, Done done) = 0;
+    virtual void write(std::vector<std::uint8_t> chunk, Done done) = 0;
+    virtual void end_file(Done done) = 0;
+    // Moves each top-level entry into working_dir (name, 1_name, 2_name, ...).
+    virtual void commit(std::function<void(std::string error, std::vector<PlacedItem>)> done) = 0;
+};
+
+// One file being sent. The first read opens it; any read fails when the file is no longer
+// the size it was listed with.
+class OutgoingFile {
+public:
+    using Done = std::function<void(std::string error, std::vector<std::uint8_t> chunk)>;
+
+    virtual ~OutgoingFile() = default;
+    virtual void read(std::size_t max_bytes, Done done) = 0;
+};
+
+class FileService {
+public:
+    virtual ~FileService() = default;
+
+    virtual std::unique_ptr<IncomingBatch> begin_batch() = 0;
+    // The entries Get Files sends in `version` for these top-level items: sorted, symlinks
+    // skipped, every file opened once to check it. Items that no longer exist are skipped.
+    virtual void list(std::vector<std::filesystem::path> roots, int version,
+                      std::function<void(std::string error, std::vector<FileEntry>)> done) = 0;
+    virtual std::unique_ptr<OutgoingFile> open(FileEntry entry) = 0;
+};
+
+}  // namespace clipshare

@@ -1,0 +1,94 @@
+// Get Any (124, v4): the clipboard's current content in its own type.
+#include "proto/client_ack.hpp"
+#include "proto/files_sender.hpp"
+#include "proto/handlers.hpp"
+#include "proto/methods_image.hpp"
+#include "proto/wire.hpp"
+
+namespace clipshare {
+namespace {
+
+enum AnyType : std::uint8_t { any_text = 1, any_files = 2, any_image = 3 };
+
+class GetAnyHandler final : public MethodHandler {
+public:
+    explicit GetAnyHandler(Session& session)
+        : session_(session),
+          ack_(session),
+          image_(
+              session, {wire::ok, any_image}, [this] { ack_.expect(); }, [this] { no_data(); }) {}
+
+    void start() override {
+        session_.services().clipboard->kind(guard_.wrap([this](ContentKind kind) {
+            switch (kind) {
+                case ContentKind::text: return text();
+                case ContentKind::files: return files();
+                case ContentKind::image: return image();
+                case ContentKind::empty: return no_data();
+            }
+        }));
+    }
+    std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }
+    void on_peer_end() override { ack_.on_peer_end(); }
+    void on_output_drained() override {
+        if (files_) files_->on_output_drained();
+        image_.on_output_drained();
+    }
+
+private:
+    void text() {
+        session_.services().clipboard->get_text(guard_.wrap([this](std::optional<std::string> text) {
+            if (text) *text = normalize_line_ends(std::move(*text));
+            auto limit = static_cast<std::size_t>(session_.settings().limits.max_text_length);
+            if (!text || text->empty() || text->size() > limit) return no_data();
+            session_.host().send(
+                wire::MessageBuilder{}.byte(wire::ok).byte(any_text).string(*text).take());
+            ack_.expect();
+        }));
+    }
+
+    void files() {
+        session_.services().clipboard->get_files(guard_.wrap(
+            [this](std::optional<std::vector<std::filesystem::path>> roots) {
+                if (!roots || roots->empty()) return no_data();
+                session_.services().files->list(
+                    std::move(*roots), session_.version(),
+                    guard_.wrap([this](std::string error, std::vector<FileEntry> entries) {
+                        if (!error.empty()) return session_.abort(error);
+                        if (entries.empty()) return no_data();
+                        auto count = static_cast<std::int64_t>(entries.size());
+                        session_.host().send(
+                            wire::MessageBuilder{}.byte(wire::ok).byte(any_files).i64(count).take());
+                        files_ = std::make_unique<FilesSender>(session_, std::move(entries), true,
+                                                               [this] { ack_.expect(); });
+                        files_->start();
+                    }));
+            }));
+    }
+
+    void image() {
+        session_.services().clipboard->get_image(guard_.wrap([this](std::optional<Image> image) {
+            if (!image) return no_data();
+            image_.send(std::move(*image));
+        }));
+    }
+
+    void no_data() {
+        session_.host().send({wire::no_data});
+        session_.finish();
+    }
+
+    Session& session_;
+    ClientAck ack_;
+    ImageSender image_;
+    std::unique_ptr<FilesSender> files_;
+    CallbackGuard guard_;
+};
+
+}  // namespace
+
+std::unique_ptr<MethodHandler> make_get_any_handler(Session& session) {
+    return std::make_unique<GetAnyHandler>(session);
+}
+
+}  // namespace clipshare

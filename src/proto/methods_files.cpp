@@ -1,0 +1,246 @@
+// Get Files (3) and Send File v1 / Send Files v2+ (4).
+#include <string>
+
+#include "files/batch_plan.hpp"
+#include "files/names.hpp"
+#include "proto/client_ack.hpp"
+#include "proto/field_reader.hpp"
+#include "proto/files_sender.hpp"
+#include "proto/handlers.hpp"
+#include "proto/wire.hpp"
+
+namespace clipshare {
+namespace {
+
+class GetFilesHandler final : public MethodHandler {
+public:
+    explicit GetFilesHandler(Session& session) : session_(session), ack_(session) {}
+
+    void start() override {
+        session_.services().clipboard->get_files(guard_.wrap(
+            [this](std::optional<std::vector<std::filesystem::path>> roots) {
+                if (!roots || roots->empty()) return no_data();
+                session_.services().files->list(
+                    std::move(*roots), session_.version(),
+                    guard_.wrap([this](std::string error, std::vector<FileEntry> entries) {
+                        if (!error.empty()) return session_.abort(error);
+                        if (entries.empty()) return no_data();
+                        send(std::move(entries));
+                    }));
+            }));
+    }
+    std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }
+    void on_peer_end() override { ack_.on_peer_end(); }
+    void on_output_drained() override {
+        if (sender_) sender_->on_output_drained();
+    }
+
+private:
+    void no_data() {
+        session_.host().send({wire::no_data});
+        session_.finish();
+    }
+    void send(std::vector<FileEntry> entries) {
+        auto count = static_cast<std::int64_t>(entries.size());
+        session_.host().send(wire::MessageBuilder{}.byte(wire::ok).i64(count).take());
+        sender_ = std::make_unique<FilesSender>(session_, std::move(entries), true,
+                                                [this] { ack_.expect(); });
+        sender_->start();
+    }
+
+    Session& session_;
+    ClientAck ack_;
+    std::unique_ptr<FilesSender> sender_;
+    CallbackGuard guard_;
+};
+
+class SendFilesHandler final : public MethodHandler {
+public:
+    explicit SendFilesHandler(Session& session)
+        : session_(session), limits_(session.settings().limits) {}
+
+    void start() override {
+        session_.host().send({wire::ok});
+        if (session_.version() < 2) {
+            count_ = 1;  // version 1 sends exactly one file and no count
+            state_ = State::name_length;
+        }
+    }
+
+    std::size_t feed(std::span<const std::uint8_t> input) override {
+        auto rest = input;
+        while (!rest.empty() && session_.active()) {
+            if (!step(rest)) break;
+        }
+        return input.size() - rest.size();
+    }
+
+    void on_peer_end() override {
+        if (state_ != State::committing) {
+            session_.abort("client closed in the middle of an upload");
+        }
+    }
+
+private:
+    enum class State { count, name_length, name, size, content, committing };
+
+    // Advances by what `rest` allows; false when it must wait (for input or the disk).
+    bool step(std::span<const std::uint8_t>& rest) {
+        switch (state_) {
+            case State::count:
+                if (!reader_.i64(rest, count_)) return false;
+                if (count_ < 1 || count_ > limits_.max_file_count) {
+                    return fail("file count " + std::to_string(count_) + " is outside 1.." +
+                                std::to_string(limits_.max_file_count));
+                }
+                state_ = State::name_length;
+                return true;
+            case State::name_length:
+                if (!reader_.i64(rest, name_length_)) return false;
+                if (name_length_ < 1 || name_length_ > static_cast<std::int64_t>(max_name_length)) {
+                    return fail("file name length " + std::to_string(name_length_) +
+                                " is outside 1..2048");
+                }
+                name_.clear();
+                state_ = State::name;
+                return true;
+            case State::name:
+                if (!FieldReader::bytes(rest, static_cast<std::size_t>(name_length_), name_)) {
+                    return false;
+                }
+                state_ = State::size;
+                return true;
+            case State::size:
+                if (!reader_.i64(rest, size_)) return false;
+                return begin_entry();
+            case State::content:
+                return take_content(rest);
+            case State::committing:
+                return false;
+        }
+        return false;
+    }
+
+    bool begin_entry() {
+        bool directory = size_ < 0;
+        if (directory && (session_.version() < 3 || size_ != -1)) {
+            return fail("file size " + std::to_string(size_) + " is not allowed in version " +
+                        std::to_string(session_.version()));
+        }
+        if (size_ > limits_.max_file_size) {
+            return fail("file size " + std::to_string(size_) + " is over max_file_size " +
+                        std::to_string(limits_.max_file_size));
+        }
+        auto checked = normalize_received_path(name_, session_.version(), directory);
+        if (!checked.ok()) return fail(checked.error);
+        if (auto conflict = plan_.add(checked.path, directory); !conflict.empty()) {
+            return fail(conflict);
+        }
+        if (!batch_) batch_ = session_.services().files->begin_batch();
+        if (directory) {
+            batch_->add_directory(checked.path, disk_done());
+            return next_entry();
+        }
+        batch_->begin_file(checked.path, size_, disk_done());
+        remaining_ = size_;
+        state_ = State::content;
+        if (remaining_ == 0) return end_content();
+        return true;
+    }
+
+    bool take_content(std::span<const std::uint8_t>& rest) {
+        if (in_flight_ >= 2 * transfer_chunk_size) {
+            waiting_for_disk_ = true;
+            return false;
+        }
+        auto take = static_cast<std::size_t>(std::min<std::int64_t>(
+            remaining_, static_cast<std::int64_t>(std::min(rest.size(),
+                                                           transfer_chunk_size - chunk_.size()))));
+        chunk_.insert(chunk_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
+        rest = rest.subspan(take);
+        remaining_ -= static_cast<std::int64_t>(take);
+        if (chunk_.size() == transfer_chunk_size || remaining_ == 0) flush_chunk();
+        if (remaining_ == 0) return end_content();
+        return true;
+    }
+
+    void flush_chunk() {
+        if (chunk_.empty()) return;
+        std::size_t size = chunk_.size();
+        in_flight_ += size;
+        batch_->write(std::move(chunk_), guard_.wrap([this, size](std::string error) {
+            in_flight_ -= size;
+            if (!error.empty()) return fail(error), void();
+            if (waiting_for_disk_ && in_flight_ < 2 * transfer_chunk_size) {
+                waiting_for_disk_ = false;
+                session_.resume_input();
+            }
+        }));
+        chunk_ = {};
+        chunk_.reserve(transfer_chunk_size);
+    }
+
+    bool end_content() {
+        batch_->end_file(disk_done());
+        return next_entry();
+    }
+
+    bool next_entry() {
+        if (++received_ < count_) {
+            state_ = State::name_length;
+            return true;
+        }
+        state_ = State::committing;
+        batch_->commit(guard_.wrap([this](std::string error, std::vector<PlacedItem> placed) {
+            if (!error.empty()) return fail(error), void();
+            session_.services().clipboard->set_files(
+                std::move(placed), guard_.wrap([this](std::string error) {
+                    if (!error.empty()) return fail(error), void();
+                    // Only now is the batch stored: that is what the acknowledgement says.
+                    if (session_.version() >= 4) session_.host().send({wire::ok});
+                    session_.finish();
+                }));
+        }));
+        return false;
+    }
+
+    IncomingBatch::Done disk_done() {
+        return guard_.wrap([this](std::string error) {
+            if (!error.empty()) fail(error);
+        });
+    }
+
+    bool fail(const std::string& why) {
+        session_.abort("upload refused: " + why);
+        return false;
+    }
+
+    Session& session_;
+    LimitsSection limits_;
+    State state_ = State::count;
+    FieldReader reader_;
+    std::int64_t count_ = 0;
+    std::int64_t received_ = 0;
+    std::int64_t name_length_ = 0;
+    std::string name_;
+    std::int64_t size_ = 0;
+    std::int64_t remaining_ = 0;
+    std::vector<std::uint8_t> chunk_;
+    std::size_t in_flight_ = 0;
+    bool waiting_for_disk_ = false;
+    BatchPlan plan_;
+    std::unique_ptr<IncomingBatch> batch_;
+    CallbackGuard guard_;
+};
+
+}  // namespace
+
+std::unique_ptr<MethodHandler> make_get_files_handler(Session& session) {
+    return std::make_unique<GetFilesHandler>(session);
+}
+
+std::unique_ptr<MethodHandler> make_send_files_handler(Session& session) {
+    return std::make_unique<SendFilesHandler>(session);
+}
+
+}  // namespace clipshare

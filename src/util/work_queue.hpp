@@ -1,0 +1,105 @@
+// Runs blocking work (disk I/O) on libuv's thread pool, one task at a time and in order, and
+// calls each task's `done` back on the loop thread. Tasks of one queue never overlap, so a
+// file can be written by a series of tasks without locks.
+//
+// The owner may go away while a task runs: destroying the queue drops the `done` callbacks
+// that have not run yet, but every queued `work` still runs (clean-up work included), and
+// the loop keeps running until it has.
+#pragma once
+
+#include <uv.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+
+namespace clipshare {
+
+class WorkQueue {
+public:
+    explicit WorkQueue(uv_loop_t* loop) : shared_(std::make_shared<Shared>()) {
+        shared_->loop = loop;
+    }
+    ~WorkQueue() {
+        shared_->owner_alive = false;
+        for (auto& task : shared_->tasks) task.done = nullptr;
+    }
+    WorkQueue(const WorkQueue&) = delete;
+    WorkQueue& operator=(const WorkQueue&) = delete;
+
+    // `work` runs on a pool thread and must touch only what it captured; `done` runs on the
+    // loop afterwards (unless the queue is gone by then).
+    void post(std::function<void()> work, std::function<void()> done = nullptr) {
+        shared_->tasks.push_back({std::move(work), std::move(done)});
+        if (!shared_->running) start_next(shared_);
+    }
+
+    bool idle() const { return !shared_->running && shared_->tasks.empty(); }
+
+private:
+    struct Task {
+        std::function<void()> work;
+        std::function<void()> done;
+    };
+    struct Shared {
+        uv_loop_t* loop = nullptr;
+        std::deque<Task> tasks;
+        bool running = false;
+        bool owner_alive = true;
+    };
+    struct Request {
+        uv_work_t request{};
+        std::shared_ptr<Shared> shared;
+        Task task;
+    };
+
+    static void start_next(const std::shared_ptr<Shared>& shared) {
+        if (shared->tasks.empty()) {
+            shared->running = false;
+            return;
+        }
+        auto request = std::make_unique<Request>();
+        request->shared = shared;
+        request->task = std::move(shared->tasks.front());
+        shared->tasks.pop_front();
+        shared->running = true;
+        int rc = uv_queue_work(
+            shared->loop, &request->request,
+            [](uv_work_t* raw) { reinterpret_cast<Request*>(raw)->task.work(); },
+            [](uv_work_t* raw, int) {
+                std::unique_ptr<Request> finished{reinterpret_cast<Request*>(raw)};
+                auto shared = finished->shared;
+                if (shared->owner_alive && finished->task.done) finished->task.done();
+                start_next(shared);
+            });
+        if (rc == 0) {
+            request.release();  // owned by libuv until the after-work callback
+        } else {
+            // Cannot happen with a valid loop; run inline rather than lose clean-up work.
+            request->task.work();
+            if (shared->owner_alive && request->task.done) request->task.done();
+            start_next(shared);
+        }
+    }
+
+    std::shared_ptr<Shared> shared_;
+};
+
+// Makes callbacks that do nothing once their owner is destroyed: for replies that come back
+// from the thread pool or a child process after a connection has gone.
+class CallbackGuard {
+public:
+    template <typename F>
+    auto wrap(F function) {
+        return [alive = std::weak_ptr<char>(token_), function = std::move(function)](
+                   auto&&... args) mutable {
+            if (alive.expired()) return;
+            function(std::forward<decltype(args)>(args)...);
+        };
+    }
+
+private:
+    std::shared_ptr<char> token_ = std::make_shared<char>();
+};
+
+}  // namespace clipshare
