@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <string>
 
+#include "files/batch_writer.hpp"
+#include "files/listing.hpp"
 #include "files/transfer.hpp"
 #include "util/work_queue.hpp"
 
 namespace clipshare {
 
-// Hidden temporary directories of batches in progress start with this.
-inline constexpr const char* upload_dir_prefix = ".clipshare-upload-";
 
 class DiskFiles final : public FileService {
 public:
@@ -35,9 +35,5 @@ private:
     int working_fd_ = -1;
     WorkQueue list_queue_;  // listings run one after another, off the loop
 };
-
-// Exposed for tests: the Get Files listing, run synchronously.
-std::string list_file_entries(const std::vector<std::filesystem::path>& roots, int version,
-                              std::vector<FileEntry>& entries);
 
 }  // namespace clipshare
