@@ -1,0 +1,59 @@
+// The clipshare command line, parsed into plain data (and checked) without doing anything,
+// so that every rule of clipshare(1) is unit-testable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clipshare::client {
+
+enum class Command {
+    help,
+    version,
+    scan,
+    info,
+    get_text,
+    send_text,
+    get_files,
+    send_files,
+    get_image,
+    screenshot,
+    get_any,
+};
+
+struct Options {
+    Command command = Command::help;
+    std::string host;
+    std::vector<std::string> operands;  // what follows HOST (TEXT, DIR, FILE, PATH...)
+
+    std::optional<std::uint16_t> port;
+    bool tls = false;
+    std::string certificate;
+    std::string key;
+    std::string ca;
+    std::optional<int> proto;
+    std::optional<int> timeout_ms;
+    bool quiet = false;
+
+    std::int64_t display = 0;  // screenshot
+    bool copied_only = false;  // get-image
+    std::vector<std::string> scan_targets;
+    std::size_t max_servers = 0;
+};
+
+struct ParsedCommandLine {
+    std::optional<Options> options;
+    std::string error;  // set when options is empty: one line for the user
+};
+
+// `arguments` excludes the program name.
+ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments);
+
+extern const char* const usage_text;
+
+inline constexpr int default_timeout_ms = 30000;
+inline constexpr int default_scan_wait_ms = 1000;
+
+}  // namespace clipshare::client

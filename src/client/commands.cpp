@@ -1,0 +1,194 @@
+#include "client/commands.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "build_config.hpp"
+#include "client/downloads.hpp"
+#include "client/errors.hpp"
+#include "client/negotiate.hpp"
+#include "client/output.hpp"
+#include "client/printable.hpp"
+#include "client/scan.hpp"
+#include "client/socket_channel.hpp"
+#include "client/uploads.hpp"
+
+namespace clipshare::client {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::uint16_t plain_port = 4337;
+constexpr std::uint16_t tls_port = 4338;
+
+void print_line(const std::string& line) {
+    std::printf("%s\n", line.c_str());
+}
+
+int run_scan(const Options& options) {
+    ScanOptions scan_options;
+    scan_options.port = options.port.value_or(plain_port);
+    scan_options.targets = options.scan_targets;
+    scan_options.wait =
+        std::chrono::milliseconds(options.timeout_ms.value_or(default_scan_wait_ms));
+    scan_options.max_servers = options.max_servers;
+    ScanResult result = scan(scan_options);
+    for (const auto& server : result.servers) print_line(server);
+    if (!result.servers.empty()) return 0;
+    // Unreachable targets (no IPv6 here, say) matter only when nobody answered.
+    for (const auto& warning : result.warnings) {
+        std::fprintf(stderr, "clipshare: warning: %s\n", warning.c_str());
+    }
+    fail(Exit::no_data,
+         "no ClipShare server answered on UDP port " + std::to_string(scan_options.port));
+}
+
+std::string read_stdin() {
+    std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+    if (std::cin.bad()) fail(Exit::failure, "cannot read standard input");
+    return text;
+}
+
+// "-" is stdout; anything else a file replaced atomically.
+std::unique_ptr<ByteSink> image_sink(const std::string& target) {
+    if (target == "-") return std::make_unique<DescriptorSink>(STDOUT_FILENO, "standard output");
+    return std::make_unique<AtomicFileSink>(target);
+}
+
+fs::path directory_operand(const Options& options) {
+    return options.operands.empty() ? fs::path{"."} : fs::path{options.operands[0]};
+}
+
+void print_placed(const fs::path& directory, const std::vector<std::string>& names) {
+    for (const auto& name : names) print_line(printable((directory / name).string()));
+}
+
+// Everything that can fail without a server fails here, before connecting.
+struct Prepared {
+    std::string text;                           // send-text
+    std::vector<fs::path> roots;                // send-files
+    std::unique_ptr<ByteSink> image;            // get-image, screenshot
+    std::unique_ptr<DirectoryFiles> directory;  // get-files, get-any
+};
+
+Prepared prepare(const Options& options) {
+    Prepared prepared;
+    switch (options.command) {
+        case Command::send_text: {
+            bool from_stdin = options.operands.empty() || options.operands[0] == "-";
+            prepared.text = from_stdin ? read_stdin() : options.operands[0];
+            if (auto why = check_text(prepared.text); !why.empty()) fail(Exit::failure, why);
+            break;
+        }
+        case Command::send_files:
+            prepared.roots = upload_roots(options.operands);
+            break;
+        case Command::get_image:
+        case Command::screenshot:
+            prepared.image = image_sink(options.operands[0]);
+            break;
+        case Command::get_files:
+        case Command::get_any:
+            prepared.directory = std::make_unique<DirectoryFiles>(directory_operand(options));
+            break;
+        default:
+            break;
+    }
+    return prepared;
+}
+
+int run_method(const Options& options, Conversation& conversation, Prepared& prepared) {
+    auto progress = Progress::for_stderr(options.quiet);
+    DescriptorSink stdout_sink{STDOUT_FILENO, "standard output"};
+    switch (options.command) {
+        case Command::info: {
+            ServerInfo info = get_info(conversation);
+            print_line("protocol_version=" + std::to_string(conversation.version()));
+            for (const auto& line : info.details) print_line(printable(line));
+            return 0;
+        }
+        case Command::get_text:
+            get_text(conversation, stdout_sink);
+            return 0;
+        case Command::send_text:
+            send_text(conversation, prepared.text);
+            return 0;
+        case Command::get_files:
+            print_placed(directory_operand(options),
+                         get_files(conversation, *prepared.directory, progress));
+            return 0;
+        case Command::send_files: {
+            UploadPlan plan = plan_upload(prepared.roots, conversation.version());
+            for (const auto& warning : plan.warnings) {
+                std::fprintf(stderr, "clipshare: warning: %s\n", warning.c_str());
+            }
+            send_files(conversation, plan.entries, progress);
+            return 0;
+        }
+        case Command::get_image:
+            get_image(conversation,
+                      options.copied_only ? Method::get_copied_image : Method::get_image,
+                      *prepared.image, progress);
+            return 0;
+        case Command::screenshot:
+            get_screenshot(conversation, options.display, *prepared.image, progress);
+            return 0;
+        case Command::get_any: {
+            AnyResult result = get_any(conversation, stdout_sink, *prepared.directory, progress);
+            print_placed(directory_operand(options), result.placed);
+            return 0;
+        }
+        default:
+            return 0;
+    }
+}
+
+int run_exchange(const Options& options) {
+    if (options.tls) {
+        fail(Exit::tls, "TLS is not available in this build of clipshare yet (--tls)");
+    }
+    Prepared prepared = prepare(options);
+    std::uint16_t port = options.port.value_or(options.tls ? tls_port : plain_port);
+    auto channel =
+        SocketChannel::connect(options.host, port, options.timeout_ms.value_or(default_timeout_ms));
+    VersionRequest request;
+    if (options.proto) request = {*options.proto, true};
+    int version = negotiate(*channel, request);
+    Conversation conversation{*channel, version};
+    return run_method(options, conversation, prepared);
+}
+
+}  // namespace
+
+int run_command(const Options& options) {
+    try {
+        switch (options.command) {
+            case Command::help:
+                std::fputs(usage_text, stdout);
+                return 0;
+            case Command::version:
+                std::printf("clipshare %s\n", CLIPSHARE_VERSION);
+                return 0;
+            case Command::scan:
+                return run_scan(options);
+            default:
+                return run_exchange(options);
+        }
+    } catch (const ClientError& error) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "clipshare: error: %s\n", error.what());
+        return static_cast<int>(error.code());
+    } catch (const std::exception& error) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "clipshare: error: %s\n", error.what());
+        return static_cast<int>(Exit::failure);
+    }
+}
+
+}  // namespace clipshare::client
