@@ -82,6 +82,7 @@ struct BatchState {
     std::int64_t file_written = 0;
     std::array<std::uint8_t, 8> file_head{};
     bool committed = false;
+    std::string failure;  // once a step failed, every later step fails the same way
     std::vector<PlacedItem> top_level;  // as received, names in the temp dir
 
     ~BatchState() {
@@ -215,7 +216,9 @@ public:
         auto placed = std::make_shared<std::vector<PlacedItem>>();
         auto error = std::make_shared<std::string>();
         queue_.post(
-            [state = state_, placed, error] { *error = place_all(*state, *placed); },
+            [state = state_, placed, error] {
+                *error = state->failure.empty() ? place_all(*state, *placed) : state->failure;
+            },
             [placed, error, done = std::move(done)] { done(*error, std::move(*placed)); });
     }
 
@@ -262,8 +265,12 @@ private:
 
     void run(const Done& done, std::function<std::string(BatchState&)> step) {
         auto error = std::make_shared<std::string>();
-        queue_.post([state = state_, error, step = std::move(step)] { *error = step(*state); },
-                    [error, done] { done(*error); });
+        queue_.post(
+            [state = state_, error, step = std::move(step)] {
+                if (state->failure.empty()) state->failure = step(*state);
+                *error = state->failure;
+            },
+            [error, done] { done(*error); });
     }
 
     WorkQueue queue_;
