@@ -400,6 +400,8 @@ class Parser {
             server.user = non_empty_string(entry);
         } else if (key == "group") {
             server.group = non_empty_string(entry);
+        } else if (key == "allow_root") {
+            server.allow_root = boolean(entry);
         } else {
             return false;
         }
@@ -762,6 +764,7 @@ std::string describe_config(const Config& config) {
         << "idle_timeout = " << server.idle_timeout << "\n";
     optional_line(out, "user", server.user, "privileges are not dropped");
     optional_line(out, "group", server.group, "the user's primary group");
+    out << "allow_root = " << toml_bool(server.allow_root) << "\n";
 
     out << "\n[plain]\n"
         << "enabled = " << toml_bool(config.plain.enabled) << "\n"

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "util/log.hpp"
+#include "util/privileges.hpp"
 
 namespace clipshare {
 
@@ -58,6 +59,28 @@ std::string Server::open_listeners(const std::string& name, bool enabled, std::u
 
 std::string Server::start() {
     if (auto error = check_paths(*config_); !error.empty()) return error;
+    if (auto error = open_listeners("plain", config_->plain.enabled, config_->plain.port);
+        !error.empty()) {
+        return error;
+    }
+    if (config_->tls.enabled) {
+        return "TLS is not available in this build yet ([tls] enabled = true)";
+    }
+    if (listeners_.empty()) return "no listener is enabled ([plain] and [tls] are both off)";
+
+    // Everything that needs root is bound by now; the rest runs as the configured user.
+    if (auto error = drop_privileges(config_->server.user, config_->server.group);
+        !error.empty()) {
+        return error;
+    }
+    if (geteuid() == 0 && !config_->server.allow_root) {
+        if (!config_->source.empty()) {
+            return "refusing to serve clients as root: set [server] user (or allow_root = true)";
+        }
+        LOG_WARN("serving clients as root (built-in defaults; set [server] user in a config file)");
+    }
+    // Checked again as the user who will write there.
+    if (auto error = check_paths(*config_); !error.empty()) return error;
     files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir);
     if (auto error = files_->open(); !error.empty()) return error;
     if (config_->clipboard.backend != "store") {
@@ -67,14 +90,6 @@ std::string Server::start() {
                                                   config_->effective_state_dir());
     if (auto error = store->load(); !error.empty()) return error;
     clipboard_ = std::move(store);
-    if (auto error = open_listeners("plain", config_->plain.enabled, config_->plain.port);
-        !error.empty()) {
-        return error;
-    }
-    if (config_->tls.enabled) {
-        return "TLS is not available in this build yet ([tls] enabled = true)";
-    }
-    if (listeners_.empty()) return "no listener is enabled ([plain] and [tls] are both off)";
     watch_signal(sigterm_, SIGTERM);
     watch_signal(sigint_, SIGINT);
     watch_signal(sighup_, SIGHUP);

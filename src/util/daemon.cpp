@@ -157,7 +157,9 @@ std::optional<pid_t> running_pid(const std::filesystem::path& pidfile) {
     std::ifstream in{pidfile};
     long pid = 0;
     if (!(in >> pid) || pid <= 1) return std::nullopt;
-    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return std::nullopt;
+    // A live daemon holds the pidfile's lock. Without that check a stale file (one the
+    // daemon could not remove after giving up root) might name a recycled pid.
+    if (!instance_alive(pidfile, static_cast<pid_t>(pid))) return std::nullopt;
     return static_cast<pid_t>(pid);
 }
 

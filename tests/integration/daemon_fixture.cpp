@@ -139,8 +139,12 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         std::ostringstream config;
         // The body's own sections come after these keys, so keys must not repeat: the
         // fixture only adds what the body leaves out.
+        // Tests run as root in CI; the daemon refuses that unless told it is meant.
         if (body.find("[server]") == std::string::npos) {
-            config << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n";
+            config << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                   << "allow_root = true\n";
+        } else if (body.find("allow_root") == std::string::npos) {
+            body.replace(body.find("[server]"), 8, "[server]\nallow_root = true");
         }
         if (body.find("[plain]") == std::string::npos) {
             config << "[plain]\nport = " << daemon->port_ << "\n";
