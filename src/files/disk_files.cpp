@@ -85,6 +85,7 @@ struct BatchState {
     bool committed = false;
     std::string failure;  // once a step failed, every later step fails the same way
     std::vector<PlacedItem> top_level;  // as received, names in the temp dir
+    std::vector<PlacedItem> placed;     // as committed, names in working_dir
 
     ~BatchState() {
         if (file_fd >= 0) ::close(file_fd);
@@ -216,6 +217,14 @@ public:
         });
     }
 
+    void uncommit(Done done) override {
+        run(done, [](BatchState& s) -> std::string {
+            for (const auto& item : s.placed) remove_tree_at(s.working_fd, item.name.c_str());
+            s.placed.clear();
+            return {};
+        });
+    }
+
     void commit(std::function<void(std::string, std::vector<PlacedItem>)> done) override {
         auto placed = std::make_shared<std::vector<PlacedItem>>();
         auto error = std::make_shared<std::string>();
@@ -261,6 +270,7 @@ private:
         }
         fsync(s.working_fd);
         s.committed = true;
+        s.placed = placed;
         ::close(s.temp_fd);
         s.temp_fd = -1;
         unlinkat(s.working_fd, s.temp_name.c_str(), AT_REMOVEDIR);

@@ -198,7 +198,10 @@ private:
             if (!error.empty()) return fail(error), void();
             session_.services().clipboard->set_files(
                 std::move(placed), guard_.wrap([this](std::string error) {
-                    if (!error.empty()) return fail(error), void();
+                    if (!error.empty()) {
+                        batch_->uncommit([](std::string) {});
+                        return fail(error), void();
+                    }
                     if (!session_.active()) return;
                     // Only now is the batch stored: that is what the acknowledgement says.
                     if (session_.version() >= 4) session_.host().send({wire::ok});

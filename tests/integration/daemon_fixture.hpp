@@ -49,8 +49,10 @@ public:
     // Writes `config_body` plus a [plain] port, [server] bind/working_dir and disabled
     // discovery (unless the body sets them) into a fresh directory and starts
     // `clipshared -D -c FILE`. Returns once the port accepts connections.
+    // `wrapper` goes before the binary on the command line (e.g. prlimit with its options).
     static std::unique_ptr<Daemon> start(std::string_view config_body = {},
-                                         std::vector<std::string> extra_args = {});
+                                         std::vector<std::string> extra_args = {},
+                                         std::vector<std::string> wrapper = {});
     ~Daemon();
 
     std::uint16_t port() const { return port_; }
