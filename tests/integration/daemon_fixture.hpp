@@ -15,6 +15,19 @@
 
 namespace clipshare::test {
 
+// AddressSanitizer keeps freed memory in quarantine: memory figures mean nothing under it.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool built_with_asan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool built_with_asan = true;
+#else
+inline constexpr bool built_with_asan = false;
+#endif
+#else
+inline constexpr bool built_with_asan = false;
+#endif
+
 using Bytes = std::vector<std::uint8_t>;
 
 std::filesystem::path daemon_binary();

@@ -116,7 +116,9 @@ TEST(Hostile, ClientThatNeverReadsIsNotBufferedWithoutBound) {
     // Others are served while the hog sits on 64 MiB it does not read.
     for (int i = 0; i < 5; ++i) EXPECT_TRUE(serves_info(*daemon));
     long during = rss_kib(daemon->pid());
-    EXPECT_LT(during - before, 8 * 1024) << "the daemon buffered what the hog did not read";
+    if (!built_with_asan) {
+        EXPECT_LT(during - before, 8 * 1024) << "the daemon buffered what the hog did not read";
+    }
     // And it goes once it has made no progress for idle_timeout.
     EXPECT_TRUE(daemon->wait_for_log("no progress"));
 }
