@@ -174,5 +174,8 @@ int main(int argc, char** argv) {
         if (stopped != 0) return stopped;
     }
     std::signal(SIGPIPE, SIG_IGN);
+    // Past RLIMIT_FSIZE a write should fail with EFBIG (and end one upload cleanly), not
+    // kill the daemon.
+    std::signal(SIGXFSZ, SIG_IGN);
     return serve(*options, std::move(*loaded.config));
 }

@@ -58,18 +58,18 @@ void AtomicFileSink::finish() {
     temp_.clear();
 }
 
-DirectoryFiles::DirectoryFiles(const fs::path& directory) {
-    directory_fd_ = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (directory_fd_ < 0) {
+DirectoryFiles::DirectoryFiles(const fs::path& directory)
+    : writer_(std::make_unique<BatchWriter>(directory)) {
+    // The writer opens the directory only with the first entry; a directory we cannot
+    // use should fail before we connect, not after the server started sending.
+    int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
         fail(Exit::failure, "cannot use " + directory.string() + ": " + std::strerror(errno));
     }
-    writer_ = std::make_unique<BatchWriter>(directory_fd_);
+    ::close(fd);
 }
 
-DirectoryFiles::~DirectoryFiles() {
-    writer_.reset();  // removes an uncommitted batch
-    if (directory_fd_ >= 0) ::close(directory_fd_);
-}
+DirectoryFiles::~DirectoryFiles() = default;  // the writer removes an uncommitted batch
 
 void DirectoryFiles::check(const std::string& error) {
     if (!error.empty()) fail(Exit::failure, error);

@@ -59,7 +59,6 @@ class DirectoryFiles final : public ReceivedFiles {
   private:
     void check(const std::string& error);
 
-    int directory_fd_ = -1;
     std::unique_ptr<BatchWriter> writer_;
 };
 

@@ -21,6 +21,8 @@ struct ServerSection {
     std::int64_t idle_timeout = 30;  // seconds
     std::string user;
     std::string group;
+    // Serving clients as root is refused unless this is set (or no config file exists).
+    bool allow_root = false;
 };
 
 struct PlainSection {

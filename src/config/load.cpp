@@ -237,9 +237,11 @@ class Parser {
                 {"methods", &Parser::methods_key},
                 {"clipboard", &Parser::clipboard_key},
             }};
-        for (const auto& [name, handler] : kSections) {
-            if (section.name != name) continue;
-            walk_table(section, [this, handler](const Entry& e) { return (this->*handler)(e); });
+        for (const auto& known : kSections) {
+            if (section.name != known.first) continue;
+            // Clang 14 cannot capture a structured binding, hence `known.second`.
+            auto member = known.second;
+            walk_table(section, [this, member](const Entry& e) { return (this->*member)(e); });
             return;
         }
         unknown(section);
@@ -400,6 +402,8 @@ class Parser {
             server.user = non_empty_string(entry);
         } else if (key == "group") {
             server.group = non_empty_string(entry);
+        } else if (key == "allow_root") {
+            server.allow_root = boolean(entry);
         } else {
             return false;
         }
@@ -762,6 +766,7 @@ std::string describe_config(const Config& config) {
         << "idle_timeout = " << server.idle_timeout << "\n";
     optional_line(out, "user", server.user, "privileges are not dropped");
     optional_line(out, "group", server.group, "the user's primary group");
+    out << "allow_root = " << toml_bool(server.allow_root) << "\n";
 
     out << "\n[plain]\n"
         << "enabled = " << toml_bool(config.plain.enabled) << "\n"

@@ -75,7 +75,8 @@ void remove_tree_at(int dir_fd, const char* name) {
     unlinkat(dir_fd, name, AT_REMOVEDIR);
 }
 
-BatchWriter::BatchWriter(int target_fd) : target_fd_(dup(target_fd)) {}
+BatchWriter::BatchWriter(std::filesystem::path target, std::string target_name)
+    : target_(std::move(target)), target_name_(std::move(target_name)) {}
 
 BatchWriter::~BatchWriter() {
     if (file_fd_ >= 0) ::close(file_fd_);
@@ -86,9 +87,15 @@ BatchWriter::~BatchWriter() {
     if (target_fd_ >= 0) ::close(target_fd_);
 }
 
+std::string BatchWriter::fail_with(std::string error) {
+    if (failure_.empty()) failure_ = std::move(error);
+    return failure_;
+}
+
 std::string BatchWriter::ensure_temp_dir() {
     if (temp_fd_ >= 0) return {};
-    if (target_fd_ < 0) return "cannot use the target directory";
+    if (target_fd_ < 0) target_fd_ = ::open(target_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (target_fd_ < 0) return errno_text(target_name_ + " " + target_.string());
     for (int attempt = 0; attempt < 100; ++attempt) {
         // Unguessable is not needed (the directory is created with O_EXCL semantics and
         // 0700); distinct is, across connections and restarts.
@@ -119,29 +126,33 @@ void BatchWriter::note_top_level(const std::string& path, bool directory) {
 }
 
 std::string BatchWriter::add_directory(const std::string& path) {
-    if (auto error = ensure_temp_dir(); !error.empty()) return error;
+    if (!failure_.empty()) return failure_;
+    if (auto error = ensure_temp_dir(); !error.empty()) return fail_with(error);
     int fd = open_directory_path(temp_fd_, path, true);
-    if (fd < 0) return errno_text("cannot create directory '" + path + "'");
+    if (fd < 0) return fail_with(errno_text("cannot create directory '" + path + "'"));
     ::close(fd);
     note_top_level(path, true);
     return {};
 }
 
 std::string BatchWriter::begin_file(const std::string& path, std::int64_t size) {
-    if (auto error = ensure_temp_dir(); !error.empty()) return error;
-    if (file_fd_ >= 0) return "'" + file_path_ + "' is still open";
+    if (!failure_.empty()) return failure_;
+    if (auto error = ensure_temp_dir(); !error.empty()) return fail_with(error);
+    if (file_fd_ >= 0) return fail_with("'" + file_path_ + "' is still open");
     auto slash = path.rfind('/');
     std::string parent = slash == std::string::npos ? "" : path.substr(0, slash);
     std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (leaf.empty() || leaf == "." || leaf == "..") return "bad file name '" + path + "'";
+    if (leaf.empty() || leaf == "." || leaf == "..") {
+        return fail_with("bad file name '" + path + "'");
+    }
     int dir = open_directory_path(temp_fd_, parent, true);
-    if (dir < 0) return errno_text("cannot create directory '" + parent + "'");
+    if (dir < 0) return fail_with(errno_text("cannot create directory '" + parent + "'"));
     file_fd_ =
         openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     int saved = errno;
     ::close(dir);
     errno = saved;
-    if (file_fd_ < 0) return errno_text("cannot create '" + path + "'");
+    if (file_fd_ < 0) return fail_with(errno_text("cannot create '" + path + "'"));
     file_path_ = path;
     file_size_ = size;
     file_written_ = 0;
@@ -151,7 +162,8 @@ std::string BatchWriter::begin_file(const std::string& path, std::int64_t size) 
 }
 
 std::string BatchWriter::write(std::span<const std::uint8_t> bytes) {
-    if (file_fd_ < 0) return "no file is open";
+    if (!failure_.empty()) return failure_;
+    if (file_fd_ < 0) return fail_with("no file is open");
     if (file_written_ < 8) {
         auto head =
             std::min<std::size_t>(bytes.size(), 8 - static_cast<std::size_t>(file_written_));
@@ -160,7 +172,7 @@ std::string BatchWriter::write(std::span<const std::uint8_t> bytes) {
     while (!bytes.empty()) {
         ssize_t n = ::write(file_fd_, bytes.data(), bytes.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno_text("cannot write '" + file_path_ + "'");
+        if (n < 0) return fail_with(errno_text("cannot write '" + file_path_ + "'"));
         bytes = bytes.subspan(static_cast<std::size_t>(n));
         file_written_ += n;
     }
@@ -168,16 +180,17 @@ std::string BatchWriter::write(std::span<const std::uint8_t> bytes) {
 }
 
 std::string BatchWriter::end_file() {
-    if (file_fd_ < 0) return "no file is open";
+    if (!failure_.empty()) return failure_;
+    if (file_fd_ < 0) return fail_with("no file is open");
     if (file_written_ != file_size_) {
-        return "'" + file_path_ + "' has " + std::to_string(file_written_) + " bytes, not " +
-               std::to_string(file_size_);
+        return fail_with("'" + file_path_ + "' has " + std::to_string(file_written_) +
+                         " bytes, not " + std::to_string(file_size_));
     }
     // "Stored" means on disk: an acknowledgement promises that much.
-    if (fsync(file_fd_) != 0) return errno_text("cannot sync '" + file_path_ + "'");
+    if (fsync(file_fd_) != 0) return fail_with(errno_text("cannot sync '" + file_path_ + "'"));
     int rc = ::close(file_fd_);
     file_fd_ = -1;
-    if (rc != 0) return errno_text("cannot close '" + file_path_ + "'");
+    if (rc != 0) return fail_with(errno_text("cannot close '" + file_path_ + "'"));
     if (file_path_.find('/') == std::string::npos && file_written_ >= 8 &&
         std::equal(std::begin(file_head_), std::end(file_head_), std::begin(png_signature))) {
         for (auto& item : top_level_) {
@@ -187,9 +200,14 @@ std::string BatchWriter::end_file() {
     return {};
 }
 
+std::string BatchWriter::commit(std::vector<PlacedItem>& placed) {
+    if (!failure_.empty()) return failure_;
+    return fail_with(place_all(placed));
+}
+
 // RENAME_NOREPLACE makes "free" atomic, so an existing file (or a symlink planted there) is
 // never replaced.
-std::string BatchWriter::commit(std::vector<PlacedItem>& placed) {
+std::string BatchWriter::place_all(std::vector<PlacedItem>& placed) {
     if (temp_fd_ < 0) return "nothing was received";
     if (file_fd_ >= 0) return "'" + file_path_ + "' is still open";
     std::string failure;
@@ -214,16 +232,23 @@ std::string BatchWriter::commit(std::vector<PlacedItem>& placed) {
         }
     }
     if (!failure.empty()) {
+        // All or nothing: take back what was already placed.
         for (const auto& item : placed) remove_tree_at(target_fd_, item.name.c_str());
         placed.clear();
         return failure;
     }
     fsync(target_fd_);
     committed_ = true;
+    placed_ = placed;
     ::close(temp_fd_);
     temp_fd_ = -1;
     unlinkat(target_fd_, temp_name_.c_str(), AT_REMOVEDIR);
     return {};
+}
+
+void BatchWriter::uncommit() {
+    for (const auto& item : placed_) remove_tree_at(target_fd_, item.name.c_str());
+    placed_.clear();
 }
 
 }  // namespace clipshare

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,14 +23,17 @@ void remove_tree_at(int dir_fd, const char* name);
 
 class BatchWriter {
   public:
-    // Writes below the directory `target_fd` (duplicated; the caller keeps its own).
-    explicit BatchWriter(int target_fd);
+    // Writes below the directory `target`, opened with the first entry (so a directory
+    // that was removed and made again since the writer was created is found). Messages
+    // call it `target_name` ("working_dir" in the daemon).
+    explicit BatchWriter(std::filesystem::path target, std::string target_name = "directory");
     // Removes everything written unless commit() succeeded.
     ~BatchWriter();
     BatchWriter(const BatchWriter&) = delete;
     BatchWriter& operator=(const BatchWriter&) = delete;
 
-    // Each returns "" or an error. Paths are normalized (files/names.hpp) and conflict-free
+    // Each returns "" or an error; once a step failed, every later one (commit included)
+    // fails the same way. Paths are normalized (files/names.hpp) and conflict-free
     // (BatchPlan); files are written one at a time.
     std::string add_directory(const std::string& path);
     std::string begin_file(const std::string& path, std::int64_t size);
@@ -38,12 +42,21 @@ class BatchWriter {
     // Moves each top-level entry into the target as the first free name of name, 1_name,
     // 2_name, ... All or nothing: on failure, what was already moved is taken back.
     std::string commit(std::vector<PlacedItem>& placed);
+    // Takes a committed batch back out of the target, for when what should follow the
+    // commit (saving the clipboard) failed: all or nothing holds to the end.
+    void uncommit();
 
   private:
+    // Remembers the first failure, so that it poisons every later step.
+    std::string fail_with(std::string error);
     std::string ensure_temp_dir();
+    std::string place_all(std::vector<PlacedItem>& placed);
     void note_top_level(const std::string& path, bool directory);
 
+    std::filesystem::path target_;
+    std::string target_name_;
     int target_fd_ = -1;
+    std::string failure_;
     std::string temp_name_;
     int temp_fd_ = -1;
     int file_fd_ = -1;
@@ -53,6 +66,7 @@ class BatchWriter {
     std::uint8_t file_head_[8] = {};
     bool committed_ = false;
     std::vector<PlacedItem> top_level_;  // as received, names in the temp dir
+    std::vector<PlacedItem> placed_;     // as committed, names in the target
 };
 
 }  // namespace clipshare

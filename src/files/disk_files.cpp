@@ -24,8 +24,8 @@ std::string errno_text(const std::string& what) { return what + ": " + std::stre
 // writer is only ever touched by one thread at a time.
 class DiskBatch final : public IncomingBatch {
 public:
-    DiskBatch(uv_loop_t* loop, int working_fd)
-        : queue_(loop), writer_(std::make_shared<BatchWriter>(working_fd)) {}
+    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir)
+        : queue_(loop), writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")) {}
     ~DiskBatch() override {
         // The writer (and with it the temporary directory, unless committed) goes on the
         // pool once every queued task is done, never under a running task's feet.
@@ -47,6 +47,13 @@ public:
 
     void end_file(Done done) override {
         run(done, [](BatchWriter& w) { return w.end_file(); });
+    }
+
+    void uncommit(Done done) override {
+        run(done, [](BatchWriter& w) {
+            w.uncommit();
+            return std::string{};
+        });
     }
 
     void commit(std::function<void(std::string, std::vector<PlacedItem>)> done) override {
@@ -145,26 +152,25 @@ private:
 DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir)
     : loop_(loop), working_dir_(std::move(working_dir)), list_queue_(loop) {}
 
-DiskFiles::~DiskFiles() {
-    if (working_fd_ >= 0) ::close(working_fd_);
-}
+DiskFiles::~DiskFiles() = default;
 
 std::string DiskFiles::open() {
-    working_fd_ = ::open(working_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (working_fd_ < 0) return errno_text("working_dir " + working_dir_.string());
+    int working_fd = ::open(working_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (working_fd < 0) return errno_text("working_dir " + working_dir_.string());
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(working_dir_, error)) {
         auto name = entry.path().filename().string();
         if (name.rfind(upload_dir_prefix, 0) == 0) {
             LOG_INFO("removing %s, left by an interrupted upload", entry.path().c_str());
-            remove_tree_at(working_fd_, name.c_str());
+            remove_tree_at(working_fd, name.c_str());
         }
     }
+    ::close(working_fd);
     return {};
 }
 
 std::unique_ptr<IncomingBatch> DiskFiles::begin_batch() {
-    return std::make_unique<DiskBatch>(loop_, working_fd_);
+    return std::make_unique<DiskBatch>(loop_, working_dir_);
 }
 
 void DiskFiles::list(std::vector<std::filesystem::path> roots, int version,

@@ -72,7 +72,8 @@ public:
         while (!rest.empty() && session_.active()) {
             if (!step(rest)) break;
         }
-        return input.size() - rest.size();
+        // After a failure everything is consumed and dropped: the session is over.
+        return session_.active() ? input.size() - rest.size() : input.size();
     }
 
     void on_peer_end() override {
@@ -186,16 +187,22 @@ private:
     }
 
     bool next_entry() {
+        if (!session_.active()) return false;
         if (++received_ < count_) {
             state_ = State::name_length;
             return true;
         }
         state_ = State::committing;
         batch_->commit(guard_.wrap([this](std::string error, std::vector<PlacedItem> placed) {
+            if (!session_.active()) return;  // an earlier step failed and ended it
             if (!error.empty()) return fail(error), void();
             session_.services().clipboard->set_files(
                 std::move(placed), guard_.wrap([this](std::string error) {
-                    if (!error.empty()) return fail(error), void();
+                    if (!error.empty()) {
+                        batch_->uncommit([](std::string) {});
+                        return fail(error), void();
+                    }
+                    if (!session_.active()) return;
                     // Only now is the batch stored: that is what the acknowledgement says.
                     if (session_.version() >= 4) session_.host().send({wire::ok});
                     session_.finish();

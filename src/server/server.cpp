@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "util/log.hpp"
+#include "util/privileges.hpp"
 
 namespace clipshare {
 
@@ -59,17 +60,8 @@ std::string Server::open_listeners(const std::string& name, bool enabled, std::u
 
 std::string Server::start() {
     if (auto error = check_paths(*config_); !error.empty()) return error;
-    files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir);
-    if (auto error = files_->open(); !error.empty()) return error;
-    if (config_->clipboard.backend != "store") {
-        return "clipboard backend '" + config_->clipboard.backend + "' is not available yet";
-    }
-    auto store = std::make_unique<StoreClipboard>(&loop_, config_->server.working_dir,
-                                                  config_->effective_state_dir());
-    if (auto error = store->load(); !error.empty()) return error;
-    clipboard_ = std::move(store);
     // Discovery just before the TCP listeners: once the TCP port accepts (what clients and
-    // tests take as "ready"), the UDP socket is bound too.
+    // tests take as "ready"), the UDP socket is bound too. Both before dropping privileges.
     if (config_->discovery.enabled) {
         const auto& discovery = config_->discovery;
         if (auto error = discovery_.open(&loop_, discovery.bind, discovery.port); !error.empty()) {
@@ -84,6 +76,29 @@ std::string Server::start() {
         return "TLS is not available in this build yet ([tls] enabled = true)";
     }
     if (listeners_.empty()) return "no listener is enabled ([plain] and [tls] are both off)";
+
+    // Everything that needs root is bound by now; the rest runs as the configured user.
+    if (auto error = drop_privileges(config_->server.user, config_->server.group);
+        !error.empty()) {
+        return error;
+    }
+    if (geteuid() == 0 && !config_->server.allow_root) {
+        if (!config_->source.empty()) {
+            return "refusing to serve clients as root: set [server] user (or allow_root = true)";
+        }
+        LOG_WARN("serving clients as root (built-in defaults; set [server] user in a config file)");
+    }
+    // Checked again as the user who will write there.
+    if (auto error = check_paths(*config_); !error.empty()) return error;
+    files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir);
+    if (auto error = files_->open(); !error.empty()) return error;
+    if (config_->clipboard.backend != "store") {
+        return "clipboard backend '" + config_->clipboard.backend + "' is not available yet";
+    }
+    auto store = std::make_unique<StoreClipboard>(&loop_, config_->server.working_dir,
+                                                  config_->effective_state_dir());
+    if (auto error = store->load(); !error.empty()) return error;
+    clipboard_ = std::move(store);
     watch_signal(sigterm_, SIGTERM);
     watch_signal(sigint_, SIGINT);
     watch_signal(sighup_, SIGHUP);

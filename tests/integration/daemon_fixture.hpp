@@ -15,6 +15,19 @@
 
 namespace clipshare::test {
 
+// AddressSanitizer keeps freed memory in quarantine: memory figures mean nothing under it.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool built_with_asan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool built_with_asan = true;
+#else
+inline constexpr bool built_with_asan = false;
+#endif
+#else
+inline constexpr bool built_with_asan = false;
+#endif
+
 using Bytes = std::vector<std::uint8_t>;
 
 std::filesystem::path daemon_binary();
@@ -52,8 +65,10 @@ public:
     // discovery (unless the body sets them) into a fresh directory and starts
     // `clipshared -D -c FILE`. Returns once the port accepts connections. In the body,
     // @PORT@ stands for the TCP port and @DISCOVERY_PORT@ for a free UDP port.
+    // `wrapper` goes before the binary on the command line (e.g. prlimit with its options).
     static std::unique_ptr<Daemon> start(std::string_view config_body = {},
-                                         std::vector<std::string> extra_args = {});
+                                         std::vector<std::string> extra_args = {},
+                                         std::vector<std::string> wrapper = {});
     ~Daemon();
 
     std::uint16_t port() const { return port_; }

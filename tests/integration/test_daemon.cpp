@@ -6,6 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pwd.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -178,7 +181,7 @@ TEST(Daemon, SighupAppliesNewSettingsAndKeepsConnections) {
     ASSERT_EQ(established.recv(1), Bytes{1});
 
     std::string config = "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                         "info_name = \"after\"\n[plain]\nport = " +
+                         "allow_root = true\ninfo_name = \"after\"\n[plain]\nport = " +
                          std::to_string(daemon->port()) + "\n[discovery]\nenabled = false\n";
     rewrite(daemon->config_path(), config);
     daemon->signal(SIGHUP);
@@ -344,8 +347,8 @@ TEST(CommandLine, DetachesWritesPidfileAndStopsWithDashS) {
     fs::create_directory(dir.path() / "work");
     auto config = dir.path() / "c.toml";
     auto pidfile = dir.path() / "clipshared.pid";
-    rewrite(config, "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n[plain]\nport = " +
-                        std::to_string(port) + "\n[discovery]\nenabled = false\n");
+    rewrite(config, "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\nallow_root = true\n"
+                    "[plain]\nport = " + std::to_string(port) + "\n[discovery]\nenabled = false\n");
     auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     ASSERT_EQ(started.exit_status, 0) << started.err;
     // The parent returns only once the daemon is listening, so no wait is needed here.
@@ -411,6 +414,67 @@ TEST(CommandLine, BuiltInDefaultsListenOn4337) {
     waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace clipshare::test
+
+namespace clipshare::test {
+namespace {
+
+TEST(Privileges, RootIsRefusedWithAConfigFileUnlessAllowed) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root";
+    TempDir dir;
+    fs::create_directory(dir.path() / "work");
+    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                                   "[plain]\nport = " + std::to_string(pick_free_port()) +
+                                       "\n[discovery]\nenabled = false\n");
+    auto result = run_command({daemon_binary().string(), "-D", "-c",
+                               (dir.path() / "c.toml").string()});
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_NE(result.err.find("refusing to serve clients as root"), std::string::npos)
+        << result.err;
+}
+
+TEST(Privileges, DropsToTheConfiguredUserAfterBinding) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root";
+    const passwd* nobody = getpwnam("nobody");
+    if (nobody == nullptr) GTEST_SKIP() << "no user 'nobody'";
+    TempDir shared;
+    auto work = shared.path() / "work";
+    fs::create_directory(work);
+    fs::permissions(work, fs::perms::all);
+    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" + work.string() +
+                                "\"\nuser = \"nobody\"\n");
+    std::ifstream status{"/proc/" + std::to_string(daemon->pid()) + "/status"};
+    std::string line;
+    std::string uid_line;
+    while (std::getline(status, line)) {
+        if (line.rfind("Uid:", 0) == 0) uid_line = line;
+    }
+    auto expected = std::to_string(nobody->pw_uid);
+    EXPECT_NE(uid_line.find("\t" + expected + "\t" + expected), std::string::npos) << uid_line;
+    // It still serves, and what it stores belongs to that user.
+    auto client = Client::connect(daemon->port());
+    client.send(Bytes{4, 2, 0, 0, 0, 0, 0, 0, 0, 2, 'h', 'i'});
+    EXPECT_EQ(client.recv_all(), (Bytes{1, 1, 1}));
+    struct stat info {};
+    ASSERT_EQ(stat((work / ".clipshare/clipboard.state").c_str(), &info), 0);
+    EXPECT_EQ(info.st_uid, nobody->pw_uid);
+}
+
+TEST(Privileges, UnknownUserIsAStartError) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root";
+    TempDir dir;
+    fs::create_directory(dir.path() / "work");
+    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                                   "user = \"no-such-user-here\"\n[plain]\nport = " +
+                                       std::to_string(pick_free_port()) +
+                                       "\n[discovery]\nenabled = false\n");
+    auto result = run_command({daemon_binary().string(), "-D", "-c",
+                               (dir.path() / "c.toml").string()});
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_NE(result.err.find("no-such-user-here"), std::string::npos) << result.err;
 }
 
 }  // namespace

@@ -342,14 +342,19 @@ TEST_F(Methods, ClientVanishingMidFileLeavesNothing) {
 TEST_F(Methods, PngBatchIsTheCopiedImage) {
     ASSERT_EQ(upload(*daemon, send_files_request(4, {file_entry("shot.png", png_bytes)})),
               (Bytes{1, 1, 1}));
-    for (std::uint8_t method : {5, 6}) {
-        auto client = request(*daemon, {4, method});
-        ReplyReader reply{client};
-        EXPECT_EQ(reply.byte(), 1);
-        EXPECT_EQ(reply.byte(), 1);
-        EXPECT_EQ(reply.string(), png_bytes);
-        client.send(Bytes{1});
+    for (std::uint8_t version = 1; version <= 4; ++version) {
+        for (std::uint8_t method : {5, 6}) {
+            if (method == 6 && version < 3) continue;  // Get Copied Image came with v3
+            auto client = request(*daemon, {version, method});
+            ReplyReader reply{client};
+            EXPECT_EQ(reply.byte(), 1);
+            EXPECT_EQ(reply.byte(), 1) << int{version} << "/" << int{method};
+            EXPECT_EQ(reply.string(), png_bytes);
+            if (version >= 4) client.send(Bytes{1});
+            EXPECT_TRUE(client.closed_by_peer());
+        }
     }
+    EXPECT_EQ(upload(*daemon, {2, 6}), (Bytes{1, 3}));
     // v1/v2 know method 5 too.
     auto v1 = upload(*daemon, {1, 5});
     Bytes expected = Bytes{1, 1} + i64_bytes(static_cast<std::int64_t>(png_bytes.size())) +

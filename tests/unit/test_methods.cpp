@@ -1,0 +1,275 @@
+// Method machines over fakes, fed whole and byte by byte: what goes out, what is stored,
+// and that v4 acknowledgements follow the storing.
+#include <gtest/gtest.h>
+
+#include "fakes.hpp"
+#include "proto/wire.hpp"
+
+namespace clipshare {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes operator+(Bytes a, const Bytes& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+Bytes i64(std::int64_t v) {
+    auto e = wire::encode_i64(v);
+    return Bytes(e.begin(), e.end());
+}
+Bytes str(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes entry(std::string_view name, std::int64_t size, std::string_view data = {}) {
+    return i64(static_cast<std::int64_t>(name.size())) + str(name) + i64(size) + str(data);
+}
+
+enum class Feeding { whole, byte_by_byte };
+
+class MethodTest : public ::testing::TestWithParam<Feeding> {
+protected:
+    fake::Host host;
+    fake::Clipboard clipboard;
+    fake::Files files;
+    SessionSettings settings;
+    std::unique_ptr<Session> session;
+
+    Session& make() {
+        session = std::make_unique<Session>(settings, host, Services{&clipboard, &files});
+        return *session;
+    }
+    void feed(const Bytes& input) {
+        if (!session) make();
+        if (GetParam() == Feeding::whole) {
+            session->feed(input);
+        } else {
+            for (auto byte : input) session->feed(std::span{&byte, 1});
+        }
+    }
+};
+
+// ---- text ----
+
+TEST_P(MethodTest, GetTextServesLfText) {
+    clipboard.current = ContentKind::text;
+    clipboard.text = "a\r\nb";
+    feed({4, 1});
+    EXPECT_EQ(host.sent, (Bytes{1, 1} + i64(3) + str("a\nb")));
+    EXPECT_FALSE(host.finished);
+    feed({1});
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, GetTextOverLimitIsNoData) {
+    settings.limits.max_text_length = 3;
+    clipboard.current = ContentKind::text;
+    clipboard.text = "four";
+    feed({4, 1});
+    EXPECT_EQ(host.sent, (Bytes{1, 2}));
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, SendTextStoresThenAcks) {
+    feed(Bytes{4, 2} + i64(5) + str("hi\r\n!"));
+    EXPECT_EQ(clipboard.text, "hi\n!");
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 1}));
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, SendTextBeforeV4HasNoAck) {
+    feed(Bytes{3, 2} + i64(2) + str("ok"));
+    EXPECT_EQ(clipboard.text, "ok");
+    EXPECT_EQ(host.sent, (Bytes{1, 1}));
+}
+
+TEST_P(MethodTest, SendTextThatCannotBeStoredGetsNoAck) {
+    clipboard.fail_with = "disk full";
+    feed(Bytes{4, 2} + i64(2) + str("ok"));
+    EXPECT_TRUE(host.aborted);
+    EXPECT_EQ(host.sent, (Bytes{1, 1}));
+    EXPECT_NE(host.note.find("disk full"), std::string::npos);
+}
+
+TEST_P(MethodTest, SendTextRefusesBadLengthsAndBytes) {
+    for (const Bytes& bad : {Bytes{4, 2} + i64(0), Bytes{4, 2} + i64(-1),
+                             Bytes{4, 2} + i64(4194305), Bytes{4, 2} + i64(1) + Bytes{0},
+                             Bytes{4, 2} + i64(2) + Bytes{0xc3, 0x28}}) {
+        fake::Host fresh;
+        fake::Clipboard board;
+        Session s{settings, fresh, Services{&board, &files}};
+        s.feed(bad);
+        EXPECT_TRUE(fresh.aborted);
+        EXPECT_EQ(board.current, ContentKind::empty);
+    }
+}
+
+// ---- send files ----
+
+TEST_P(MethodTest, SendFilesV4WritesInOrderAndAcksAfterCommit) {
+    files.to_place = {{"d", true, false}};
+    feed(Bytes{4, 4} + i64(3) + entry("/d/a.txt", 3, "abc") + entry("d/e/", -1) +
+         entry("d/zero", 0));
+    std::vector<std::string> expected{"file d/a.txt 3", "write 3", "end", "dir d/e",
+                                      "file d/zero 0", "end", "commit"};
+    EXPECT_EQ(files.log, expected);
+    EXPECT_EQ(files.written, "abc");
+    EXPECT_EQ(clipboard.current, ContentKind::files);
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 1}));
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, SendFileV1HasNoCountAndKeepsTheBaseName) {
+    feed(Bytes{1, 4} + entry("some/where/f.txt", 2, "hi"));
+    std::vector<std::string> expected{"file f.txt 2", "write 2", "end", "commit"};
+    EXPECT_EQ(files.log, expected);
+    EXPECT_EQ(host.sent, (Bytes{1, 1}));
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, LargeFileIsWrittenInChunks) {
+    std::string data(300 * 1024, 'x');
+    feed(Bytes{4, 4} + i64(1) + entry("big", static_cast<std::int64_t>(data.size()), data));
+    EXPECT_EQ(files.written.size(), data.size());
+    int writes = 0;
+    for (const auto& line : files.log) writes += line.rfind("write ", 0) == 0;
+    EXPECT_EQ(writes, 3);  // 128 KiB, 128 KiB, 44 KiB
+}
+
+TEST_P(MethodTest, DiskFailureAbortsWithoutAck) {
+    files.fail_on = "write";
+    feed(Bytes{4, 4} + i64(1) + entry("a", 1, "x"));
+    EXPECT_TRUE(host.aborted);
+    EXPECT_EQ(host.sent, (Bytes{1, 1}));
+    EXPECT_EQ(clipboard.current, ContentKind::empty);
+}
+
+TEST_P(MethodTest, ClipboardFailureAfterCommitTakesTheBatchBack) {
+    clipboard.fail_with = "state_dir is full";
+    feed(Bytes{4, 4} + i64(1) + entry("a", 1, "x"));
+    EXPECT_TRUE(host.aborted);
+    EXPECT_EQ(host.sent, (Bytes{1, 1}));
+    EXPECT_EQ(files.log.back(), "uncommit");
+}
+
+TEST_P(MethodTest, BadEntriesAbortBeforeTouchingTheDisk) {
+    const std::vector<Bytes> bad{
+        Bytes{4, 4} + i64(0),
+        Bytes{4, 4} + i64(1) + entry("../x", 1, "x"),
+        Bytes{4, 4} + i64(2) + entry("x", 1, "x") + entry("x", 1, "y"),
+        Bytes{2, 4} + i64(1) + entry("dir", -1),
+        Bytes{4, 4} + i64(1) + entry("big", 68719476737),
+        Bytes{4, 4} + i64(1) + i64(0),
+        Bytes{4, 4} + i64(1) + i64(2049),
+    };
+    for (const auto& input : bad) {
+        fake::Host fresh;
+        fake::Files disk;
+        Session s{settings, fresh, Services{&clipboard, &disk}};
+        s.feed(input);
+        EXPECT_TRUE(fresh.aborted) << fresh.note;
+        for (const auto& line : disk.log) EXPECT_EQ(line.rfind("commit", 0), std::string::npos);
+    }
+}
+
+TEST_P(MethodTest, PeerEndMidUploadAbortsAndDropsTheBatch) {
+    feed(Bytes{4, 4} + i64(1) + entry("a", 10, "abc"));
+    session->on_peer_end();
+    EXPECT_TRUE(host.aborted);
+    session.reset();
+    EXPECT_EQ(files.log.back(), "destroyed");
+}
+
+// ---- get files ----
+
+TEST_P(MethodTest, GetFilesSendsTheListingWithContent) {
+    clipboard.current = ContentKind::files;
+    clipboard.files = {"/w/d"};
+    files.listing = {{"d/a", 2, "/w/d/a"}, {"d/e", -1, "/w/d/e"}, {"d/z", 0, "/w/d/z"}};
+    files.disk["/w/d/a"] = "AB";
+    feed({4, 3});
+    EXPECT_EQ(host.sent, (Bytes{1, 1} + i64(3) + entry("d/a", 2, "AB") + entry("d/e", -1) +
+                             entry("d/z", 0)));
+    EXPECT_FALSE(host.finished);
+    feed({1});
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, GetFilesWithEmptyListingIsNoData) {
+    clipboard.current = ContentKind::files;
+    clipboard.files = {"/w/gone"};
+    feed({4, 3});
+    EXPECT_EQ(host.sent, (Bytes{1, 2}));
+}
+
+// ---- images ----
+
+TEST_P(MethodTest, GetImageFallsBackToScreenshotThenNoData) {
+    settings.display = 3;
+    feed({4, 5});
+    EXPECT_EQ(clipboard.last_display, 3);
+    EXPECT_EQ(host.sent, (Bytes{1, 2}));
+}
+
+TEST_P(MethodTest, CopiedImageFromMemory) {
+    clipboard.image = Image{{}, {0x89, 'P', 'N', 'G'}};
+    feed({4, 6, 1});
+    EXPECT_EQ(host.sent, (Bytes{1, 1} + i64(4) + Bytes{0x89, 'P', 'N', 'G'}));
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, ScreenshotDisplayIsTheClientsOnlyWhenAllowed) {
+    clipboard.screen = Image{{}, {1, 2}};
+    settings.display = 2;
+    feed(Bytes{4, 7} + i64(5));
+    EXPECT_EQ(clipboard.last_display, 2);
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 1} + i64(2) + Bytes{1, 2}));
+}
+
+TEST_P(MethodTest, ScreenshotDisplayChosenByClient) {
+    clipboard.screen = Image{{}, {1}};
+    settings.client_selects_display = true;
+    feed(Bytes{4, 7} + i64(5));
+    EXPECT_EQ(clipboard.last_display, 5);
+}
+
+TEST_P(MethodTest, ScreenshotDisplayZeroMeansDefault) {
+    settings.client_selects_display = true;
+    settings.display = 4;
+    feed(Bytes{4, 7} + i64(0));
+    EXPECT_EQ(clipboard.last_display, 4);
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 2}));
+}
+
+// ---- get any ----
+
+TEST_P(MethodTest, GetAnyText) {
+    clipboard.current = ContentKind::text;
+    clipboard.text = "t";
+    feed({4, 124, 1});
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 1} + i64(1) + str("t")));
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, GetAnyImage) {
+    clipboard.current = ContentKind::image;
+    clipboard.image = Image{{}, {9}};
+    feed({4, 124, 1});
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 3} + i64(1) + Bytes{9}));
+}
+
+TEST_P(MethodTest, GetAnyEmpty) {
+    feed({4, 124});
+    EXPECT_EQ(host.sent, (Bytes{1, 2}));
+    EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, MethodsWithoutServicesAnswerNotImplemented) {
+    Session bare{settings, host};
+    bare.feed(Bytes{4, 1});
+    EXPECT_EQ(host.sent, (Bytes{1, 4}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Feeding, MethodTest,
+                         ::testing::Values(Feeding::whole, Feeding::byte_by_byte));
+
+}  // namespace
+}  // namespace clipshare
