@@ -22,15 +22,19 @@ using namespace std::chrono_literals;
 // Everything in the working directory except the store's state.
 std::set<std::string> contents(const fs::path& dir) {
     std::set<std::string> out;
-    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
-         ++it) {
-        auto name = fs::relative(it->path(), dir).string();
+    std::error_code error;
+    // The daemon may be removing a batch while we look: report that as "changing" so the
+    // caller looks again.
+    for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
+         it.increment(error)) {
+        auto name = it->path().lexically_relative(dir).string();
         if (name == ".clipshare") {
             it.disable_recursion_pending();
             continue;
         }
         out.insert(name);
     }
+    if (error) out.insert("<changing: " + error.message() + ">");
     return out;
 }
 
