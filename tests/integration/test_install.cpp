@@ -80,6 +80,12 @@ TEST_F(Installed, TreeHoldsEveryPiece) {
               std::string::npos);
 }
 
+TEST_F(Installed, ClientAndItsManPageWhenBuilt) {
+    if (env("CLIENT_BUILT") != "1") GTEST_SKIP() << "built with -Dclient=disabled";
+    EXPECT_TRUE(executable(path("INSTALL_BINDIR", "clipshare")));
+    EXPECT_TRUE(fs::exists(path("INSTALL_MANDIR", "man1/clipshare.1")));
+}
+
 TEST_F(Installed, SampleConfigIsValid) {
     // The sample names /var/lib/clipshare and the user clipshare, which this machine may not
     // have: point both elsewhere and let --check judge the rest.
