@@ -10,7 +10,9 @@
 namespace clipshare {
 namespace {
 
-std::vector<std::uint8_t> bytes(std::string_view text) { return {text.begin(), text.end()}; }
+std::vector<std::uint8_t> bytes(std::string_view text) {
+    return {text.begin(), text.end()};
+}
 
 TEST(DiscoveryRequest, AnythingStartingWithInIsARequest) {
     for (auto text : {"in", "in\n", "info", "in clip_share"}) {
