@@ -324,6 +324,32 @@ TEST_F(Tls, SighupWithABrokenCertificateKeepsTheRunningOne) {
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
+TEST_F(Tls, ServerPfxConvertedAsTheManPageSaysServes) {
+    // The ClipShare tools' server.pfx (empty password), turned into PEM with the two
+    // commands of clipshared.toml(5).
+    TempDir dir;
+    auto pfx = (dir.path() / "server.pfx").string();
+    auto run = [](std::vector<std::string> args) {
+        args.insert(args.begin(), {"/usr/bin/env", "openssl"});
+        auto result = run_command(args);
+        EXPECT_EQ(result.exit_status, 0) << result.err;
+    };
+    run({"pkcs12", "-export", "-in", (certs_->dir / "server.crt").string(), "-inkey",
+         (certs_->dir / "server.key").string(), "-passout", "pass:", "-out", pfx});
+    run({"pkcs12", "-in", pfx, "-passin", "pass:", "-clcerts", "-nokeys", "-out",
+         (dir.path() / "from-pfx.crt").string()});
+    run({"pkcs12", "-in", pfx, "-passin", "pass:", "-nocerts", "-nodes", "-out",
+         (dir.path() / "from-pfx.key").string()});
+    auto section = certs_->tls_section(R"(["phone"])");
+    for (const char* name : {"server.crt", "server.key"}) {
+        auto from = (certs_->dir / name).string();
+        auto to = (dir.path() / (std::string{"from-pfx"} + fs::path{name}.extension().string()));
+        section.replace(section.find(from), from.size(), to.string());
+    }
+    auto daemon = Daemon::start(section);
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+}
+
 TEST_F(Tls, UnreadableOrInvalidFilesAreOneLineStartErrors) {
     TempDir dir;
     fs::create_directory(dir.path() / "work");
