@@ -171,10 +171,12 @@ void TlsStream::close() {
 
 void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
     if (closing_ || phase_ == Phase::failed) return;
-    if (incoming_offset_ == incoming_.size()) {
-        incoming_.clear();
-        incoming_offset_ = 0;
-    }
+    // Drop what mbedTLS consumed. What is left is a partial record, or what came while the
+    // user paused (one inner read at most: the inner stream stops reading then), so this
+    // stays small however long the stream runs.
+    incoming_.erase(incoming_.begin(),
+                    incoming_.begin() + static_cast<std::ptrdiff_t>(incoming_offset_));
+    incoming_offset_ = 0;
     incoming_.insert(incoming_.end(), data.begin(), data.end());
     advance();
 }

@@ -43,6 +43,9 @@ class TlsStream final : public Stream, private StreamHandler {
     // The address until the handshake is done, then "address CN=name".
     const std::string& peer() const override { return peer_; }
 
+    // Received ciphertext held in memory, consumed or not (for tests: it must stay bounded).
+    std::size_t held_ciphertext_bytes() const { return incoming_.size(); }
+
   private:
     enum class Phase {
         handshake,    // waiting for the client to finish the handshake

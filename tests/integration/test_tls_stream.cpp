@@ -246,5 +246,45 @@ TEST_F(TlsStreamTest, LargeDownloadWithBackpressureAndCloseNotify) {
     EXPECT_LT(most_pending, pause_above + chunk + 64 * 1024);
 }
 
+TEST_F(TlsStreamTest, LongUploadKeepsReceivedCiphertextBounded) {
+    LoopServer server{*certs_};
+    constexpr std::size_t total = 32 * 1024 * 1024;
+    std::size_t received = 0;
+    std::size_t most_held = 0;
+    Handler handler;
+    handler.data = [&](std::span<const std::uint8_t> bytes) {
+        received += bytes.size();
+        auto* tls = dynamic_cast<TlsStream*>(handler.stream.get());
+        most_held = std::max(most_held, tls->held_ciphertext_bytes());
+        if (received == total) handler.stream->write({1});
+    };
+    server.on_stream = [&](std::unique_ptr<Stream> stream) {
+        handler.stream = std::move(stream);
+        handler.stream->set_handler(&handler);
+        handler.stream->read_start();
+    };
+    std::thread client_thread{[&] {
+        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
+        if (!client->handshake_ok()) return;
+        // Odd-sized writes, so TCP reads end in the middle of records.
+        std::vector<std::uint8_t> block(100003, 0x42);
+        for (std::size_t sent = 0; sent < total; sent += block.size()) {
+            block.resize(std::min(block.size(), total - sent));
+            client->send(block);
+        }
+        client->recv(1);
+    }};
+    bool finished = server.run_until(handler.closed);
+    if (!finished) handler.stream->close();
+    client_thread.join();
+    EXPECT_TRUE(finished);
+    server.run_until(handler.closed);
+    handler.stream.reset();
+
+    EXPECT_EQ(received, total);
+    // A partial record plus one TCP read (64 KiB) at most, whatever the total.
+    EXPECT_LT(most_held, 128u * 1024);
+}
+
 }  // namespace
 }  // namespace clipshare::test
