@@ -48,7 +48,7 @@ std::uint16_t free_port() {
 
 // One connection's server side: discards (upload) or produces (download) `total` bytes.
 class Server final : public ListenerHandler, public StreamHandler {
-  public:
+public:
     Server(std::shared_ptr<const TlsContext> context, bool download, std::size_t total)
         : context_(std::move(context)), download_(download), total_(total) {
         uv_loop_init(&loop_);
@@ -70,7 +70,7 @@ class Server final : public ListenerHandler, public StreamHandler {
         while (!closed_) uv_run(&loop_, UV_RUN_ONCE);
     }
 
-  private:
+private:
     void on_incoming(Listener& listener) override {
         int error = 0;
         stream_ = wrap_in_tls(listener.accept(error), context_, &loop_);

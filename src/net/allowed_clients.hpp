@@ -12,7 +12,7 @@
 namespace clipshare {
 
 class AllowedClients {
-  public:
+public:
     AllowedClients() = default;
     explicit AllowedClients(const std::vector<std::string>& names)
         : names_(names.begin(), names.end()) {}
@@ -29,7 +29,7 @@ class AllowedClients {
     bool empty() const { return names_.empty(); }
     std::size_t size() const { return names_.size(); }
 
-  private:
+private:
     std::set<std::string, std::less<>> names_;
 };
 

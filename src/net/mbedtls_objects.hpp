@@ -13,7 +13,7 @@ namespace clipshare {
 
 template <typename T, void (*Init)(T*), void (*Free)(T*)>
 class MbedtlsObject {
-  public:
+public:
     MbedtlsObject() { Init(&value_); }
     ~MbedtlsObject() { Free(&value_); }
     MbedtlsObject(const MbedtlsObject&) = delete;
@@ -22,7 +22,7 @@ class MbedtlsObject {
     T* get() { return &value_; }
     const T* get() const { return &value_; }
 
-  private:
+private:
     T value_;
 };
 

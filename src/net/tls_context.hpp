@@ -17,7 +17,7 @@
 namespace clipshare {
 
 class TlsContext {
-  public:
+public:
     // nullptr and a one-line `error` naming the file when something cannot be loaded.
     static std::shared_ptr<TlsContext> create(const TlsSection& settings, std::string& error);
 
@@ -28,7 +28,7 @@ class TlsContext {
     bool allows(std::string_view client_name) const { return allowed_.contains(client_name); }
     std::uint64_t handshake_timeout_ms() const { return handshake_timeout_ms_; }
 
-  private:
+private:
     TlsContext() = default;
     std::string load(const TlsSection& settings);
 

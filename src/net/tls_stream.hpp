@@ -25,7 +25,7 @@ namespace clipshare {
 class TlsContext;
 
 class TlsStream final : public Stream, private StreamHandler {
-  public:
+public:
     // nullptr if mbedTLS cannot set up the session (out of memory).
     static std::unique_ptr<TlsStream> create(std::unique_ptr<Stream> inner,
                                              std::shared_ptr<const TlsContext> context,
@@ -46,7 +46,7 @@ class TlsStream final : public Stream, private StreamHandler {
     // Received ciphertext held in memory, consumed or not (for tests: it must stay bounded).
     std::size_t held_ciphertext_bytes() const { return incoming_.size(); }
 
-  private:
+private:
     enum class Phase {
         handshake,    // waiting for the client to finish the handshake
         established,  // application data flows

@@ -61,7 +61,7 @@ bool refused(TlsClient& client) {
 }
 
 class Tls : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         certs_ = &test_certificates();
         ASSERT_FALSE(certs_->dir.empty()) << "could not make test certificates";

@@ -27,7 +27,7 @@ std::uint8_t pattern(std::size_t index) {
 // The server side: accepts one connection on 127.0.0.1, wraps it in TLS, and hands the
 // stream to `on_stream`. The loop runs until every handle is closed.
 class LoopServer final : public ListenerHandler {
-  public:
+public:
     explicit LoopServer(const TestCertificates& certs) {
         uv_loop_init(&loop_);
         TlsSection settings;
@@ -67,7 +67,7 @@ class LoopServer final : public ListenerHandler {
         return !gave_up;
     }
 
-  private:
+private:
     void on_incoming(Listener& listener) override {
         int error = 0;
         auto tcp = listener.accept(error);
@@ -86,7 +86,7 @@ class LoopServer final : public ListenerHandler {
 
 // A StreamHandler made of lambdas; it owns the stream and drops it once closed.
 class Handler final : public StreamHandler {
-  public:
+public:
     std::unique_ptr<Stream> stream;
     std::function<void(std::span<const std::uint8_t>)> data = [](auto) {};
     std::function<void(int)> ended = [this](int) { stream->close(); };
@@ -100,7 +100,7 @@ class Handler final : public StreamHandler {
 };
 
 class TlsStreamTest : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         certs_ = &test_certificates();
         ASSERT_FALSE(certs_->dir.empty());

@@ -11,7 +11,7 @@
 namespace clipshare::test {
 
 class TlsClient {
-  public:
+public:
     struct Options {
         std::filesystem::path ca;           // the CA that signed the server
         std::filesystem::path certificate;  // with `key`; empty: present no certificate
@@ -44,7 +44,7 @@ class TlsClient {
     // True when the server ended the session (close_notify, TCP end or reset) with no data.
     bool closed_by_peer();
 
-  private:
+private:
     struct Impl;
     TlsClient();
     std::unique_ptr<Impl> impl_;
