@@ -55,16 +55,18 @@ struct RunResult {
     std::string out;
     std::string err;
 };
+// `input` is what the process reads on its standard input (then end of file).
 RunResult run_command(const std::vector<std::string>& argv,
                       const std::vector<std::string>& extra_env = {},
-                      const std::filesystem::path& cwd = {});
+                      const std::filesystem::path& cwd = {}, std::string_view input = {});
 
 class Daemon {
 public:
     // Writes `config_body` plus a [plain] port, [server] bind/working_dir and disabled
     // discovery (unless the body sets them) into a fresh directory and starts
     // `clipshared -D -c FILE`. Returns once the port accepts connections. In the body,
-    // @PORT@ stands for the TCP port and @DISCOVERY_PORT@ for a free UDP port.
+    // @PORT@ stands for the TCP port and @DISCOVERY_PORT@ for a free UDP port. A body that
+    // mentions @TLS_PORT@ gets a second free port there, and start waits for it too.
     // `wrapper` goes before the binary on the command line (e.g. prlimit with its options).
     static std::unique_ptr<Daemon> start(std::string_view config_body = {},
                                          std::vector<std::string> extra_args = {},
@@ -73,6 +75,7 @@ public:
 
     std::uint16_t port() const { return port_; }
     std::uint16_t discovery_port() const { return discovery_port_; }
+    std::uint16_t tls_port() const { return tls_port_; }
     pid_t pid() const { return pid_; }
     const std::filesystem::path& dir() const { return dir_.path(); }
     const std::filesystem::path& config_path() const { return config_path_; }
@@ -83,6 +86,8 @@ public:
     // Polls the log until it contains `text` (false if the process died or 20 s passed).
     bool wait_for_log(std::string_view text, std::size_t occurrences = 1) const;
     void signal(int number) const;
+    // Open file descriptors of the daemon (entries of /proc/PID/fd).
+    std::size_t open_fd_count() const;
     // Sends `signal_number` and returns the exit status (-1 if it had to be killed).
     int stop(int signal_number = 15);
     bool running();
@@ -93,6 +98,7 @@ private:
     std::filesystem::path config_path_;
     std::uint16_t port_ = 0;
     std::uint16_t discovery_port_ = 0;
+    std::uint16_t tls_port_ = 0;
     pid_t pid_ = -1;
     bool reaped_ = false;
 };
