@@ -213,7 +213,10 @@ std::string BatchWriter::place_all(std::vector<PlacedItem>& placed) {
     std::string failure;
     for (const auto& item : top_level_) {
         bool done = false;
-        for (int n = 0; n < 100000 && !done; ++n) {
+        // A name that looks like an unfinished batch would be deleted as one at the daemon's
+        // next start: it starts at 1_name, which cannot.
+        int first = item.name.rfind(upload_dir_prefix, 0) == 0 ? 1 : 0;
+        for (int n = first; n < 100000 && !done; ++n) {
             std::string target = n == 0 ? item.name : std::to_string(n) + "_" + item.name;
             if (target.size() > 255) break;
             if (renameat2(temp_fd_, item.name.c_str(), target_fd_, target.c_str(),

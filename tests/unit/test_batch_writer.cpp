@@ -107,6 +107,20 @@ TEST(BatchWriter, TakenNamesGetNumbers) {
     EXPECT_EQ(content, "new");
 }
 
+TEST(BatchWriter, NeverPlacesANameThatLooksLikeAnUnfinishedBatch) {
+    // The daemon deletes ".clipshare-upload-*" at start-up as leftovers of interrupted
+    // uploads: a user's file of that name must land under another name, or it would be lost.
+    Sandbox sandbox;
+    BatchWriter writer{sandbox.target()};
+    std::string name = std::string{upload_dir_prefix} + "mine.txt";
+    EXPECT_EQ(write_file(writer, name, "user data"), "");
+    std::vector<PlacedItem> placed;
+    EXPECT_EQ(writer.commit(placed), "");
+    ASSERT_EQ(placed.size(), 1u);
+    EXPECT_EQ(placed[0].name, "1_" + name);
+    EXPECT_TRUE(fs::exists(sandbox.target() / ("1_" + name)));
+}
+
 TEST(BatchWriter, RefusesTraversalEvenUnnormalized) {
     for (const char* path : {"../x", "a/../../x", "/etc/x", "a//b", "./a", "a/.."}) {
         Sandbox sandbox;
