@@ -65,13 +65,17 @@ std::string Server::open_listeners(const std::string& name, bool enabled, std::u
         // With an IPv4 address in the list, "::" must leave IPv4 to it; alone it is dual-stack.
         auto error = listener->open(&loop_, address, port, has_ipv4);
         if (!error.empty()) return error;
-        LOG_INFO("listening on %s (%s)", listener->address().c_str(), name.c_str());
         listeners_.push_back(std::move(listener));
     }
     return {};
 }
 
 std::string Server::start() {
+    // First of all: once a port accepts connections, a supervisor may already signal us,
+    // and a signal that comes before its handler would kill the daemon instead.
+    watch_signal(sigterm_, SIGTERM);
+    watch_signal(sigint_, SIGINT);
+    watch_signal(sighup_, SIGHUP);
     if (auto error = check_working_dir(*config_); !error.empty()) return error;
     if (config_->tls.enabled) {
         std::string error;
@@ -110,9 +114,13 @@ std::string Server::start() {
                                                   config_->effective_state_dir());
     if (auto error = store->load(); !error.empty()) return error;
     clipboard_ = std::move(store);
-    watch_signal(sigterm_, SIGTERM);
-    watch_signal(sigint_, SIGINT);
-    watch_signal(sighup_, SIGHUP);
+
+    // Last: a port that accepts connections means a daemon that is ready for them, with
+    // its privileges dropped and its state loaded (supervisors and tests rely on that).
+    for (auto& listener : listeners_) {
+        if (auto error = listener->listen(); !error.empty()) return error;
+        LOG_INFO("listening on %s (%s)", listener->address().c_str(), listener->name().c_str());
+    }
     return {};
 }
 
