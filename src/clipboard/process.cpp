@@ -1,5 +1,6 @@
 #include "clipboard/process.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +40,37 @@ std::vector<std::string> child_environment(const std::vector<std::string>& extra
     return out;
 }
 
+// The child's ends of its pipes, closed in the parent once the child has its own copies.
+struct ChildEnds {
+    int fd[3] = {-1, -1, -1};
+    ~ChildEnds() { close_all(); }
+    void close_all() {
+        for (int& end : fd) {
+            if (end >= 0) ::close(end);
+            end = -1;
+        }
+    }
+};
+
+// A real pipe, not libuv's UV_CREATE_PIPE: that makes socketpairs, and a program that opens
+// /dev/stdout by name (scrot does) cannot open a socket that way. The parent's end goes into
+// `pipe`; returns the child's end, or -1.
+int open_pipe(uv_loop_t* loop, UvHandle<uv_pipe_t>& pipe, bool child_reads, void* owner) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+    int parent_end = child_reads ? fds[1] : fds[0];
+    int child_end = child_reads ? fds[0] : fds[1];
+    uv_pipe_init(loop, pipe.get(), 0);
+    pipe.mark_initialized();
+    pipe.get()->data = owner;
+    if (uv_pipe_open(pipe.get(), parent_end) != 0) {  // also makes it non-blocking
+        ::close(parent_end);
+        ::close(child_end);
+        return -1;
+    }
+    return child_end;
+}
+
 CommandRun* owner_of(const void* handle) {
     return static_cast<CommandRun*>(reinterpret_cast<const uv_handle_t*>(handle)->data);
 }
@@ -66,30 +98,34 @@ CommandRun::~CommandRun() {
 }
 
 void CommandRun::spawn() {
-    auto init_pipe = [this](UvHandle<uv_pipe_t>& pipe) {
-        uv_pipe_init(loop_, pipe.get(), 0);
-        pipe.mark_initialized();
-        pipe.get()->data = this;
+    ChildEnds ends;
+    bool pipes_ok = true;
+    auto connect = [&](int fd, UvHandle<uv_pipe_t>& pipe, uv_stdio_container_t& slot) {
+        ends.fd[fd] = open_pipe(loop_, pipe, fd == 0, this);
+        pipes_ok = pipes_ok && ends.fd[fd] >= 0;
+        slot.flags = UV_INHERIT_FD;
+        slot.data.fd = ends.fd[fd];
     };
     uv_stdio_container_t stdio[3]{};
     if (spec_.input) {
-        init_pipe(stdin_);
-        stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);
-        stdio[0].data.stream = stdin_.stream();
+        connect(0, stdin_, stdio[0]);
     } else {
         stdio[0].flags = UV_IGNORE;  // /dev/null: a command never waits for a terminal
     }
     if (spec_.capture_output) {
-        init_pipe(stdout_);
-        stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-        stdio[1].data.stream = stdout_.stream();
+        connect(1, stdout_, stdio[1]);
     } else {
         stdio[1].flags = UV_IGNORE;
         output_done_ = true;
     }
-    init_pipe(stderr_);
-    stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-    stdio[2].data.stream = stderr_.stream();
+    connect(2, stderr_, stdio[2]);
+    if (!pipes_ok) {
+        exited_ = true;
+        output_done_ = true;
+        fail(std::string{"cannot create a pipe: "} + std::strerror(errno));
+        finish();
+        return;
+    }
 
     std::string shell = "/bin/sh";
     std::string dash_c = "-c";
@@ -112,6 +148,8 @@ void CommandRun::spawn() {
         if (auto* self = owner_of(process)) self->on_exit(status, signal);
     };
     int rc = uv_spawn(loop_, process_.get(), &options);
+    // The child has its copies; ours would keep its output from ever ending.
+    ends.close_all();
     // A failed uv_spawn leaves the handle initialized too; it is closed like any other.
     process_.mark_initialized();
     process_.get()->data = this;

@@ -116,6 +116,18 @@ TEST_F(Process, MovesMegabytesBothWaysWithoutDeadlock) {
     EXPECT_TRUE(text(outcome) == big);
 }
 
+// Some programs (scrot) open /dev/stdout by name, which fails on a socket.
+TEST_F(Process, StandardStreamsCanBeOpenedByName) {
+    auto request = spec("cat /dev/stdin > /dev/stdout; echo complaint > /dev/stderr; exit 1");
+    request.input = "named";
+    auto outcome = run(std::move(request));
+    EXPECT_EQ(outcome.error, "exit status 1");
+    EXPECT_EQ(outcome.diagnostic, "complaint");
+    outcome = run(spec("printf named > /dev/stdout"));
+    EXPECT_TRUE(outcome.ok()) << outcome.error << ": " << outcome.diagnostic;
+    EXPECT_EQ(text(outcome), "named");
+}
+
 TEST_F(Process, EmptyInputIsAnImmediateEnd) {
     auto request = spec("wc -c");
     request.input = "";
