@@ -1,6 +1,8 @@
 // clipshared: flags, configuration, detaching, and the server's run.
 #include <getopt.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -101,7 +103,20 @@ std::optional<Options> parse_options(int argc, char** argv) {
     return options;
 }
 
+// Each connection is a descriptor: let max_connections mean what it says, up to what the
+// system allows, instead of stopping at the usual soft limit of 1024.
+void raise_descriptor_limit(std::int64_t max_connections) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    // Headroom for listeners, files being sent or received, and the loop's own.
+    auto wanted = static_cast<rlim_t>(max_connections) * 2 + 64;
+    if (limit.rlim_cur >= wanted) return;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 int serve(const Options& options, Config config) {
+    raise_descriptor_limit(config.server.max_connections);
     std::optional<Detacher> detacher;
     std::optional<std::filesystem::path> pidfile_path = options.pidfile;
     if (!options.foreground) {
@@ -174,5 +189,8 @@ int main(int argc, char** argv) {
         if (stopped != 0) return stopped;
     }
     std::signal(SIGPIPE, SIG_IGN);
+    // Past RLIMIT_FSIZE a write should fail with EFBIG (and end one upload cleanly), not
+    // kill the daemon.
+    std::signal(SIGXFSZ, SIG_IGN);
     return serve(*options, std::move(*loaded.config));
 }

@@ -23,6 +23,15 @@ constexpr const char* temp_file = "clipboard.state.tmp";
 std::string write_atomically(const std::filesystem::path& dir, const std::string& data) {
     auto fail = [](const char* what) { return std::string{what} + ": " + std::strerror(errno); };
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0 && errno == ENOENT) {
+        // Removed at run time (with working_dir, say): make it again rather than stop
+        // saving for good.
+        std::error_code ignored;
+        std::filesystem::create_directories(dir, ignored);
+        std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace, ignored);
+        dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
     if (dir_fd < 0) return fail("cannot open state_dir");
     int fd = openat(dir_fd, temp_file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {

@@ -238,9 +238,11 @@ class Parser {
                 {"methods", &Parser::methods_key},
                 {"clipboard", &Parser::clipboard_key},
             }};
-        for (const auto& [name, handler] : kSections) {
-            if (section.name != name) continue;
-            walk_table(section, [this, handler](const Entry& e) { return (this->*handler)(e); });
+        for (const auto& known : kSections) {
+            if (section.name != known.first) continue;
+            // Clang 14 cannot capture a structured binding, hence `known.second`.
+            auto member = known.second;
+            walk_table(section, [this, member](const Entry& e) { return (this->*member)(e); });
             return;
         }
         unknown(section);

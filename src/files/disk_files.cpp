@@ -73,6 +73,7 @@ int open_directory_path(int root_fd, const std::string& path, bool create) {
 // ---- receiving ----
 
 struct BatchState {
+    std::filesystem::path working_dir;
     int working_fd = -1;
     std::string temp_name;
     int temp_fd = -1;
@@ -84,6 +85,7 @@ struct BatchState {
     bool committed = false;
     std::string failure;  // once a step failed, every later step fails the same way
     std::vector<PlacedItem> top_level;  // as received, names in the temp dir
+    std::vector<PlacedItem> placed;     // as committed, names in working_dir
 
     ~BatchState() {
         if (file_fd >= 0) ::close(file_fd);
@@ -96,6 +98,9 @@ struct BatchState {
 
     std::string ensure_temp_dir() {
         if (temp_fd >= 0) return {};
+        // Opened per batch, so a working_dir that was removed and made again is found.
+        working_fd = ::open(working_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (working_fd < 0) return errno_text("working_dir " + working_dir.string());
         for (int attempt = 0; attempt < 100; ++attempt) {
             // Unguessable is not needed (the directory is created with O_EXCL semantics and
             // 0700); distinct is, across connections and restarts.
@@ -128,9 +133,9 @@ struct BatchState {
 
 class DiskBatch final : public IncomingBatch {
 public:
-    DiskBatch(uv_loop_t* loop, int working_fd, std::filesystem::path working_dir)
-        : queue_(loop), state_(std::make_shared<BatchState>()), working_dir_(std::move(working_dir)) {
-        state_->working_fd = dup(working_fd);
+    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir)
+        : queue_(loop), state_(std::make_shared<BatchState>()) {
+        state_->working_dir = std::move(working_dir);
     }
     ~DiskBatch() override {
         // The state (and with it the temporary directory, unless committed) goes on the
@@ -212,6 +217,14 @@ public:
         });
     }
 
+    void uncommit(Done done) override {
+        run(done, [](BatchState& s) -> std::string {
+            for (const auto& item : s.placed) remove_tree_at(s.working_fd, item.name.c_str());
+            s.placed.clear();
+            return {};
+        });
+    }
+
     void commit(std::function<void(std::string, std::vector<PlacedItem>)> done) override {
         auto placed = std::make_shared<std::vector<PlacedItem>>();
         auto error = std::make_shared<std::string>();
@@ -257,6 +270,7 @@ private:
         }
         fsync(s.working_fd);
         s.committed = true;
+        s.placed = placed;
         ::close(s.temp_fd);
         s.temp_fd = -1;
         unlinkat(s.working_fd, s.temp_name.c_str(), AT_REMOVEDIR);
@@ -275,7 +289,6 @@ private:
 
     WorkQueue queue_;
     std::shared_ptr<BatchState> state_;
-    std::filesystem::path working_dir_;
 };
 
 // ---- sending ----
@@ -412,26 +425,25 @@ std::string list_file_entries(const std::vector<std::filesystem::path>& roots, i
 DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir)
     : loop_(loop), working_dir_(std::move(working_dir)), list_queue_(loop) {}
 
-DiskFiles::~DiskFiles() {
-    if (working_fd_ >= 0) ::close(working_fd_);
-}
+DiskFiles::~DiskFiles() = default;
 
 std::string DiskFiles::open() {
-    working_fd_ = ::open(working_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (working_fd_ < 0) return errno_text("working_dir " + working_dir_.string());
+    int working_fd = ::open(working_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (working_fd < 0) return errno_text("working_dir " + working_dir_.string());
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(working_dir_, error)) {
         auto name = entry.path().filename().string();
         if (name.rfind(upload_dir_prefix, 0) == 0) {
             LOG_INFO("removing %s, left by an interrupted upload", entry.path().c_str());
-            remove_tree_at(working_fd_, name.c_str());
+            remove_tree_at(working_fd, name.c_str());
         }
     }
+    ::close(working_fd);
     return {};
 }
 
 std::unique_ptr<IncomingBatch> DiskFiles::begin_batch() {
-    return std::make_unique<DiskBatch>(loop_, working_fd_, working_dir_);
+    return std::make_unique<DiskBatch>(loop_, working_dir_);
 }
 
 void DiskFiles::list(std::vector<std::filesystem::path> roots, int version,

@@ -32,7 +32,6 @@ public:
 private:
     uv_loop_t* loop_;
     std::filesystem::path working_dir_;
-    int working_fd_ = -1;
     WorkQueue list_queue_;  // listings run one after another, off the loop
 };
 

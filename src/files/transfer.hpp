@@ -36,6 +36,9 @@ public:
     virtual void end_file(Done done) = 0;
     // Moves each top-level entry into working_dir (name, 1_name, 2_name, ...).
     virtual void commit(std::function<void(std::string error, std::vector<PlacedItem>)> done) = 0;
+    // Takes a committed batch back out of working_dir, for when what should follow the
+    // commit (saving the clipboard) failed: all or nothing holds to the end.
+    virtual void uncommit(Done done) = 0;
 };
 
 // One file being sent. The first read opens it; any read fails when the file is no longer

@@ -66,4 +66,32 @@ void FilesSender::on_chunk(std::string error, std::vector<std::uint8_t> chunk) {
     pump();
 }
 
+FilesReply::FilesReply(Session& session, std::vector<std::uint8_t> prefix,
+                       std::function<void()> on_done, std::function<void()> on_no_data)
+    : session_(session),
+      prefix_(std::move(prefix)),
+      on_done_(std::move(on_done)),
+      on_no_data_(std::move(on_no_data)) {}
+
+void FilesReply::start() {
+    session_.services().clipboard->get_files(
+        guard_.wrap([this](std::optional<std::vector<std::filesystem::path>> roots) {
+            if (!roots || roots->empty()) return on_no_data_();
+            session_.services().files->list(
+                std::move(*roots), session_.version(),
+                guard_.wrap([this](std::string error, std::vector<FileEntry> entries) {
+                    if (!error.empty()) return session_.abort(error);
+                    if (entries.empty()) return on_no_data_();
+                    send(std::move(entries));
+                }));
+        }));
+}
+
+void FilesReply::send(std::vector<FileEntry> entries) {
+    auto count = static_cast<std::int64_t>(entries.size());
+    session_.host().send(wire::MessageBuilder{}.raw(prefix_).i64(count).take());
+    sender_ = std::make_unique<FilesSender>(session_, std::move(entries), true, on_done_);
+    sender_->start();
+}
+
 }  // namespace clipshare

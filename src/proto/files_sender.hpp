@@ -40,4 +40,26 @@ private:
     CallbackGuard guard_;
 };
 
+// The files part of Get Files and Get Any: the clipboard's items, listed for the session's
+// version, then `prefix`, the count and every entry. Nothing to send is `on_no_data`.
+class FilesReply {
+public:
+    FilesReply(Session& session, std::vector<std::uint8_t> prefix, std::function<void()> on_done,
+               std::function<void()> on_no_data);
+    void start();
+    void on_output_drained() {
+        if (sender_) sender_->on_output_drained();
+    }
+
+private:
+    void send(std::vector<FileEntry> entries);
+
+    Session& session_;
+    std::vector<std::uint8_t> prefix_;
+    std::function<void()> on_done_;
+    std::function<void()> on_no_data_;
+    std::unique_ptr<FilesSender> sender_;
+    CallbackGuard guard_;
+};
+
 }  // namespace clipshare

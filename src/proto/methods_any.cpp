@@ -16,7 +16,9 @@ public:
         : session_(session),
           ack_(session),
           image_(
-              session, {wire::ok, any_image}, [this] { ack_.expect(); }, [this] { no_data(); }) {}
+              session, {wire::ok, any_image}, [this] { ack_.expect(); }, [this] { no_data(); }),
+          files_(
+              session, {wire::ok, any_files}, [this] { ack_.expect(); }, [this] { no_data(); }) {}
 
     void start() override {
         session_.services().clipboard->kind(guard_.wrap([this](ContentKind kind) {
@@ -31,7 +33,7 @@ public:
     std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }
     void on_peer_end() override { ack_.on_peer_end(); }
     void on_output_drained() override {
-        if (files_) files_->on_output_drained();
+        files_.on_output_drained();
         image_.on_output_drained();
     }
 
@@ -47,24 +49,7 @@ private:
         }));
     }
 
-    void files() {
-        session_.services().clipboard->get_files(guard_.wrap(
-            [this](std::optional<std::vector<std::filesystem::path>> roots) {
-                if (!roots || roots->empty()) return no_data();
-                session_.services().files->list(
-                    std::move(*roots), session_.version(),
-                    guard_.wrap([this](std::string error, std::vector<FileEntry> entries) {
-                        if (!error.empty()) return session_.abort(error);
-                        if (entries.empty()) return no_data();
-                        auto count = static_cast<std::int64_t>(entries.size());
-                        session_.host().send(
-                            wire::MessageBuilder{}.byte(wire::ok).byte(any_files).i64(count).take());
-                        files_ = std::make_unique<FilesSender>(session_, std::move(entries), true,
-                                                               [this] { ack_.expect(); });
-                        files_->start();
-                    }));
-            }));
-    }
+    void files() { files_.start(); }
 
     void image() {
         session_.services().clipboard->get_image(guard_.wrap([this](std::optional<Image> image) {
@@ -81,7 +66,7 @@ private:
     Session& session_;
     ClientAck ack_;
     ImageSender image_;
-    std::unique_ptr<FilesSender> files_;
+    FilesReply files_;
     CallbackGuard guard_;
 };
 

@@ -14,44 +14,25 @@ namespace {
 
 class GetFilesHandler final : public MethodHandler {
 public:
-    explicit GetFilesHandler(Session& session) : session_(session), ack_(session) {}
+    explicit GetFilesHandler(Session& session)
+        : session_(session),
+          ack_(session),
+          reply_(
+              session, {wire::ok}, [this] { ack_.expect(); },
+              [this] {
+                  session_.host().send({wire::no_data});
+                  session_.finish();
+              }) {}
 
-    void start() override {
-        session_.services().clipboard->get_files(guard_.wrap(
-            [this](std::optional<std::vector<std::filesystem::path>> roots) {
-                if (!roots || roots->empty()) return no_data();
-                session_.services().files->list(
-                    std::move(*roots), session_.version(),
-                    guard_.wrap([this](std::string error, std::vector<FileEntry> entries) {
-                        if (!error.empty()) return session_.abort(error);
-                        if (entries.empty()) return no_data();
-                        send(std::move(entries));
-                    }));
-            }));
-    }
+    void start() override { reply_.start(); }
     std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }
     void on_peer_end() override { ack_.on_peer_end(); }
-    void on_output_drained() override {
-        if (sender_) sender_->on_output_drained();
-    }
+    void on_output_drained() override { reply_.on_output_drained(); }
 
 private:
-    void no_data() {
-        session_.host().send({wire::no_data});
-        session_.finish();
-    }
-    void send(std::vector<FileEntry> entries) {
-        auto count = static_cast<std::int64_t>(entries.size());
-        session_.host().send(wire::MessageBuilder{}.byte(wire::ok).i64(count).take());
-        sender_ = std::make_unique<FilesSender>(session_, std::move(entries), true,
-                                                [this] { ack_.expect(); });
-        sender_->start();
-    }
-
     Session& session_;
     ClientAck ack_;
-    std::unique_ptr<FilesSender> sender_;
-    CallbackGuard guard_;
+    FilesReply reply_;
 };
 
 class SendFilesHandler final : public MethodHandler {
@@ -198,7 +179,10 @@ private:
             if (!error.empty()) return fail(error), void();
             session_.services().clipboard->set_files(
                 std::move(placed), guard_.wrap([this](std::string error) {
-                    if (!error.empty()) return fail(error), void();
+                    if (!error.empty()) {
+                        batch_->uncommit([](std::string) {});
+                        return fail(error), void();
+                    }
                     if (!session_.active()) return;
                     // Only now is the batch stored: that is what the acknowledgement says.
                     if (session_.version() >= 4) session_.host().send({wire::ok});

@@ -54,14 +54,28 @@ void redirect_stdio_to_null() {
     std::exit(1);
 }
 
-// True while the process runs and still holds its pidfile's lock.
-bool instance_alive(const std::filesystem::path& pidfile, pid_t pid) {
-    if (kill(pid, 0) != 0 && errno == ESRCH) return false;
+// A zombie (exited, not yet reaped by whoever adopted it) counts as gone.
+bool exited(pid_t pid) {
+    if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+    std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+    std::string text;
+    if (!std::getline(stat, text)) return true;
+    auto paren = text.rfind(')');
+    return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+}
+
+bool pidfile_locked(const std::filesystem::path& pidfile) {
     int fd = ::open(pidfile.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
     bool locked = flock(fd, LOCK_SH | LOCK_NB) != 0;
     ::close(fd);
     return locked;
+}
+
+// The daemon named by the pidfile is there: it holds the pidfile's lock (a file nobody
+// locks is stale, whatever process now has that pid).
+bool instance_alive(const std::filesystem::path& pidfile, pid_t pid) {
+    return !exited(pid) && pidfile_locked(pidfile);
 }
 
 }  // namespace
@@ -181,7 +195,9 @@ int stop_instance(const std::filesystem::path& pidfile, int wait_seconds) {
     // pidfile goes when it exits, even while it lingers as a zombie nobody has reaped yet.
     const long step_ns = 20'000'000;
     for (long waited = 0; waited < wait_seconds * 1'000'000'000L; waited += step_ns) {
-        if (!instance_alive(pidfile, *pid)) return 0;
+        // The lock goes a moment before the process is fully gone; wait for both, so
+        // that a start right after this finds the ports free.
+        if (exited(*pid)) return 0;
         timespec pause{0, step_ns};
         nanosleep(&pause, nullptr);
     }

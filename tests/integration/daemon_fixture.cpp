@@ -176,6 +176,7 @@ int ChildProcess::stop() {
 
 std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
                                       std::vector<std::string> extra_args,
+                                      std::vector<std::string> wrapper,
                                       std::vector<std::string> extra_env) {
     for (int attempt = 0; attempt < 5; ++attempt) {
         std::unique_ptr<Daemon> daemon{new Daemon};
@@ -211,6 +212,16 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         std::vector<std::string> argv{daemon_binary().string(), "-D", "-c",
                                       daemon->config_path_.string()};
         argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+        if (!wrapper.empty()) {
+            // execv needs a path: resolve the wrapper through the usual places.
+            for (const char* dir : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"}) {
+                if (access((dir + wrapper[0]).c_str(), X_OK) == 0) {
+                    wrapper[0] = dir + wrapper[0];
+                    break;
+                }
+            }
+            argv.insert(argv.begin(), wrapper.begin(), wrapper.end());
+        }
         daemon->pid_ = spawn(argv, extra_env, daemon->dir(), daemon->dir() / "stdout.log",
                              daemon->dir() / "stderr.log");
         auto deadline = std::chrono::steady_clock::now() + 20s;

@@ -15,6 +15,19 @@
 
 namespace clipshare::test {
 
+// AddressSanitizer keeps freed memory in quarantine: memory figures mean nothing under it.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool built_with_asan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool built_with_asan = true;
+#else
+inline constexpr bool built_with_asan = false;
+#endif
+#else
+inline constexpr bool built_with_asan = false;
+#endif
+
 using Bytes = std::vector<std::uint8_t>;
 
 std::filesystem::path daemon_binary();
@@ -73,9 +86,11 @@ public:
     // Writes `config_body` plus a [plain] port, [server] bind/working_dir and disabled
     // discovery (unless the body sets them) into a fresh directory and starts
     // `clipshared -D -c FILE`. Returns once the port accepts connections.
+    // `wrapper` goes before the binary on the command line (e.g. prlimit with its options).
     // `extra_env` (NAME=value) is added to the daemon's environment (DISPLAY for a desktop).
     static std::unique_ptr<Daemon> start(std::string_view config_body = {},
                                          std::vector<std::string> extra_args = {},
+                                         std::vector<std::string> wrapper = {},
                                          std::vector<std::string> extra_env = {});
     ~Daemon();
 

@@ -50,7 +50,7 @@ class Desktop : public ::testing::Test {
     void start_daemon(const std::string& clipboard_keys = {}) {
         daemon_ =
             Daemon::start("[clipboard]\nbackend = \"command\"\npreset = \"x11\"\n" + clipboard_keys,
-                          {}, x_->environment());
+                          {}, {}, x_->environment());
     }
 
     RunResult xclip(std::vector<std::string> args) {

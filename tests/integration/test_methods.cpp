@@ -25,14 +25,18 @@ const std::string png_bytes = std::string("\x89PNG\r\n\x1a\n", 8) + "not really 
 // disk before and after.
 std::set<std::string> snapshot(const fs::path& dir) {
     std::set<std::string> out;
-    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
-         ++it) {
-        auto relative = fs::relative(it->path(), dir).string();
+    std::error_code error;
+    // The daemon may be removing a refused batch while we look: report that as "changing"
+    // so that callers polling for a settled disk look again.
+    for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
+         it.increment(error)) {
+        auto relative = it->path().lexically_relative(dir).string();
         if (relative == ".clipshare") {
             it.disable_recursion_pending();
             continue;
         }
-        if (it->is_regular_file()) {
+        std::error_code type_error;
+        if (it->is_regular_file(type_error)) {
             std::ifstream in{it->path(), std::ios::binary};
             std::stringstream content;
             content << in.rdbuf();
@@ -41,6 +45,7 @@ std::set<std::string> snapshot(const fs::path& dir) {
             out.insert(relative + "/");
         }
     }
+    if (error) out.insert("<changing: " + error.message() + ">");
     return out;
 }
 

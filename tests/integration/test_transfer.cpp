@@ -16,6 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+
 // Peak resident memory of a process, in KiB (VmHWM).
 long peak_rss_kib(pid_t pid) {
     std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
@@ -79,7 +80,8 @@ TEST(Transfer, OneGibUpAndDownWithSmallPeakMemory) {
                 "(baseline %ld KiB)\n",
                 1024 / up_seconds, 1024 / down_seconds, peak, baseline);
     // Memory per connection must not depend on file size: a few chunks, not the file.
-    EXPECT_LT(peak - baseline, 16 * 1024);
+    // (AddressSanitizer keeps freed memory in quarantine, so it cannot judge this.)
+    if (!built_with_asan) EXPECT_LT(peak - baseline, 16 * 1024);
     fs::remove(daemon->working_dir() / "big.bin");
 }
 

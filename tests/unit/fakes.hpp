@@ -103,6 +103,7 @@ struct Files final : FileService {
             step("write " + std::to_string(chunk.size()), done);
         }
         void end_file(Done done) override { step("end", done); }
+        void uncommit(Done done) override { step("uncommit", done); }
         void commit(std::function<void(std::string, std::vector<PlacedItem>)> done) override {
             files.log.push_back("commit");
             done({}, files.to_place);

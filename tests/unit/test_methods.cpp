@@ -142,6 +142,14 @@ TEST_P(MethodTest, DiskFailureAbortsWithoutAck) {
     EXPECT_EQ(clipboard.current, ContentKind::empty);
 }
 
+TEST_P(MethodTest, ClipboardFailureAfterCommitTakesTheBatchBack) {
+    clipboard.fail_with = "state_dir is full";
+    feed(Bytes{4, 4} + i64(1) + entry("a", 1, "x"));
+    EXPECT_TRUE(host.aborted);
+    EXPECT_EQ(host.sent, (Bytes{1, 1}));
+    EXPECT_EQ(files.log.back(), "uncommit");
+}
+
 TEST_P(MethodTest, BadEntriesAbortBeforeTouchingTheDisk) {
     const std::vector<Bytes> bad{
         Bytes{4, 4} + i64(0),

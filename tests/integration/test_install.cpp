@@ -1,0 +1,148 @@
+// `meson install --destdir` lays out the whole product, and the installed SysV init script
+// really starts, reports, reloads and stops the installed daemon.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "daemon_fixture.hpp"
+#include "protocol_helpers.hpp"
+
+namespace clipshare::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
+
+// An installed path: DESTDIR + an absolute install path.
+fs::path under(const fs::path& destdir, const std::string& absolute) {
+    return destdir / fs::path(absolute).relative_path();
+}
+
+bool executable(const fs::path& path) { return access(path.c_str(), X_OK) == 0; }
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in{path};
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+class Installed : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        destdir_ = std::make_unique<TempDir>();
+        auto result = run_command({"/bin/sh", "-c",
+                                   "meson install -C \"$BUILD_ROOT\" --no-rebuild --quiet "
+                                   "--destdir \"$DESTDIR_UNDER_TEST\""},
+                                  {"DESTDIR_UNDER_TEST=" + destdir_->path().string()});
+        install_status_ = result.exit_status;
+        install_log_ = result.out + result.err;
+    }
+    static void TearDownTestSuite() { destdir_.reset(); }
+
+    void SetUp() override {
+        if (env("BUILD_ROOT").empty()) GTEST_SKIP() << "BUILD_ROOT is not set";
+        ASSERT_EQ(install_status_, 0) << install_log_;
+    }
+    fs::path path(const char* variable, const std::string& rest = {}) {
+        auto base = under(destdir_->path(), env(variable));
+        return rest.empty() ? base : base / rest;
+    }
+
+    static inline std::unique_ptr<TempDir> destdir_;
+    static inline int install_status_ = -1;
+    static inline std::string install_log_;
+};
+
+TEST_F(Installed, TreeHoldsEveryPiece) {
+    EXPECT_TRUE(executable(path("INSTALL_SBINDIR", "clipshared")));
+    EXPECT_TRUE(fs::exists(path("INSTALL_MANDIR", "man8/clipshared.8")));
+    EXPECT_TRUE(fs::exists(path("INSTALL_MANDIR", "man5/clipshared.toml.5")));
+    EXPECT_TRUE(fs::exists(path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml")));
+    EXPECT_TRUE(executable(path("INSTALL_SYSCONFDIR", "init.d/clipshared")));
+    auto unit = path("INSTALL_PREFIX", "lib/systemd/system/clipshared.service");
+    ASSERT_TRUE(fs::exists(unit));
+    // The unit and the script point at the installed binary, not at the build tree.
+    EXPECT_NE(slurp(unit).find(env("INSTALL_SBINDIR") + "/clipshared -D"), std::string::npos);
+    EXPECT_NE(slurp(path("INSTALL_SYSCONFDIR", "init.d/clipshared"))
+                  .find("DAEMON=" + env("INSTALL_SBINDIR") + "/clipshared"),
+              std::string::npos);
+}
+
+TEST_F(Installed, SampleConfigIsValid) {
+    // The sample names /var/lib/clipshare and the user clipshare, which this machine may not
+    // have: point both elsewhere and let --check judge the rest.
+    TempDir work;
+    auto sample = slurp(path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml"));
+    auto at = sample.find("working_dir = \"/var/lib/clipshare\"");
+    ASSERT_NE(at, std::string::npos);
+    sample.replace(at, 34, "working_dir = \"" + work.path().string() + "\"");
+    auto copy = work.path() / "sample.toml";
+    std::ofstream{copy} << sample;
+    auto result = run_command({path("INSTALL_SBINDIR", "clipshared").string(), "-t", "-c",
+                               copy.string()});
+    EXPECT_EQ(result.exit_status, 0) << result.err;
+    EXPECT_NE(result.out.find("user = \"clipshare\""), std::string::npos);
+}
+
+TEST_F(Installed, SysvScriptStartsReloadsAndStops) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "work");
+    auto port = pick_free_port();
+    auto config = dir.path() / "clipshared.toml";
+    auto write_config = [&](const std::string& name) {
+        std::ofstream{config} << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                              << "allow_root = true\ninfo_name = \"" << name << "\"\n"
+                              << "[plain]\nport = " << port << "\n[discovery]\nenabled = false\n";
+    };
+    write_config("first");
+    auto defaults = dir.path() / "defaults";
+    std::ofstream{defaults} << "DAEMON=" << path("INSTALL_SBINDIR", "clipshared").string() << "\n"
+                            << "CONFIG=" << config.string() << "\n"
+                            << "PIDFILE=" << (dir.path() / "clipshared.pid").string() << "\n";
+    auto script = path("INSTALL_SYSCONFDIR", "init.d/clipshared").string();
+    std::vector<std::string> script_env{"CLIPSHARED_DEFAULTS=" + defaults.string()};
+    auto run = [&](const char* action) {
+        return run_command({"/bin/sh", script, action}, script_env);
+    };
+    auto info = [&] {
+        auto client = Client::connect(port);
+        client.send(Bytes{4, 125, 1});
+        return client.recv_all();
+    };
+
+    EXPECT_EQ(run("status").exit_status, 3);
+    auto started = run("start");
+    ASSERT_EQ(started.exit_status, 0) << started.out << started.err;
+    EXPECT_EQ(run("status").exit_status, 0);
+    EXPECT_EQ(info(), Bytes{1} + info_reply("clip_share\nserver_name=first"));
+
+    write_config("second");
+    ASSERT_EQ(run("reload").exit_status, 0);
+    // The daemon applies SIGHUP asynchronously: poll until the new name shows.
+    bool reloaded = false;
+    for (int i = 0; i < 2000 && !reloaded; ++i) {
+        reloaded = info() == Bytes{1} + info_reply("clip_share\nserver_name=second");
+        if (!reloaded) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(reloaded);
+
+    auto stopped = run("stop");
+    EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
+    EXPECT_EQ(run("status").exit_status, 3);
+    EXPECT_FALSE(Client::connect(port).connected());
+}
+
+}  // namespace
+}  // namespace clipshare::test

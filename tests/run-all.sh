@@ -1,0 +1,19 @@
+#!/bin/sh
+# The whole test suite, as CI and the README run it:
+#   1. the normal build (g++) and every unit, integration and docs test;
+#   2. a clang build with AddressSanitizer and UndefinedBehaviorSanitizer, running the same
+#      tests again plus the libFuzzer harnesses for FUZZ_SECONDS each (default 60).
+# Run from the top of the repository.
+set -eu
+fuzz_seconds=${FUZZ_SECONDS:-60}
+
+meson setup build >/dev/null
+meson test -C build --print-errorlogs
+
+if [ ! -d build-sanitize ]; then
+    CC=clang CXX=clang++ meson setup build-sanitize -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dfuzzing=true -Dfuzz_seconds="$fuzz_seconds" >/dev/null
+else
+    meson configure build-sanitize -Dfuzz_seconds="$fuzz_seconds"
+fi
+meson test -C build-sanitize --print-errorlogs
