@@ -21,9 +21,8 @@ constexpr int screen_width = 640;
 constexpr int screen_height = 480;
 
 // A PNG as far as anyone here looks: the signature and an IHDR chunk (3 x 2 pixels).
-const std::string small_png = std::string("\x89PNG\r\n\x1a\n", 8) +
-                              std::string("\0\0\0\x0dIHDR\0\0\0\x03\0\0\0\x02\x08\x02\0\0\0", 25) +
-                              "rest of the image";
+constexpr char png_head[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x03\0\0\0\x02\x08\x02\0\0\0";
+const std::string small_png = std::string(png_head, sizeof png_head - 1) + "rest of the image";
 
 void write_file(const fs::path& path, std::string_view data) {
     fs::create_directories(path.parent_path());
