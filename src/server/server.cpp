@@ -58,6 +58,12 @@ std::string Server::open_listeners(const std::string& name, bool enabled, std::u
 }
 
 std::string Server::start() {
+    // Watched before anything listens: a client (or a test) that sees the port accept may
+    // signal at once, and an unwatched SIGHUP would kill the daemon. Signals that arrive
+    // before the loop runs are handled when it starts.
+    watch_signal(sigterm_, SIGTERM);
+    watch_signal(sigint_, SIGINT);
+    watch_signal(sighup_, SIGHUP);
     if (auto error = check_paths(*config_); !error.empty()) return error;
     if (auto error = open_listeners("plain", config_->plain.enabled, config_->plain.port);
         !error.empty()) {
@@ -84,9 +90,6 @@ std::string Server::start() {
     files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir);
     if (auto error = files_->open(); !error.empty()) return error;
     if (auto error = open_clipboard(); !error.empty()) return error;
-    watch_signal(sigterm_, SIGTERM);
-    watch_signal(sigint_, SIGINT);
-    watch_signal(sighup_, SIGHUP);
     return {};
 }
 
