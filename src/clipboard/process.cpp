@@ -287,7 +287,13 @@ void CommandRun::kill_group() {
 
 void CommandRun::cancel() {
     done_ = nullptr;
-    if (!exited_) kill_group();
+    if (finished_) return;
+    // Whatever is left of the group (the command, or a child of it still holding the
+    // output open after the command exited) is of no use to anyone now.
+    kill_group();
+    output_done_ = true;
+    stdout_.close();
+    finish_if_done();
 }
 
 void CommandRun::finish_if_done() {

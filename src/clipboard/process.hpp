@@ -47,8 +47,8 @@ class CommandRun {
     // returned pointer only serves to cancel it.
     static std::weak_ptr<CommandRun> start(uv_loop_t* loop, CommandSpec spec, Done done);
 
-    // Kills the command's process group; `done` is not called. The run still waits for the
-    // exit to reap the child.
+    // Kills the command's process group and stops waiting for its output; `done` is not
+    // called. The run still waits for the exit to reap the child.
     void cancel();
 
     ~CommandRun();

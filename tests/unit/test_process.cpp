@@ -249,5 +249,31 @@ TEST_F(Process, CancelKillsWithoutAnswering) {
     EXPECT_FALSE(fs::exists("/proc/" + std::to_string(read_pid(pid_file))));
 }
 
+// A reading command whose background child keeps the output open would be waited for
+// until the timeout; cancelling ends that wait and the child at once.
+TEST_F(Process, CancelAfterTheCommandExitedEndsTheWaitForOutput) {
+    TempDir dir;
+    auto pid_file = (dir.path / "pid").string();
+    auto request = spec("sleep 30 & echo $! > '" + pid_file + "'");
+    request.timeout_ms = 60'000;
+    bool answered = false;
+    auto started = Clock::now();
+    auto run =
+        CommandRun::start(&loop, std::move(request), [&](CommandOutcome) { answered = true; });
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    while ((!fs::exists(pid_file) || fs::file_size(pid_file) == 0) && Clock::now() < deadline) {
+        uv_run(&loop, UV_RUN_NOWAIT);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_FALSE(run.expired());
+    run.lock()->cancel();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(10));
+    EXPECT_FALSE(answered);
+    int background = read_pid(pid_file);
+    ASSERT_GT(background, 0);
+    EXPECT_TRUE(process_gone(background));
+}
+
 }  // namespace
 }  // namespace clipshare
