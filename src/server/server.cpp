@@ -6,12 +6,15 @@
 #include <filesystem>
 #include <system_error>
 
+#include "net/tls.hpp"
 #include "util/log.hpp"
 #include "util/privileges.hpp"
 
 namespace clipshare {
 
-std::string check_paths(const Config& config) {
+namespace {
+
+std::string check_working_dir(const Config& config) {
     const auto& dir = config.server.working_dir;
     std::error_code error;
     if (!std::filesystem::is_directory(dir, error)) {
@@ -20,6 +23,17 @@ std::string check_paths(const Config& config) {
     }
     if (access(dir.c_str(), W_OK | X_OK) != 0) {
         return "working_dir " + dir.string() + ": " + std::generic_category().message(errno);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string check_paths(const Config& config) {
+    if (auto error = check_working_dir(config); !error.empty()) return error;
+    if (config.tls.enabled) {
+        std::string error;
+        if (!make_tls_context(config.tls, error)) return error;
     }
     return {};
 }
@@ -64,13 +78,19 @@ std::string Server::start() {
     watch_signal(sigterm_, SIGTERM);
     watch_signal(sigint_, SIGINT);
     watch_signal(sighup_, SIGHUP);
-    if (auto error = check_paths(*config_); !error.empty()) return error;
+    if (auto error = check_working_dir(*config_); !error.empty()) return error;
+    if (config_->tls.enabled) {
+        std::string error;
+        tls_context_ = make_tls_context(config_->tls, error);
+        if (!tls_context_) return error;
+    }
     if (auto error = open_listeners("plain", config_->plain.enabled, config_->plain.port);
         !error.empty()) {
         return error;
     }
-    if (config_->tls.enabled) {
-        return "TLS is not available in this build yet ([tls] enabled = true)";
+    if (auto error = open_listeners("tls", config_->tls.enabled, config_->tls.port);
+        !error.empty()) {
+        return error;
     }
     if (listeners_.empty()) return "no listener is enabled ([plain] and [tls] are both off)";
 
@@ -179,19 +199,39 @@ void Server::reload() {
         command_clipboard_->reconfigure(next.limits.max_text_length,
                                         next.clipboard.cut_sent_files);
     }
+    // New certificates and allowed clients apply to new connections; established ones keep
+    // the context they started with. If they do not load, nothing of the reload applies.
+    auto tls_context = tls_context_;
+    if (tls_context_ && next.tls.enabled) {
+        std::string error;
+        tls_context = make_tls_context(next.tls, error);
+        if (!tls_context) {
+            LOG_ERROR("reload failed, keeping the running configuration: %s", error.c_str());
+            return;
+        }
+    }
+    tls_context_ = std::move(tls_context);
     config_ = std::make_shared<const Config>(std::move(*result.config));
     LOG_INFO("configuration reloaded");
 }
 
 void Server::on_incoming(Listener& listener) {
     int error = 0;
-    auto stream = listener.accept(error);
+    std::unique_ptr<Stream> stream = listener.accept(error);
     if (!stream) {
         LOG_WARN("accept on %s failed: %s", listener.address().c_str(), uv_strerror(error));
         return;
     }
     // Destroying a stream that was never used closes its handle.
     if (stopping_) return;
+    if (listener.name() == "tls") {
+        std::string address = stream->peer();
+        stream = wrap_in_tls(std::move(stream), tls_context_, &loop_);
+        if (!stream) {
+            LOG_WARN("%s: refused: cannot set up a TLS session", address.c_str());
+            return;
+        }
+    }
     auto limit = static_cast<std::size_t>(config_->server.max_connections);
     auto settings = SessionSettings::from(*config_);
     auto idle_ms = static_cast<std::uint64_t>(config_->server.idle_timeout) * 1000;

@@ -17,13 +17,15 @@
 #include "files/disk_files.hpp"
 #include "config/load.hpp"
 #include "net/listener.hpp"
+#include "net/tls.hpp"
 #include "net/uv_handle.hpp"
 #include "server/connection.hpp"
 
 namespace clipshare {
 
-// Checks what the configuration names on disk (working_dir exists and is a writable
-// directory). Returns "" or one error line.
+// Checks what the configuration names on disk: working_dir exists and is a writable
+// directory; with TLS enabled, the certificates, key, CA and allowed clients load. Returns ""
+// or one error line.
 std::string check_paths(const Config& config);
 
 class Server final : public ListenerHandler, public ConnectionOwner {
@@ -53,6 +55,8 @@ private:
 
     uv_loop_t loop_{};
     std::shared_ptr<const Config> config_;
+    // Set while the TLS listener serves; replaced on reload, shared with the sessions.
+    std::shared_ptr<const TlsContext> tls_context_;
     Reloader reloader_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;

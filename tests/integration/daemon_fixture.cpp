@@ -42,13 +42,14 @@ void write_file(const fs::path& path, std::string_view text) {
 void poll_pause() { std::this_thread::sleep_for(10ms); }
 
 pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-            const fs::path& cwd, const fs::path& out_file, const fs::path& err_file) {
+            const fs::path& cwd, const fs::path& out_file, const fs::path& err_file,
+            const fs::path& in_file = "/dev/null") {
     pid_t pid = fork();
     if (pid != 0) return pid;
     int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int null = ::open("/dev/null", O_RDONLY);
-    dup2(null, 0);
+    int in = ::open(in_file.c_str(), O_RDONLY);
+    dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
@@ -119,9 +120,12 @@ std::uint16_t pick_free_port() {
 }
 
 RunResult run_command(const std::vector<std::string>& argv,
-                      const std::vector<std::string>& extra_env, const fs::path& cwd) {
+                      const std::vector<std::string>& extra_env, const fs::path& cwd,
+                      std::string_view input) {
     TempDir capture;
-    pid_t pid = spawn(argv, extra_env, cwd, capture.path() / "out", capture.path() / "err");
+    write_file(capture.path() / "in", input);
+    pid_t pid = spawn(argv, extra_env, cwd, capture.path() / "out", capture.path() / "err",
+                      capture.path() / "in");
     int status = 0;
     waitpid(pid, &status, 0);
     return {decode_status(status), read_file(capture.path() / "out"),
@@ -182,6 +186,11 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         std::unique_ptr<Daemon> daemon{new Daemon};
         fs::create_directory(daemon->working_dir());
         daemon->port_ = pick_free_port();
+        if (config_body.find("@TLS_PORT@") != std::string_view::npos) {
+            do {
+                daemon->tls_port_ = pick_free_port();
+            } while (daemon->tls_port_ == daemon->port_);
+        }
         daemon->config_path_ = daemon->dir() / "clipshared.toml";
         std::string body{config_body};
         std::ostringstream config;
@@ -203,7 +212,9 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         std::string text = config.str() + body;
         // Bodies that do declare [plain] or [server] use these placeholders.
         for (auto [key, value] :
-             {std::pair<std::string, std::string>{"@PORT@", std::to_string(daemon->port_)}}) {
+             {std::pair<std::string, std::string>{"@PORT@", std::to_string(daemon->port_)},
+              std::pair<std::string, std::string>{"@TLS_PORT@",
+                                                  std::to_string(daemon->tls_port_)}}) {
             for (auto at = text.find(key); at != std::string::npos; at = text.find(key)) {
                 text.replace(at, key.size(), value);
             }
@@ -227,7 +238,11 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         auto deadline = std::chrono::steady_clock::now() + 20s;
         while (std::chrono::steady_clock::now() < deadline) {
             if (!daemon->running()) break;
-            if (port_accepts(daemon->port_)) return daemon;
+            // Listeners open one after another: wait for the last one too.
+            if (port_accepts(daemon->port_) &&
+                (daemon->tls_port_ == 0 || port_accepts(daemon->tls_port_))) {
+                return daemon;
+            }
             poll_pause();
         }
         // Lost the port to someone else, or the daemon refused its config: say why on the
@@ -264,6 +279,16 @@ bool Daemon::wait_for_log(std::string_view text, std::size_t occurrences) const 
 }
 
 void Daemon::signal(int number) const { ::kill(pid_, number); }
+
+std::size_t Daemon::open_fd_count() const {
+    std::error_code error;
+    std::size_t count = 0;
+    for (fs::directory_iterator it{"/proc/" + std::to_string(pid_) + "/fd", error}, end;
+         !error && it != end; it.increment(error)) {
+        ++count;
+    }
+    return count;
+}
 
 bool Daemon::running() {
     if (reaped_) return false;

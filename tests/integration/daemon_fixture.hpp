@@ -53,9 +53,10 @@ struct RunResult {
     std::string out;
     std::string err;
 };
+// `input` is what the process reads on its standard input (then end of file).
 RunResult run_command(const std::vector<std::string>& argv,
                       const std::vector<std::string>& extra_env = {},
-                      const std::filesystem::path& cwd = {});
+                      const std::filesystem::path& cwd = {}, std::string_view input = {});
 
 // The full path of `name` found in PATH, or empty.
 std::filesystem::path find_program(std::string_view name);
@@ -85,7 +86,8 @@ class Daemon {
 public:
     // Writes `config_body` plus a [plain] port, [server] bind/working_dir and disabled
     // discovery (unless the body sets them) into a fresh directory and starts
-    // `clipshared -D -c FILE`. Returns once the port accepts connections.
+    // `clipshared -D -c FILE`. Returns once the port accepts connections. A body that
+    // mentions @TLS_PORT@ gets a second free port there, and start waits for it too.
     // `wrapper` goes before the binary on the command line (e.g. prlimit with its options).
     // `extra_env` (NAME=value) is added to the daemon's environment (DISPLAY for a desktop).
     static std::unique_ptr<Daemon> start(std::string_view config_body = {},
@@ -95,6 +97,7 @@ public:
     ~Daemon();
 
     std::uint16_t port() const { return port_; }
+    std::uint16_t tls_port() const { return tls_port_; }
     pid_t pid() const { return pid_; }
     const std::filesystem::path& dir() const { return dir_.path(); }
     const std::filesystem::path& config_path() const { return config_path_; }
@@ -105,6 +108,8 @@ public:
     // Polls the log until it contains `text` (false if the process died or 20 s passed).
     bool wait_for_log(std::string_view text, std::size_t occurrences = 1) const;
     void signal(int number) const;
+    // Open file descriptors of the daemon (entries of /proc/PID/fd).
+    std::size_t open_fd_count() const;
     // Sends `signal_number` and returns the exit status (-1 if it had to be killed).
     int stop(int signal_number = 15);
     bool running();
@@ -114,6 +119,7 @@ private:
     TempDir dir_;
     std::filesystem::path config_path_;
     std::uint16_t port_ = 0;
+    std::uint16_t tls_port_ = 0;
     pid_t pid_ = -1;
     bool reaped_ = false;
 };

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "build_config.hpp"
 #include "daemon_fixture.hpp"
 
 namespace clipshare::test {
@@ -326,6 +327,20 @@ TEST(CommandLine, PortInUseIsAStartError) {
         << result.err;
     EXPECT_EQ(line_count(result.err), 1u) << result.err;
 }
+
+#if !CLIPSHARE_HAVE_TLS
+TEST(CommandLine, TlsInABuildWithoutTlsIsAStartError) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "work");
+    rewrite(dir.path() / "c.toml", "[server]\nworking_dir = \"work\"\n[tls]\nenabled = true\n");
+    for (const char* mode : {"-D", "-t"}) {
+        auto result = clipshared({mode, "-c", (dir.path() / "c.toml").string()});
+        EXPECT_EQ(result.exit_status, 1);
+        EXPECT_EQ(line_count(result.err), 1u) << result.err;
+        EXPECT_NE(result.err.find("built without TLS support"), std::string::npos) << result.err;
+    }
+}
+#endif
 
 TEST(CommandLine, DetachesWritesPidfileAndStopsWithDashS) {
     TempDir dir;

@@ -81,7 +81,9 @@ TEST(Transfer, OneGibUpAndDownWithSmallPeakMemory) {
                 1024 / up_seconds, 1024 / down_seconds, peak, baseline);
     // Memory per connection must not depend on file size: a few chunks, not the file.
     // (AddressSanitizer keeps freed memory in quarantine, so it cannot judge this.)
-    if (!built_with_asan) EXPECT_LT(peak - baseline, 16 * 1024);
+    if (!built_with_asan) {
+        EXPECT_LT(peak - baseline, 16 * 1024);
+    }
     fs::remove(daemon->working_dir() / "big.bin");
 }
 

@@ -1,0 +1,147 @@
+#!/bin/sh
+# make-certs.sh: make the certificates for clipshared's TLS service with openssl(1).
+#
+# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-y DAYS] [CLIENT_NAME...]
+#
+# In DIR (default: the current directory) it creates what is missing of:
+#   ca.key, ca.crt        a certificate authority (RSA 3072) that signs everything below.
+#                         ca.crt goes to clipshared (tls.ca) and to every client device;
+#                         keep ca.key private, it is only needed to make more certificates.
+#   server.key, server.crt
+#                         the server's RSA 2048 key and certificate (tls.private_key and
+#                         tls.certificate). Its CN, SERVER_NAME (default clipshare_server),
+#                         is the name clients must list as a trusted server.
+#   NAME.key, NAME.crt, NAME.pfx
+#                         for each CLIENT_NAME: a client key and certificate with CN=NAME,
+#                         bundled as PKCS#12 (NAME.pfx) for import into the ClipShare apps.
+#                         NAME is also added to allowed_clients.txt (tls.allowed_clients).
+#
+# Existing files are never overwritten: run it again with new names to add clients under the
+# same CA. The PKCS#12 password is read from the environment variable CLIPSHARE_PFX_PASSWORD
+# when set, else openssl asks for it. The .pfx files use the PBE-SHA1-3DES encryption and a
+# SHA-1 MAC, the only PKCS#12 flavour that every Android version can import (Android 13 and
+# older reject OpenSSL 3's AES default).
+#
+# Example:  make-certs.sh -d /etc/clipshare -s kitchen-router phone laptop
+#
+# Plain POSIX sh and openssl 1.1.1 or 3.x; nothing else.
+
+set -eu
+
+dir=.
+server_name=clipshare_server
+days=825
+
+usage() {
+    sed -n '4p' "$0" | sed 's/^# //' >&2
+    exit 2
+}
+
+while getopts d:s:y:h option; do
+    case $option in
+        d) dir=$OPTARG ;;
+        s) server_name=$OPTARG ;;
+        y) days=$OPTARG ;;
+        *) usage ;;
+    esac
+done
+shift $((OPTIND - 1))
+
+# Names become file names and certificate subjects: keep them to a safe alphabet.
+valid_name() {
+    case $1 in
+        '' | -* | *[!A-Za-z0-9._-]*) return 1 ;;
+        *) return 0 ;;
+    esac
+}
+
+for name in "$server_name" "$@"; do
+    if ! valid_name "$name"; then
+        echo "make-certs.sh: invalid name '$name' (use letters, digits, '.', '_' and '-')" >&2
+        exit 2
+    fi
+done
+case $days in
+    '' | *[!0-9]*) echo "make-certs.sh: -y needs a number of days" >&2; exit 2 ;;
+esac
+if ! command -v openssl >/dev/null 2>&1; then
+    echo "make-certs.sh: openssl is not installed" >&2
+    exit 1
+fi
+
+mkdir -p "$dir"
+cd "$dir"
+umask 077
+
+# A private openssl configuration, so that the system's openssl.cnf (which differs between
+# distributions and versions) adds no extensions of its own.
+config=$(mktemp)
+trap 'rm -f "$config" make-certs.csr' EXIT
+cat >"$config" <<'EOF'
+[req]
+distinguished_name = subject
+prompt = no
+[subject]
+[ca_ext]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[client_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+
+# sign NAME EXTENSIONS: NAME.key and NAME.crt with CN=NAME, signed by the CA.
+sign() {
+    openssl req -config "$config" -new -newkey rsa:2048 -nodes -keyout "$1.key" \
+        -subj "/CN=$1" -out make-certs.csr 2>/dev/null
+    openssl x509 -req -in make-certs.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+        -CAserial ca.srl -days "$days" -sha256 -extfile "$config" -extensions "$2" \
+        -out "$1.crt" 2>/dev/null
+    rm -f make-certs.csr
+}
+
+if [ ! -f ca.crt ] || [ ! -f ca.key ]; then
+    if [ -f ca.crt ] || [ -f ca.key ]; then
+        echo "make-certs.sh: only one of ca.crt and ca.key exists in $dir; refusing" >&2
+        exit 1
+    fi
+    openssl req -config "$config" -x509 -new -newkey rsa:3072 -nodes -keyout ca.key \
+        -subj "/CN=clipshare_ca" -days 3650 -sha256 -extensions ca_ext -out ca.crt 2>/dev/null
+    echo "created ca.crt (keep ca.key private)"
+fi
+
+if [ ! -f server.crt ] && [ ! -f server.key ]; then
+    sign "$server_name" server_ext
+    mv "$server_name.key" server.key
+    mv "$server_name.crt" server.crt
+    echo "created server.crt and server.key (CN=$server_name)"
+fi
+
+for name in "$@"; do
+    if [ -f "$name.crt" ] || [ -f "$name.key" ] || [ -f "$name.pfx" ]; then
+        echo "$name: exists, skipped"
+        continue
+    fi
+    sign "$name" client_ext
+    # Unquoted on purpose: empty, or two words.
+    passout=
+    if [ -n "${CLIPSHARE_PFX_PASSWORD+set}" ]; then
+        passout="-passout env:CLIPSHARE_PFX_PASSWORD"
+    fi
+    openssl pkcs12 -export -in "$name.crt" -inkey "$name.key" -certfile ca.crt -name "$name" \
+        -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES -macalg sha1 -out "$name.pfx" $passout
+    if ! grep -qx "$name" allowed_clients.txt 2>/dev/null; then
+        echo "$name" >>allowed_clients.txt
+    fi
+    echo "created $name.pfx (for the client device), $name.crt and $name.key"
+done

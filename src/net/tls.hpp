@@ -1,0 +1,29 @@
+// The TLS layer as the server uses it. Built with mbedTLS, these come from tls_context.cpp
+// and tls_stream.cpp; built without it (meson -Dtls=disabled), from tls_unavailable.cpp,
+// whose make_tls_context always fails. Either way the server code needs no #if.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "net/stream.hpp"
+
+namespace clipshare {
+
+class TlsContext;
+
+// Loads the certificate chain, private key, client CA and allowed clients that `settings`
+// names. On failure returns nullptr and sets `error` to one line that names the file.
+std::shared_ptr<const TlsContext> make_tls_context(const TlsSection& settings, std::string& error);
+
+// Wraps an accepted stream in a server-side TLS session that starts its handshake as soon as
+// the stream is read. The session keeps `context` alive, so a reload that replaces the
+// context never touches established connections. nullptr if mbedTLS cannot set up a
+// session (out of memory).
+std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream> inner,
+                                    std::shared_ptr<const TlsContext> context, uv_loop_t* loop);
+
+}  // namespace clipshare

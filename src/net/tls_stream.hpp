@@ -1,0 +1,122 @@
+// A server-side TLS session over another Stream (the accepted TcpStream). mbedTLS runs
+// through send/recv callbacks on in-memory ciphertext queues, so it never touches a socket
+// and never blocks: the session above sees the same Stream interface as plain TCP, and a slow
+// handshake costs other clients nothing.
+//
+// For the outer user it is a Stream; for the inner stream it is the StreamHandler.
+// Byte accounting: pending_write_bytes() counts plaintext not yet sealed plus ciphertext not
+// yet handed to the kernel, so a producer that pauses on it pauses on the real socket.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/mbedtls_objects.hpp"
+#include "net/stream.hpp"
+#include "net/uv_handle.hpp"
+
+namespace clipshare {
+
+class TlsContext;
+
+class TlsStream final : public Stream, private StreamHandler {
+public:
+    // nullptr if mbedTLS cannot set up the session (out of memory).
+    static std::unique_ptr<TlsStream> create(std::unique_ptr<Stream> inner,
+                                             std::shared_ptr<const TlsContext> context,
+                                             uv_loop_t* loop);
+    // As for every Stream: destroy it before close() or after on_stream_closed().
+    ~TlsStream() override;
+
+    void set_handler(StreamHandler* handler) override { handler_ = handler; }
+    void read_start() override;
+    void read_stop() override;
+    void write(std::vector<std::uint8_t> bytes) override;
+    std::size_t pending_write_bytes() const override;
+    void shutdown_write() override;
+    void close() override;
+    // The address until the handshake is done, then "address CN=name".
+    const std::string& peer() const override { return peer_; }
+
+    // Received ciphertext held in memory, consumed or not (for tests: it must stay bounded).
+    std::size_t held_ciphertext_bytes() const { return incoming_.size(); }
+
+private:
+    enum class Phase {
+        handshake,    // waiting for the client to finish the handshake
+        established,  // application data flows
+        failed,       // refused or broken: flushing the alert, then reporting the end
+    };
+
+    TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context);
+    bool init(uv_loop_t* loop);
+
+    // The inner stream's events (ciphertext side).
+    void on_stream_data(std::span<const std::uint8_t> data) override;
+    void on_stream_end(int status) override;
+    void on_stream_drained() override;
+    void on_stream_closed() override;
+
+    static int send_ciphertext(void* self, const unsigned char* data, std::size_t length);
+    static int receive_ciphertext(void* self, unsigned char* buffer, std::size_t length);
+    static int verify_certificate(void* self, mbedtls_x509_crt* certificate, int depth,
+                                  std::uint32_t* flags);
+
+    // Does everything that can be done now: handshake, sealing, close_notify, delivery.
+    void advance();
+    void continue_handshake();
+    void on_handshake_done();
+    void fail_handshake(int code);
+    void seal_plaintext();
+    void send_close_notify_if_due();
+    void deliver_plaintext();
+    void flush_ciphertext();
+    void update_inner_reading();
+    void notify_drained_if_empty();
+    // Reports the end to the handler once; a failure waits until its alert is out.
+    void end(int status);
+    void fail(int status);
+
+    std::unique_ptr<Stream> inner_;
+    // Declared before ssl_: the session points into the context's configuration.
+    std::shared_ptr<const TlsContext> context_;
+    SslSession ssl_;
+    UvHandle<uv_timer_t> handshake_timer_;
+    // Restarts delivery after read_start(): what mbedTLS or our queue already holds brings no
+    // new socket event, so an idle callback on the next loop turn drains it.
+    UvHandle<uv_idle_t> resume_;
+    StreamHandler* handler_ = nullptr;
+    std::string peer_;
+
+    Phase phase_ = Phase::handshake;
+    std::vector<std::uint8_t> incoming_;  // ciphertext received, from incoming_offset_ on
+    std::size_t incoming_offset_ = 0;
+    std::vector<std::uint8_t> outgoing_;               // ciphertext sealed, not yet given to inner_
+    std::deque<std::vector<std::uint8_t>> plaintext_;  // written, not yet sealed
+    std::size_t plaintext_offset_ = 0;                 // into plaintext_.front()
+    std::size_t plaintext_bytes_ = 0;
+
+    std::string client_cn_;  // from the client's certificate, for logs and the allowlist
+    bool certificate_seen_ = false;
+    bool client_allowed_ = false;
+    bool client_refused_ = false;  // a valid certificate whose CN is not allowed
+
+    bool started_ = false;      // the user called read_start: the handshake may begin
+    bool reading_ = false;      // the user wants data
+    bool delivering_ = false;   // inside deliver_plaintext (it calls out to the user)
+    bool inner_ended_ = false;  // no more ciphertext will come
+    bool user_wrote_ = false;   // a write since the last on_stream_drained
+    bool shutdown_requested_ = false;
+    bool close_notify_sent_ = false;
+    bool ended_ = false;            // on_stream_end was reported
+    bool failure_pending_ = false;  // failed, end not reported until the alert has drained
+    int failure_status_ = 0;
+    bool closing_ = false;
+};
+
+}  // namespace clipshare

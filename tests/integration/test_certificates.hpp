@@ -1,0 +1,27 @@
+// Certificates for the TLS tests, made once per test program with etc/make-certs.sh (and so
+// with the openssl CLI): a CA with a server and the clients phone, laptop and eve, and a
+// second, unrelated CA with its own client phone.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "tls_client.hpp"
+
+namespace clipshare::test {
+
+struct TestCertificates {
+    std::filesystem::path dir;    // ca.crt, server.crt, server.key, NAME.crt, NAME.key, NAME.pfx
+    std::filesystem::path other;  // the unrelated CA's ca.crt, phone.crt, phone.key
+
+    // A [tls] section using these files, on port @TLS_PORT@, plus `extra` lines.
+    std::string tls_section(const std::string& allowed_clients,
+                            const std::string& extra = {}) const;
+    // Client options for `name` of the main CA (or of the other CA).
+    TlsClient::Options client(const std::string& name, bool from_other_ca = false) const;
+};
+
+// Made on first use; fails the calling test (and returns empty paths) if openssl fails.
+const TestCertificates& test_certificates();
+
+}  // namespace clipshare::test

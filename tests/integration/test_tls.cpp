@@ -1,0 +1,394 @@
+// The TLS listener of the real clipshared: the protocol over TLS with an mbedTLS client and
+// with `openssl s_client`, client certificates and the CN allowlist, slow and vanishing
+// peers, reloads, and start-up errors. Certificates come from etc/make-certs.sh.
+#include <gtest/gtest.h>
+
+#include <mbedtls/ssl.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "daemon_fixture.hpp"
+#include "test_certificates.hpp"
+#include "tls_client.hpp"
+
+namespace clipshare::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+void rewrite(const fs::path& path, std::string_view text) {
+    std::ofstream out{path, std::ios::trunc};
+    out << text;
+}
+
+std::size_t line_count(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// The daemon's log has one line that contains all of `parts`.
+bool log_has_line_with(const Daemon& daemon, std::initializer_list<std::string> parts) {
+    std::istringstream log{daemon.log()};
+    for (std::string line; std::getline(log, line);) {
+        bool all = true;
+        for (const auto& part : parts) all = all && line.find(part) != std::string::npos;
+        if (all) return true;
+    }
+    return false;
+}
+
+// Polls the log for a line with all of `parts` (the daemon logs asynchronously).
+bool wait_for_line_with(const Daemon& daemon, std::initializer_list<std::string> parts) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (log_has_line_with(daemon, parts)) return true;
+        std::this_thread::sleep_for(10ms);
+    }
+    return false;
+}
+
+// Refused: the handshake fails, or (TLS 1.3, where the client finishes first and the
+// server's verdict comes after) the first exchange finds the session ended.
+bool refused(TlsClient& client) {
+    if (!client.handshake_ok()) return true;
+    client.send({4});
+    return client.recv(1).empty();
+}
+
+class Tls : public ::testing::Test {
+protected:
+    void SetUp() override {
+        certs_ = &test_certificates();
+        ASSERT_FALSE(certs_->dir.empty()) << "could not make test certificates";
+    }
+
+    // A daemon whose TLS service allows `allowed` (a TOML value: array or quoted path).
+    std::unique_ptr<Daemon> start(const std::string& allowed = R"(["phone", "laptop"])",
+                                  const std::string& extra = {}) {
+        return Daemon::start(certs_->tls_section(allowed, extra));
+    }
+
+    std::unique_ptr<TlsClient> connect(const Daemon& daemon, const std::string& name = "phone") {
+        return TlsClient::connect(daemon.tls_port(), certs_->client(name));
+    }
+
+    // Sends `request` over TLS as `name` and returns everything until the server ends.
+    Bytes ask(const Daemon& daemon, const Bytes& request, const std::string& name = "phone") {
+        auto client = connect(daemon, name);
+        EXPECT_TRUE(client->handshake_ok()) << client->error();
+        client->send(request);
+        return client->recv_all();
+    }
+
+    // The same with `openssl s_client`, the request piped on its standard input.
+    RunResult s_client(const Daemon& daemon, const Bytes& request,
+                       std::vector<std::string> extra_args = {},
+                       const std::string& name = "phone") {
+        std::vector<std::string> argv{"/usr/bin/env", "openssl", "s_client", "-connect",
+                                      "127.0.0.1:" + std::to_string(daemon.tls_port()), "-cert",
+                                      (certs_->dir / (name + ".crt")).string(), "-key",
+                                      (certs_->dir / (name + ".key")).string(), "-CAfile",
+                                      (certs_->dir / "ca.crt").string(),
+                                      // Quiet: only the server's bytes on stdout; and wait for the
+                                      // server to end the session after stdin runs out.
+                                      "-quiet", "-ign_eof"};
+        argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+        return run_command(
+            argv, {}, {},
+            std::string_view{reinterpret_cast<const char*>(request.data()), request.size()});
+    }
+
+    static std::string text(const Bytes& bytes) { return {bytes.begin(), bytes.end()}; }
+
+    const TestCertificates* certs_ = nullptr;
+};
+
+TEST_F(Tls, InfoInEveryVersionWithMbedtlsClient) {
+    auto daemon = start();
+    for (std::uint8_t v = 1; v <= 3; ++v) {
+        EXPECT_EQ(ask(*daemon, {v, 125}), Bytes{1} + info_reply("clip_share")) << int{v};
+    }
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"127.0.0.1:", " CN=phone: TLS established"}));
+}
+
+TEST_F(Tls, NegotiationAndUnknownMethodWithMbedtlsClient) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    client->send({5});
+    EXPECT_EQ(client->recv(2), (Bytes{3, 4}));
+    client->send({4, 125, 1});
+    EXPECT_EQ(client->recv_all(), info_reply("clip_share"));
+
+    EXPECT_EQ(ask(*daemon, {4, 99}), (Bytes{1, 3}));
+    EXPECT_EQ(ask(*daemon, {0}), Bytes{2});
+    EXPECT_TRUE(daemon->wait_for_log("unknown method 99 in version 4"));
+}
+
+TEST_F(Tls, InfoV4AnswersBeforeTheAckAndClosesAfterIt) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    client->send({4});
+    client->send({125});
+    EXPECT_EQ(client->recv(1 + 1 + 8 + 10), Bytes{1} + info_reply("clip_share"));
+    client->send({1});
+    EXPECT_TRUE(client->closed_by_peer());
+}
+
+TEST_F(Tls, OpensslSClientGetsInfoInEveryVersion) {
+    auto daemon = start();
+    for (std::uint8_t v = 1; v <= 3; ++v) {
+        auto result = s_client(*daemon, {v, 125});
+        EXPECT_EQ(result.out, text(Bytes{1} + info_reply("clip_share"))) << result.err;
+    }
+    auto v4 = s_client(*daemon, {4, 125, 1});
+    EXPECT_EQ(v4.out, text(Bytes{1} + info_reply("clip_share"))) << v4.err;
+}
+
+TEST_F(Tls, OpensslSClientNegotiatesAndGetsUnknownMethod) {
+    auto daemon = start("[\"phone\"]", "[protocol]\nmax_version = 2\n");
+    auto offer = s_client(*daemon, {4, 2, 125});
+    EXPECT_EQ(offer.out, text(Bytes{3, 2} + info_reply("clip_share"))) << offer.err;
+    auto unknown = s_client(*daemon, {2, 99});
+    EXPECT_EQ(unknown.out, text(Bytes{1, 3})) << unknown.err;
+}
+
+TEST_F(Tls, OldPhoneWithTls12AndEcdheRsaAesGcm) {
+    auto daemon = start();
+    auto result =
+        s_client(*daemon, {4, 125, 1}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"});
+    EXPECT_EQ(result.out, text(Bytes{1} + info_reply("clip_share"))) << result.err;
+
+    auto options = certs_->client("phone");
+    options.tls12_only = true;
+    options.ciphersuite = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    auto client = TlsClient::connect(daemon->tls_port(), options);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_EQ(client->ciphersuite(), "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256");
+    EXPECT_EQ(client->server_cn(), "clipshare_server");
+    client->send({4, 125, 1});
+    EXPECT_EQ(client->recv_all(), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST_F(Tls, ChaCha20IsPreferredWhenOffered) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_NE(client->ciphersuite().find("CHACHA20-POLY1305"), std::string::npos)
+        << client->ciphersuite();
+}
+
+TEST_F(Tls, ClientWithAnotherCnIsRefusedAndLogged) {
+    auto daemon = start();
+    auto client = connect(*daemon, "eve");
+    EXPECT_TRUE(refused(*client));
+    EXPECT_TRUE(wait_for_line_with(
+        *daemon, {"127.0.0.1:" + std::to_string(client->local_port()), "CN=eve", "refused"}));
+
+    auto by_openssl = s_client(*daemon, {4, 125, 1}, {}, "eve");
+    EXPECT_EQ(by_openssl.out, "");
+}
+
+TEST_F(Tls, CnIsCaseSensitive) {
+    auto daemon = start(R"(["Phone"])");
+    auto client = connect(*daemon, "phone");
+    EXPECT_TRUE(refused(*client));
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"CN=phone is not in allowed_clients"}));
+}
+
+TEST_F(Tls, ClientFromAnotherCaIsRefusedAndLogged) {
+    auto daemon = start();
+    auto client = TlsClient::connect(daemon->tls_port(), certs_->client("phone", true));
+    EXPECT_TRUE(refused(*client));
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"127.0.0.1:" + std::to_string(client->local_port()),
+                                             "CN=phone", "not signed by the configured CA"}));
+}
+
+TEST_F(Tls, ClientWithoutCertificateIsRefusedAndLogged) {
+    auto daemon = start();
+    TlsClient::Options options{certs_->dir / "ca.crt", {}, {}};
+    auto client = TlsClient::connect(daemon->tls_port(), options);
+    EXPECT_TRUE(refused(*client));
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"127.0.0.1:" + std::to_string(client->local_port()),
+                                             "CN=(none)", "no client certificate"}));
+}
+
+TEST_F(Tls, SilentPeerDoesNotBlockAnAllowedClient) {
+    auto daemon = start();
+    auto silent = Client::connect(daemon->tls_port());
+    ASSERT_TRUE(silent.connected());
+    auto half = Client::connect(daemon->tls_port());
+    half.send(Bytes{0x16, 0x03, 0x01, 0x02, 0x00, 0x01});  // the start of a ClientHello
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_EQ(ask(*daemon, {3, 125}, "laptop"), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST_F(Tls, HandshakeTimeoutDropsASilentPeer) {
+    auto daemon = start(R"(["phone"])", "handshake_timeout = 1\n");
+    auto silent = Client::connect(daemon->tls_port());
+    ASSERT_TRUE(silent.connected());
+    EXPECT_TRUE(silent.closed_by_peer());
+    EXPECT_TRUE(daemon->wait_for_log("TLS handshake not finished after 1 s"));
+}
+
+TEST_F(Tls, ClientsVanishingMidHandshakeLeakNothing) {
+    auto daemon = start();
+    // Counted after the fixture's readiness probes; if one of them were still open here, a
+    // leak of one descriptor per client would still show below.
+    std::size_t baseline = daemon->open_fd_count();
+    constexpr int clients = 10;
+    for (int i = 0; i < clients; ++i) {
+        // Gone after the server's first flight (a reset: its bytes were left unread) ...
+        TlsClient::abandon_handshake(daemon->tls_port(), certs_->client("phone"));
+        // ... and gone half-way through a ClientHello (an orderly end).
+        auto partial = Client::connect(daemon->tls_port());
+        partial.send(Bytes{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00});
+    }
+    // Every one of them has been seen to go ...
+    auto gone = [&] {
+        std::istringstream log{daemon->log()};
+        int count = 0;
+        for (std::string line; std::getline(log, line);) {
+            count += line.find("TLS handshake not finished") != std::string::npos ||
+                     line.find("connection lost") != std::string::npos;
+        }
+        return count;
+    };
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (gone() < 2 * clients && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_GE(gone(), 2 * clients) << daemon->log();
+    // ... and to have left nothing open behind.
+    while (daemon->open_fd_count() > baseline && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_LE(daemon->open_fd_count(), baseline) << daemon->log();
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST_F(Tls, AllowlistFileWithCommentsAndWhitespace) {
+    TempDir lists;
+    rewrite(lists.path() / "allowed.txt",
+            "# who may connect\n\n  phone \t# Alice's phone\n#laptop\n");
+    auto daemon = start("\"" + (lists.path() / "allowed.txt").string() + "\"");
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_TRUE(refused(*connect(*daemon, "laptop")));
+}
+
+TEST_F(Tls, SighupReloadsTheAllowlistAndKeepsEstablishedSessions) {
+    TempDir lists;
+    auto allowed = lists.path() / "allowed.txt";
+    rewrite(allowed, "phone\n");
+    auto daemon = start("\"" + allowed.string() + "\"");
+    auto established = connect(*daemon, "phone");
+    ASSERT_TRUE(established->handshake_ok()) << established->error();
+    established->send({4});
+    ASSERT_EQ(established->recv(1), Bytes{1});
+    EXPECT_TRUE(refused(*connect(*daemon, "laptop")));
+
+    rewrite(allowed, "laptop\n");
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
+
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}, "laptop"), Bytes{1} + info_reply("clip_share"));
+    EXPECT_TRUE(refused(*connect(*daemon, "phone")));
+    // The session from before the reload goes on.
+    established->send({125, 1});
+    EXPECT_EQ(established->recv_all(), info_reply("clip_share"));
+}
+
+TEST_F(Tls, SighupWithABrokenCertificateKeepsTheRunningOne) {
+    TempDir copy;
+    for (const char* name : {"server.crt", "server.key"}) {
+        fs::copy_file(certs_->dir / name, copy.path() / name);
+    }
+    auto section = certs_->tls_section(R"(["phone"])");
+    for (const char* name : {"server.crt", "server.key"}) {
+        auto from = (certs_->dir / name).string();
+        section.replace(section.find(from), from.size(), (copy.path() / name).string());
+    }
+    auto daemon = Daemon::start(section);
+    rewrite(copy.path() / "server.crt", "not a certificate\n");
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(daemon->wait_for_log("reload failed"));
+    EXPECT_TRUE(
+        log_has_line_with(*daemon, {"reload failed", (copy.path() / "server.crt").string()}));
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST_F(Tls, ServerPfxConvertedAsTheManPageSaysServes) {
+    // The ClipShare tools' server.pfx (empty password), turned into PEM with the two
+    // commands of clipshared.toml(5).
+    TempDir dir;
+    auto pfx = (dir.path() / "server.pfx").string();
+    auto run = [](std::vector<std::string> args) {
+        args.insert(args.begin(), {"/usr/bin/env", "openssl"});
+        auto result = run_command(args);
+        EXPECT_EQ(result.exit_status, 0) << result.err;
+    };
+    run({"pkcs12", "-export", "-in", (certs_->dir / "server.crt").string(), "-inkey",
+         (certs_->dir / "server.key").string(), "-passout", "pass:", "-out", pfx});
+    run({"pkcs12", "-in", pfx, "-passin", "pass:", "-clcerts", "-nokeys", "-out",
+         (dir.path() / "from-pfx.crt").string()});
+    run({"pkcs12", "-in", pfx, "-passin", "pass:", "-nocerts", "-nodes", "-out",
+         (dir.path() / "from-pfx.key").string()});
+    auto section = certs_->tls_section(R"(["phone"])");
+    for (const char* name : {"server.crt", "server.key"}) {
+        auto from = (certs_->dir / name).string();
+        auto to = (dir.path() / (std::string{"from-pfx"} + fs::path{name}.extension().string()));
+        section.replace(section.find(from), from.size(), to.string());
+    }
+    auto daemon = Daemon::start(section);
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+}
+
+TEST_F(Tls, UnreadableOrInvalidFilesAreOneLineStartErrors) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "work");
+    rewrite(dir.path() / "garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n");
+    struct Case {
+        std::string key;
+        fs::path file;
+    };
+    for (const auto& c : {
+             Case{"certificate", dir.path() / "missing.crt"},
+             Case{"private_key", dir.path() / "missing.key"},
+             Case{"ca", dir.path() / "missing-ca.crt"},
+             Case{"allowed_clients", dir.path() / "missing.txt"},
+             Case{"certificate", dir.path() / "garbage.pem"},
+             Case{"private_key", dir.path() / "garbage.pem"},
+             Case{"ca", dir.path() / "garbage.pem"},
+             Case{"private_key", certs_->dir / "phone.key"},  // not the server's key
+         }) {
+        std::string config =
+            "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+            "[plain]\nenabled = false\n[discovery]\nenabled = false\n" +
+            certs_->tls_section(R"(["phone"])");
+        config.replace(config.find("@TLS_PORT@"), 10, std::to_string(pick_free_port()));
+        // Point the one key under test at its file.
+        auto at = config.find(c.key + " = ");
+        auto end = config.find('\n', at);
+        config.replace(at, end - at, c.key + " = \"" + c.file.string() + "\"");
+        rewrite(dir.path() / "c.toml", config);
+        for (const char* mode : {"-D", "-t"}) {
+            auto result = run_command(
+                {daemon_binary().string(), mode, "-c", (dir.path() / "c.toml").string()});
+            EXPECT_EQ(result.exit_status, 1) << c.key << " " << c.file;
+            EXPECT_EQ(line_count(result.err), 1u) << result.err;
+            EXPECT_NE(result.err.find("tls." + c.key + " " + c.file.string() + ": "),
+                      std::string::npos)
+                << result.err;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace clipshare::test

@@ -1,0 +1,290 @@
+// TlsStream on its own, in this process: a libuv loop with a listener and a TlsStream on the
+// server side, a blocking mbedTLS client in a thread. These exercise what the daemon's
+// methods will lean on: pausing and resuming delivery (bytes already inside the TLS layer
+// must come out with no new socket event), backpressure through pending_write_bytes and
+// on_stream_drained, and close_notify after the last byte.
+#include <gtest/gtest.h>
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "daemon_fixture.hpp"
+#include "net/listener.hpp"
+#include "net/tls.hpp"
+#include "net/tls_stream.hpp"
+#include "test_certificates.hpp"
+#include "tls_client.hpp"
+
+namespace clipshare::test {
+namespace {
+
+std::uint8_t pattern(std::size_t index) {
+    return static_cast<std::uint8_t>(index % 251);
+}
+
+// The server side: accepts one connection on 127.0.0.1, wraps it in TLS, and hands the
+// stream to `on_stream`. The loop runs until every handle is closed.
+class LoopServer final : public ListenerHandler {
+public:
+    explicit LoopServer(const TestCertificates& certs) {
+        uv_loop_init(&loop_);
+        TlsSection settings;
+        settings.certificate = certs.dir / "server.crt";
+        settings.private_key = certs.dir / "server.key";
+        settings.ca = certs.dir / "ca.crt";
+        settings.allowed_clients_inline = std::vector<std::string>{"phone"};
+        std::string error;
+        context_ = make_tls_context(settings, error);
+        EXPECT_TRUE(context_) << error;
+        port_ = pick_free_port();
+        EXPECT_EQ(listener_.open(&loop_, "127.0.0.1", port_, false), "");
+    }
+
+    ~LoopServer() {
+        listener_.close();
+        uv_run(&loop_, UV_RUN_DEFAULT);
+        uv_loop_close(&loop_);
+    }
+
+    std::uint16_t port() const { return port_; }
+    uv_loop_t* loop() { return &loop_; }
+    std::function<void(std::unique_ptr<Stream>)> on_stream;
+
+    // Runs the loop until `done`; a safety net (never a wait) gives up after a minute, so a
+    // broken stream fails the test instead of hanging it.
+    bool run_until(const bool& done) {
+        bool gave_up = false;
+        UvHandle<uv_timer_t> watchdog;
+        uv_timer_init(&loop_, watchdog.get());
+        watchdog.mark_initialized();
+        watchdog.get()->data = &gave_up;
+        uv_timer_start(
+            watchdog.get(), [](uv_timer_t* timer) { *static_cast<bool*>(timer->data) = true; },
+            60000, 0);
+        while (!done && !gave_up) uv_run(&loop_, UV_RUN_ONCE);
+        return !gave_up;
+    }
+
+private:
+    void on_incoming(Listener& listener) override {
+        int error = 0;
+        auto tcp = listener.accept(error);
+        ASSERT_TRUE(tcp) << uv_strerror(error);
+        listener_.close();  // one client per test
+        auto tls = wrap_in_tls(std::move(tcp), context_, &loop_);
+        ASSERT_TRUE(tls);
+        on_stream(std::move(tls));
+    }
+
+    uv_loop_t loop_{};
+    std::shared_ptr<const TlsContext> context_;
+    Listener listener_{"tls", *this};
+    std::uint16_t port_ = 0;
+};
+
+// A StreamHandler made of lambdas; it owns the stream and drops it once closed.
+class Handler final : public StreamHandler {
+public:
+    std::unique_ptr<Stream> stream;
+    std::function<void(std::span<const std::uint8_t>)> data = [](auto) {};
+    std::function<void(int)> ended = [this](int) { stream->close(); };
+    std::function<void()> drained = [] {};
+
+    void on_stream_data(std::span<const std::uint8_t> bytes) override { data(bytes); }
+    void on_stream_end(int status) override { ended(status); }
+    void on_stream_drained() override { drained(); }
+    void on_stream_closed() override { closed = true; }
+    bool closed = false;
+};
+
+class TlsStreamTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        certs_ = &test_certificates();
+        ASSERT_FALSE(certs_->dir.empty());
+    }
+    const TestCertificates* certs_ = nullptr;
+};
+
+TEST_F(TlsStreamTest, PausedBytesComeOutAfterReadStartWithoutNewSocketEvents) {
+    LoopServer server{*certs_};
+    constexpr std::size_t total = 200000;  // many records, most in one TCP read
+    std::vector<std::uint8_t> received;
+    bool paused = false;
+    int pauses = 0;
+    bool data_while_paused = false;
+    UvHandle<uv_timer_t> resume;
+    uv_timer_init(server.loop(), resume.get());
+    resume.mark_initialized();
+
+    Handler handler;
+    std::function<void()> resume_reading = [&] {
+        paused = false;
+        handler.stream->read_start();
+    };
+    resume.get()->data = &resume_reading;
+    handler.data = [&](std::span<const std::uint8_t> bytes) {
+        data_while_paused |= paused;
+        received.insert(received.end(), bytes.begin(), bytes.end());
+        if (received.size() == total) {
+            handler.stream->write({'o', 'k'});
+            handler.stream->shutdown_write();
+            return;
+        }
+        // Pause after every delivery; a timer resumes on a later loop turn. The client sent
+        // everything at once and waits for "ok", so no socket event can help.
+        paused = true;
+        ++pauses;
+        handler.stream->read_stop();
+        uv_timer_start(
+            resume.get(),
+            [](uv_timer_t* timer) { (*static_cast<std::function<void()>*>(timer->data))(); }, 0, 0);
+    };
+    server.on_stream = [&](std::unique_ptr<Stream> stream) {
+        handler.stream = std::move(stream);
+        handler.stream->set_handler(&handler);
+        handler.stream->read_start();
+    };
+
+    std::vector<std::uint8_t> reply;
+    std::string client_error;
+    std::thread client_thread{[&] {
+        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
+        if (!client->handshake_ok()) {
+            client_error = client->error();
+            return;
+        }
+        std::vector<std::uint8_t> bytes(total);
+        for (std::size_t i = 0; i < total; ++i) bytes[i] = pattern(i);
+        client->send(bytes);
+        reply = client->recv_all();
+    }};
+    bool finished = server.run_until(handler.closed);
+    if (!finished) handler.stream->close();  // unblocks the client
+    client_thread.join();
+    EXPECT_TRUE(finished);
+    server.run_until(handler.closed);
+    resume.close();
+    handler.stream.reset();
+
+    EXPECT_EQ(client_error, "");
+    ASSERT_EQ(received.size(), total);
+    for (std::size_t i = 0; i < total; ++i) ASSERT_EQ(received[i], pattern(i)) << i;
+    EXPECT_GT(pauses, 1);
+    EXPECT_FALSE(data_while_paused);
+    EXPECT_EQ(reply, (std::vector<std::uint8_t>{'o', 'k'}));
+}
+
+TEST_F(TlsStreamTest, LargeDownloadWithBackpressureAndCloseNotify) {
+    LoopServer server{*certs_};
+    constexpr std::size_t total = 24 * 1024 * 1024;
+    constexpr std::size_t chunk = 64 * 1024;
+    constexpr std::size_t pause_above = 1024 * 1024;
+    std::size_t produced = 0;
+    std::size_t most_pending = 0;
+    int drained_calls = 0;
+    bool pending_zero_when_drained = true;
+
+    Handler handler;
+    auto produce = [&] {
+        while (produced < total && handler.stream->pending_write_bytes() < pause_above) {
+            std::vector<std::uint8_t> bytes(std::min(chunk, total - produced));
+            for (auto& byte : bytes) byte = pattern(produced++);
+            handler.stream->write(std::move(bytes));
+            most_pending = std::max(most_pending, handler.stream->pending_write_bytes());
+        }
+        if (produced == total) handler.stream->shutdown_write();
+    };
+    handler.drained = [&] {
+        ++drained_calls;
+        pending_zero_when_drained &= handler.stream->pending_write_bytes() == 0;
+        produce();
+    };
+    server.on_stream = [&](std::unique_ptr<Stream> stream) {
+        handler.stream = std::move(stream);
+        handler.stream->set_handler(&handler);
+        handler.stream->read_start();
+        produce();  // before the handshake is done: queued as plaintext
+    };
+
+    std::size_t got = 0;
+    bool intact = true;
+    std::string client_error;
+    bool closed_cleanly = false;
+    std::thread client_thread{[&] {
+        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
+        if (!client->handshake_ok()) {
+            client_error = client->error();
+            return;
+        }
+        for (;;) {
+            auto bytes = client->recv(256 * 1024);
+            if (bytes.empty()) break;
+            for (auto byte : bytes) intact &= byte == pattern(got++);
+            if (got == total) {
+                closed_cleanly = client->closed_by_peer();
+                break;
+            }
+        }
+    }};
+    bool finished = server.run_until(handler.closed);
+    if (!finished) handler.stream->close();  // unblocks the client
+    client_thread.join();
+    EXPECT_TRUE(finished);
+    server.run_until(handler.closed);
+    handler.stream.reset();
+
+    EXPECT_EQ(client_error, "");
+    EXPECT_EQ(got, total);
+    EXPECT_TRUE(intact);
+    EXPECT_TRUE(closed_cleanly);
+    EXPECT_GT(drained_calls, 1);
+    EXPECT_TRUE(pending_zero_when_drained);
+    // Producers stop at the threshold: what is queued stays near it, whatever the total.
+    EXPECT_LT(most_pending, pause_above + chunk + 64 * 1024);
+}
+
+TEST_F(TlsStreamTest, LongUploadKeepsReceivedCiphertextBounded) {
+    LoopServer server{*certs_};
+    constexpr std::size_t total = 32 * 1024 * 1024;
+    std::size_t received = 0;
+    std::size_t most_held = 0;
+    Handler handler;
+    handler.data = [&](std::span<const std::uint8_t> bytes) {
+        received += bytes.size();
+        auto* tls = dynamic_cast<TlsStream*>(handler.stream.get());
+        most_held = std::max(most_held, tls->held_ciphertext_bytes());
+        if (received == total) handler.stream->write({1});
+    };
+    server.on_stream = [&](std::unique_ptr<Stream> stream) {
+        handler.stream = std::move(stream);
+        handler.stream->set_handler(&handler);
+        handler.stream->read_start();
+    };
+    std::thread client_thread{[&] {
+        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
+        if (!client->handshake_ok()) return;
+        // Odd-sized writes, so TCP reads end in the middle of records.
+        std::vector<std::uint8_t> block(100003, 0x42);
+        for (std::size_t sent = 0; sent < total; sent += block.size()) {
+            block.resize(std::min(block.size(), total - sent));
+            client->send(block);
+        }
+        client->recv(1);
+    }};
+    bool finished = server.run_until(handler.closed);
+    if (!finished) handler.stream->close();
+    client_thread.join();
+    EXPECT_TRUE(finished);
+    server.run_until(handler.closed);
+    handler.stream.reset();
+
+    EXPECT_EQ(received, total);
+    // A partial record plus one TCP read (64 KiB) at most, whatever the total.
+    EXPECT_LT(most_held, 128u * 1024);
+}
+
+}  // namespace
+}  // namespace clipshare::test

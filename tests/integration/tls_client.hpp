@@ -1,0 +1,56 @@
+// A blocking mbedTLS client for the tests and the throughput bench. Like the ClipShare
+// apps, it presents a client certificate, verifies the server against a CA and sends no SNI.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace clipshare::test {
+
+class TlsClient {
+public:
+    struct Options {
+        std::filesystem::path ca;           // the CA that signed the server
+        std::filesystem::path certificate;  // with `key`; empty: present no certificate
+        std::filesystem::path key;
+        bool tls12_only = false;  // act like an old phone
+        int ciphersuite = 0;      // offer only this one (an MBEDTLS_TLS_* id); 0: defaults
+    };
+
+    // Connects to 127.0.0.1:`port` and runs the handshake. Check handshake_ok().
+    static std::unique_ptr<TlsClient> connect(std::uint16_t port, const Options& options);
+    // Connects, sends the ClientHello, reads the server's reply and disconnects: a client
+    // that vanishes in the middle of the handshake.
+    static void abandon_handshake(std::uint16_t port, const Options& options);
+
+    ~TlsClient();
+    TlsClient(const TlsClient&) = delete;
+    TlsClient& operator=(const TlsClient&) = delete;
+
+    bool handshake_ok() const { return handshake_ok_; }
+    const std::string& error() const { return error_; }  // why the handshake failed
+    std::string server_cn() const;
+    std::string ciphersuite() const;
+    std::uint16_t local_port() const { return local_port_; }
+
+    bool send(const std::vector<std::uint8_t>& bytes);
+    // Exactly n bytes; fewer when the server ends the session or the safety timeout hits.
+    std::vector<std::uint8_t> recv(std::size_t n);
+    // Until the server ends the session.
+    std::vector<std::uint8_t> recv_all();
+    // True when the server ended the session (close_notify, TCP end or reset) with no data.
+    bool closed_by_peer();
+
+private:
+    struct Impl;
+    TlsClient();
+    std::unique_ptr<Impl> impl_;
+    bool handshake_ok_ = false;
+    std::string error_;
+    std::uint16_t local_port_ = 0;
+};
+
+}  // namespace clipshare::test
