@@ -53,7 +53,9 @@ public:
         : context_(std::move(context)), download_(download), total_(total) {
         uv_loop_init(&loop_);
         port_ = free_port();
-        if (auto error = listener_.open(&loop_, "127.0.0.1", port_, false); !error.empty()) {
+        auto error = listener_.open(&loop_, "127.0.0.1", port_, false);
+        if (error.empty()) error = listener_.listen();
+        if (!error.empty()) {
             std::fprintf(stderr, "%s\n", error.c_str());
             std::exit(1);
         }

@@ -79,6 +79,8 @@ struct ClipboardCommands {
     std::string set_files;
     std::string get_image;
     std::string screenshot;
+
+    bool operator==(const ClipboardCommands&) const = default;
 };
 
 struct ClipboardSection {

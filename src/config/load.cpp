@@ -196,6 +196,7 @@ class Parser {
     void run(const toml::table& root) {
         for (const Entry& section : entries_in_order(root, "")) apply_section(section);
         check_versions();
+        check_clipboard();
     }
 
   private:
@@ -547,6 +548,7 @@ class Parser {
         const std::string_view key = leaf(entry);
         if (key == "backend") {
             clipboard.backend = one_of(entry, {"store", "command"});
+            backend_line_ = entry.line;
         } else if (key == "preset") {
             clipboard.preset = one_of(entry, {"x11", "wayland"});
         } else if (key == "commands") {
@@ -574,9 +576,24 @@ class Parser {
                           std::to_string(protocol.max_version) + ")");
     }
 
+    // A command backend with nothing to run would answer "no data" to everything; that is
+    // a mistake in the file, so say so at start-up instead.
+    void check_clipboard() const {
+        const auto& clipboard = config_.clipboard;
+        const auto& c = clipboard.commands;
+        if (clipboard.backend != "command" || !clipboard.preset.empty()) return;
+        for (const std::string* command : {&c.get_text, &c.set_text, &c.targets, &c.get_files,
+                                           &c.set_files, &c.get_image, &c.screenshot}) {
+            if (!command->empty()) return;
+        }
+        fail_at(backend_line_, "key 'clipboard.backend': \"command\" needs clipboard.preset or "
+                               "at least one command in [clipboard.commands]");
+    }
+
     std::string file_;
     fs::path base_dir_;
     Config& config_;
+    std::uint32_t backend_line_ = 0;
     std::uint32_t min_version_line_ = 0;
     std::uint32_t max_version_line_ = 0;
 };

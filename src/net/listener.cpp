@@ -20,11 +20,16 @@ std::string Listener::open(uv_loop_t* loop, const std::string& address, std::uin
     tcp_.get()->data = this;
     unsigned flags = (is_ipv6 && ipv6_only) ? UV_TCP_IPV6ONLY : 0;
     if ((rc = uv_tcp_bind(tcp_.get(), sa, flags)) != 0) return fail(rc);
-    rc = uv_listen(tcp_.stream(), SOMAXCONN, [](uv_stream_t* server, int status) {
+    return {};
+}
+
+std::string Listener::listen() {
+    int rc = uv_listen(tcp_.stream(), SOMAXCONN, [](uv_stream_t* server, int status) {
         auto* self = static_cast<Listener*>(server->data);
         if (self != nullptr && status == 0) self->handler_.on_incoming(*self);
     });
-    if (rc != 0) return fail(rc);
+    // libuv reports "address in use" here rather than at bind time.
+    if (rc != 0) return "cannot listen on " + address_ + " (" + name_ + "): " + uv_strerror(rc);
     return {};
 }
 

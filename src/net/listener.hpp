@@ -26,11 +26,15 @@ class Listener {
 public:
     Listener(std::string name, ListenerHandler& handler) : name_(std::move(name)), handler_(handler) {}
 
-    // Binds and listens. Returns "" or a one-line error ("cannot listen on ...: reason").
+    // Binds (the part that may need root). Returns "" or a one-line error
+    // ("cannot listen on ...: reason").
     // `ipv6_only` keeps an IPv6 socket from also taking IPv4 (so "::" and "0.0.0.0" can
     // both be bound).
     std::string open(uv_loop_t* loop, const std::string& address, std::uint16_t port,
                      bool ipv6_only);
+
+    // Starts accepting: from now on the port is ready for clients. "" or an error line.
+    std::string listen();
 
     // Takes the next pending connection; nullptr (and `error`) when that fails.
     std::unique_ptr<TcpStream> accept(int& error) { return TcpStream::accept(tcp_.stream(), error); }

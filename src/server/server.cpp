@@ -66,13 +66,17 @@ std::string Server::open_listeners(const std::string& name, bool enabled, std::u
         // With an IPv4 address in the list, "::" must leave IPv4 to it; alone it is dual-stack.
         auto error = listener->open(&loop_, address, port, has_ipv4);
         if (!error.empty()) return error;
-        LOG_INFO("listening on %s (%s)", listener->address().c_str(), name.c_str());
         listeners_.push_back(std::move(listener));
     }
     return {};
 }
 
 std::string Server::start() {
+    // First of all: once a port accepts connections, a supervisor may already signal us,
+    // and a signal that comes before its handler would kill the daemon instead.
+    watch_signal(sigterm_, SIGTERM);
+    watch_signal(sigint_, SIGINT);
+    watch_signal(sighup_, SIGHUP);
     if (auto error = check_working_dir(*config_); !error.empty()) return error;
     if (config_->tls.enabled) {
         std::string error;
@@ -112,16 +116,33 @@ std::string Server::start() {
     if (auto error = check_paths(*config_); !error.empty()) return error;
     files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir);
     if (auto error = files_->open(); !error.empty()) return error;
-    if (config_->clipboard.backend != "store") {
-        return "clipboard backend '" + config_->clipboard.backend + "' is not available yet";
+    if (auto error = open_clipboard(); !error.empty()) return error;
+
+    // Last: a port that accepts connections means a daemon that is ready for them, with
+    // its privileges dropped and its state loaded (supervisors and tests rely on that).
+    for (auto& listener : listeners_) {
+        if (auto error = listener->listen(); !error.empty()) return error;
+        LOG_INFO("listening on %s (%s)", listener->address().c_str(), listener->name().c_str());
+    }
+    return {};
+}
+
+std::string Server::open_clipboard() {
+    const auto& section = config_->clipboard;
+    if (section.backend == "command") {
+        auto desktop = std::make_unique<CommandClipboard>(
+            &loop_, config_->server.working_dir, effective_commands(section),
+            config_->limits.max_text_length, section.cut_sent_files);
+        command_clipboard_ = desktop.get();
+        clipboard_ = std::move(desktop);
+        LOG_INFO("clipboard: desktop commands (%s)",
+                 section.preset.empty() ? "configured" : ("preset " + section.preset).c_str());
+        return {};
     }
     auto store = std::make_unique<StoreClipboard>(&loop_, config_->server.working_dir,
                                                   config_->effective_state_dir());
     if (auto error = store->load(); !error.empty()) return error;
     clipboard_ = std::move(store);
-    watch_signal(sigterm_, SIGTERM);
-    watch_signal(sigint_, SIGINT);
-    watch_signal(sighup_, SIGHUP);
     return {};
 }
 
@@ -154,6 +175,8 @@ void Server::stop() {
     stopping_ = true;
     for (auto& listener : listeners_) listener->close();
     discovery_.close();
+    // A desktop command still running has nobody left to answer; it must not hold the exit.
+    if (command_clipboard_) command_clipboard_->cancel_all();
     sigterm_.close();
     sigint_.close();
     sighup_.close();
@@ -180,9 +203,16 @@ void Server::reload() {
         next.discovery.port != old.discovery.port || next.discovery.bind != old.discovery.bind ||
         next.server.working_dir != old.server.working_dir ||
         next.effective_state_dir() != old.effective_state_dir() ||
-        next.clipboard.backend != old.clipboard.backend || next.server.user != old.server.user ||
+        next.clipboard.backend != old.clipboard.backend ||
+        next.clipboard.preset != old.clipboard.preset ||
+        next.clipboard.commands != old.clipboard.commands || next.server.user != old.server.user ||
         next.server.group != old.server.group) {
-        LOG_WARN("reload: changes to listeners, directories, backend or user need a restart");
+        LOG_WARN("reload: changes to listeners, directories, the clipboard backend or its "
+                 "commands, or user need a restart");
+    }
+    if (command_clipboard_) {
+        command_clipboard_->reconfigure(next.limits.max_text_length,
+                                        next.clipboard.cut_sent_files);
     }
     // New certificates and allowed clients apply to new connections; established ones keep
     // the context they started with. If they do not load, nothing of the reload applies.

@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "clipboard/command.hpp"
+#include "clipboard/presets.hpp"
 #include "clipboard/store.hpp"
 #include "config/config.hpp"
 #include "files/disk_files.hpp"
@@ -50,6 +52,7 @@ private:
     void on_connection_closed(Connection& connection) override;
     std::string open_listeners(const std::string& name, bool enabled, std::uint16_t port);
     void watch_signal(UvHandle<uv_signal_t>& handle, int signal_number);
+    std::string open_clipboard();
 
     uv_loop_t loop_{};
     std::shared_ptr<const Config> config_;
@@ -65,6 +68,7 @@ private:
     bool stopping_ = false;
     std::unique_ptr<DiskFiles> files_;
     std::unique_ptr<Clipboard> clipboard_;
+    CommandClipboard* command_clipboard_ = nullptr;  // clipboard_, when it is the desktop's
 };
 
 }  // namespace clipshare

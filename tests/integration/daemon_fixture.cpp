@@ -139,9 +139,56 @@ RunResult run_command(const std::vector<std::string>& argv,
             read_file(capture.path() / "err")};
 }
 
+std::filesystem::path find_program(std::string_view name) {
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+    while (!dirs.empty()) {
+        auto end = dirs.find(':');
+        fs::path candidate = fs::path(dirs.substr(0, end)) / name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+        dirs.remove_prefix(end == std::string_view::npos ? dirs.size() : end + 1);
+    }
+    return {};
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& extra_env) {
+    pid_ = spawn(argv, extra_env, {}, dir_.path() / "out", dir_.path() / "err");
+}
+
+ChildProcess::~ChildProcess() { stop(); }
+
+bool ChildProcess::running() {
+    if (reaped_) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) reaped_ = true;
+    return !reaped_;
+}
+
+std::string ChildProcess::err() const { return read_file(dir_.path() / "err"); }
+
+int ChildProcess::stop() {
+    if (reaped_ || pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            reaped_ = true;
+            return decode_status(status);
+        }
+        poll_pause();
+    }
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return -1;
+}
+
 std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
                                       std::vector<std::string> extra_args,
-                                      std::vector<std::string> wrapper) {
+                                      std::vector<std::string> wrapper,
+                                      std::vector<std::string> extra_env) {
     for (int attempt = 0; attempt < 5; ++attempt) {
         std::unique_ptr<Daemon> daemon{new Daemon};
         fs::create_directory(daemon->working_dir());
@@ -196,7 +243,7 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
             }
             argv.insert(argv.begin(), wrapper.begin(), wrapper.end());
         }
-        daemon->pid_ = spawn(argv, {}, daemon->dir(), daemon->dir() / "stdout.log",
+        daemon->pid_ = spawn(argv, extra_env, daemon->dir(), daemon->dir() / "stdout.log",
                              daemon->dir() / "stderr.log");
         auto deadline = std::chrono::steady_clock::now() + 20s;
         while (std::chrono::steady_clock::now() < deadline) {

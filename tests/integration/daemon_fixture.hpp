@@ -60,6 +60,30 @@ RunResult run_command(const std::vector<std::string>& argv,
                       const std::vector<std::string>& extra_env = {},
                       const std::filesystem::path& cwd = {}, std::string_view input = {});
 
+// The full path of `name` found in PATH, or empty.
+std::filesystem::path find_program(std::string_view name);
+
+// A process left running in the background (a clipboard owner, a display server), with its
+// output captured; stopped (SIGTERM, then SIGKILL) and reaped when the object goes.
+class ChildProcess {
+public:
+    ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env);
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool running();
+    std::string err() const;
+    // Sends SIGTERM, waits up to 10 s, then SIGKILL; returns the exit status.
+    int stop();
+
+private:
+    TempDir dir_;
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+};
+
 class Daemon {
 public:
     // Writes `config_body` plus a [plain] port, [server] bind/working_dir and disabled
@@ -68,9 +92,11 @@ public:
     // @PORT@ stands for the TCP port and @DISCOVERY_PORT@ for a free UDP port. A body that
     // mentions @TLS_PORT@ gets a second free port there, and start waits for it too.
     // `wrapper` goes before the binary on the command line (e.g. prlimit with its options).
+    // `extra_env` (NAME=value) is added to the daemon's environment (DISPLAY for a desktop).
     static std::unique_ptr<Daemon> start(std::string_view config_body = {},
                                          std::vector<std::string> extra_args = {},
-                                         std::vector<std::string> wrapper = {});
+                                         std::vector<std::string> wrapper = {},
+                                         std::vector<std::string> extra_env = {});
     ~Daemon();
 
     std::uint16_t port() const { return port_; }

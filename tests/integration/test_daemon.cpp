@@ -331,7 +331,7 @@ TEST(CommandLine, MissingWorkingDirIsAStartError) {
 TEST(CommandLine, PortInUseIsAStartError) {
     auto daemon = Daemon::start();
     TempDir dir;
-    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\n[plain]\nport = " +
+    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nallow_root = true\n[plain]\nport = " +
                                        std::to_string(daemon->port()) +
                                        "\n[discovery]\nenabled = false\n");
     auto result = clipshared({"-D", "-c", (dir.path() / "c.toml").string()});

@@ -40,6 +40,7 @@ public:
         EXPECT_TRUE(context_) << error;
         port_ = pick_free_port();
         EXPECT_EQ(listener_.open(&loop_, "127.0.0.1", port_, false), "");
+        EXPECT_EQ(listener_.listen(), "");
     }
 
     ~LoopServer() {

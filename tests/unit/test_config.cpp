@@ -288,6 +288,20 @@ TEST(ConfigErrors, BadChoices) {
     EXPECT_TRUE(contains(error, "\"x11\" or \"wayland\""));
 }
 
+TEST(ConfigErrors, CommandBackendNeedsSomethingToRun) {
+    std::string error = expect_error("[clipboard]\ncut_sent_files = true\nbackend = \"command\"\n",
+                                     3, "clipboard.backend");
+    EXPECT_TRUE(contains(error, "needs clipboard.preset or at least one command"));
+    // Either a preset or a single command is enough.
+    EXPECT_TRUE(parse_config("[clipboard]\nbackend = \"command\"\npreset = \"x11\"\n", kFile).config);
+    EXPECT_TRUE(parse_config("[clipboard]\nbackend = \"command\"\n[clipboard.commands]\n"
+                             "screenshot = \"scrot -\"\n",
+                             kFile)
+                    .config);
+    // The store needs none, and commands without the command backend are harmless.
+    EXPECT_TRUE(parse_config("[clipboard]\nbackend = \"store\"\n", kFile).config);
+}
+
 TEST(ConfigErrors, EmptyStrings) {
     expect_error("[server]\nuser = \"\"\n", 2, "server.user");
     expect_error("[server]\ngroup = \"\"\n", 2, "server.group");

@@ -1,0 +1,17 @@
+// The command lines behind `preset = "x11"` and `preset = "wayland"`, and how explicit
+// [clipboard.commands] keys replace them one by one.
+#pragma once
+
+#include <string_view>
+
+#include "config/config.hpp"
+
+namespace clipshare {
+
+// The commands of a preset; all empty for "" or an unknown name.
+ClipboardCommands preset_commands(std::string_view preset);
+
+// The preset's commands, each replaced by the configured one where that is set.
+ClipboardCommands effective_commands(const ClipboardSection& clipboard);
+
+}  // namespace clipshare

@@ -1,0 +1,376 @@
+// The command backend without a desktop: target classification, the presets, and the
+// CommandClipboard driven by small /bin/sh commands on a real libuv loop.
+#include <gtest/gtest.h>
+#include <uv.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "clipboard/command.hpp"
+#include "clipboard/presets.hpp"
+#include "clipboard/targets.hpp"
+
+namespace clipshare {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---- targets ----
+
+TEST(Targets, ParsesOnePerLineTrimmed) {
+    EXPECT_EQ(parse_targets("TARGETS\r\n  UTF8_STRING \n\n\timage/png\n"),
+              (std::vector<std::string>{"TARGETS", "UTF8_STRING", "image/png"}));
+    EXPECT_TRUE(parse_targets("").empty());
+}
+
+TEST(Targets, ClassifiesX11AndWaylandNames) {
+    auto x11 = classify_targets({"TARGETS", "TIMESTAMP", "x-special/gnome-copied-files",
+                                 "UTF8_STRING", "text/plain;charset=utf-8"});
+    EXPECT_TRUE(x11.files);
+    EXPECT_FALSE(x11.image);
+    EXPECT_TRUE(x11.text);
+
+    auto wayland = classify_targets({"image/png", "image/jpeg", "text/html"});
+    EXPECT_FALSE(wayland.files);
+    EXPECT_TRUE(wayland.image);
+    EXPECT_FALSE(wayland.text);  // HTML is not plain text
+
+    EXPECT_TRUE(classify_targets({"text/uri-list"}).files);
+    EXPECT_TRUE(classify_targets({"Text/Plain"}).text);  // MIME types ignore case
+    EXPECT_TRUE(classify_targets({"STRING"}).text);
+    EXPECT_FALSE(classify_targets({"string"}).text);       // X11 atoms do not
+    EXPECT_FALSE(classify_targets({"image/jpeg"}).image);  // only PNG goes over the wire
+}
+
+TEST(Targets, GetAnyPrefersFilesThenImageThenText) {
+    EXPECT_EQ(
+        preferred_kinds({true, true, true}),
+        (std::vector<ContentKind>{ContentKind::files, ContentKind::image, ContentKind::text}));
+    EXPECT_EQ(preferred_kinds({false, true, true}),
+              (std::vector<ContentKind>{ContentKind::image, ContentKind::text}));
+    EXPECT_TRUE(preferred_kinds({}).empty());
+}
+
+// ---- presets ----
+
+TEST(Presets, EveryOperationHasACommand) {
+    for (const char* name : {"x11", "wayland"}) {
+        auto commands = preset_commands(name);
+        for (const std::string* command :
+             {&commands.get_text, &commands.set_text, &commands.targets, &commands.get_files,
+              &commands.set_files, &commands.get_image, &commands.screenshot}) {
+            EXPECT_FALSE(command->empty()) << name;
+        }
+    }
+    EXPECT_EQ(preset_commands("x11").targets, "xclip -o -selection clipboard -t TARGETS");
+    EXPECT_NE(preset_commands("x11").set_files.find("x-special/gnome-copied-files"),
+              std::string::npos);
+    EXPECT_NE(preset_commands("x11").screenshot.find("CLIPSHARE_DISPLAY"), std::string::npos);
+    EXPECT_NE(preset_commands("wayland").get_files.find("text/uri-list"), std::string::npos);
+    EXPECT_EQ(preset_commands("wayland").screenshot, "grim -t png -");
+    EXPECT_EQ(preset_commands(""), ClipboardCommands{});
+    EXPECT_EQ(preset_commands("mac"), ClipboardCommands{});
+}
+
+TEST(Presets, ExplicitCommandsReplaceThePresetOneByOne) {
+    ClipboardSection section;
+    section.preset = "x11";
+    section.commands.get_text = "my-paste";
+    section.commands.screenshot = "my-shot";
+    auto commands = effective_commands(section);
+    EXPECT_EQ(commands.get_text, "my-paste");
+    EXPECT_EQ(commands.screenshot, "my-shot");
+    EXPECT_EQ(commands.set_text, preset_commands("x11").set_text);
+    EXPECT_EQ(commands.targets, preset_commands("x11").targets);
+
+    section.preset.clear();
+    commands = effective_commands(section);
+    EXPECT_EQ(commands.get_text, "my-paste");
+    EXPECT_TRUE(commands.set_text.empty());
+}
+
+// The x11 preset's screenshot command turns the 1-based display into scrot's 0-based
+// monitor; check the shell arithmetic without a screen.
+TEST(Presets, X11ScreenshotCountsMonitorsFromZero) {
+    auto command = preset_commands("x11").screenshot;
+    auto at = command.find("scrot");
+    ASSERT_NE(at, std::string::npos);
+    command.replace(at, 5, "echo");
+    std::string line = "CLIPSHARE_DISPLAY=2 sh -c '" + command + "'";
+    FILE* pipe = popen(line.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    char buffer[256]{};
+    std::string out = fgets(buffer, sizeof buffer, pipe) ? buffer : "";
+    pclose(pipe);
+    EXPECT_EQ(out, "--silent --monitor 1 -\n");
+}
+
+// ---- distinct roots ----
+
+TEST(DistinctRoots, KeepsTheFirstOfEachNameInOrder) {
+    EXPECT_EQ(distinct_roots({"/a/x.txt", "/b/y", "/c/x.txt", "/d/z"}),
+              (std::vector<fs::path>{"/a/x.txt", "/b/y", "/d/z"}));
+}
+
+// ---- CommandClipboard ----
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::random_device random;
+        path = fs::temp_directory_path() / ("clipshare-command-" + std::to_string(random()));
+        fs::create_directories(path);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in{path, std::ios::binary};
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+const std::string png_printf = "printf '\\211PNG\\r\\n\\032\\nIHDR'";
+
+class Desktop : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::signal(SIGPIPE, SIG_IGN);
+        uv_loop_init(&loop);
+    }
+    void TearDown() override {
+        clipboard.reset();
+        uv_run(&loop, UV_RUN_DEFAULT);
+        EXPECT_EQ(uv_loop_close(&loop), 0);
+    }
+
+    void make(ClipboardCommands commands, bool cut = false, std::int64_t max_text = 1000) {
+        clipboard =
+            std::make_unique<CommandClipboard>(&loop, dir.path, std::move(commands), max_text, cut);
+    }
+
+    // Runs the loop until the callback handed to `call` has run; returns its value.
+    template <typename T, typename Call>
+    T await(Call call) {
+        std::optional<T> got;
+        call([&](T value) { got = std::move(value); });
+        uv_run(&loop, UV_RUN_DEFAULT);
+        EXPECT_TRUE(got) << "never answered";
+        return got ? std::move(*got) : T{};
+    }
+
+    ContentKind kind() {
+        return await<ContentKind>([&](auto done) { clipboard->kind(done); });
+    }
+    std::optional<std::string> text() {
+        return await<std::optional<std::string>>([&](auto done) { clipboard->get_text(done); });
+    }
+    std::optional<std::vector<fs::path>> files() {
+        return await<std::optional<std::vector<fs::path>>>(
+            [&](auto done) { clipboard->get_files(done); });
+    }
+    std::optional<Image> image() {
+        return await<std::optional<Image>>([&](auto done) { clipboard->get_image(done); });
+    }
+    std::optional<Image> screenshot(std::int64_t display) {
+        return await<std::optional<Image>>(
+            [&](auto done) { clipboard->screenshot(display, done); });
+    }
+    std::string set_text(std::string value) {
+        return await<std::string>([&](auto done) { clipboard->set_text(value, done); });
+    }
+    std::string set_files(std::vector<PlacedItem> items) {
+        return await<std::string>([&](auto done) { clipboard->set_files(items, done); });
+    }
+
+    static std::string targets(const std::string& lines) { return "printf '" + lines + "'"; }
+
+    TempDir dir;
+    uv_loop_t loop{};
+    std::unique_ptr<CommandClipboard> clipboard;
+};
+
+TEST_F(Desktop, TextOffered) {
+    ClipboardCommands commands;
+    commands.targets = targets("TARGETS\\nUTF8_STRING\\n");
+    commands.get_text = "printf 'caf\\303\\251\\r\\n'";
+    make(commands);
+    EXPECT_EQ(kind(), ContentKind::text);
+    EXPECT_EQ(text(), "caf\xc3\xa9\r\n");  // the protocol layer turns CRLF into LF
+    EXPECT_FALSE(files());
+    EXPECT_FALSE(image());
+}
+
+// xclip answers any target with what it holds: the offer decides, not the reply.
+TEST_F(Desktop, NothingIsReadThatIsNotOffered) {
+    ClipboardCommands commands;
+    commands.targets = targets("TARGETS\\nUTF8_STRING\\n");
+    commands.get_files = "printf 'copy\\nfile:///etc/passwd'";
+    commands.get_image = png_printf;
+    make(commands);
+    EXPECT_FALSE(files());
+    EXPECT_FALSE(image());
+}
+
+TEST_F(Desktop, TextIsNotReadFromAnImageOnlyClipboard) {
+    ClipboardCommands commands;
+    commands.targets = targets("TARGETS\\nimage/png\\n");
+    commands.get_text = png_printf;
+    commands.get_image = png_printf;
+    make(commands);
+    EXPECT_EQ(kind(), ContentKind::image);
+    EXPECT_FALSE(text());
+    auto got = image();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->bytes.size(), 12u);
+    EXPECT_TRUE(got->file.empty());
+}
+
+TEST_F(Desktop, FilesComeFirstAndAreDistinctAbsolutePaths) {
+    ClipboardCommands commands;
+    commands.targets = targets("x-special/gnome-copied-files\\nimage/png\\nUTF8_STRING\\n");
+    commands.get_files =
+        "printf 'cut\\nfile:///home/a/one%%20two\\nfile:///tmp/b/\\nfile:///srv/one%%20two\\n'";
+    make(commands);
+    EXPECT_EQ(kind(), ContentKind::files);
+    EXPECT_EQ(files(), (std::vector<fs::path>{"/home/a/one two", "/tmp/b"}));
+}
+
+TEST_F(Desktop, UriListOfWebLinksIsServedAsText) {
+    ClipboardCommands commands;
+    commands.targets = targets("text/uri-list\\ntext/plain\\n");
+    commands.get_files = "printf 'https://example.org/\\r\\n'";
+    commands.get_text = "printf 'https://example.org/'";
+    make(commands);
+    EXPECT_EQ(kind(), ContentKind::text);
+    EXPECT_FALSE(files());
+    EXPECT_EQ(text(), "https://example.org/");
+}
+
+TEST_F(Desktop, FailedTargetsMeansEmpty) {
+    ClipboardCommands commands;
+    commands.targets = "echo 'Error: target TARGETS not available' >&2; exit 1";
+    commands.get_text = "printf stale";
+    make(commands);
+    EXPECT_EQ(kind(), ContentKind::empty);
+    EXPECT_FALSE(text());
+}
+
+TEST_F(Desktop, WithoutTargetsEachKindIsTriedInTurn) {
+    ClipboardCommands commands;
+    commands.get_files = "exit 1";
+    commands.get_image = "printf 'GIF89a not png'";
+    commands.get_text = "printf words";
+    make(commands);
+    EXPECT_EQ(kind(), ContentKind::text);
+    EXPECT_EQ(text(), "words");
+    EXPECT_FALSE(image());  // not a PNG
+
+    commands.get_image = png_printf;
+    make(commands);
+    EXPECT_EQ(kind(), ContentKind::image);
+
+    commands.get_files = "printf 'copy\\nfile:///x'";
+    make(commands);
+    EXPECT_EQ(kind(), ContentKind::files);
+
+    make(ClipboardCommands{});
+    EXPECT_EQ(kind(), ContentKind::empty);
+}
+
+TEST_F(Desktop, TextOverTheLimitIsNoData) {
+    ClipboardCommands commands;
+    commands.get_text = "head -c 1001 /dev/zero | tr '\\0' a";
+    make(commands, false, 1000);
+    EXPECT_FALSE(text());
+    commands.get_text = "head -c 1000 /dev/zero | tr '\\0' a";
+    make(commands, false, 1000);
+    EXPECT_EQ(text(), std::string(1000, 'a'));
+    clipboard->reconfigure(999, false);
+    EXPECT_FALSE(text());
+}
+
+TEST_F(Desktop, EmptyOrFailedTextIsNoData) {
+    ClipboardCommands commands;
+    commands.get_text = "true";
+    make(commands);
+    EXPECT_FALSE(text());
+    commands.get_text = "printf half; exit 1";
+    make(commands);
+    EXPECT_FALSE(text());
+}
+
+TEST_F(Desktop, ScreenshotGetsTheDisplayNumber) {
+    ClipboardCommands commands;
+    commands.screenshot = png_printf + "; printf %s \"$CLIPSHARE_DISPLAY\"";
+    make(commands);
+    auto shot = screenshot(7);
+    ASSERT_TRUE(shot);
+    EXPECT_EQ(shot->bytes.back(), '7');
+}
+
+TEST_F(Desktop, MissingCommandsMeanNoData) {
+    make(ClipboardCommands{});
+    EXPECT_FALSE(text());
+    EXPECT_FALSE(files());
+    EXPECT_FALSE(image());
+    EXPECT_FALSE(screenshot(1));
+    EXPECT_NE(set_text("lost"), "");                  // nowhere to put it: the upload must fail
+    EXPECT_EQ(set_files({{"a", false, false}}), "");  // the files are stored anyway
+}
+
+TEST_F(Desktop, SetTextFeedsTheCommand) {
+    ClipboardCommands commands;
+    commands.set_text = "cat > '" + (dir.path / "clip").string() + "'";
+    make(commands);
+    EXPECT_EQ(set_text("line one\nline two"), "");
+    EXPECT_EQ(read_file(dir.path / "clip"), "line one\nline two");
+}
+
+TEST_F(Desktop, FailedSetTextFailsTheUpload) {
+    ClipboardCommands commands;
+    commands.set_text = "cat > /dev/null; exit 4";
+    make(commands);
+    EXPECT_NE(set_text("x"), "");
+}
+
+TEST_F(Desktop, SetFilesWritesCopyOrCutUris) {
+    ClipboardCommands commands;
+    auto out = dir.path / "list";
+    commands.set_files = "cat > '" + out.string() + "'";
+    make(commands);
+    EXPECT_EQ(set_files({{"a b.txt", false, false}, {"dir", true, false}}), "");
+    auto base = "file://" + dir.path.string();
+    EXPECT_EQ(read_file(out), "copy\n" + base + "/a%20b.txt\n" + base + "/dir");
+    clipboard->reconfigure(1000, true);
+    EXPECT_EQ(set_files({{"x", false, false}}), "");
+    EXPECT_EQ(read_file(out), "cut\n" + base + "/x");
+}
+
+TEST_F(Desktop, FailedSetFilesStillStoresTheBatch) {
+    ClipboardCommands commands;
+    commands.set_files = "exit 1";
+    make(commands);
+    EXPECT_EQ(set_files({{"x", false, false}}), "");
+}
+
+TEST_F(Desktop, DestroyingTheClipboardKillsItsCommandsUnanswered) {
+    ClipboardCommands commands;
+    commands.get_text = "exec sleep 30";
+    make(commands);
+    bool answered = false;
+    clipboard->get_text([&](std::optional<std::string>) { answered = true; });
+    uv_run(&loop, UV_RUN_NOWAIT);
+    auto started = std::chrono::steady_clock::now();
+    clipboard.reset();
+    uv_run(&loop, UV_RUN_DEFAULT);  // returns once the killed child is reaped
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+    EXPECT_FALSE(answered);
+}
+
+}  // namespace
+}  // namespace clipshare
