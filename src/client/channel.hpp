@@ -11,7 +11,7 @@
 namespace clipshare::client {
 
 class Channel {
-  public:
+public:
     virtual ~Channel() = default;
     // Up to out.size() bytes (at least one), or 0 at the end of the stream. Throws
     // ClientError on a transport failure or timeout.

@@ -14,7 +14,7 @@ namespace clipshare::client {
 const char* method_title(Method method);
 
 class Conversation {
-  public:
+public:
     Conversation(Channel& channel, int version) : channel_(channel), version_(version) {}
 
     Channel& channel() { return channel_; }
@@ -32,7 +32,7 @@ class Conversation {
     // v4, after an upload: the server's acknowledgement that it stored the data.
     void await_confirmation(Method method);
 
-  private:
+private:
     void check_status(Method method, std::uint8_t status);
 
     Channel& channel_;

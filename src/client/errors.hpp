@@ -24,11 +24,11 @@ enum class Exit : int {
 };
 
 class ClientError : public std::runtime_error {
-  public:
+public:
     ClientError(Exit code, const std::string& message) : std::runtime_error(message), code_(code) {}
     Exit code() const { return code_; }
 
-  private:
+private:
     Exit code_;
 };
 

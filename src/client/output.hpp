@@ -13,11 +13,11 @@ namespace clipshare::client {
 
 // Writes to a file descriptor the caller keeps (stdout).
 class DescriptorSink final : public ByteSink {
-  public:
+public:
     explicit DescriptorSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
     void write(std::span<const std::uint8_t> bytes) override;
 
-  private:
+private:
     int fd_;
     std::string name_;
 };
@@ -25,7 +25,7 @@ class DescriptorSink final : public ByteSink {
 // Writes into a temporary file next to `path` and renames it over `path` on finish(), so
 // that `path` is either the old file or the whole new one, never a torn mix.
 class AtomicFileSink final : public ByteSink {
-  public:
+public:
     explicit AtomicFileSink(std::filesystem::path path);
     ~AtomicFileSink() override;
     AtomicFileSink(const AtomicFileSink&) = delete;
@@ -34,7 +34,7 @@ class AtomicFileSink final : public ByteSink {
     void write(std::span<const std::uint8_t> bytes) override;
     void finish() override;
 
-  private:
+private:
     std::filesystem::path path_;
     std::filesystem::path temp_;
     int fd_ = -1;
@@ -44,7 +44,7 @@ class AtomicFileSink final : public ByteSink {
 // working_dir (SPEC.md section 5): a hidden temporary directory, O_NOFOLLOW below it, then
 // name, 1_name, 2_name, ... for each top-level entry.
 class DirectoryFiles final : public ReceivedFiles {
-  public:
+public:
     explicit DirectoryFiles(const std::filesystem::path& directory);
     ~DirectoryFiles() override;
     DirectoryFiles(const DirectoryFiles&) = delete;
@@ -56,7 +56,7 @@ class DirectoryFiles final : public ReceivedFiles {
     void end_file() override;
     std::vector<std::string> commit() override;
 
-  private:
+private:
     void check(const std::string& error);
 
     std::unique_ptr<BatchWriter> writer_;

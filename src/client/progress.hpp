@@ -16,7 +16,7 @@ std::string render_progress(const std::string& label, std::int64_t done, std::in
 std::string human_size(std::int64_t bytes);
 
 class Progress {
-  public:
+public:
     // Draws on `out` when it is non-null; nullptr makes every call a no-op.
     explicit Progress(std::FILE* out) : out_(out) {}
     // stderr when it is a terminal and `quiet` is false, else off.
@@ -33,7 +33,7 @@ class Progress {
     // Ends the line (if one was drawn): after the whole transfer.
     void finish();
 
-  private:
+private:
     void draw(bool force);
 
     std::FILE* out_;

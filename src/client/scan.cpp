@@ -22,7 +22,7 @@ namespace clipshare::client {
 namespace {
 
 class UdpSocket {
-  public:
+public:
     explicit UdpSocket(int family) : fd_(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
     ~UdpSocket() {
         if (fd_ >= 0) ::close(fd_);
@@ -31,7 +31,7 @@ class UdpSocket {
     UdpSocket& operator=(const UdpSocket&) = delete;
     int fd() const { return fd_; }
 
-  private:
+private:
     int fd_;
 };
 

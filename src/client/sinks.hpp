@@ -11,7 +11,7 @@
 namespace clipshare::client {
 
 class ByteSink {
-  public:
+public:
     virtual ~ByteSink() = default;
     virtual void write(std::span<const std::uint8_t> bytes) = 0;
     // Everything arrived: make it final. A sink destroyed before this leaves nothing behind.
@@ -21,7 +21,7 @@ class ByteSink {
 // A batch of files and directories. Paths are normalized and conflict-free by the time they
 // get here; files come one at a time.
 class ReceivedFiles {
-  public:
+public:
     virtual ~ReceivedFiles() = default;
     virtual void directory(const std::string& path) = 0;
     virtual void begin_file(const std::string& path, std::int64_t size) = 0;

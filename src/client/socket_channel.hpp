@@ -11,7 +11,7 @@
 namespace clipshare::client {
 
 class SocketChannel final : public Channel {
-  public:
+public:
     // Connects to `host` (a name, an IPv4 address, or an IPv6 address with or without
     // brackets), trying each address it resolves to. `timeout_ms` bounds the connect and
     // each later wait for the server. Throws ClientError(Exit::connection).
@@ -29,7 +29,7 @@ class SocketChannel final : public Channel {
 
     const std::string& peer() const { return peer_; }
 
-  private:
+private:
     // Waits until the socket is ready for `events`; throws on timeout or interruption.
     void wait_for(short events, const char* doing);
 

@@ -22,7 +22,7 @@ inline constexpr const char* upload_dir_prefix = ".clipshare-upload-";
 void remove_tree_at(int dir_fd, const char* name);
 
 class BatchWriter {
-  public:
+public:
     // Writes below the directory `target`, opened with the first entry (so a directory
     // that was removed and made again since the writer was created is found). Messages
     // call it `target_name` ("working_dir" in the daemon).
@@ -46,7 +46,7 @@ class BatchWriter {
     // commit (saving the clipboard) failed: all or nothing holds to the end.
     void uncommit();
 
-  private:
+private:
     // Remembers the first failure, so that it poisons every later step.
     std::string fail_with(std::string error);
     std::string ensure_temp_dir();

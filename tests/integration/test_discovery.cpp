@@ -34,7 +34,7 @@ const Bytes reply(discovery_reply.begin(), discovery_reply.end());
 
 // One UDP socket of either family, for sending requests and reading answers.
 class UdpProbe {
-  public:
+public:
     explicit UdpProbe(int family) : family_(family) {
         fd_ = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     }
@@ -85,7 +85,7 @@ class UdpProbe {
         return buffer;
     }
 
-  private:
+private:
     int family_;
     int fd_ = -1;
 };

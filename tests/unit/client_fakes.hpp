@@ -45,7 +45,7 @@ inline Bytes str(std::string_view text) {
 }
 
 class MemoryChannel final : public Channel {
-  public:
+public:
     explicit MemoryChannel(Bytes script) : script_(std::move(script)) {}
 
     std::size_t read_some(std::span<std::uint8_t> out) override {
@@ -60,7 +60,7 @@ class MemoryChannel final : public Channel {
 
     Bytes sent;
 
-  private:
+private:
     Bytes script_;
     std::size_t position_ = 0;
 };
@@ -69,7 +69,7 @@ class MemoryChannel final : public Channel {
 // the client sends, both at once (so neither side can block the other on a full buffer),
 // until the client closes.
 class SocketPairServer {
-  public:
+public:
     explicit SocketPairServer(Bytes script) {
         int fds[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) std::abort();
@@ -88,7 +88,7 @@ class SocketPairServer {
         return received_;
     }
 
-  private:
+private:
     void serve(int fd, const Bytes& script) {
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         std::size_t written = 0;
@@ -123,7 +123,7 @@ class SocketPairServer {
 
 // A ByteSink that keeps everything, and whether it was finished.
 class MemorySink final : public ByteSink {
-  public:
+public:
     void write(std::span<const std::uint8_t> data) override {
         bytes.append(reinterpret_cast<const char*>(data.data()), data.size());
     }
@@ -135,7 +135,7 @@ class MemorySink final : public ByteSink {
 
 // ReceivedFiles that records each call as a line: "dir a", "file a/b 3 abc", "commit".
 class RecordingFiles final : public ReceivedFiles {
-  public:
+public:
     void directory(const std::string& path) override { log.push_back("dir " + path); }
     void begin_file(const std::string& path, std::int64_t size) override {
         current = "file " + path + " " + std::to_string(size) + " ";

@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class Sandbox {
-  public:
+public:
     Sandbox() {
         std::random_device random;
         root_ = fs::temp_directory_path() / ("clipshare-writer-test-" + std::to_string(getpid()) +
@@ -41,7 +41,7 @@ class Sandbox {
         return out;
     }
 
-  private:
+private:
     fs::path root_;
 };
 

@@ -36,7 +36,7 @@ struct Outcome {
 };
 
 class ClientProtocol : public ::testing::TestWithParam<Transport> {
-  protected:
+protected:
     Outcome talk(const Bytes& script, const std::function<void(Channel&)>& body) {
         Outcome outcome;
         auto run = [&](Channel& channel) {
@@ -382,7 +382,7 @@ TEST_P(ClientProtocol, TraversalNamesAreRefusedInEveryVersion) {
 // A temporary directory inside another, so that a test can check nothing appeared next to
 // the target either.
 class Sandbox {
-  public:
+public:
     Sandbox() {
         std::random_device random;
         root_ = fs::temp_directory_path() / ("clipshare-client-test-" + std::to_string(getpid()) +
@@ -403,7 +403,7 @@ class Sandbox {
         return out;
     }
 
-  private:
+private:
     fs::path root_;
 };
 
@@ -470,7 +470,7 @@ TEST_P(ClientProtocol, SymlinkInTheTargetIsNeverWrittenThrough) {
 // ---- Send Files ----
 
 class Files {
-  public:
+public:
     Files() { fs::create_directories(sandbox_.target()); }
     fs::path add(const std::string& relative, std::string_view content) {
         auto path = sandbox_.target() / relative;
@@ -484,7 +484,7 @@ class Files {
         return path;
     }
 
-  private:
+private:
     Sandbox sandbox_;
 };
 
