@@ -57,23 +57,32 @@ std::string Discovery::open_one(uv_loop_t* loop, const std::string& address, std
     // silently share (and split) the requests.
     unsigned flags = (is_ipv6 && ipv6_only) ? UV_UDP_IPV6ONLY : 0;
     if ((rc = uv_udp_bind(socket->udp.get(), sa, flags)) != 0) return fail(rc);
-    rc = uv_udp_recv_start(
-        socket->udp.get(),
-        [](uv_handle_t*, size_t, uv_buf_t* buf) {
-            *buf = uv_buf_init(receive_buffer.data(), receive_buffer.size());
-        },
-        &Discovery::on_receive);
-    if (rc != 0) return fail(rc);
-
-    if (is_ipv6 && is_unspecified(address)) {
-        join_group(*socket);
-    } else if (is_ipv6) {
-        // Multicast to the group is never delivered to a socket bound to a unicast address.
-        LOG_INFO("discovery on %s answers unicast only (bind \"::\" for multicast)",
-                 socket->address.c_str());
-    }
-    LOG_INFO("answering discovery on %s", socket->address.c_str());
+    socket->ipv6_wildcard = is_ipv6 && is_unspecified(address);
+    socket->ipv6_unicast = is_ipv6 && !socket->ipv6_wildcard;
     sockets_.push_back(std::move(socket));
+    return {};
+}
+
+std::string Discovery::start() {
+    for (auto& socket : sockets_) {
+        int rc = uv_udp_recv_start(
+            socket->udp.get(),
+            [](uv_handle_t*, size_t, uv_buf_t* buf) {
+                *buf = uv_buf_init(receive_buffer.data(), receive_buffer.size());
+            },
+            &Discovery::on_receive);
+        if (rc != 0) {
+            return "cannot listen on " + socket->address + " (discovery): " + uv_strerror(rc);
+        }
+        if (socket->ipv6_wildcard) {
+            join_group(*socket);
+        } else if (socket->ipv6_unicast) {
+            // Multicast to the group is never delivered to a socket bound to a unicast address.
+            LOG_INFO("discovery on %s answers unicast only (bind \"::\" for multicast)",
+                     socket->address.c_str());
+        }
+        LOG_INFO("answering discovery on %s", socket->address.c_str());
+    }
     return {};
 }
 
@@ -82,13 +91,11 @@ void Discovery::join_group(Socket& socket) {
     // phones on every other LAN the machine is on. Failing to join is not fatal: unicast
     // discovery still works.
     auto interfaces = ipv6_multicast_interfaces();
-    int joined = 0;
     for (const auto& interface : interfaces) {
         std::string scoped = "::%" + interface.name;
         int rc = uv_udp_set_membership(socket.udp.get(), discovery_ipv6_group, scoped.c_str(),
                                        UV_JOIN_GROUP);
         if (rc == 0) {
-            ++joined;
             LOG_DEBUG("discovery: joined %s on %s", discovery_ipv6_group, interface.name.c_str());
         } else {
             LOG_WARN("discovery: cannot join %s on %s: %s", discovery_ipv6_group,

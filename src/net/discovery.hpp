@@ -15,22 +15,28 @@
 namespace clipshare {
 
 class Discovery {
-  public:
+public:
     Discovery() = default;
     ~Discovery() { close(); }
     Discovery(const Discovery&) = delete;
     Discovery& operator=(const Discovery&) = delete;
 
-    // Binds one socket per address and starts answering. Returns "" or one error line
-    // ("cannot listen on ADDRESS:PORT (discovery): reason"); on error nothing stays open.
+    // Binds one socket per address (as root, before privileges are dropped). Returns "" or
+    // one error line ("cannot listen on ADDRESS:PORT (discovery): reason"); on error nothing
+    // stays open. Requests that arrive before start() wait in the sockets' buffers.
     std::string open(uv_loop_t* loop, const std::vector<std::string>& addresses,
                      std::uint16_t port);
+    // Starts answering (and joins the IPv6 group) once the daemon is ready to serve the
+    // clients it will attract. "" or one error line.
+    std::string start();
     void close();
 
-  private:
+private:
     struct Socket {
         UvHandle<uv_udp_t> udp;
         std::string address;  // what was bound, for logs
+        bool ipv6_wildcard = false;
+        bool ipv6_unicast = false;
     };
 
     std::string open_one(uv_loop_t* loop, const std::string& address, std::uint16_t port,

@@ -83,8 +83,8 @@ std::string Server::start() {
         tls_context_ = make_tls_context(config_->tls, error);
         if (!tls_context_) return error;
     }
-    // Discovery just before the TCP listeners: once the TCP port accepts (what clients and
-    // tests take as "ready"), the UDP socket is bound too. Both before dropping privileges.
+    // Bound with the TCP listeners, before privileges are dropped; it answers only once
+    // the daemon is ready, like the listeners.
     if (config_->discovery.enabled) {
         const auto& discovery = config_->discovery;
         if (auto error = discovery_.open(&loop_, discovery.bind, discovery.port); !error.empty()) {
@@ -120,6 +120,8 @@ std::string Server::start() {
 
     // Last: a port that accepts connections means a daemon that is ready for them, with
     // its privileges dropped and its state loaded (supervisors and tests rely on that).
+    // Discovery first, so that a TCP port that accepts also implies discovery answers.
+    if (auto error = discovery_.start(); !error.empty()) return error;
     for (auto& listener : listeners_) {
         if (auto error = listener->listen(); !error.empty()) return error;
         LOG_INFO("listening on %s (%s)", listener->address().c_str(), listener->name().c_str());
