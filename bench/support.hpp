@@ -139,12 +139,18 @@ inline double cpu_seconds(pid_t pid) {
 
 class Daemon {
 public:
-    // Starts `binary -D -c FILE` with `extra` TOML appended to a loopback-only config.
-    Daemon(const std::string& binary, const std::string& extra) {
+    // Starts `binary -D -c FILE` with `extra` TOML appended to a loopback-only config; an
+    // @TLS_PORT@ in `extra` becomes a second free port.
+    Daemon(const std::string& binary, std::string extra) {
         std::random_device random;
         dir_ = fs::temp_directory_path() / ("clipshare-bench-" + std::to_string(random()));
         fs::create_directories(dir_ / "work");
         port_ = free_port();
+        tls_port_ = free_port();
+        for (auto at = extra.find("@TLS_PORT@"); at != std::string::npos;
+             at = extra.find("@TLS_PORT@")) {
+            extra.replace(at, 10, std::to_string(tls_port_));
+        }
         std::ofstream{dir_ / "c.toml"} << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                                         << "allow_root = true\nmax_connections = 20000\n"
                                         << "idle_timeout = 120\n[plain]\nport = " << port_
@@ -175,6 +181,7 @@ public:
         fs::remove_all(dir_, ignored);
     }
     std::uint16_t port() const { return port_; }
+    std::uint16_t tls_port() const { return tls_port_; }
     pid_t pid() const { return pid_; }
     fs::path work() const { return dir_ / "work"; }
     fs::path dir() const { return dir_; }
@@ -182,6 +189,7 @@ public:
 private:
     fs::path dir_;
     std::uint16_t port_ = 0;
+    std::uint16_t tls_port_ = 0;
     pid_t pid_ = -1;
 };
 

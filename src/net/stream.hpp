@@ -41,6 +41,11 @@ public:
     virtual void close() = 0;
     // "address:port" of the peer, for logs.
     virtual const std::string& peer() const = 0;
+    // While enabled, acknowledge every received segment at once instead of delaying the ACK.
+    // For exchanges of many small messages (a TLS handshake) with peers that write each
+    // message separately: their Nagle algorithm would otherwise wait up to 40 ms for our
+    // delayed ACK before sending the next one.
+    virtual void set_quick_ack(bool enabled) { (void)enabled; }
 };
 
 }  // namespace clipshare

@@ -1,6 +1,9 @@
 #include "net/tcp_stream.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <cstdio>
@@ -60,6 +63,18 @@ std::unique_ptr<TcpStream> TcpStream::accept(uv_stream_t* server, int& error) {
 
 TcpStream::~TcpStream() = default;
 
+void TcpStream::set_quick_ack(bool enabled) {
+    quick_ack_ = enabled;
+    if (enabled) request_quick_ack();
+}
+
+void TcpStream::request_quick_ack() {
+    uv_os_fd_t fd;
+    if (closing_ || uv_fileno(tcp_.base(), &fd) != 0) return;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
 void TcpStream::read_start() {
     if (reading_ || ended_ || closing_) return;
     int rc = uv_read_start(
@@ -85,6 +100,8 @@ void TcpStream::on_read(uv_stream_t* handle, ssize_t nread, const uv_buf_t* buf)
     auto* self = static_cast<TcpStream*>(handle->data);
     if (self == nullptr || nread == 0) return;
     if (nread > 0) {
+        // Linux leaves quick-ACK mode on its own; ask again after every read.
+        if (self->quick_ack_) self->request_quick_ack();
         self->handler_->on_stream_data(
             {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)});
         return;

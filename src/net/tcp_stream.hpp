@@ -29,11 +29,13 @@ public:
     void shutdown_write() override;
     void close() override;
     const std::string& peer() const override { return peer_; }
+    void set_quick_ack(bool enabled) override;
 
 private:
     static void on_read(uv_stream_t* handle, ssize_t nread, const uv_buf_t* buf);
     static void on_write(uv_write_t* request, int status);
     void end(int status);
+    void request_quick_ack();
 
     UvHandle<uv_tcp_t> tcp_;
     StreamHandler* handler_ = nullptr;
@@ -42,6 +44,7 @@ private:
     bool reading_ = false;
     bool ended_ = false;
     bool closing_ = false;
+    bool quick_ack_ = false;
 };
 
 // "1.2.3.4:5678" or "[::1]:5678".

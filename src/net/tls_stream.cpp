@@ -110,6 +110,9 @@ bool TlsStream::init(uv_loop_t* loop) {
         },
         context_->handshake_timeout_ms(), 0);
 
+    // The client's handshake flight often comes one message per write; see set_quick_ack.
+    inner_->set_quick_ack(true);
+
     if (uv_idle_init(loop, resume_.get()) != 0) return false;
     resume_.mark_initialized();
     resume_.get()->data = this;
@@ -280,6 +283,7 @@ void TlsStream::on_handshake_done() {
         return;
     }
     uv_timer_stop(handshake_timer_.get());
+    inner_->set_quick_ack(false);
     phase_ = Phase::established;
     peer_ += " CN=" + printable(client_cn_);
     LOG_INFO("%s: TLS established (%s, %s)", peer_.c_str(), mbedtls_ssl_get_version(ssl_.get()),
