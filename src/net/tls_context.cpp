@@ -1,16 +1,11 @@
 #include "net/tls_context.hpp"
 
-#include <mbedtls/error.h>
-#include <mbedtls/oid.h>
-#include <mbedtls/platform_util.h>
-
-#include <cstring>
 #include <filesystem>
 
 #include "net/mbedtls_compat.hpp"
 #include "net/tls.hpp"
+#include "net/tls_credentials.hpp"
 #include "util/log.hpp"
-#include "util/read_file.hpp"
 
 namespace clipshare {
 namespace {
@@ -43,54 +38,7 @@ std::string about(const char* key, const fs::path& file) {
     return std::string{"tls."} + key + " " + file.string() + ": ";
 }
 
-// The file's bytes with a NUL appended: mbedTLS only recognises PEM when the terminating
-// NUL is part of the length it is given (DER input is unaffected).
-bool read_for_mbedtls(const char* key, const fs::path& file, std::string& text,
-                      std::string& error) {
-    int code = 0;
-    auto bytes = read_whole_file(file, code);
-    if (!bytes) {
-        error = about(key, file) + "cannot read: " + std::strerror(code);
-        return false;
-    }
-    text = std::move(*bytes);
-    text.push_back('\0');
-    return true;
-}
-
-std::string load_certificates(const char* key, const fs::path& file, mbedtls_x509_crt* chain) {
-    std::string text;
-    std::string error;
-    if (!read_for_mbedtls(key, file, text, error)) return error;
-    int rc = mbedtls_x509_crt_parse(chain, reinterpret_cast<const unsigned char*>(text.data()),
-                                    text.size());
-    if (rc < 0) return about(key, file) + "not a valid certificate: " + mbedtls_error_text(rc);
-    if (rc > 0) {
-        return about(key, file) + std::to_string(rc) +
-               " of the certificates in it could not be parsed";
-    }
-    return {};
-}
-
 }  // namespace
-
-std::string mbedtls_error_text(int code) {
-    char text[160] = {};
-    mbedtls_strerror(code, text, sizeof text);
-    return text;
-}
-
-std::optional<std::string> subject_common_name(const mbedtls_x509_crt& certificate) {
-    std::optional<std::string> common_name;
-    for (const mbedtls_x509_name* name = &certificate.subject; name != nullptr; name = name->next) {
-        if (name->oid.p == nullptr || MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &name->oid) != 0) {
-            continue;
-        }
-        if (common_name) return std::nullopt;
-        common_name.emplace(reinterpret_cast<const char*>(name->val.p), name->val.len);
-    }
-    return common_name;
-}
 
 std::shared_ptr<TlsContext> TlsContext::create(const TlsSection& settings, std::string& error) {
     std::shared_ptr<TlsContext> context{new TlsContext};
@@ -112,30 +60,17 @@ std::string TlsContext::load(const TlsSection& settings) {
         return "TLS: cannot seed the random generator: " + mbedtls_error_text(rc);
     }
 
-    std::string error = load_certificates("certificate", settings.certificate, own_chain_.get());
-    if (!error.empty()) return error;
-
-    std::string key_text;
-    if (!read_for_mbedtls("private_key", settings.private_key, key_text, error)) return error;
-    int rc = mbedtls_compat::parse_private_key(
-        own_key_.get(), reinterpret_cast<const unsigned char*>(key_text.data()), key_text.size(),
-        rng_.get());
-    mbedtls_platform_zeroize(key_text.data(), key_text.size());
-    if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
-        return about("private_key", settings.private_key) +
-               "the key is encrypted; clipshared needs it unencrypted";
-    }
-    if (rc != 0) {
-        return about("private_key", settings.private_key) +
-               "not a valid private key: " + mbedtls_error_text(rc);
-    }
+    std::string error = load_certificates(settings.certificate, own_chain_.get());
+    if (!error.empty()) return about("certificate", settings.certificate) + error;
+    error = load_private_key(settings.private_key, own_key_.get(), rng_.get());
+    if (!error.empty()) return about("private_key", settings.private_key) + error;
     if (mbedtls_compat::check_key_pair(&own_chain_.get()->pk, own_key_.get(), rng_.get()) != 0) {
         return about("private_key", settings.private_key) +
                "does not belong to the certificate in " + settings.certificate.string();
     }
 
-    error = load_certificates("ca", settings.ca, client_ca_.get());
-    if (!error.empty()) return error;
+    error = load_certificates(settings.ca, client_ca_.get());
+    if (!error.empty()) return about("ca", settings.ca) + error;
 
     if (settings.allowed_clients_inline) {
         allowed_ = AllowedClients{*settings.allowed_clients_inline};
@@ -147,8 +82,8 @@ std::string TlsContext::load(const TlsSection& settings) {
     if (allowed_.empty()) LOG_WARN("tls.allowed_clients is empty: no TLS client can connect");
 
     mbedtls_ssl_config* config = config_.get();
-    rc = mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                     MBEDTLS_SSL_PRESET_DEFAULT);
+    int rc = mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_SERVER,
+                                         MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc != 0) return "TLS: cannot set up the configuration: " + mbedtls_error_text(rc);
     mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, rng_.get());
     mbedtls_compat::set_protocol_versions(config);

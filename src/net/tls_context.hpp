@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,12 +42,5 @@ private:
     AllowedClients allowed_;
     std::uint64_t handshake_timeout_ms_ = 10000;
 };
-
-// mbedTLS's text for an error code, for logs.
-std::string mbedtls_error_text(int code);
-
-// The certificate's subject CN. Nothing when there is none, or more than one (then no single
-// name could be matched honestly).
-std::optional<std::string> subject_common_name(const mbedtls_x509_crt& certificate);
 
 }  // namespace clipshare

@@ -10,6 +10,7 @@
 
 #include "net/tls.hpp"
 #include "net/tls_context.hpp"
+#include "net/tls_credentials.hpp"
 #include "util/log.hpp"
 
 namespace clipshare {

@@ -9,7 +9,7 @@
 
 #include "net/mbedtls_compat.hpp"
 #include "net/mbedtls_objects.hpp"
-#include "net/tls_context.hpp"
+#include "net/tls_credentials.hpp"
 
 namespace clipshare::test {
 
