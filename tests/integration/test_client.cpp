@@ -6,39 +6,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <functional>
-#include <sstream>
-#include <stdexcept>
 #include <string>
-#include <thread>
 
+#include "client_process.hpp"
 #include "daemon_fixture.hpp"
 
 namespace clipshare::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path client_binary() {
-    const char* path = std::getenv("CLIPSHARE");
-    if (path == nullptr) throw std::runtime_error("CLIPSHARE is not set (run through meson test)");
-    return path;
-}
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in{path, std::ios::binary};
-    std::stringstream content;
-    content << in.rdbuf();
-    return content.str();
-}
-
-void write_file(const fs::path& path, std::string_view content) {
-    fs::create_directories(path.parent_path());
-    std::ofstream{path, std::ios::binary} << content;
-}
 
 // `clipshare -p PORT ARGS...` against `daemon`, run in `cwd` (default: a scratch directory).
 RunResult clipshare(const Daemon& daemon, std::vector<std::string> args, const fs::path& cwd = {}) {
@@ -61,19 +37,6 @@ RunResult clipshare_with_input(const Daemon& daemon, std::vector<std::string> ar
     for (const auto& arg : args) command += " '" + arg + "'";
     command += " < '" + input_file.string() + "'";
     return run_command({"/bin/sh", "-c", command});
-}
-
-// Before v4 an upload is not confirmed: the daemon may still be storing it when the client
-// has already exited. Repeats `command` (a download) until `done` holds, with a deadline.
-RunResult until(const std::function<RunResult()>& command,
-                const std::function<bool(const RunResult&)>& done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    RunResult result = command();
-    while (!done(result) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        result = command();
-    }
-    return result;
 }
 
 const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "pretend pixels";
