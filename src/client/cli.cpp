@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "build_config.hpp"
+
 namespace clipshare::client {
 namespace {
 
@@ -69,6 +71,7 @@ enum LongOnly {
     opt_cert,
     opt_key,
     opt_ca,
+    opt_server_name,
     opt_proto,
     opt_display,
     opt_copied,
@@ -101,7 +104,13 @@ const char* const usage_text =
     "  -t, --timeout SECONDS give up on a silent server after this long (default 30);\n"
     "                        scan: how long to wait for answers (default 1)\n"
     "  -q, --quiet           no progress bar\n"
-    "      --tls             use TLS, with --cert FILE, --key FILE and --ca FILE\n"
+    "      --tls             use TLS; needs --ca, and --cert with --key for servers that\n"
+    "                        want a client certificate (ClipShare servers do)\n"
+    "      --ca FILE         the CA certificate (PEM) that signed the server's certificate\n"
+    "      --cert FILE       the client certificate (PEM) to present\n"
+    "      --key FILE        its private key (PEM, not encrypted)\n"
+    "      --server-name NAME\n"
+    "                        accept only a server whose certificate's CN is exactly NAME\n"
     "      --display N       screenshot: the display to capture (default 0: the server's)\n"
     "      --copied          get-image: only a copied image, never a screenshot\n"
     "      --to ADDRESS      scan: ask only ADDRESS (repeatable) instead of the whole LAN\n"
@@ -124,6 +133,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
         {"cert", required_argument, nullptr, opt_cert},
         {"key", required_argument, nullptr, opt_key},
         {"ca", required_argument, nullptr, opt_ca},
+        {"server-name", required_argument, nullptr, opt_server_name},
         {"proto", required_argument, nullptr, opt_proto},
         {"display", required_argument, nullptr, opt_display},
         {"copied", no_argument, nullptr, opt_copied},
@@ -188,6 +198,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
                 break;
             case opt_ca:
                 options.ca = value;
+                break;
+            case opt_server_name:
+                options.server_name = value;
                 break;
             case opt_proto: {
                 auto proto = parse_int<int>(value, 1, 4);
@@ -272,9 +285,19 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
     if (command == Command::scan && (options.tls || options.proto)) {
         return error("--tls and --proto do not apply to scan (discovery is plain UDP)");
     }
-    if (!options.tls &&
-        (!options.certificate.empty() || !options.key.empty() || !options.ca.empty())) {
-        return error("--cert, --key and --ca need --tls");
+    if (!options.tls && (!options.certificate.empty() || !options.key.empty() ||
+                         !options.ca.empty() || !options.server_name.empty())) {
+        return error("--cert, --key, --ca and --server-name need --tls");
+    }
+    // A build without TLS refuses --tls itself (status 4), whatever else is given.
+    if (options.tls && CLIPSHARE_HAVE_TLS) {
+        // Without a CA nothing could tell the server from an impostor.
+        if (options.ca.empty()) {
+            return error("--tls needs --ca FILE: the CA that signed the server's certificate");
+        }
+        if (options.certificate.empty() != options.key.empty()) {
+            return error("--cert and --key go together: the certificate and its private key");
+        }
     }
     return {options, {}};
 }

@@ -30,9 +30,10 @@ struct Options {
 
     std::optional<std::uint16_t> port;
     bool tls = false;
-    std::string certificate;
+    std::string certificate;  // --cert and --key come together, or neither
     std::string key;
-    std::string ca;
+    std::string ca;           // required with --tls
+    std::string server_name;  // --server-name: the server certificate's exact CN
     std::optional<int> proto;
     std::optional<int> timeout_ms;
     bool quiet = false;

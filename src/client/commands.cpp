@@ -18,6 +18,7 @@
 #include "client/printable.hpp"
 #include "client/scan.hpp"
 #include "client/socket_channel.hpp"
+#include "client/tls.hpp"
 #include "client/uploads.hpp"
 
 namespace clipshare::client {
@@ -71,6 +72,7 @@ void print_placed(const fs::path& directory, const std::vector<std::string>& nam
 
 // Everything that can fail without a server fails here, before connecting.
 struct Prepared {
+    std::shared_ptr<TlsClientContext> tls;      // --tls: certificates and keys, loaded
     std::string text;                           // send-text
     std::vector<fs::path> roots;                // send-files
     std::unique_ptr<ByteSink> image;            // get-image, screenshot
@@ -79,6 +81,10 @@ struct Prepared {
 
 Prepared prepare(const Options& options) {
     Prepared prepared;
+    if (options.tls) {
+        prepared.tls =
+            load_tls({options.certificate, options.key, options.ca, options.server_name});
+    }
     switch (options.command) {
         case Command::send_text: {
             bool from_stdin = options.operands.empty() || options.operands[0] == "-";
@@ -150,13 +156,13 @@ int run_method(const Options& options, Conversation& conversation, Prepared& pre
 }
 
 int run_exchange(const Options& options) {
-    if (options.tls) {
-        fail(Exit::tls, "TLS is not available in this build of clipshare yet (--tls)");
-    }
     Prepared prepared = prepare(options);
     std::uint16_t port = options.port.value_or(options.tls ? tls_port : plain_port);
-    auto channel =
+    auto socket =
         SocketChannel::connect(options.host, port, options.timeout_ms.value_or(default_timeout_ms));
+    std::string peer = socket->peer();
+    std::unique_ptr<Channel> channel = std::move(socket);
+    if (prepared.tls) channel = start_tls(std::move(channel), prepared.tls, peer);
     VersionRequest request;
     if (options.proto) request = {*options.proto, true};
     int version = negotiate(*channel, request);

@@ -32,6 +32,14 @@ private:
     Exit code_;
 };
 
+// A connection that broke under us (reset, or closed while we were sending), as opposed to one
+// that timed out. Still exit status 3 for the plain protocol; TLS tells it apart because in
+// the middle of a handshake it is most likely the server refusing our certificate.
+class ConnectionLost : public ClientError {
+public:
+    explicit ConnectionLost(const std::string& message) : ClientError(Exit::connection, message) {}
+};
+
 [[noreturn]] inline void fail(Exit code, const std::string& message) {
     throw ClientError(code, message);
 }

@@ -129,7 +129,7 @@ std::size_t SocketChannel::read_some(std::span<std::uint8_t> out) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             wait_for(POLLIN, "waiting for");
         } else if (errno != EINTR) {
-            fail(Exit::connection, "connection to " + peer_ + " lost: " + std::strerror(errno));
+            throw ConnectionLost("connection to " + peer_ + " lost: " + std::strerror(errno));
         }
     }
 }
@@ -143,10 +143,10 @@ void SocketChannel::write_all(std::span<const std::uint8_t> data) {
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             wait_for(POLLOUT, "sending to");
         } else if (errno == EPIPE || errno == ECONNRESET) {
-            fail(Exit::connection, "the server " + peer_ + " closed the connection while we " +
-                                       "were sending (it refused or could not take the data)");
+            throw ConnectionLost("the server " + peer_ + " closed the connection while we " +
+                                 "were sending (it refused or could not take the data)");
         } else if (errno != EINTR) {
-            fail(Exit::connection, "connection to " + peer_ + " lost: " + std::strerror(errno));
+            throw ConnectionLost("connection to " + peer_ + " lost: " + std::strerror(errno));
         }
     }
 }

@@ -9,9 +9,15 @@
 //   first handshake; so does MBEDTLS_USE_PSA_CRYPTO.
 // - 2.28's default curve order puts secp521r1 first (slow ECDHE); 3.x's default group list
 //   already starts with X25519 and P-256, and mbedtls_ssl_conf_curves is deprecated there.
-// - 3.x made most struct fields private (MBEDTLS_PRIVATE). clipshare reads only fields that
-//   are public in both (the X.509 subject name list) and otherwise uses functions, so no
-//   accessor is needed.
+// - 3.x made most struct fields private (MBEDTLS_PRIVATE). clipshare reads fields that are
+//   public in both (the X.509 subject name list), uses functions, and reads exactly one
+//   private thing, through received_alert below: which alert the peer sent (neither 2.28 nor
+//   3.x has a getter for it).
+// - 3.2 added mbedtls_ssl_get_version_number; TLS 1.3 exists only from there on (above).
+// - 3.x TLS 1.3 clients may see MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET from
+//   mbedtls_ssl_read, which only means "read again".
+// - 3.6.3 refuses to verify a server certificate unless mbedtls_ssl_set_hostname was called,
+//   even if only with NULL to say "no name to check"; 2.28 accepts NULL as "no name" too.
 //
 // Tested: compiled and run against Debian 12's libmbedtls-dev 2.28.3. Debian 12 has no
 // mbedTLS 3.x package (apt-cache search mbedtls lists only 2.28.3), so the 3.x branches were
@@ -108,6 +114,51 @@ inline void set_key_exchange_groups(mbedtls_ssl_config* config) {
     };
     mbedtls_ssl_conf_curves(config, groups);
 #endif
+}
+
+// Client side: send no SNI and let mbedTLS check no host name (clipshare compares the server's
+// CN itself, exactly, as the ClipShare desktop client does). Returns 0 or an error code.
+inline int check_no_host_name(mbedtls_ssl_context* ssl) {
+    return mbedtls_ssl_set_hostname(ssl, nullptr);
+}
+
+// True when the session negotiated TLS 1.3, where a client's handshake is over before the
+// server has judged the client's certificate: the server's refusal then comes as the first
+// thing read.
+inline bool is_tls13(const mbedtls_ssl_context* ssl) {
+#if CLIPSHARE_MBEDTLS_TLS13 && MBEDTLS_VERSION_NUMBER >= 0x03020000
+    return mbedtls_ssl_get_version_number(ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+    (void)ssl;
+    return false;
+#endif
+}
+
+// mbedtls_ssl_read results that mean only "call it again".
+inline bool read_again(int rc) {
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return true;
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) return true;
+#endif
+    return false;
+}
+
+// Right after a call returned MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: the description byte of the
+// alert the peer sent (49 access_denied, 48 unknown_ca, ...), or -1 when it cannot be told.
+// mbedTLS leaves the alert record as the current input message; 3.x only made the fields
+// private, so they are read through MBEDTLS_PRIVATE there.
+inline int received_alert(const mbedtls_ssl_context* ssl) {
+#if MBEDTLS_VERSION_MAJOR >= 3
+    const int type = ssl->MBEDTLS_PRIVATE(in_msgtype);
+    const unsigned char* message = ssl->MBEDTLS_PRIVATE(in_msg);
+    const std::size_t length = ssl->MBEDTLS_PRIVATE(in_msglen);
+#else
+    const int type = ssl->in_msgtype;
+    const unsigned char* message = ssl->in_msg;
+    const std::size_t length = ssl->in_msglen;
+#endif
+    if (type != MBEDTLS_SSL_MSG_ALERT || message == nullptr || length < 2) return -1;
+    return message[1];
 }
 
 }  // namespace clipshare::mbedtls_compat

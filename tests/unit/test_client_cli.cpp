@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "build_config.hpp"
 #include "client/cli.hpp"
 #include "client/progress.hpp"
 
@@ -114,12 +115,35 @@ TEST(CommandLine, ScanOptions) {
 }
 
 TEST(CommandLine, TlsOptions) {
-    auto options =
-        ok({"--tls", "--cert", "c.pem", "--key", "k.pem", "--ca", "ca.pem", "info", "h"});
+    auto options = ok({"--tls", "--cert", "c.pem", "--key", "k.pem", "--ca", "ca.pem",
+                       "--server-name", "router", "info", "h"});
     EXPECT_TRUE(options.tls);
     EXPECT_EQ(options.certificate, "c.pem");
     EXPECT_EQ(options.key, "k.pem");
     EXPECT_EQ(options.ca, "ca.pem");
+    EXPECT_EQ(options.server_name, "router");
+    EXPECT_FALSE(options.port) << "the default port (4338 with --tls) is the command's choice";
+    // No client certificate is allowed (servers that want one will refuse, clearly).
+    auto anonymous = ok({"get-text", "h", "--tls", "--ca", "ca.pem"});
+    EXPECT_TRUE(anonymous.certificate.empty());
+    EXPECT_TRUE(anonymous.key.empty());
+}
+
+TEST(CommandLine, TlsNeedsACaAndACertificateWithItsKey) {
+    if (!CLIPSHARE_HAVE_TLS) GTEST_SKIP() << "without TLS in the build, --tls alone fails";
+    EXPECT_NE(error_of({"--tls", "info", "h"}).find("--tls needs --ca"), std::string::npos);
+    EXPECT_NE(error_of({"--tls", "--cert", "c.pem", "--key", "k.pem", "info", "h"})
+                  .find("--tls needs --ca"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--tls", "--ca", "ca.pem", "--cert", "c.pem", "info", "h"})
+                  .find("--cert and --key go together"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--tls", "--ca", "ca.pem", "--key", "k.pem", "info", "h"})
+                  .find("--cert and --key go together"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--server-name", "router", "info", "h"}).find("need --tls"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--ca", "ca.pem", "info", "h"}).find("need --tls"), std::string::npos);
 }
 
 TEST(CommandLine, HelpAndVersionWinOverEverythingElse) {
