@@ -4,9 +4,7 @@
 #include "config/load.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +18,8 @@
 #include <utility>
 
 #include <toml++/toml.h>
+
+#include "util/read_file.hpp"
 
 namespace clipshare {
 namespace {
@@ -609,30 +609,6 @@ ConfigResult failure(std::string message) {
     return result;
 }
 
-// Plain POSIX reads so the message can carry the exact errno (EACCES, EISDIR, ENOENT).
-std::optional<std::string> read_file(const fs::path& file, int& error) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        error = errno;
-        return std::nullopt;
-    }
-    std::string text;
-    std::array<char, 8192> buffer{};
-    while (true) {
-        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            error = errno;
-            ::close(fd);
-            return std::nullopt;
-        }
-        if (got == 0) break;
-        text.append(buffer.data(), static_cast<std::size_t>(got));
-    }
-    ::close(fd);
-    return text;
-}
-
 bool file_exists(const fs::path& file) {
     std::error_code ec;
     return fs::exists(file, ec);
@@ -731,7 +707,7 @@ ConfigResult parse_config(std::string_view toml_text, const std::filesystem::pat
 
 ConfigResult load_config_file(const std::filesystem::path& file) {
     int error = 0;
-    const auto text = read_file(file, error);
+    const auto text = read_whole_file(file, error);
     if (!text) return failure(file.string() + ": cannot read: " + std::strerror(error));
     return parse_config(*text, file);
 }

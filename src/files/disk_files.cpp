@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -27,8 +28,10 @@ public:
     DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir)
         : queue_(loop), writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")) {}
     ~DiskBatch() override {
-        // The writer (and with it the temporary directory, unless committed) goes on the
-        // pool once every queued task is done, never under a running task's feet.
+        // Steps still queued have nobody to report to: skip them rather than write what is
+        // about to be removed. The writer (and with it the temporary directory, unless
+        // committed) goes on the pool after the step running now, never under its feet.
+        abandoned_->store(true);
         queue_.post([writer = std::move(writer_)]() mutable { writer.reset(); });
     }
 
@@ -60,19 +63,25 @@ public:
         auto placed = std::make_shared<std::vector<PlacedItem>>();
         auto error = std::make_shared<std::string>();
         queue_.post(
-            [writer = writer_, placed, error] { *error = writer->commit(*placed); },
+            [writer = writer_, abandoned = abandoned_, placed, error] {
+                if (!abandoned->load()) *error = writer->commit(*placed);
+            },
             [placed, error, done = std::move(done)] { done(*error, std::move(*placed)); });
     }
 
 private:
     void run(const Done& done, std::function<std::string(BatchWriter&)> step) {
         auto error = std::make_shared<std::string>();
-        queue_.post([writer = writer_, error, step = std::move(step)] { *error = step(*writer); },
-                    [error, done] { done(*error); });
+        queue_.post(
+            [writer = writer_, abandoned = abandoned_, error, step = std::move(step)] {
+                if (!abandoned->load()) *error = step(*writer);
+            },
+            [error, done] { done(*error); });
     }
 
     WorkQueue queue_;
     std::shared_ptr<BatchWriter> writer_;
+    std::shared_ptr<std::atomic<bool>> abandoned_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 // ---- sending ----

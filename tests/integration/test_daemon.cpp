@@ -356,7 +356,7 @@ TEST(CommandLine, TlsInABuildWithoutTlsIsAStartError) {
 }
 #endif
 
-TEST(CommandLine, DetachesWritesPidfileAndStopsWithDashS) {
+TEST(CommandLine, DetachesWritesPidfileRestartsAndStops) {
     TempDir dir;
     auto port = pick_free_port();
     fs::create_directory(dir.path() / "work");
@@ -375,6 +375,15 @@ TEST(CommandLine, DetachesWritesPidfileAndStopsWithDashS) {
 
     auto second = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     EXPECT_EQ(second.exit_status, 1);
+
+    // -r: the old one goes, a new one (a new pid) serves on the same port.
+    auto restarted = clipshared({"-r", "-c", config.string(), "-p", pidfile.string()});
+    ASSERT_EQ(restarted.exit_status, 0) << restarted.err;
+    EXPECT_TRUE(process_gone(pid));
+    std::ifstream{pidfile} >> pid;
+    EXPECT_GT(pid, 1);
+    EXPECT_FALSE(process_gone(pid));
+    EXPECT_EQ(ask(port, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 
     auto stopped = clipshared({"-s", "-p", pidfile.string()});
     EXPECT_EQ(stopped.exit_status, 0) << stopped.err;

@@ -74,7 +74,10 @@ TEST(Hostile, DisconnectAtEveryByteOfAnUploadLeavesNothing) {
     for (std::size_t cut = 0; cut < request.size(); ++cut) {
         auto client = Client::connect(daemon->port());
         client.send(Bytes(request.begin(), request.begin() + static_cast<std::ptrdiff_t>(cut)));
-        client.close();
+        // End our side and wait for the daemon to close its own: then it has seen the cut
+        // and dropped the batch, and what is left for it is clean-up, which settled() awaits.
+        client.shutdown_write();
+        client.recv_all();
     }
     EXPECT_EQ(settled(daemon->working_dir(), {}), std::set<std::string>{});
     EXPECT_TRUE(serves_info(*daemon));

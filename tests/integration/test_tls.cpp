@@ -274,6 +274,30 @@ TEST_F(Tls, ClientsVanishingMidHandshakeLeakNothing) {
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
+TEST_F(Tls, FloodOfHalfOpenHandshakesIsSurvivedAndCleared) {
+    auto daemon = start(R"(["phone"])", "handshake_timeout = 2\n");
+    std::size_t baseline = daemon->open_fd_count();
+    constexpr int flood = 200;
+    std::vector<Client> half_open;
+    for (int i = 0; i < flood; ++i) {
+        half_open.push_back(Client::connect(daemon->tls_port()));
+        // A record header that promises a ClientHello, and then nothing.
+        half_open.back().send(Bytes{0x16, 0x03, 0x01, 0x02, 0x00});
+    }
+    // An allowed client is served in the middle of it.
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    // Every half-open one is dropped by the handshake timeout...
+    for (auto& client : half_open) EXPECT_TRUE(client.closed_by_peer());
+    half_open.clear();
+    // ...and nothing of them stays open in the daemon.
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (daemon->open_fd_count() > baseline && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_LE(daemon->open_fd_count(), baseline);
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+}
+
 TEST_F(Tls, AllowlistFileWithCommentsAndWhitespace) {
     TempDir lists;
     rewrite(lists.path() / "allowed.txt",
