@@ -403,11 +403,8 @@ std::string TlsChannel::untrusted_server(std::uint32_t flags) const {
                (server_name_ ? "its certificate is for CN=" + printable(*server_name_)
                              : std::string{"its certificate has no single CN"});
     }
-    char details[256] = {};
-    mbedtls_x509_crt_verify_info(details, sizeof details, "", flags);
-    std::string text = details;
-    std::replace(text.begin(), text.end(), '\n', ' ');
-    return server + " is not trusted: " + certificate + " failed verification: " + text;
+    return server + " is not trusted: " + certificate +
+           " failed verification: " + mbedtls_compat::verify_flags_text(flags);
 }
 
 }  // namespace clipshare::client

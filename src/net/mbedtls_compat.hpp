@@ -18,6 +18,7 @@
 //   mbedtls_ssl_read, which only means "read again".
 // - 3.6.3 refuses to verify a server certificate unless mbedtls_ssl_set_hostname was called,
 //   even if only with NULL to say "no name to check"; 2.28 accepts NULL as "no name" too.
+// - 3.x can be built without mbedtls_x509_crt_verify_info (MBEDTLS_X509_REMOVE_INFO).
 //
 // Tested: compiled and run against Debian 12's libmbedtls-dev 2.28.3. Debian 12 has no
 // mbedTLS 3.x package (apt-cache search mbedtls lists only 2.28.3), so the 3.x branches were
@@ -29,12 +30,16 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
 
 #if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
 #include <psa/crypto.h>
 #endif
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
 
 // A macro as well as a constant: the TLS 1.3 ciphersuite names exist only in 3.x headers.
 #if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
@@ -159,6 +164,24 @@ inline int received_alert(const mbedtls_ssl_context* ssl) {
 #endif
     if (type != MBEDTLS_SSL_MSG_ALERT || message == nullptr || length < 2) return -1;
     return message[1];
+}
+
+// mbedTLS's words for certificate verification flags, on one line; the flags in hex where
+// the library was built without those words.
+inline std::string verify_flags_text(std::uint32_t flags) {
+    char text[512] = {};
+#if !defined(MBEDTLS_X509_REMOVE_INFO)
+    mbedtls_x509_crt_verify_info(text, sizeof text, "", flags);
+    std::string line = text;
+    for (char& c : line) {
+        if (c == '\n') c = ' ';
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line;
+#else
+    std::snprintf(text, sizeof text, "verification flags 0x%08x", static_cast<unsigned>(flags));
+    return text;
+#endif
 }
 
 }  // namespace clipshare::mbedtls_compat
