@@ -121,9 +121,10 @@ inline void set_key_exchange_groups(mbedtls_ssl_config* config) {
 #endif
 }
 
-// Client side: send no SNI and let mbedTLS check no host name (clipshare compares the server's
-// CN itself, exactly, as the ClipShare desktop client does). Returns 0 or an error code.
-inline int check_no_host_name(mbedtls_ssl_context* ssl) {
+// Client side: send no SNI, and have mbedTLS match no host name against the server's
+// certificate (clipshare compares the CN itself, exactly, as the ClipShare desktop client
+// does). Returns 0 or an error code.
+inline int skip_host_name(mbedtls_ssl_context* ssl) {
     return mbedtls_ssl_set_hostname(ssl, nullptr);
 }
 
