@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 
+#include "sandbox.hpp"
 #include "files/batch_writer.hpp"
 
 namespace clipshare {
@@ -19,31 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Sandbox {
-public:
-    Sandbox() {
-        std::random_device random;
-        root_ = fs::temp_directory_path() / ("clipshare-writer-test-" + std::to_string(getpid()) +
-                                             "-" + std::to_string(random()));
-        fs::create_directories(root_ / "target");
-    }
-    ~Sandbox() {
-        std::error_code ignored;
-        fs::remove_all(root_, ignored);
-    }
-    fs::path root() const { return root_; }
-    fs::path target() const { return root_ / "target"; }
-    std::set<std::string> everything() const {
-        std::set<std::string> out;
-        for (const auto& item : fs::recursive_directory_iterator(root_)) {
-            out.insert(fs::relative(item.path(), root_).string());
-        }
-        return out;
-    }
-
-private:
-    fs::path root_;
-};
+using clipshare::test::Sandbox;
 
 std::span<const std::uint8_t> bytes(std::string_view text) {
     return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};

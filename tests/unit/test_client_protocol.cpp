@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "sandbox.hpp"
 #include "client/conversation.hpp"
 #include "client/downloads.hpp"
 #include "client/errors.hpp"
@@ -379,33 +380,7 @@ TEST_P(ClientProtocol, TraversalNamesAreRefusedInEveryVersion) {
     }
 }
 
-// A temporary directory inside another, so that a test can check nothing appeared next to
-// the target either.
-class Sandbox {
-public:
-    Sandbox() {
-        std::random_device random;
-        root_ = fs::temp_directory_path() / ("clipshare-client-test-" + std::to_string(getpid()) +
-                                             "-" + std::to_string(random()));
-        fs::create_directories(root_ / "target");
-    }
-    ~Sandbox() {
-        std::error_code ignored;
-        fs::remove_all(root_, ignored);
-    }
-    fs::path root() const { return root_; }
-    fs::path target() const { return root_ / "target"; }
-    std::set<std::string> everything() const {
-        std::set<std::string> out;
-        for (const auto& item : fs::recursive_directory_iterator(root_)) {
-            out.insert(fs::relative(item.path(), root_).string());
-        }
-        return out;
-    }
-
-private:
-    fs::path root_;
-};
+using clipshare::test::Sandbox;
 
 TEST_P(ClientProtocol, HostileServerWritesNothingAnywhere) {
     for (const auto& name : traversal_names) {
