@@ -78,6 +78,26 @@ std::string toml_quoted(std::string_view text) {
     return out;
 }
 
+// Messages are one line on stderr or in syslog: no line breaks or other control bytes.
+std::string one_line(std::string text) {
+    for (auto& ch : text) {
+        if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+    }
+    return text;
+}
+
+// A key as a message shows it: TOML allows any character in a quoted key, so control
+// characters are shown escaped, as in a TOML string.
+std::string shown_key(std::string_view name) {
+    bool plain = std::all_of(name.begin(), name.end(), [](char ch) {
+        auto byte = static_cast<unsigned char>(ch);
+        return byte >= 0x20 && byte != 0x7f;
+    });
+    if (plain) return std::string{name};
+    auto quoted = toml_quoted(name);
+    return quoted.substr(1, quoted.size() - 2);
+}
+
 std::string type_name(const toml::node& node) {
     switch (node.type()) {
         case toml::node_type::table:
@@ -202,19 +222,20 @@ class Parser {
   private:
     using KeyHandler = std::function<bool(const Entry&)>;
 
+    // Every message is one line, whatever a quoted key in the file holds.
     [[noreturn]] void fail_at(std::uint32_t line, const std::string& what) const {
-        throw ConfigError{file_ + ":" + std::to_string(line) + ": " + what};
+        throw ConfigError{file_ + ":" + std::to_string(line) + ": " + one_line(what)};
     }
 
     [[noreturn]] void fail(const Entry& entry, const std::string& what) const {
-        fail_at(entry.line, "key '" + entry.name + "': " + what);
+        fail_at(entry.line, "key '" + shown_key(entry.name) + "': " + what);
     }
 
     // Array elements may sit on their own lines; point at the element, not the key.
     [[noreturn]] void fail_element(const Entry& entry, const toml::node& element,
                                    const std::string& what) const {
         const std::uint32_t line = element.source().begin.line;
-        fail_at(line != 0 ? line : entry.line, "key '" + entry.name + "': " + what);
+        fail_at(line != 0 ? line : entry.line, "key '" + shown_key(entry.name) + "': " + what);
     }
 
     [[noreturn]] void wrong_type(const Entry& entry, const std::string& expected) const {
@@ -223,7 +244,7 @@ class Parser {
 
     [[noreturn]] void unknown(const Entry& entry) const {
         const char* kind = entry.node->is_table() ? "section" : "key";
-        fail_at(entry.line, std::string("unknown ") + kind + " '" + entry.name + "'");
+        fail_at(entry.line, std::string("unknown ") + kind + " '" + shown_key(entry.name) + "'");
     }
 
     void apply_section(const Entry& section) {
@@ -597,11 +618,6 @@ class Parser {
     std::uint32_t min_version_line_ = 0;
     std::uint32_t max_version_line_ = 0;
 };
-
-std::string one_line(std::string text) {
-    std::replace(text.begin(), text.end(), '\n', ' ');
-    return text;
-}
 
 ConfigResult failure(std::string message) {
     ConfigResult result;

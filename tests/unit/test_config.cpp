@@ -138,6 +138,15 @@ TEST(ConfigErrors, UnknownSection) {
     EXPECT_EQ(error, kFile.string() + ":4: unknown section 'foo'");
 }
 
+TEST(ConfigErrors, QuotedKeyWithLineBreaksStaysOneLine) {
+    // Found by the config fuzzer: a quoted key may hold any character, newlines included.
+    const std::string error =
+        expect_error("[\"a\\nb\"]\nx = 1\n", 1, "a\\nb");
+    EXPECT_EQ(error, kFile.string() + ":1: unknown section 'a\\nb'");
+    const std::string key_error = expect_error("[server]\n\"c\\td\" = 1\n", 2, "server.c\\td");
+    EXPECT_EQ(key_error, kFile.string() + ":2: unknown key 'server.c\\td'");
+}
+
 TEST(ConfigErrors, UnknownSubSection) {
     const std::string error = expect_error("[server.extra]\nx = 1\n", 1, "server.extra");
     EXPECT_TRUE(contains(error, "unknown section"));
