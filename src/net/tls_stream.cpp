@@ -175,6 +175,19 @@ void TlsStream::close() {
 
 void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
     if (closing_ || phase_ == Phase::failed) return;
+    if (!received_any_ && !data.empty()) {
+        received_any_ = true;
+        // Every TLS session starts with a handshake record (type 22). A plain ClipShare
+        // client starts with its version byte and would otherwise wait out the handshake
+        // timeout for bytes that never come: tell it at once.
+        constexpr std::uint8_t handshake_record = 22;
+        if (data.front() != handshake_record) {
+            LOG_INFO("%s: not TLS (first byte %u): a plain ClipShare client on the TLS port?",
+                     peer_.c_str(), static_cast<unsigned>(data.front()));
+            fail(UV_EPROTO);
+            return;
+        }
+    }
     // Drop what mbedTLS consumed. What is left is a partial record, or what came while the
     // user paused (one inner read at most: the inner stream stops reading then), so this
     // stays small however long the stream runs.

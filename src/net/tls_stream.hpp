@@ -117,6 +117,7 @@ private:
     bool failure_pending_ = false;  // failed, end not reported until the alert has drained
     int failure_status_ = 0;
     bool closing_ = false;
+    bool received_any_ = false;  // the first byte of the session has come
 };
 
 }  // namespace clipshare

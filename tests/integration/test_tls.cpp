@@ -274,6 +274,17 @@ TEST_F(Tls, ClientsVanishingMidHandshakeLeakNothing) {
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
+TEST_F(Tls, PlainClientOnTheTlsPortIsToldAtOnce) {
+    auto daemon = start();
+    auto plain = Client::connect(daemon->tls_port());
+    plain.send(Bytes{4, 125, 1});
+    // Closed without waiting for the handshake timeout, and said why.
+    EXPECT_TRUE(plain.closed_by_peer());
+    EXPECT_TRUE(daemon->wait_for_log("not TLS (first byte 4)"));
+    EXPECT_EQ(daemon->log().find("TLS handshake not finished after"), std::string::npos);
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+}
+
 TEST_F(Tls, FloodOfHalfOpenHandshakesIsSurvivedAndCleared) {
     auto daemon = start(R"(["phone"])", "handshake_timeout = 2\n");
     std::size_t baseline = daemon->open_fd_count();
