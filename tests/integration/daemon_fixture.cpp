@@ -67,6 +67,25 @@ int decode_status(int status) {
     return -1;
 }
 
+// Sends `signal_number`, polls (with a deadline) for the exit, kills if it never comes.
+// Returns the exit status, or -1 when it had to be killed.
+int signal_and_reap(pid_t pid, int signal_number, std::chrono::seconds patience, bool& reaped) {
+    ::kill(pid, signal_number);
+    int status = 0;
+    auto deadline = std::chrono::steady_clock::now() + patience;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            reaped = true;
+            return decode_status(status);
+        }
+        poll_pause();
+    }
+    ::kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    reaped = true;
+    return -1;
+}
+
 bool port_accepts(std::uint16_t port) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
@@ -169,20 +188,7 @@ std::string ChildProcess::err() const { return read_file(dir_.path() / "err"); }
 
 int ChildProcess::stop() {
     if (reaped_ || pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-            reaped_ = true;
-            return decode_status(status);
-        }
-        poll_pause();
-    }
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return -1;
+    return signal_and_reap(pid_, SIGTERM, 10s, reaped_);
 }
 
 std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
@@ -312,20 +318,7 @@ bool Daemon::running() {
 
 int Daemon::stop(int signal_number) {
     if (reaped_) return -1;
-    ::kill(pid_, signal_number);
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-            reaped_ = true;
-            return decode_status(status);
-        }
-        poll_pause();
-    }
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return -1;
+    return signal_and_reap(pid_, signal_number, 20s, reaped_);
 }
 
 Client Client::connect(std::uint16_t port, const char* host) {
