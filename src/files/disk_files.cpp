@@ -129,8 +129,10 @@ private:
                 return;
             }
         }
-        auto left = static_cast<std::size_t>(s.entry.size - s.offset);
-        result.second.resize(std::min(left, max_bytes));
+        // Compared as 64-bit first: on a 32-bit router, 4 GiB left would narrow to 0.
+        std::int64_t left = s.entry.size - s.offset;
+        result.second.resize(static_cast<std::size_t>(
+            std::min<std::int64_t>(left, static_cast<std::int64_t>(max_bytes))));
         std::size_t got = 0;
         while (got < result.second.size()) {
             ssize_t n = pread(s.fd, result.second.data() + got, result.second.size() - got,
