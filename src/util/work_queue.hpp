@@ -12,6 +12,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <new>
+
+#include "util/log.hpp"
 
 namespace clipshare {
 
@@ -51,6 +54,7 @@ private:
         uv_work_t request{};
         std::shared_ptr<Shared> shared;
         Task task;
+        bool out_of_memory = false;
     };
 
     static void start_next(const std::shared_ptr<Shared>& shared) {
@@ -65,11 +69,28 @@ private:
         shared->running = true;
         int rc = uv_queue_work(
             shared->loop, &request->request,
-            [](uv_work_t* raw) { reinterpret_cast<Request*>(raw)->task.work(); },
+            [](uv_work_t* raw) {
+                // Work reports its own failures through what it captured; an exception here
+                // would end the process from a pool thread. Memory is the only one expected.
+                try {
+                    reinterpret_cast<Request*>(raw)->task.work();
+                } catch (const std::bad_alloc&) {
+                    reinterpret_cast<Request*>(raw)->out_of_memory = true;
+                }
+            },
             [](uv_work_t* raw, int) {
                 std::unique_ptr<Request> finished{reinterpret_cast<Request*>(raw)};
                 auto shared = finished->shared;
-                if (shared->owner_alive && finished->task.done) finished->task.done();
+                if (finished->out_of_memory) {
+                    // Its result is incomplete: its owner is not told, and times out.
+                    LOG_ERROR("out of memory in a disk task; its result is dropped");
+                } else if (shared->owner_alive && finished->task.done) {
+                    try {
+                        finished->task.done();
+                    } catch (const std::bad_alloc&) {
+                        LOG_ERROR("out of memory finishing a disk task; its result is dropped");
+                    }
+                }
                 start_next(shared);
             });
         if (rc == 0) {
@@ -86,20 +107,38 @@ private:
 };
 
 // Makes callbacks that do nothing once their owner is destroyed: for replies that come back
-// from the thread pool or a child process after a connection has gone.
+// from the thread pool or a child process after a connection has gone. An owner may name
+// what to do when a callback runs out of memory (end its exchange); without one the
+// failure is logged and the callback dropped.
 class CallbackGuard {
 public:
+    CallbackGuard() = default;
+    explicit CallbackGuard(std::function<void()> on_out_of_memory)
+        : token_(std::make_shared<Token>(Token{std::move(on_out_of_memory)})) {}
+
     template <typename F>
     auto wrap(F function) {
-        return [alive = std::weak_ptr<char>(token_), function = std::move(function)](
+        return [alive = std::weak_ptr<Token>(token_), function = std::move(function)](
                    auto&&... args) mutable {
             if (alive.expired()) return;
-            function(std::forward<decltype(args)>(args)...);
+            try {
+                function(std::forward<decltype(args)>(args)...);
+            } catch (const std::bad_alloc&) {
+                auto token = alive.lock();
+                if (token && token->on_out_of_memory) {
+                    token->on_out_of_memory();
+                } else {
+                    LOG_ERROR("out of memory in a callback; it is dropped");
+                }
+            }
         };
     }
 
 private:
-    std::shared_ptr<char> token_ = std::make_shared<char>();
+    struct Token {
+        std::function<void()> on_out_of_memory;
+    };
+    std::shared_ptr<Token> token_ = std::make_shared<Token>();
 };
 
 }  // namespace clipshare

@@ -560,7 +560,7 @@ TEST(ConfigParse, SizesWithUnits) {
 TEST(ConfigParse, SizeLimitsAtTheirBounds) {
     const Config c = parse_ok(
         "[limits]\nmax_text_length = \"1GiB\"\nmax_file_size = 0\n"
-        "max_file_count = 4294967294\n");
+        "max_file_count = 4294967294\nmemory_budget = \"2GiB\"\n");
     EXPECT_EQ(c.limits.max_text_length, 1073741824);
     EXPECT_EQ(c.limits.max_file_size, 0);
     EXPECT_EQ(c.limits.max_file_count, 4294967294);
