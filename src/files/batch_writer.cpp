@@ -213,9 +213,13 @@ std::string BatchWriter::end_file() {
         return fail_with("'" + file_path_ + "' has " + std::to_string(file_written_) +
                          " bytes, not " + std::to_string(file_size_));
     }
-    // Start writing it back now, without waiting: commit() waits for the whole batch at
-    // once, and by then most of it is already on disk.
-    if (file_written_ > 0) sync_file_range(file_fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    // Start writing a big file back now, without waiting: commit() waits for the whole
+    // batch at once, and by then most of it is already on disk. Small files are left to
+    // that one syncfs, which writes them together rather than one I/O each.
+    constexpr std::int64_t write_back_early = 1 << 20;
+    if (file_written_ >= write_back_early) {
+        sync_file_range(file_fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
     int rc = ::close(file_fd_.release());
     if (rc != 0) return fail_with(errno_text("cannot close '" + file_path_ + "'"));
     if (file_path_.find('/') == std::string::npos && file_written_ >= 8 &&

@@ -308,7 +308,7 @@ void Server::accept_one(Listener& listener) {
                  tcp->peer().c_str(), static_cast<long long>(server.max_connections));
         return;
     }
-    MemoryCharge baseline{&budget_};
+    MemoryCharge baseline{&budget_, MemoryBudget::Share::connections};
     if (!baseline.resize(connection_memory + (tls ? tls_session_memory : 0))) {
         LOG_WARN("%s: refused: the memory budget is spent (%zu of %zu KiB in use)",
                  tcp->peer().c_str(), budget_.used() / 1024, budget_.limit() / 1024);

@@ -2,10 +2,10 @@
 
 namespace clipshare {
 
-bool MemoryBudget::try_take(std::size_t bytes) {
+bool MemoryBudget::try_take(std::size_t bytes, Share share) {
     auto used = used_.load(std::memory_order_relaxed);
     do {
-        auto limit = this->limit();
+        auto limit = limit_for(share);
         if (used > limit || bytes > limit - used) return false;
     } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
     return true;
@@ -16,7 +16,7 @@ bool MemoryCharge::resize(std::size_t total) {
         bytes_ = total;
         return true;
     }
-    if (total > bytes_ && !budget_->try_take(total - bytes_)) return false;
+    if (total > bytes_ && !budget_->try_take(total - bytes_, share_)) return false;
     if (total < bytes_) budget_->give_back(bytes_ - total);
     bytes_ = total;
     return true;

@@ -14,22 +14,31 @@ namespace clipshare {
 
 class MemoryBudget {
 public:
+    // Replies, uploads and batches may use all but an eighth of the budget; the rest is kept
+    // for connections themselves, so that a budget spent on work still lets a new client in
+    // to hear Info (or a refusal) rather than be dropped at the door.
+    enum class Share { work, connections };
+
     explicit MemoryBudget(std::size_t limit) : limit_(limit) {}
     MemoryBudget(const MemoryBudget&) = delete;
     MemoryBudget& operator=(const MemoryBudget&) = delete;
 
     std::size_t limit() const { return limit_.load(std::memory_order_relaxed); }
     std::size_t used() const { return used_.load(std::memory_order_relaxed); }
-    std::size_t available() const {
-        auto limit = this->limit();
+    std::size_t available(Share share = Share::connections) const {
+        auto limit = limit_for(share);
         auto used = this->used();
         return used < limit ? limit - used : 0;
+    }
+    std::size_t limit_for(Share share) const {
+        auto limit = this->limit();
+        return share == Share::work ? limit - limit / 8 : limit;
     }
     // A reload may change the limit; charges already taken stay until given back.
     void set_limit(std::size_t limit) { limit_.store(limit, std::memory_order_relaxed); }
 
-    // Takes `bytes` if they fit under the limit.
-    bool try_take(std::size_t bytes);
+    // Takes `bytes` if they fit under the share's limit.
+    bool try_take(std::size_t bytes, Share share = Share::work);
     // Takes `bytes` even over the limit: for the few bytes of a status reply, which must
     // go out whatever the budget says (refusing is itself a reply).
     void take(std::size_t bytes) { used_.fetch_add(bytes, std::memory_order_relaxed); }
@@ -45,15 +54,18 @@ private:
 class MemoryCharge {
 public:
     MemoryCharge() = default;
-    explicit MemoryCharge(MemoryBudget* budget) : budget_(budget) {}
+    explicit MemoryCharge(MemoryBudget* budget,
+                          MemoryBudget::Share share = MemoryBudget::Share::work)
+        : budget_(budget), share_(share) {}
     MemoryCharge(MemoryCharge&& other) noexcept
-        : budget_(other.budget_), bytes_(other.bytes_) {
+        : budget_(other.budget_), share_(other.share_), bytes_(other.bytes_) {
         other.bytes_ = 0;
     }
     MemoryCharge& operator=(MemoryCharge&& other) noexcept {
         if (this != &other) {
             release();
             budget_ = other.budget_;
+            share_ = other.share_;
             bytes_ = other.bytes_;
             other.bytes_ = 0;
         }
@@ -75,6 +87,7 @@ public:
 
 private:
     MemoryBudget* budget_ = nullptr;
+    MemoryBudget::Share share_ = MemoryBudget::Share::work;
     std::size_t bytes_ = 0;
 };
 
