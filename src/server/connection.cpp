@@ -112,6 +112,12 @@ void Connection::on_timer(uv_timer_t* timer) {
 void Connection::on_header_timer(uv_timer_t* timer) {
     auto* self = static_cast<Connection*>(timer->data);
     if (self == nullptr || self->state_ != State::active) return;
+    if (!self->session_.in_request_header()) return;
+    if (self->session_.header_epoch() != self->header_epoch_) {
+        // Another header began while the session was fed from held input: its own deadline.
+        self->watch_header();
+        return;
+    }
     if (self->session_.waiting_for_daemon()) {
         uv_timer_start(timer, &Connection::on_header_timer, self->timeouts_.header_ms, 0);
         return;
@@ -151,6 +157,8 @@ void Connection::on_stream_end(int status) {
 void Connection::resume_input() {
     // Waiting for the disk is progress of a kind: the client is not to blame for it.
     if (state_ == State::active) note_progress();
+    // Held input was fed before this call: a new header may have begun.
+    watch_header();
     stream_->read_start();
 }
 

@@ -28,6 +28,7 @@ std::string server_section(const std::string& extra) {
 }
 
 TEST(Memory, DeclaredLengthsAreNeverAllocated) {
+    if (built_with_asan) GTEST_SKIP() << "AddressSanitizer cannot run under an address-space limit";
     auto daemon = Daemon::start(
         "[limits]\nmax_text_length = \"1GiB\"\nmemory_budget = \"1100MiB\"\n",
         {}, small_box);
@@ -60,6 +61,7 @@ TEST(Memory, DeclaredLengthsAreNeverAllocated) {
 }
 
 TEST(Memory, AThousandClientsThatNeverReadCostLittleAndLockNobodyOut) {
+    if (built_with_asan) GTEST_SKIP() << "AddressSanitizer cannot run under an address-space limit";
     auto daemon = Daemon::start(
         server_section("max_connections = 2000\nmax_connections_per_address = 2000\n"), {},
         small_box);
