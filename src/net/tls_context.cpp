@@ -168,11 +168,13 @@ std::size_t TlsContext::session_memory_bytes() const {
     // the largest cipher overhead it was built for (IV, MAC or tag, CBC padding, DTLS
     // connection id): at most 13 + 16 + 48 + 256 + 32 bytes.
     constexpr std::size_t record_overhead = 365;
-    // The rest, measured with bench/clipshare_bench (heap per idle TLS connection minus the
-    // buffers above, on 2.28.3 and 3.6.6 with x86-64): the negotiated session, the peer's
-    // certificate (kept: TLS 1.3 in mbedTLS needs it), two cipher contexts, the ssl context
-    // itself and the malloc overhead of it all.
-    constexpr std::size_t session_state = 4096;
+    // The rest, measured with bench/clipshare_bench (idle.tls: heap per idle connection on a
+    // fresh daemon, x86-64, minus the buffers above and the TlsStream): the negotiated
+    // session, the peer's certificate (kept: mbedTLS's TLS 1.3 needs it), the two cipher
+    // contexts and the malloc overhead of it all. 2.28.3: 39.6 KB measured, 5 KiB of it this.
+    // 3.6.6 with TLS 1.3: 33.3 KB measured, 11 KiB of it this (its PSA key slots and
+    // operations for both directions, and a bigger handshake leftover).
+    constexpr std::size_t session_state = mbedtls_compat::has_tls13 ? 11 * 1024 : 5 * 1024;
     return mbedtls_compat::in_content_length + mbedtls_compat::out_content_length +
            2 * record_overhead + session_state + sizeof(TlsStream);
 }
