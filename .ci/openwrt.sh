@@ -34,7 +34,7 @@ gtest_total build-openwrt
 # `meson install` would not install.
 dest=$(mktemp -d)
 DESTDIR=$dest meson install -C build-openwrt --quiet >/dev/null
-installed=$(find "$dest" -name clipshared -type f | head -n 1)
+installed=$(find "$dest" -path "*/sbin/clipshared" -type f | head -n 1)
 if "$installed" -v && ! ldd "$installed" | grep -q tomlplusplus; then
     echo "ok: installed $installed runs and links no toml++ library"
 else
