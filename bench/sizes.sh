@@ -7,6 +7,7 @@
 #   bench/sizes.sh                 # host, mipsel, armhf, arm64, s390x
 #   bench/sizes.sh host armhf      # some of them
 set -euo pipefail
+shopt -s inherit_errexit  # a failed build inside $(...) stops the script
 cd "$(dirname "$0")/.."
 [ -d subprojects/mbedtls-3.6.6 ] || tar -xzf ../shared/vendor/mbedtls-3.6.6.tar.gz -C subprojects
 [ -d subprojects/tomlplusplus-3.4.0 ] ||
