@@ -3,13 +3,16 @@
 //
 //   build/bench/clipshare_bench [--binary build/src/clipshared] [--make-certs etc/make-certs.sh]
 //                               [--seconds 2] [--connections 10000] [--mib 1024]
-//                               [--json bench-results.json]
+//                               [--tls-connections 1000] [--json bench-results.json]
 //
 // 1. Connection rate: negotiate + Info (v1 and v4, plain and TLS), one client and 64 in
 //    parallel, step by step like a real client (no TCP_NODELAY or other client tricks), with
 //    p50/p99 latency per exchange.
 // 2. Concurrency: N connections open at once, each then doing Get Text; the daemon's RSS
-//    before, while they idle, and after.
+//    before, while they idle, and after. Then the memory of one idle connection, plain and
+//    TLS, each measured on a fresh daemon (a daemon that has served before reuses freed heap,
+//    which hides what new connections take): resident (VmRSS) and mapped (VmData, which also
+//    counts buffers whose pages were never touched), next to TlsContext's own estimate.
 // 3. Throughput: Send Files and Get Files of one large file, plain and TLS, next to the raw
 //    loopback limit measured in the same run (a socket pump into a file, fsynced as the daemon
 //    does, and into nothing) and next to mbedTLS's own speed for the negotiated cipher; the
@@ -28,6 +31,9 @@
 
 #include "cipher_measure.hpp"
 #include "support.hpp"
+#include "../src/net/mbedtls_compat.hpp"
+#include "../src/net/tls.hpp"
+#include "../src/net/tls_context.hpp"
 #include "../tests/integration/tls_client.hpp"
 
 using namespace bench;
@@ -41,6 +47,7 @@ struct Settings {
     std::string make_certs = "etc/make-certs.sh";
     double seconds = 2;
     int connections = 10000;
+    int tls_connections = 1000;
     std::int64_t mib = 1024;
     std::string json = "bench-results.json";
 };
@@ -224,6 +231,62 @@ void concurrency(const Settings& s, const Daemon& daemon) {
     record("concurrency.rss_during_kib", static_cast<double>(during));
     record("concurrency.rss_after_kib", static_cast<double>(after));
     record("concurrency.bytes_per_idle_connection", per_connection);
+}
+
+// Bytes per idle connection on a fresh daemon: `open` opens one connection, negotiated (the
+// daemon then holds a session for it), and returns something that keeps it open.
+template <typename Open>
+void idle_memory(const char* key, int count, const Daemon& daemon, Open open) {
+    { auto warm_up = open(); }  // one-time set-up (RNG, PSA, first buffers) out of the figures
+    long rss_before = rss_kib(daemon.pid());
+    long data_before = data_kib(daemon.pid());
+    std::vector<decltype(open())> held;
+    held.reserve(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        auto connection = open();
+        if (!connection) break;
+        held.push_back(std::move(connection));
+    }
+    long rss_during = rss_kib(daemon.pid());
+    long data_during = data_kib(daemon.pid());
+    double n = held.empty() ? 1 : static_cast<double>(held.size());
+    double resident = static_cast<double>(rss_during - rss_before) * 1024 / n;
+    double mapped = static_cast<double>(data_during - data_before) * 1024 / n;
+    std::printf("%-28s %6zu idle: %7.0f bytes resident, %7.0f bytes mapped per connection\n", key,
+                held.size(), resident, mapped);
+    record(std::string{key} + ".connections", static_cast<double>(held.size()));
+    record(std::string{key} + ".resident_bytes_per_connection", resident);
+    record(std::string{key} + ".mapped_bytes_per_connection", mapped);
+}
+
+void idle_memory_plain(const Settings& s) {
+    Daemon daemon{s.binary, ""};
+    idle_memory("idle.plain", s.connections, daemon, [&]() -> std::unique_ptr<PlainLink> {
+        auto link = std::make_unique<PlainLink>(daemon.port());
+        std::uint8_t reply;
+        if (!link->ok() || !link->send(Bytes{4}) || !link->recv(&reply, 1)) return nullptr;
+        return link;
+    });
+}
+
+void idle_memory_tls(const Settings& s, const std::string& tls_config,
+                     const TlsClient::Options& tls, const clipshare::TlsSection& section) {
+    Daemon daemon{s.binary, tls_config};
+    idle_memory("idle.tls", s.tls_connections, daemon, [&]() -> std::unique_ptr<TlsLink> {
+        auto link = std::make_unique<TlsLink>(daemon.tls_port(), tls);
+        std::uint8_t reply;
+        if (!link->ok() || !link->send(Bytes{4}) || !link->recv(&reply, 1)) return nullptr;
+        return link;
+    });
+    std::string error;
+    auto context = clipshare::make_tls_context(section, error);
+    double estimate = context ? static_cast<double>(context->session_memory_bytes()) : 0;
+    std::printf("%-28s %7.0f bytes (TlsContext::session_memory_bytes, mbedTLS %s: records of "
+                "%zu in, %zu out)\n",
+                "idle.tls.estimate", estimate, clipshare::mbedtls_compat::version_string,
+                clipshare::mbedtls_compat::in_content_length,
+                clipshare::mbedtls_compat::out_content_length);
+    record("idle.tls.estimate_bytes", estimate);
 }
 
 // ---- 3. throughput ----
@@ -468,6 +531,7 @@ int main(int argc, char** argv) {
         else if (flag == "--seconds") s.seconds = std::atof(value.c_str());
         else if (flag == "--connections") s.connections = std::atoi(value.c_str());
         else if (flag == "--mib") s.mib = std::atoll(value.c_str());
+        else if (flag == "--tls-connections") s.tls_connections = std::atoi(value.c_str());
         else if (flag == "--json") s.json = value;
         else {
             std::fprintf(stderr, "clipshare_bench: unknown option %s\n", flag.c_str());
@@ -485,11 +549,17 @@ int main(int argc, char** argv) {
         return 1;
     }
     TlsClient::Options tls{certs / "ca.crt", certs / "phone.crt", certs / "phone.key"};
-    Daemon daemon{s.binary, "[tls]\nenabled = true\nport = @TLS_PORT@\ncertificate = \"" +
-                                (certs / "server.crt").string() + "\"\nprivate_key = \"" +
-                                (certs / "server.key").string() + "\"\nca = \"" +
-                                (certs / "ca.crt").string() +
-                                "\"\nallowed_clients = [\"phone\"]\n"};
+    const std::string tls_config = "[tls]\nenabled = true\nport = @TLS_PORT@\ncertificate = \"" +
+                                   (certs / "server.crt").string() + "\"\nprivate_key = \"" +
+                                   (certs / "server.key").string() + "\"\nca = \"" +
+                                   (certs / "ca.crt").string() +
+                                   "\"\nallowed_clients = [\"phone\"]\n";
+    clipshare::TlsSection section;
+    section.certificate = certs / "server.crt";
+    section.private_key = certs / "server.key";
+    section.ca = certs / "ca.crt";
+    section.allowed_clients_inline = std::vector<std::string>{"phone"};
+    Daemon daemon{s.binary, tls_config};
     std::printf("clipshared pid %d, plain port %u, TLS port %u\n\n", daemon.pid(), daemon.port(),
                 daemon.tls_port());
 
@@ -503,6 +573,8 @@ int main(int argc, char** argv) {
 
     std::printf("\n== concurrency: %d connections\n", s.connections);
     concurrency(s, daemon);
+    idle_memory_plain(s);
+    idle_memory_tls(s, tls_config, tls, section);
 
     std::printf("\n== throughput: %lld MiB\n", static_cast<long long>(s.mib));
     double pump_file = raw_pump(s, daemon.dir() / "raw-pump.bin");

@@ -129,6 +129,9 @@ inline long proc_status_kib(pid_t pid, const char* key) {
     return -1;
 }
 inline long rss_kib(pid_t pid) { return proc_status_kib(pid, "VmRSS"); }
+// The heap and other private data mapped, touched or not: what a connection's buffers
+// claim even where calloc left their pages untouched (and so out of the RSS).
+inline long data_kib(pid_t pid) { return proc_status_kib(pid, "VmData"); }
 
 // User + system CPU seconds the process has used so far.
 inline double cpu_seconds(pid_t pid) {

@@ -92,6 +92,7 @@ void TlsClientContext::load_files() {
     if (rc != 0) fail(Exit::tls, "cannot set up TLS: " + mbedtls_error_text(rc));
     mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, rng_.get());
     mbedtls_compat::set_protocol_versions(config);
+    mbedtls_compat::refuse_resumption(config, false);  // one session per run: nothing to resume
     // In TLS 1.2 the server takes the first group of our list that it has: cheap ones first.
     mbedtls_compat::set_key_exchange_groups(config);
     mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED);
@@ -287,6 +288,12 @@ void TlsChannel::fail_session(int code) {
         fail(Exit::tls,
              "the server " + peer_ + " ended the TLS session with " + describe_alert(alert));
     }
+    if (verdict_pending_ && code == MBEDTLS_ERR_SSL_INVALID_MAC) {
+        // The first record after a TLS 1.3 handshake does not decrypt: an mbedTLS 3.6 server
+        // (Mbed-TLS/mbedtls#10877) that refused our certificate sends its alert under the
+        // wrong keys. No reason can be read, but a refusal is by far the likeliest story.
+        fail(Exit::tls, unreadable_refusal());
+    }
     fail(Exit::tls, "TLS error in the session with " + peer_ + ": " + mbedtls_error_text(code));
 }
 
@@ -352,6 +359,20 @@ std::string TlsChannel::refusal(int alert) const {
         default:
             return server + " ended the TLS handshake with " + describe_alert(alert);
     }
+}
+
+std::string TlsChannel::unreadable_refusal() const {
+    const std::string server = "the server " + peer_;
+    const std::string why =
+        " (its TLS 1.3 alert could not be decrypted, as with mbedTLS 3.6 servers: "
+        "Mbed-TLS/mbedtls#10877)";
+    if (!context_->presents_certificate()) {
+        return server + " requires a client certificate: give clipshare one with --cert and " +
+               "--key" + why;
+    }
+    return server + " refused " + our_certificate() +
+           ": it is not signed by a CA the server accepts, or its name is not one of the " +
+           "server's allowed clients" + why;
 }
 
 std::string TlsChannel::closed_during_handshake() const {

@@ -89,6 +89,7 @@ private:
     std::string refusal(int alert) const;
     std::string untrusted_server(std::uint32_t flags) const;
     std::string closed_during_handshake() const;
+    std::string unreadable_refusal() const;
     std::string our_certificate() const;
 
     // Declared first, destroyed last: the session's callbacks use it until the end.

@@ -15,6 +15,10 @@
 #include "proto/wire.hpp"
 #include "util/utf8.hpp"
 
+// st_size is compared with 64-bit sizes: with a 32-bit off_t, fstat fails on files of
+// 2 GiB or more on armhf and mipsel.
+static_assert(sizeof(off_t) == 8, "large file support: build with -D_FILE_OFFSET_BITS=64");
+
 namespace clipshare::client {
 namespace fs = std::filesystem;
 namespace {

@@ -48,7 +48,20 @@ struct TlsSection {
     // Connection slots that only the TLS port may use: unauthenticated plain clients cannot
     // lock out certificate holders.
     std::int64_t reserved_connections = 32;
+    // The TLS versions offered, "1.2" or "1.3". max_version "1.3" means "1.3 where the mbedTLS
+    // build has it"; min_version "1.3" needs a build that has it (a start-up error otherwise).
+    std::string min_version{"1.2"};
+    std::string max_version{"1.3"};
+    // The server's order of preference among the AEADs (tls_cipher_names below), strongest
+    // wish first. Leaving one out refuses clients that have nothing else.
+    std::vector<std::string> ciphers{"CHACHA20-POLY1305", "AES-128-GCM", "AES-256-GCM"};
 };
+
+// Every name [tls] ciphers accepts. ChaCha20-Poly1305 leads the default: it is the faster one
+// in mbedTLS without AES instructions (every MIPS router) and was measured faster with AES-NI
+// too (bench/README.md).
+inline constexpr const char* tls_cipher_names[] = {"CHACHA20-POLY1305", "AES-128-GCM",
+                                                   "AES-256-GCM"};
 
 struct DiscoverySection {
     bool enabled = true;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -216,6 +217,7 @@ class Parser {
     void run(const toml::table& root) {
         for (const Entry& section : entries_in_order(root, "")) apply_section(section);
         check_versions();
+        check_tls_versions();
         check_clipboard();
         check_budgets();
     }
@@ -483,10 +485,48 @@ class Parser {
         } else if (key == "reserved_connections") {
             tls.reserved_connections = integer(entry, 0, 1000000);
             reserved_line_ = entry.line;
+        } else if (key == "min_version") {
+            tls.min_version = one_of(entry, {"1.2", "1.3"});
+            tls_min_version_line_ = entry.line;
+        } else if (key == "max_version") {
+            tls.max_version = one_of(entry, {"1.2", "1.3"});
+            tls_max_version_line_ = entry.line;
+        } else if (key == "ciphers") {
+            tls.ciphers = cipher_names(entry);
         } else {
             return false;
         }
         return true;
+    }
+
+    // An array of tls_cipher_names, any case, each at most once, at least one.
+    std::vector<std::string> cipher_names(const Entry& entry) const {
+        const toml::array* array = entry.node->as_array();
+        if (array == nullptr) wrong_type(entry, "an array of cipher names");
+        if (array->empty()) fail(entry, "must name at least one cipher");
+        std::vector<std::string> names;
+        for (const toml::node& element : *array) {
+            std::string name = element_string(entry, element);
+            std::transform(name.begin(), name.end(), name.begin(),
+                           [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+            const auto* known = std::find_if(std::begin(tls_cipher_names),
+                                             std::end(tls_cipher_names),
+                                             [&](const char* known) { return name == known; });
+            if (known == std::end(tls_cipher_names)) {
+                std::string list;
+                for (const char* choice : tls_cipher_names) {
+                    if (!list.empty()) list += ", ";
+                    list += toml_quoted(choice);
+                }
+                fail_element(entry, element,
+                             toml_quoted(element.as_string()->get()) + " is not one of " + list);
+            }
+            if (std::find(names.begin(), names.end(), name) != names.end()) {
+                fail_element(entry, element, toml_quoted(name) + " is named twice");
+            }
+            names.push_back(std::move(name));
+        }
+        return names;
     }
 
     bool discovery_key(const Entry& entry) {
@@ -614,6 +654,16 @@ class Parser {
                           std::to_string(protocol.max_version) + ")");
     }
 
+    // "1.3" to "1.2" offers nothing; as with the protocol range, refuse rather than guess.
+    void check_tls_versions() const {
+        const auto& tls = config_.tls;
+        if (tls.min_version <= tls.max_version) return;  // "1.2" < "1.3" as strings too
+        const std::uint32_t line =
+            tls_min_version_line_ != 0 ? tls_min_version_line_ : tls_max_version_line_;
+        fail_at(line, "key 'tls.min_version': \"" + tls.min_version +
+                          "\" is greater than tls.max_version (\"" + tls.max_version + "\")");
+    }
+
     // A command backend with nothing to run would answer "no data" to everything; that is
     // a mistake in the file, so say so at start-up instead.
     void check_clipboard() const {
@@ -665,6 +715,8 @@ class Parser {
     std::uint32_t backend_line_ = 0;
     std::uint32_t min_version_line_ = 0;
     std::uint32_t max_version_line_ = 0;
+    std::uint32_t tls_min_version_line_ = 0;
+    std::uint32_t tls_max_version_line_ = 0;
 };
 
 ConfigResult failure(std::string message) {
@@ -842,7 +894,10 @@ std::string describe_config(const Config& config) {
                                        : toml_quoted(tls.allowed_clients_file.string()))
         << "\n"
         << "handshake_timeout = " << tls.handshake_timeout << "\n"
-        << "reserved_connections = " << tls.reserved_connections << "\n";
+        << "reserved_connections = " << tls.reserved_connections << "\n"
+        << "min_version = " << toml_quoted(tls.min_version) << "\n"
+        << "max_version = " << toml_quoted(tls.max_version) << "\n"
+        << "ciphers = " << toml_string_array(tls.ciphers) << "\n";
 
     out << "\n[discovery]\n"
         << "enabled = " << toml_bool(config.discovery.enabled) << "\n"

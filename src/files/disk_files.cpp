@@ -16,6 +16,10 @@
 #include "files/remove_tree.hpp"
 #include "util/log.hpp"
 
+// pread offsets and st_size are compared with 64-bit sizes: a 32-bit off_t (a build without
+// _FILE_OFFSET_BITS=64) would fail or wrap past 2 GiB on armhf and mipsel routers.
+static_assert(sizeof(off_t) == 8, "large file support: build with -D_FILE_OFFSET_BITS=64");
+
 namespace clipshare {
 namespace {
 

@@ -10,6 +10,10 @@
 
 #include "files/below.hpp"
 
+// Files of 2 GiB or more must list with their size, not vanish as "unusable": fstat fails
+// with EOVERFLOW on them with a 32-bit off_t.
+static_assert(sizeof(off_t) == 8, "large file support: build with -D_FILE_OFFSET_BITS=64");
+
 namespace clipshare {
 namespace {
 

@@ -19,10 +19,19 @@
 // - 3.6.3 refuses to verify a server certificate unless mbedtls_ssl_set_hostname was called,
 //   even if only with NULL to say "no name to check"; 2.28 accepts NULL as "no name" too.
 // - 3.x can be built without mbedtls_x509_crt_verify_info (MBEDTLS_X509_REMOVE_INFO).
+// - 3.6's TLS 1.3 server sends the fatal alert that refuses a client certificate under the
+//   wrong keys (Mbed-TLS/mbedtls#10877): no client can read it. 3.2 added a certificate
+//   callback that runs after the ClientHello, where a TLS 1.3 session can be switched to
+//   "verify optional", so the handshake finishes and clipshared refuses afterwards with a
+//   readable alert (defer_tls13_client_verdict below; TlsStream does the refusing).
+// - 3.x TLS 1.3 has session tickets (resumption by PSK). clipshared issues none: a resumed
+//   session shows no client certificate, so the CN could not be checked against a reloaded
+//   allowlist. The client asks for none either.
+// - OpenWrt builds 3.6 without MBEDTLS_VERSION_C (no mbedtls_version_get_string): use the
+//   MBEDTLS_VERSION_STRING macro, which every build has.
 //
-// Tested: compiled and run against Debian 12's libmbedtls-dev 2.28.3. Debian 12 has no
-// mbedTLS 3.x package (apt-cache search mbedtls lists only 2.28.3), so the 3.x branches were
-// written against the 3.x headers' declarations but not compiled here.
+// Tested: Debian 12's libmbedtls-dev 2.28.3, and mbedTLS 3.6.6 built as the meson subproject
+// with its default options and with OpenWrt's (CI legs mbedtls36 and openwrt).
 #pragma once
 
 #include <mbedtls/version.h>  // first: pulls in the build configuration on 2.28 and 3.x
@@ -36,10 +45,12 @@
 #include <psa/crypto.h>
 #endif
 
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 // A macro as well as a constant: the TLS 1.3 ciphersuite names exist only in 3.x headers.
 #if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
@@ -95,6 +106,107 @@ inline void set_protocol_versions(mbedtls_ssl_config* config, bool tls13 = true)
     mbedtls_ssl_conf_max_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
 #endif
 }
+
+// The server's range: TLS 1.2 to 1.3, or just one of them. A 1.3 this library lacks is left
+// out (the caller checks has_tls13 where the user asked for 1.3 only).
+inline void set_protocol_range(mbedtls_ssl_config* config, bool min_tls13, bool max_tls13) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+    const bool top = has_tls13 && max_tls13;
+    mbedtls_ssl_conf_min_tls_version(config, has_tls13 && min_tls13 ? MBEDTLS_SSL_VERSION_TLS1_3
+                                                                     : MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_max_tls_version(config,
+                                     top ? MBEDTLS_SSL_VERSION_TLS1_3 : MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+    (void)min_tls13;
+    (void)max_tls13;
+    set_protocol_versions(config, false);
+#endif
+}
+
+// No session resumption: see the top of this file. The server issues no tickets (it never
+// registers ticket callbacks; for 3.x TLS 1.3 this also says so and refuses PSK key exchange);
+// the client asks for none.
+inline void refuse_resumption(mbedtls_ssl_config* config, bool server) {
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_CLI_C)
+    if (!server) mbedtls_ssl_conf_session_tickets(config, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+#if CLIPSHARE_MBEDTLS_TLS13
+    mbedtls_ssl_conf_tls13_key_exchange_modes(config,
+                                              MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_SRV_C) && \
+    MBEDTLS_VERSION_NUMBER >= 0x03050000
+    if (server) mbedtls_ssl_conf_new_session_tickets(config, 0);
+#endif
+#endif
+    (void)config;
+    (void)server;
+}
+
+// Where mbedTLS can (3.2+ with TLS 1.3 and SNI support, which holds the per-handshake
+// authmode), TLS 1.3 handshakes verify the client certificate as "optional": the handshake
+// then completes whatever the certificate, and the caller must refuse afterwards, judging
+// mbedtls_ssl_get_verify_result and its own checks. TLS 1.2 handshakes keep "required" and
+// refuse inside the handshake, as they always did. Returns whether TLS 1.3 handshakes are
+// deferred, i.e. whether the caller must judge after a TLS 1.3 handshake.
+#if CLIPSHARE_MBEDTLS_TLS13 && MBEDTLS_VERSION_NUMBER >= 0x03020000 && \
+    defined(MBEDTLS_SSL_SERVER_NAME_INDICATION) && defined(MBEDTLS_SSL_SRV_C)
+#define CLIPSHARE_MBEDTLS_DEFERRED_VERDICT 1
+#else
+#define CLIPSHARE_MBEDTLS_DEFERRED_VERDICT 0
+#endif
+inline bool defer_tls13_client_verdict(mbedtls_ssl_config* config) {
+#if CLIPSHARE_MBEDTLS_DEFERRED_VERDICT
+    mbedtls_ssl_conf_cert_cb(config, [](mbedtls_ssl_context* ssl) {
+        if (mbedtls_ssl_get_version_number(ssl) == MBEDTLS_SSL_VERSION_TLS1_3) {
+            mbedtls_ssl_set_hs_authmode(ssl, MBEDTLS_SSL_VERIFY_OPTIONAL);
+        }
+        return 0;
+    });
+    return true;
+#else
+    (void)config;
+    return false;
+#endif
+}
+
+// The TLS 1.3 cipher suite ids, and the TLS 1.2 ones, for one AEAD. Zero where this library
+// has none.
+struct AeadSuites {
+    int tls13 = 0;
+    int tls12_ecdsa = 0;
+    int tls12_rsa = 0;
+};
+inline AeadSuites suites_for(std::string_view aead) {
+    AeadSuites suites;
+    if (aead == "CHACHA20-POLY1305") {
+#if CLIPSHARE_MBEDTLS_TLS13
+        suites.tls13 = MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256;
+#endif
+        suites.tls12_ecdsa = MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256;
+        suites.tls12_rsa = MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
+    } else if (aead == "AES-128-GCM") {
+#if CLIPSHARE_MBEDTLS_TLS13
+        suites.tls13 = MBEDTLS_TLS1_3_AES_128_GCM_SHA256;
+#endif
+        suites.tls12_ecdsa = MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+        suites.tls12_rsa = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    } else if (aead == "AES-256-GCM") {
+#if CLIPSHARE_MBEDTLS_TLS13
+        suites.tls13 = MBEDTLS_TLS1_3_AES_256_GCM_SHA384;
+#endif
+        suites.tls12_ecdsa = MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384;
+        suites.tls12_rsa = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+    }
+    return suites;
+}
+
+// Bytes of plaintext a record may carry, as this library was built: what its input and
+// output buffers are sized for (plus a header and the cipher's overhead, about 350 bytes).
+inline constexpr std::size_t in_content_length = MBEDTLS_SSL_IN_CONTENT_LEN;
+inline constexpr std::size_t out_content_length = MBEDTLS_SSL_OUT_CONTENT_LEN;
+
+// The version string, whether or not the library has MBEDTLS_VERSION_C.
+inline constexpr const char* version_string = MBEDTLS_VERSION_STRING;
 
 // ECDHE groups, cheapest first: X25519 and P-256 cost a fraction of P-521 per handshake,
 // which matters on a router's CPU.

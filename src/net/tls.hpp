@@ -20,9 +20,13 @@ class TlsContext;
 std::shared_ptr<const TlsContext> make_tls_context(const TlsSection& settings, std::string& error);
 
 // Wraps an accepted stream in a server-side TLS session that starts its handshake as soon as
-// the stream is read. The session keeps `context` alive, so a reload that replaces the
-// context never touches established connections. nullptr if mbedTLS cannot set up a
-// session (out of memory).
+// the client's first message is read (the mbedTLS session is set up then, with the
+// configuration TlsContext picks for the client's cipher suites). The session keeps
+// `context` alive, so a reload that replaces the context never touches established
+// connections. nullptr if the session's timers cannot be set up.
+// What one TLS session over `context` costs in memory, for the daemon's budget (0 without TLS).
+std::size_t tls_session_memory(const TlsContext& context);
+
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream> inner,
                                     std::shared_ptr<const TlsContext> context, uv_loop_t* loop);
 

@@ -1,10 +1,12 @@
 #include "net/tls_context.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "net/mbedtls_compat.hpp"
 #include "net/tls.hpp"
 #include "net/tls_credentials.hpp"
+#include "net/tls_stream.hpp"
 #include "util/log.hpp"
 
 namespace clipshare {
@@ -12,30 +14,38 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Server preference order. ChaCha20-Poly1305 first: bench/cipher_speed measured it at
-// about 530 MB/s against about 320 MB/s for AES-128-GCM with Debian 12's mbedTLS 2.28 on
-// an x86-64 with AES-NI, and it is faster still on router CPUs without AES instructions.
-// AES-GCM stays for clients that lack ChaCha20 (Android phones on TLS 1.2 offer
-// ECDHE-RSA-AES-GCM). Both RSA and ECDSA server keys are covered; mbedTLS skips the suites
-// a key cannot use and any the library was built without.
-const int ciphersuites[] = {
-#if CLIPSHARE_MBEDTLS_TLS13
-    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS1_3_AES_128_GCM_SHA256,
-    MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
-#endif
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    0,
-};
-
 // "tls.certificate /etc/clipshare/server.crt: " for every message about that file.
 std::string about(const char* key, const fs::path& file) {
     return std::string{"tls."} + key + " " + file.string() + ": ";
+}
+
+// The suites of [tls] ciphers in its order: TLS 1.3 ones (where the library has 1.3), then
+// TLS 1.2 ones, ECDSA and RSA server keys alike (mbedTLS skips those the key cannot use and
+// any the library was built without). AES-GCM stays in the default for clients that lack
+// ChaCha20 (Android phones on TLS 1.2 offer ECDHE-RSA-AES-GCM).
+std::vector<int> suites_in_order(const std::vector<std::string>& ciphers) {
+    std::vector<int> tls13;
+    std::vector<int> tls12;
+    for (const std::string& name : ciphers) {
+        const auto suites = mbedtls_compat::suites_for(name);
+        if (suites.tls13 != 0) tls13.push_back(suites.tls13);
+        tls12.push_back(suites.tls12_ecdsa);
+        tls12.push_back(suites.tls12_rsa);
+    }
+    tls13.insert(tls13.end(), tls12.begin(), tls12.end());
+    return tls13;
+}
+
+// The Certificate handshake message that carries our chain must fit in one outgoing record
+// (mbedTLS does not split handshake messages over TLS records). With the meson subproject's
+// 4 KiB records (subprojects/mbedtls_user_config.h) a long chain would fail every handshake
+// with an obscure error; say so at start-up instead.
+std::size_t certificate_message_bytes(const mbedtls_x509_crt* chain) {
+    std::size_t bytes = 4 + 1 + 3;  // handshake header, 1.3 request context, list length
+    for (const mbedtls_x509_crt* c = chain; c != nullptr && c->raw.p != nullptr; c = c->next) {
+        bytes += 3 + c->raw.len + 2;  // length, DER, 1.3 extensions length
+    }
+    return bytes;
 }
 
 }  // namespace
@@ -49,6 +59,10 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSection& settings, std::
 
 std::string TlsContext::load(const TlsSection& settings) {
     handshake_timeout_ms_ = static_cast<std::uint64_t>(settings.handshake_timeout) * 1000;
+    if (settings.min_version == "1.3" && !mbedtls_compat::has_tls13) {
+        return std::string{"tls.min_version = \"1.3\": this mbedTLS ("} +
+               mbedtls_compat::version_string + ") was built without TLS 1.3";
+    }
     if (int rc = mbedtls_compat::init_crypto(); rc != 0) {
         return "TLS: cannot initialise the crypto library: " + mbedtls_error_text(rc);
     }
@@ -62,6 +76,14 @@ std::string TlsContext::load(const TlsSection& settings) {
 
     std::string error = load_certificates(settings.certificate, own_chain_.get());
     if (!error.empty()) return about("certificate", settings.certificate) + error;
+    if (auto bytes = certificate_message_bytes(own_chain_.get());
+        bytes > mbedtls_compat::out_content_length) {
+        return about("certificate", settings.certificate) + "the chain takes " +
+               std::to_string(bytes) + " bytes, more than the " +
+               std::to_string(mbedtls_compat::out_content_length) +
+               " this mbedTLS build sends in one record (MBEDTLS_SSL_OUT_CONTENT_LEN): use " +
+               "fewer or smaller certificates";
+    }
     error = load_private_key(settings.private_key, own_key_.get(), rng_.get());
     if (!error.empty()) return about("private_key", settings.private_key) + error;
     if (mbedtls_compat::check_key_pair(&own_chain_.get()->pk, own_key_.get(), rng_.get()) != 0) {
@@ -81,20 +103,84 @@ std::string TlsContext::load(const TlsSection& settings) {
     }
     if (allowed_.empty()) LOG_WARN("tls.allowed_clients is empty: no TLS client can connect");
 
-    mbedtls_ssl_config* config = config_.get();
+    // The full list first; then, with TLS 1.3, one variant per 1.3 suite whose 1.3 list is
+    // that suite alone (the TLS 1.2 part stays whole: there the server's order rules anyway).
+    const std::vector<int> all = suites_in_order(settings.ciphers);
+    auto tls12_begin = std::find_if(all.begin(), all.end(), [](int id) {
+        for (const char* name : tls_cipher_names) {
+            if (mbedtls_compat::suites_for(name).tls13 == id) return false;
+        }
+        return true;
+    });
+    auto add_variant = [&](std::vector<int> suites) -> std::string {
+        suites.push_back(0);
+        auto variant = std::make_unique<Variant>();
+        variant->suites = std::move(suites);
+        std::string problem = configure(*variant, settings);
+        variants_.push_back(std::move(variant));
+        return problem;
+    };
+    if (error = add_variant(all); !error.empty()) return error;
+    if (settings.max_version == "1.3") {
+        for (auto it = all.begin(); it != tls12_begin; ++it) {
+            std::vector<int> suites{*it};
+            suites.insert(suites.end(), tls12_begin, all.end());
+            if (error = add_variant(std::move(suites)); !error.empty()) return error;
+            tls13_order_.push_back(static_cast<std::uint16_t>(*it));
+        }
+    }
+    return {};
+}
+
+std::string TlsContext::configure(Variant& variant, const TlsSection& settings) {
+    mbedtls_ssl_config* config = variant.config.get();
     int rc = mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_SERVER,
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc != 0) return "TLS: cannot set up the configuration: " + mbedtls_error_text(rc);
     mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, rng_.get());
-    mbedtls_compat::set_protocol_versions(config);
+    mbedtls_compat::set_protocol_range(config, settings.min_version == "1.3",
+                                       settings.max_version == "1.3");
     mbedtls_compat::set_key_exchange_groups(config);
-    mbedtls_ssl_conf_ciphersuites(config, ciphersuites);
+    mbedtls_ssl_conf_ciphersuites(config, variant.suites.data());
+    mbedtls_compat::refuse_resumption(config, true);
     // Client certificates are the only authentication there is: no certificate, no session.
+    // TLS 1.3 judges after its handshake where the library allows (see TlsStream), so that the
+    // refusal reaches the client as an alert it can read.
     mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED);
+    tls13_verdict_deferred_ = mbedtls_compat::defer_tls13_client_verdict(config);
     mbedtls_ssl_conf_ca_chain(config, client_ca_.get(), nullptr);
     rc = mbedtls_ssl_conf_own_cert(config, own_chain_.get(), own_key_.get());
     if (rc != 0) return "TLS: cannot use the server certificate: " + mbedtls_error_text(rc);
     return {};
+}
+
+const mbedtls_ssl_config* TlsContext::ssl_config(std::span<const std::uint16_t> offered) const {
+    for (std::size_t i = 0; i < tls13_order_.size(); ++i) {
+        if (std::find(offered.begin(), offered.end(), tls13_order_[i]) != offered.end()) {
+            return variants_[1 + i]->config.get();
+        }
+    }
+    return variants_.front()->config.get();
+}
+
+std::size_t tls_session_memory(const TlsContext& context) {
+    return context.session_memory_bytes();
+}
+
+std::size_t TlsContext::session_memory_bytes() const {
+    // mbedTLS allocates each record buffer as the content length plus the record header and
+    // the largest cipher overhead it was built for (IV, MAC or tag, CBC padding, DTLS
+    // connection id): at most 13 + 16 + 48 + 256 + 32 bytes.
+    constexpr std::size_t record_overhead = 365;
+    // The rest, measured with bench/clipshare_bench (idle.tls: heap per idle connection on a
+    // fresh daemon, x86-64, minus the buffers above and the TlsStream): the negotiated
+    // session, the peer's certificate (kept: mbedTLS's TLS 1.3 needs it), the two cipher
+    // contexts and the malloc overhead of it all. 2.28.3: 39.6 KB measured, 5 KiB of it this.
+    // 3.6.6 with TLS 1.3: 33.3 KB measured, 11 KiB of it this (its PSA key slots and
+    // operations for both directions, and a bigger handshake leftover).
+    constexpr std::size_t session_state = mbedtls_compat::has_tls13 ? 11 * 1024 : 5 * 1024;
+    return mbedtls_compat::in_content_length + mbedtls_compat::out_content_length +
+           2 * record_overhead + session_state + sizeof(TlsStream);
 }
 
 std::shared_ptr<const TlsContext> make_tls_context(const TlsSection& settings, std::string& error) {

@@ -1,13 +1,16 @@
 // Everything TLS sessions share, built from [tls]: the server's certificate chain and key,
 // the CA that signs client certificates, the allowed client names, the RNG and the mbedTLS
-// configuration. Immutable once built; a reload builds a new one and sessions that are
+// configurations. Immutable once built; a reload builds a new one and sessions that are
 // running keep theirs (shared_ptr).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "net/allowed_clients.hpp"
@@ -23,24 +26,48 @@ public:
     TlsContext(const TlsContext&) = delete;
     TlsContext& operator=(const TlsContext&) = delete;
 
-    const mbedtls_ssl_config* ssl_config() const { return config_.get(); }
+    // The configuration for a session whose client offered the cipher suites `offered` (from
+    // its ClientHello; empty when they could not be read). mbedTLS lets the client's order
+    // pick the TLS 1.3 suite, so for TLS 1.3 this is a configuration whose 1.3 list holds only
+    // the first of [tls] ciphers that the client offers; TLS 1.2 follows the server's order
+    // by itself.
+    const mbedtls_ssl_config* ssl_config(std::span<const std::uint16_t> offered = {}) const;
     bool allows(std::string_view client_name) const { return allowed_.contains(client_name); }
     std::uint64_t handshake_timeout_ms() const { return handshake_timeout_ms_; }
+    // A TLS 1.3 handshake completes without judging the client's certificate (see
+    // mbedtls_compat::defer_tls13_client_verdict): the session must judge it afterwards.
+    bool tls13_verdict_deferred() const { return tls13_verdict_deferred_; }
+
+    // The best estimate of what one established TLS session holds in memory: mbedTLS's input
+    // and output record buffers as this library sizes them, its session state, and the
+    // TlsStream around it (see the definition for the figures, measured with
+    // bench/clipshare_bench). For the daemon's memory budget.
+    std::size_t session_memory_bytes() const;
 
 private:
+    // One mbedTLS configuration and the cipher suite list it points at.
+    struct Variant {
+        SslConfig config;
+        std::vector<int> suites;  // 0-terminated
+    };
+
     TlsContext() = default;
     std::string load(const TlsSection& settings);
+    std::string configure(Variant& variant, const TlsSection& settings);
 
-    // Declaration order is destruction order in reverse: the config, which points at all the
-    // others, goes first.
+    // Declaration order is destruction order in reverse: the configurations, which point at
+    // all the others, go first.
     EntropySource entropy_;
     RandomGenerator rng_;
     CertificateChain own_chain_;
     PrivateKey own_key_;
     CertificateChain client_ca_;
-    SslConfig config_;
+    // [0]: every suite in the server's order; [1 + i]: TLS 1.3 restricted to tls13_order_[i].
+    std::vector<std::unique_ptr<Variant>> variants_;
+    std::vector<std::uint16_t> tls13_order_;
     AllowedClients allowed_;
     std::uint64_t handshake_timeout_ms_ = 10000;
+    bool tls13_verdict_deferred_ = false;
 };
 
 }  // namespace clipshare

@@ -8,7 +8,9 @@
 #include <cstring>
 #include <string_view>
 
+#include "net/mbedtls_compat.hpp"
 #include "net/tls.hpp"
+#include "net/tls_client_hello.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_credentials.hpp"
 #include "util/log.hpp"
@@ -61,6 +63,24 @@ const char* describe_verify_failure(std::uint32_t flags) {
     return "failed verification";
 }
 
+// The alert that tells a client why its certificate was refused (RFC 8446 6.2).
+unsigned char alert_for(std::uint32_t flags) {
+    if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) return MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA;
+    if (flags & MBEDTLS_X509_BADCERT_EXPIRED) return MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED;
+    if (flags & MBEDTLS_X509_BADCERT_REVOKED) return MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED;
+    if (flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
+                 MBEDTLS_X509_BADCERT_NS_CERT_TYPE)) {
+        return MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT;
+    }
+    return MBEDTLS_SSL_ALERT_MSG_BAD_CERT;
+}
+
+// TLS 1.3's "you sent no certificate" (RFC 8446 6.2); 2.28 has no name for it.
+constexpr unsigned char alert_certificate_required = 116;
+
+// No verify result to speak of (mbedTLS's "not available" value, or none yet).
+constexpr std::uint32_t no_verify_result = 0xFFFFFFFFu;
+
 }  // namespace
 
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream> inner,
@@ -83,14 +103,20 @@ TlsStream::TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsCon
 
 TlsStream::~TlsStream() = default;
 
-bool TlsStream::init(uv_loop_t* loop) {
-    if (mbedtls_ssl_setup(ssl_.get(), context_->ssl_config()) != 0) return false;
+bool TlsStream::set_up_session() {
+    const auto offer = read_client_hello_offer(
+        std::span{incoming_}.subspan(incoming_offset_));
+    if (mbedtls_ssl_setup(ssl_.get(), context_->ssl_config(offer.suites)) != 0) return false;
+    session_set_up_ = true;
     mbedtls_ssl_set_bio(ssl_.get(), this, &TlsStream::send_ciphertext,
                         &TlsStream::receive_ciphertext, nullptr);
     // Per session rather than per configuration, so the callback knows whose certificate it
     // is looking at.
     mbedtls_ssl_set_verify(ssl_.get(), &TlsStream::verify_certificate, this);
+    return true;
+}
 
+bool TlsStream::init(uv_loop_t* loop) {
     if (uv_timer_init(loop, handshake_timer_.get()) != 0) return false;
     handshake_timer_.mark_initialized();
     handshake_timer_.get()->data = this;
@@ -195,6 +221,15 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
                     incoming_.begin() + static_cast<std::ptrdiff_t>(incoming_offset_));
     incoming_offset_ = 0;
     incoming_.insert(incoming_.end(), data.begin(), data.end());
+    if (!session_set_up_) {
+        const auto offer = read_client_hello_offer(incoming_);
+        if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
+        if (!set_up_session()) {
+            LOG_WARN("%s: refused: cannot set up a TLS session", peer_.c_str());
+            fail(UV_ENOMEM);
+            return;
+        }
+    }
     advance();
 }
 
@@ -205,15 +240,23 @@ void TlsStream::on_stream_end(int status) {
         end(phase_ == Phase::failed ? failure_status_ : status);
         return;
     }
+    if (phase_ == Phase::failed) {
+        finish_failure_if_flushed();  // a refused client that has read its alert and gone
+        return;
+    }
     // An orderly end: mbedTLS sees it (the receive callback returns 0) once it has consumed
     // what is still queued, which may be a handshake message or data the user paused on.
+    if (!session_set_up_ && !set_up_session()) {
+        end(UV_ENOMEM);
+        return;
+    }
     advance();
 }
 
 void TlsStream::on_stream_drained() {
     if (closing_) return;
     if (phase_ == Phase::failed) {
-        if (failure_pending_ && inner_->pending_write_bytes() == 0) end(failure_status_);
+        finish_failure_if_flushed();
         return;
     }
     advance();
@@ -250,7 +293,7 @@ int TlsStream::verify_certificate(void* context, mbedtls_x509_crt* certificate, 
     auto common_name = subject_common_name(*certificate);
     self->certificate_seen_ = true;
     self->client_cn_ = common_name.value_or("");
-    if (*flags != 0) return 0;  // refused already; the handshake reports why
+    if (*flags != 0) return 0;  // refused already; fail_handshake or judge_client says why
     if (common_name && self->context_->allows(*common_name)) {
         self->client_allowed_ = true;
     } else {
@@ -271,11 +314,22 @@ void TlsStream::advance() {
         deliver_plaintext();
     }
     if (closing_) return;
+    release_consumed_ciphertext();
     flush_ciphertext();
     update_inner_reading();
 }
 
+void TlsStream::release_consumed_ciphertext() {
+    // An idle session holds no received ciphertext: a transfer's last reads (up to 64 KiB
+    // each) are given back once mbedTLS has consumed them.
+    if (incoming_offset_ == incoming_.size() && incoming_.capacity() != 0) {
+        std::vector<std::uint8_t>{}.swap(incoming_);
+        incoming_offset_ = 0;
+    }
+}
+
 void TlsStream::continue_handshake() {
+    if (!session_set_up_) return;
     int rc = mbedtls_ssl_handshake(ssl_.get());
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return;
     if (rc != 0) {
@@ -286,6 +340,10 @@ void TlsStream::continue_handshake() {
 }
 
 void TlsStream::on_handshake_done() {
+    if (context_->tls13_verdict_deferred() && mbedtls_compat::is_tls13(ssl_.get()) &&
+        !judge_client()) {
+        return;
+    }
     if (!client_allowed_) {
         // Unreachable with MBEDTLS_SSL_VERIFY_REQUIRED and the verify callback; kept so that a
         // configuration mistake can never let an unchecked client in.
@@ -304,20 +362,45 @@ void TlsStream::on_handshake_done() {
              mbedtls_ssl_get_ciphersuite(ssl_.get()));
 }
 
-void TlsStream::fail_handshake(int code) {
+bool TlsStream::judge_client() {
+    const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl_.get());
+    if (flags == 0 && client_allowed_) return true;
+    // The handshake is complete, so this alert goes out under the session's traffic keys and
+    // the client can read it, unlike the one mbedTLS 3.6 sends inside a TLS 1.3 handshake.
+    const unsigned char alert = log_refusal(flags);
+    mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL, alert);
+    fail(UV_EACCES);
+    return false;
+}
+
+unsigned char TlsStream::log_refusal(std::uint32_t flags) {
     const std::string cn =
         certificate_seen_ && !client_cn_.empty() ? printable(client_cn_) : std::string{"(none)"};
-    const std::uint32_t verify_result = mbedtls_ssl_get_verify_result(ssl_.get());
-    int status = UV_EACCES;
     if (client_refused_) {
         LOG_WARN("%s: TLS client refused: CN=%s is not in allowed_clients", peer_.c_str(),
                  cn.c_str());
-    } else if (code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-        LOG_WARN("%s: TLS client refused: CN=%s: certificate %s", peer_.c_str(), cn.c_str(),
-                 describe_verify_failure(verify_result));
-    } else if (!certificate_seen_ && verify_result != 0xFFFFFFFFu &&
-               (verify_result & MBEDTLS_X509_BADCERT_MISSING)) {
+        return MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED;
+    }
+    if (!certificate_seen_ || (flags != no_verify_result && (flags & MBEDTLS_X509_BADCERT_MISSING))) {
         LOG_WARN("%s: TLS client refused: CN=(none): no client certificate", peer_.c_str());
+        return alert_certificate_required;
+    }
+    LOG_WARN("%s: TLS client refused: CN=%s: certificate %s", peer_.c_str(), cn.c_str(),
+             describe_verify_failure(flags));
+    return alert_for(flags);
+}
+
+void TlsStream::fail_handshake(int code) {
+    const std::uint32_t verify_result = mbedtls_ssl_get_verify_result(ssl_.get());
+    const bool judged = verify_result != 0 && verify_result != no_verify_result;
+    int status = UV_EACCES;
+    if (client_refused_ || code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
+        (certificate_seen_ && judged)) {
+        // Not allowed, not trusted, or (MBEDTLS_ERR_SSL_BAD_CERTIFICATE) a certificate whose
+        // key usage or extended key usage is not for a client.
+        log_refusal(verify_result);
+    } else if (!certificate_seen_ && judged && (verify_result & MBEDTLS_X509_BADCERT_MISSING)) {
+        log_refusal(verify_result);
     } else if (code == MBEDTLS_ERR_SSL_CONN_EOF || inner_ended_) {
         // Port scanners and clients that give up: not worth a warning.
         LOG_INFO("%s: TLS handshake not finished: the client closed the connection", peer_.c_str());
@@ -401,7 +484,8 @@ void TlsStream::flush_ciphertext() {
 void TlsStream::update_inner_reading() {
     if (closing_) return;
     bool wanted = started_ && !inner_ended_ && !ended_ &&
-                  (phase_ == Phase::handshake || (phase_ == Phase::established && reading_));
+                  (phase_ == Phase::handshake || (phase_ == Phase::established && reading_) ||
+                   (phase_ == Phase::failed && lingering_));
     if (wanted) {
         inner_->read_start();
     } else {
@@ -430,9 +514,22 @@ void TlsStream::fail(int status) {
     phase_ = Phase::failed;
     failure_status_ = status;
     failure_pending_ = true;
+    lingering_ = status == UV_EACCES && !inner_ended_;
     update_inner_reading();
     flush_ciphertext();  // the alert mbedTLS queued, if any
-    if (!closing_ && failure_pending_ && inner_->pending_write_bytes() == 0) end(status);
+    finish_failure_if_flushed();
+}
+
+void TlsStream::finish_failure_if_flushed() {
+    if (closing_ || !failure_pending_ || inner_->pending_write_bytes() != 0) return;
+    if (lingering_ && !inner_ended_) {
+        if (!write_shut_) {
+            write_shut_ = true;
+            inner_->shutdown_write();
+        }
+        return;  // on_stream_end (the client closed) or the handshake timer ends it
+    }
+    end(failure_status_);
 }
 
 }  // namespace clipshare

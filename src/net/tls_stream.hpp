@@ -55,6 +55,10 @@ private:
 
     TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context);
     bool init(uv_loop_t* loop);
+    // Sets up the mbedTLS session once the client's cipher suites are known (or cannot be):
+    // TlsContext::ssl_config picks the configuration by them. Until then the session holds
+    // no record buffers, so a port scanner costs almost nothing.
+    bool set_up_session();
 
     // The inner stream's events (ciphertext side).
     void on_stream_data(std::span<const std::uint8_t> data) override;
@@ -72,6 +76,14 @@ private:
     void continue_handshake();
     void on_handshake_done();
     void fail_handshake(int code);
+    // TLS 1.3 with a deferred verdict: the handshake is done, the certificate not yet judged.
+    // Returns false after refusing the client.
+    bool judge_client();
+    // Logs why the client is refused, as a warning naming its address and CN, and returns
+    // the TLS alert that says so.
+    unsigned char log_refusal(std::uint32_t verify_flags);
+    void release_consumed_ciphertext();
+    void finish_failure_if_flushed();
     void seal_plaintext();
     void send_close_notify_if_due();
     void deliver_plaintext();
@@ -118,6 +130,12 @@ private:
     int failure_status_ = 0;
     bool closing_ = false;
     bool received_any_ = false;  // the first byte of the session has come
+    bool session_set_up_ = false;  // mbedtls_ssl_setup done (see set_up_session)
+    // A refused client: after the alert, shut our side and read on until the client closes
+    // (or the handshake timer fires), so that closing on unread bytes cannot turn into a TCP
+    // reset that destroys the alert before the client reads it.
+    bool lingering_ = false;
+    bool write_shut_ = false;
 };
 
 }  // namespace clipshare

@@ -25,6 +25,11 @@ bool make(const std::filesystem::path& dir, std::vector<std::string> clients) {
 
 }  // namespace
 
+std::string test_tls_max_version() {
+    const char* value = std::getenv("CLIPSHARE_TEST_TLS_MAX_VERSION");
+    return value != nullptr ? value : "";
+}
+
 std::string TestCertificates::tls_section(const std::string& allowed_clients,
                                           const std::string& extra) const {
     auto quoted = [](const std::filesystem::path& path) { return "\"" + path.string() + "\""; };
@@ -33,6 +38,9 @@ std::string TestCertificates::tls_section(const std::string& allowed_clients,
     section += "private_key = " + quoted(dir / "server.key") + "\n";
     section += "ca = " + quoted(dir / "ca.crt") + "\n";
     section += "allowed_clients = " + allowed_clients + "\n";
+    if (auto version = test_tls_max_version(); !version.empty()) {
+        section += "max_version = \"" + version + "\"\n";
+    }
     return section + extra;
 }
 

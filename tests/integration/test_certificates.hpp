@@ -21,6 +21,11 @@ struct TestCertificates {
     TlsClient::Options client(const std::string& name, bool from_other_ca = false) const;
 };
 
+// The highest TLS version the daemons of this run may speak: "1.2" when the environment sets
+// CLIPSHARE_TEST_TLS_MAX_VERSION=1.2 (tests/meson.build runs the TLS tests once more that way
+// on builds with TLS 1.3), else "" (the daemon's default: the highest it has).
+std::string test_tls_max_version();
+
 // Made on first use; fails the calling test (and returns empty paths) if openssl fails.
 const TestCertificates& test_certificates();
 

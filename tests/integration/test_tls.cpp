@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "daemon_fixture.hpp"
+#include "net/mbedtls_compat.hpp"
 #include "test_certificates.hpp"
 #include "tls_client.hpp"
 
@@ -85,18 +86,22 @@ protected:
         return client->recv_all();
     }
 
-    // The same with `openssl s_client`, the request piped on its standard input.
+    // The same with `openssl s_client`, the request piped on its standard input, as client
+    // `name` (of the other CA: `from_other_ca`; none: "").
     RunResult s_client(const Daemon& daemon, const Bytes& request,
                        std::vector<std::string> extra_args = {},
-                       const std::string& name = "phone") {
+                       const std::string& name = "phone", bool from_other_ca = false) {
         std::vector<std::string> argv{"/usr/bin/env", "openssl", "s_client", "-connect",
-                                      "127.0.0.1:" + std::to_string(daemon.tls_port()), "-cert",
-                                      (certs_->dir / (name + ".crt")).string(), "-key",
-                                      (certs_->dir / (name + ".key")).string(), "-CAfile",
+                                      "127.0.0.1:" + std::to_string(daemon.tls_port()), "-CAfile",
                                       (certs_->dir / "ca.crt").string(),
                                       // Quiet: only the server's bytes on stdout; and wait for the
                                       // server to end the session after stdin runs out.
                                       "-quiet", "-ign_eof"};
+        if (!name.empty()) {
+            const auto& base = from_other_ca ? certs_->other : certs_->dir;
+            argv.insert(argv.end(), {"-cert", (base / (name + ".crt")).string(), "-key",
+                                     (base / (name + ".key")).string()});
+        }
         argv.insert(argv.end(), extra_args.begin(), extra_args.end());
         return run_command(
             argv, {}, {},
@@ -445,6 +450,121 @@ TEST_F(Tls, UnreadableOrInvalidFilesAreOneLineStartErrors) {
                 << result.err;
         }
     }
+}
+
+// ---- TLS 1.3, versions, ciphers and refusals for certificate usage ----
+
+// The daemons of this run speak TLS 1.3: the library has it and the run does not cap it.
+bool tls13_here() {
+    return mbedtls_compat::has_tls13 && test_tls_max_version() != "1.2";
+}
+
+TEST_F(Tls, Tls13RefusalsReachTheClientAsReadableAlerts) {
+    if (!tls13_here()) GTEST_SKIP() << "no TLS 1.3 in this build or run";
+    auto daemon = start();
+    // mbedTLS 3.6 alone sends these inside the handshake under the wrong keys, and openssl
+    // reports "decryption failed or bad record mac" (Mbed-TLS/mbedtls#10877).
+    auto eve = s_client(*daemon, {4, 125, 1}, {"-tls1_3"}, "eve");
+    EXPECT_EQ(eve.out, "");
+    EXPECT_NE(eve.err.find("alert access denied"), std::string::npos) << eve.err;
+    auto stranger = s_client(*daemon, {4, 125, 1}, {"-tls1_3"}, "phone", true);
+    EXPECT_EQ(stranger.out, "");
+    EXPECT_NE(stranger.err.find("alert unknown ca"), std::string::npos) << stranger.err;
+    auto anonymous = s_client(*daemon, {4, 125, 1}, {"-tls1_3"}, "");
+    EXPECT_EQ(anonymous.out, "");
+    EXPECT_NE(anonymous.err.find("alert certificate required"), std::string::npos)
+        << anonymous.err;
+    for (const char* reason : {"CN=eve is not in allowed_clients",
+                               "CN=phone: certificate is not signed by the configured CA",
+                               "CN=(none): no client certificate"}) {
+        EXPECT_TRUE(wait_for_line_with(*daemon, {"warning: 127.0.0.1:", reason})) << reason;
+    }
+    // And the same daemon still serves the allowed client over TLS 1.3.
+    auto phone = s_client(*daemon, {4, 125, 1}, {"-tls1_3"});
+    EXPECT_EQ(phone.out, text(Bytes{1} + info_reply("clip_share"))) << phone.err;
+}
+
+TEST_F(Tls, CertificateNotMeantForClientsIsAWarningWithTheCn) {
+    // A certificate of the right CA and an allowed CN, but for TLS servers only (extended key
+    // usage serverAuth): mbedTLS refuses it for its usage, not in the verify callback.
+    TempDir dir;
+    auto file = [&](const char* name) { return (dir.path() / name).string(); };
+    rewrite(dir.path() / "ext.cnf", "extendedKeyUsage = serverAuth\n");
+    auto openssl = [](std::vector<std::string> args) {
+        args.insert(args.begin(), {"/usr/bin/env", "openssl"});
+        auto result = run_command(args);
+        EXPECT_EQ(result.exit_status, 0) << result.err;
+    };
+    openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", file("server-only.key"), "-subj", "/CN=phone", "-out", file("csr.pem")});
+    openssl({"x509", "-req", "-in", file("csr.pem"), "-CA", (certs_->dir / "ca.crt").string(),
+             "-CAkey", (certs_->dir / "ca.key").string(), "-set_serial", "4242", "-days", "2",
+             "-extfile", file("ext.cnf"), "-out", file("server-only.crt")});
+    auto daemon = start();
+    TlsClient::Options options{certs_->dir / "ca.crt", file("server-only.crt"),
+                               file("server-only.key")};
+    auto client = TlsClient::connect(daemon->tls_port(), options);
+    EXPECT_TRUE(refused(*client));
+    EXPECT_TRUE(wait_for_line_with(
+        *daemon, {"warning: 127.0.0.1:" + std::to_string(client->local_port()), "CN=phone",
+                  "certificate is not meant for client authentication"}))
+        << daemon->log();
+}
+
+TEST_F(Tls, CipherOrderOfTheConfigHoldsInTls12) {
+    auto daemon = start(R"(["phone"])", "ciphers = [\"AES-256-GCM\", \"CHACHA20-POLY1305\"]\n");
+    auto options = certs_->client("phone");
+    options.tls12_only = true;  // offers ChaCha20 first, as mbedTLS clients do
+    auto client = TlsClient::connect(daemon->tls_port(), options);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_NE(client->ciphersuite().find("AES-256-GCM"), std::string::npos)
+        << client->ciphersuite();
+    // A cipher left out is not offered at all.
+    options.ciphersuite = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    EXPECT_FALSE(TlsClient::connect(daemon->tls_port(), options)->handshake_ok());
+}
+
+TEST_F(Tls, CipherOrderOfTheConfigHoldsInTls13) {
+    if (!tls13_here()) GTEST_SKIP() << "no TLS 1.3 in this build or run";
+    // mbedTLS alone would take the client's first choice; the daemon takes its own.
+    auto daemon = start();
+    auto chacha = s_client(*daemon, {4, 125, 1},
+                           {"-tls1_3", "-ciphersuites",
+                            "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"});
+    EXPECT_EQ(chacha.out, text(Bytes{1} + info_reply("clip_share"))) << chacha.err;
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"TLS established (TLSv1.3", "CHACHA20-POLY1305"}));
+
+    auto aes = start(R"(["phone"])", "ciphers = [\"AES-256-GCM\", \"CHACHA20-POLY1305\"]\n");
+    auto result = s_client(*aes, {4, 125, 1},
+                           {"-tls1_3", "-ciphersuites",
+                            "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"});
+    EXPECT_EQ(result.out, text(Bytes{1} + info_reply("clip_share"))) << result.err;
+    EXPECT_TRUE(wait_for_line_with(*aes, {"TLS established (TLSv1.3", "AES-256-GCM"}));
+}
+
+TEST_F(Tls, MinVersion13RefusesTls12Clients) {
+    if (!mbedtls_compat::has_tls13) {
+        // A build without TLS 1.3 says so at start-up rather than serve nobody.
+        TempDir dir;
+        std::string config = "[plain]\nenabled = false\n[discovery]\nenabled = false\n" +
+                             certs_->tls_section(R"(["phone"])", "min_version = \"1.3\"\n");
+        config.replace(config.find("@TLS_PORT@"), 10, std::to_string(pick_free_port()));
+        rewrite(dir.path() / "c.toml", config);
+        auto result = run_command({daemon_binary().string(), "-t", "-c",
+                                   (dir.path() / "c.toml").string()});
+        EXPECT_EQ(result.exit_status, 1);
+        EXPECT_NE(result.err.find("tls.min_version = \"1.3\": this mbedTLS"), std::string::npos)
+            << result.err;
+        return;
+    }
+    if (!tls13_here()) GTEST_SKIP() << "this run caps TLS at 1.2";
+    auto daemon = start(R"(["phone"])", "min_version = \"1.3\"\n");
+    auto options = certs_->client("phone");
+    options.tls12_only = true;
+    EXPECT_FALSE(TlsClient::connect(daemon->tls_port(), options)->handshake_ok());
+    auto old = s_client(*daemon, {4, 125, 1}, {"-tls1_2"});
+    EXPECT_EQ(old.out, "");
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
 }  // namespace

@@ -35,6 +35,9 @@ public:
         settings.private_key = certs.dir / "server.key";
         settings.ca = certs.dir / "ca.crt";
         settings.allowed_clients_inline = std::vector<std::string>{"phone"};
+        if (auto version = test_tls_max_version(); !version.empty()) {
+            settings.max_version = version;
+        }
         std::string error;
         context_ = make_tls_context(settings, error);
         EXPECT_TRUE(context_) << error;

@@ -1,0 +1,28 @@
+// The cipher suites a TLS client offers, read from the first bytes it sends, before mbedTLS
+// sees them. mbedTLS 3.6 lets the client's order decide the TLS 1.3 cipher suite (in TLS 1.2
+// the server's order decides); knowing the offer lets TlsContext hand the session a
+// configuration whose TLS 1.3 list holds just the server's favourite among those offered, so
+// [tls] ciphers is honoured in TLS 1.3 too. Pure: bytes in, an answer out.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace clipshare {
+
+struct ClientHelloOffer {
+    enum class Status {
+        incomplete,  // the ClientHello's cipher list has not fully arrived yet
+        parsed,      // `suites` holds the offer, in the client's order
+        unreadable,  // not a ClientHello in one record, as far as can be told: don't choose
+    };
+    Status status = Status::incomplete;
+    std::vector<std::uint16_t> suites;
+};
+
+// `received`: everything the client has sent so far, from its first byte. Never reads past
+// the first record, so at most 5 + 16384 bytes are ever needed for an answer.
+ClientHelloOffer read_client_hello_offer(std::span<const std::uint8_t> received);
+
+}  // namespace clipshare

@@ -1,0 +1,22 @@
+/* clipshare's additions to mbedTLS's default configuration, used only when meson builds the
+ * mbedTLS 3.6 subproject (-Dmbedtls_tuning=true, the default); a system mbedTLS keeps the
+ * configuration it was built with.
+ *
+ * Why: every TLS connection holds an input and an output record buffer for its whole life.
+ * By default each is 16 KiB plus overhead, most of an idle connection's memory.
+ */
+
+/* Records we send carry at most 4 KiB of plaintext. Any peer accepts records shorter than the
+ * 16 KiB maximum, so this costs only the header and tag per 4 KiB (about 0.7 %), and it saves
+ * 12 KiB per connection. The whole certificate chain we present must fit in one record:
+ * clipshared checks that at start-up and says so. */
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+
+/* The input buffer stays at the 16 KiB the TLS standard lets a peer send: the ClipShare apps
+ * (Android's TLS stack) send full-size records and negotiate no smaller maximum, so a smaller
+ * one would break their uploads. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+
+/* Shrink both buffers after the handshake when the peer negotiated max_fragment_length (TLS
+ * 1.2): such a connection then holds two buffers of that size instead. */
+#define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH

@@ -1,0 +1,75 @@
+// read_client_hello_offer: the cipher suites of a ClientHello, from however much of it has
+// arrived; garbage and other records are "unreadable", never a crash or an over-read.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "net/tls_client_hello.hpp"
+
+namespace clipshare {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+using Status = ClientHelloOffer::Status;
+
+// A ClientHello record offering `suites`, with a 32-byte session id and some extension bytes
+// after the suites (which the reader must not need).
+Bytes client_hello(const std::vector<std::uint16_t>& suites) {
+    Bytes body{3, 3};                        // legacy_version
+    body.insert(body.end(), 32, 0xAA);       // random
+    body.push_back(32);                      // session id
+    body.insert(body.end(), 32, 0xBB);
+    body.push_back(static_cast<std::uint8_t>(suites.size() * 2 >> 8));
+    body.push_back(static_cast<std::uint8_t>(suites.size() * 2));
+    for (auto suite : suites) {
+        body.push_back(static_cast<std::uint8_t>(suite >> 8));
+        body.push_back(static_cast<std::uint8_t>(suite));
+    }
+    body.insert(body.end(), {1, 0, 0, 4, 0, 0, 0, 0});  // compression, extensions
+    Bytes handshake{1, 0, static_cast<std::uint8_t>(body.size() >> 8),
+                    static_cast<std::uint8_t>(body.size())};
+    handshake.insert(handshake.end(), body.begin(), body.end());
+    Bytes record{22, 3, 1, static_cast<std::uint8_t>(handshake.size() >> 8),
+                 static_cast<std::uint8_t>(handshake.size())};
+    record.insert(record.end(), handshake.begin(), handshake.end());
+    return record;
+}
+
+TEST(ClientHelloOffer, ReadsTheSuitesInTheClientsOrder) {
+    auto hello = client_hello({0x1301, 0x1303, 0xC02B});
+    auto offer = read_client_hello_offer(hello);
+    EXPECT_EQ(offer.status, Status::parsed);
+    EXPECT_EQ(offer.suites, (std::vector<std::uint16_t>{0x1301, 0x1303, 0xC02B}));
+}
+
+TEST(ClientHelloOffer, EveryShorterPrefixIsIncomplete) {
+    auto hello = client_hello({0x1303, 0x1301});
+    const std::size_t suites_end = 5 + 4 + 2 + 32 + 1 + 32 + 2 + 4;
+    for (std::size_t n = 0; n < suites_end; ++n) {
+        auto offer = read_client_hello_offer(std::span{hello}.first(n));
+        EXPECT_EQ(offer.status, Status::incomplete) << n;
+    }
+    EXPECT_EQ(read_client_hello_offer(std::span{hello}.first(suites_end)).status,
+              Status::parsed);
+}
+
+TEST(ClientHelloOffer, OtherRecordsAndBrokenLengthsAreUnreadable) {
+    EXPECT_EQ(read_client_hello_offer(Bytes{4, 125, 1, 0, 0}).status, Status::unreadable);
+    auto hello = client_hello({0x1301});
+    auto not_hello = hello;
+    not_hello[5] = 2;  // a ServerHello
+    EXPECT_EQ(read_client_hello_offer(not_hello).status, Status::unreadable);
+    auto odd = hello;
+    odd[5 + 4 + 2 + 32 + 1 + 32 + 1] = 3;  // an odd suites length
+    EXPECT_EQ(read_client_hello_offer(odd).status, Status::unreadable);
+    // A record too short to hold the suites it announces: never read past the record.
+    auto cut = hello;
+    cut[4] = 40;
+    EXPECT_EQ(read_client_hello_offer(cut).status, Status::unreadable);
+    auto empty_record = Bytes{22, 3, 1, 0, 0};
+    EXPECT_EQ(read_client_hello_offer(empty_record).status, Status::unreadable);
+}
+
+}  // namespace
+}  // namespace clipshare
