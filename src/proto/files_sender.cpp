@@ -26,7 +26,9 @@ FilesSender::FilesSender(Session& session, std::deque<FileEntry> initial, FileLi
 
 void FilesSender::pump() {
     while (!reading_ && !fetching_ && !finished_ && session_.active()) {
-        if (session_.host().pending_output() >= output_high_water) return;  // until drained
+        // One chunk may be read while one waits for the socket: the disk and the socket
+        // work at the same time, and the window stays at two chunks.
+        if (session_.host().pending_output() > output_high_water) return;  // until drained
         if (!current_) {
             if (entries_.empty()) {
                 if (more_ != nullptr && !listing_ended_) {
@@ -114,7 +116,9 @@ BytesSender::BytesSender(Session& session, std::vector<std::uint8_t> prefix, Sha
 
 void BytesSender::pump() {
     while (!finished_ && session_.active()) {
-        if (session_.host().pending_output() >= output_high_water) return;  // until drained
+        // One chunk may be read while one waits for the socket: the disk and the socket
+        // work at the same time, and the window stays at two chunks.
+        if (session_.host().pending_output() > output_high_water) return;  // until drained
         const std::string& bytes = body_->bytes;
         if (offset_ == bytes.size() && prefix_.empty()) {
             finished_ = true;

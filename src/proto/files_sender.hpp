@@ -15,7 +15,7 @@
 namespace clipshare {
 
 inline constexpr std::size_t transfer_chunk_size = 64 * 1024;
-// Stop producing while this much is still queued for the socket.
+// Stop producing while more than this is still queued for the socket.
 inline constexpr std::size_t output_high_water = transfer_chunk_size;
 // What one download holds at most: the queued window plus the chunk being read.
 inline constexpr std::size_t download_working_set = output_high_water + transfer_chunk_size;
