@@ -28,7 +28,7 @@ void FilesSender::pump() {
     while (!reading_ && !fetching_ && !finished_ && session_.active()) {
         // One chunk may be read while one waits for the socket: the disk and the socket
         // work at the same time, and the window stays at two chunks.
-        if (session_.host().pending_output() > output_high_water) return;  // until drained
+        if (session_.host().pending_output() > file_chunk_size) return;  // until drained
         if (!current_) {
             if (entries_.empty()) {
                 if (more_ != nullptr && !listing_ended_) {
@@ -70,7 +70,7 @@ void FilesSender::pump() {
         }
         reading_ = true;
         auto want = static_cast<std::size_t>(
-            std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(transfer_chunk_size)));
+            std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(file_chunk_size)));
         current_->read(want, guard_.wrap([this](std::string error, std::vector<std::uint8_t> chunk) {
             on_chunk(std::move(error), std::move(chunk));
         }));
@@ -118,7 +118,7 @@ void BytesSender::pump() {
     while (!finished_ && session_.active()) {
         // One chunk may be read while one waits for the socket: the disk and the socket
         // work at the same time, and the window stays at two chunks.
-        if (session_.host().pending_output() > output_high_water) return;  // until drained
+        if (session_.host().pending_output() > file_chunk_size) return;  // until drained
         const std::string& bytes = body_->bytes;
         if (offset_ == bytes.size() && prefix_.empty()) {
             finished_ = true;
@@ -146,7 +146,7 @@ FilesReply::FilesReply(Session& session, std::vector<std::uint8_t> prefix,
       on_no_data_(std::move(on_no_data)) {}
 
 void FilesReply::start() {
-    if (!reserve_for_reply(session_, charge_, download_working_set + listing_working_set)) return;
+    if (!reserve_for_reply(session_, charge_, files_working_set + listing_working_set)) return;
     session_.services().clipboard->get_files(
         guard_.wrap([this](std::optional<std::vector<std::filesystem::path>> roots) {
             if (!roots || roots->empty()) return on_no_data_();

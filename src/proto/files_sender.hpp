@@ -1,5 +1,5 @@
 // Replies that carry a body bigger than a message: files and in-memory bytes go out through a
-// bounded window per connection. A producer queues at most `output_high_water` bytes ahead
+// bounded window per connection. A producer queues at most one chunk ahead
 // of the socket, so a client that never reads costs its socket buffers plus one window, and
 // each reply's working set is charged to the daemon's memory budget before it starts.
 #pragma once
@@ -14,11 +14,15 @@
 
 namespace clipshare {
 
+// In-memory bodies (text, images from commands) and uploads move 64 KiB at a time.
 inline constexpr std::size_t transfer_chunk_size = 64 * 1024;
-// Stop producing while more than this is still queued for the socket.
-inline constexpr std::size_t output_high_water = transfer_chunk_size;
-// What one download holds at most: the queued window plus the chunk being read.
-inline constexpr std::size_t download_working_set = output_high_water + transfer_chunk_size;
+// Files are read 128 KiB at a time: each read is a trip to the thread pool, and at 64 KiB the
+// daemon's CPU per GiB sent doubled.
+inline constexpr std::size_t file_chunk_size = 128 * 1024;
+// A producer goes on while no more than one chunk waits for the socket, so one chunk can be
+// read while the last one is sent: a reply's working set is two chunks.
+inline constexpr std::size_t bytes_working_set = 2 * transfer_chunk_size;
+inline constexpr std::size_t files_working_set = 2 * file_chunk_size;
 // A listing's own memory on top: its window of names and the entries fetched ahead.
 inline constexpr std::size_t listing_working_set = 64 * 1024;
 

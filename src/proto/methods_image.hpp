@@ -19,7 +19,7 @@ public:
     ImageSender(Session& session, std::vector<std::uint8_t> prefix, std::function<void()> on_done,
                 std::function<void()> on_no_data);
     // Takes the reply's memory first (false: the session was refused and ended).
-    bool reserve() { return reserve_for_reply(session_, charge_, download_working_set); }
+    bool reserve() { return reserve_for_reply(session_, charge_, files_working_set); }
     void send(Image image);
     void on_output_drained() {
         if (files_) files_->on_output_drained();

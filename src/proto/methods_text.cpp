@@ -29,7 +29,7 @@ public:
     explicit GetTextHandler(Session& session) : session_(session), ack_(session) {}
 
     void start() override {
-        if (!reserve_for_reply(session_, charge_, download_working_set)) return;
+        if (!reserve_for_reply(session_, charge_, bytes_working_set)) return;
         waiting_ = true;
         session_.services().clipboard->get_text(guard_.wrap([this](SharedBytes text) {
             waiting_ = false;
