@@ -432,6 +432,9 @@ TEST(Persistence, LeftoverUploadDirectoryIsRemovedAtStart) {
     write_text(shared.path() / "work/.clipshare-upload-dead/partial/half.bin", "half");
     auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" +
                                 (shared.path() / "work").string() + "\"\n");
+    // Removed in the background once the daemon is ready, and logged when it is gone.
+    EXPECT_TRUE(daemon->wait_for_log("removed " + (shared.path() / "work").string() +
+                                     "/.clipshare-upload-dead"));
     EXPECT_FALSE(fs::exists(shared.path() / "work/.clipshare-upload-dead"));
 }
 
