@@ -2,17 +2,20 @@
 // really starts, reports, reloads and stops the installed daemon.
 #include <gtest/gtest.h>
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "daemon_fixture.hpp"
 #include "protocol_helpers.hpp"
+#include "system_user.hpp"
 
 namespace clipshare::test {
 namespace {
@@ -88,18 +91,37 @@ TEST_F(Installed, ClientAndItsManPageWhenBuilt) {
 
 TEST_F(Installed, SampleConfigIsValid) {
     // The sample names /var/lib/clipshare and the user clipshare, which this machine may not
-    // have: point both elsewhere and let --check judge the rest.
+    // have: point both elsewhere and let --check judge the rest (as that user, when root).
     TempDir work;
     auto sample = slurp(path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml"));
     auto at = sample.find("working_dir = \"/var/lib/clipshare\"");
     ASSERT_NE(at, std::string::npos);
     sample.replace(at, 34, "working_dir = \"" + work.path().string() + "\"");
-    auto copy = work.path() / "sample.toml";
+    std::optional<SystemUser> user;
+    std::string user_name = "clipshare";
+    if (getpwnam("clipshare") == nullptr) {
+        if (geteuid() == 0) {
+            user.emplace();
+            ASSERT_TRUE(user->available()) << user->why();
+            user_name = user->name();
+            user->give(work.path());
+        } else {
+            user_name = getpwuid(geteuid())->pw_name;
+        }
+        at = sample.find("user = \"clipshare\"");
+        ASSERT_NE(at, std::string::npos);
+        sample.replace(at, 18, "user = \"" + user_name + "\"");
+    } else if (geteuid() == 0) {
+        const passwd* entry = getpwnam("clipshare");
+        ASSERT_EQ(::chown(work.path().c_str(), entry->pw_uid, entry->pw_gid), 0);
+    }
+    TempDir config_dir;
+    auto copy = config_dir.path() / "sample.toml";
     std::ofstream{copy} << sample;
     auto result = run_command({path("INSTALL_SBINDIR", "clipshared").string(), "-t", "-c",
                                copy.string()});
     EXPECT_EQ(result.exit_status, 0) << result.err;
-    EXPECT_NE(result.out.find("user = \"clipshare\""), std::string::npos);
+    EXPECT_NE(result.out.find("user = \"" + user_name + "\""), std::string::npos);
 }
 
 TEST_F(Installed, SysvScriptStartsReloadsAndStops) {
