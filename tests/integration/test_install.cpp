@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,6 +171,118 @@ TEST_F(Installed, SysvScriptStartsReloadsAndStops) {
     EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
     EXPECT_EQ(run("status").exit_status, 3);
     EXPECT_FALSE(Client::connect(port).connected());
+}
+
+// The SysV script driven as an administrator would, with the daemon giving up root for a
+// system user: every LSB status code, a reload, restarts (one refused for a broken config),
+// and a crash.
+TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to switch users";
+    SystemUser user;
+    ASSERT_TRUE(user.available()) << user.why();
+    TempDir dir;
+    auto work = dir.path() / "work";
+    fs::create_directory(work);
+    user.give(work);
+    auto port = pick_free_port();
+    auto config = dir.path() / "clipshared.toml";
+    auto write_config = [&](const std::string& name, const fs::path& working_dir) {
+        std::ofstream{config} << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \""
+                              << working_dir.string() << "\"\nuser = \"" << user.name()
+                              << "\"\ninfo_name = \"" << name << "\"\n[plain]\nport = " << port
+                              << "\n[discovery]\nenabled = false\n";
+    };
+    write_config("first", work);
+    // Like /run/clipshared on a fresh boot: the directory does not exist yet.
+    auto pidfile = dir.path() / "run" / "clipshared" / "clipshared.pid";
+    fs::create_directory(dir.path() / "run");
+    auto defaults = dir.path() / "defaults";
+    std::ofstream{defaults} << "DAEMON=" << path("INSTALL_SBINDIR", "clipshared").string() << "\n"
+                            << "CONFIG=" << config.string() << "\n"
+                            << "PIDFILE=" << pidfile.string() << "\n";
+    auto script = path("INSTALL_SYSCONFDIR", "init.d/clipshared").string();
+    auto run = [&](const char* action) {
+        return run_command({"/bin/sh", script, action},
+                           {"CLIPSHARED_DEFAULTS=" + defaults.string()});
+    };
+    auto name_served = [&] {
+        auto client = Client::connect(port);
+        client.send(Bytes{4, 125, 1});
+        return client.recv_all();
+    };
+    auto serves = [&](const std::string& name) {
+        return name_served() == Bytes{1} + info_reply("clip_share\nserver_name=" + name);
+    };
+    auto pid = [&] {
+        pid_t value = 0;
+        std::ifstream{pidfile} >> value;
+        return value;
+    };
+    auto gone = [](pid_t process) {
+        std::ifstream stat{"/proc/" + std::to_string(process) + "/stat"};
+        std::string text;
+        if (!std::getline(stat, text)) return true;
+        auto paren = text.rfind(')');
+        return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+    };
+    auto eventually = [](auto condition) {
+        for (int i = 0; i < 2000; ++i) {
+            if (condition()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    };
+
+    EXPECT_EQ(run("status").exit_status, 3);
+    auto started = run("start");
+    ASSERT_EQ(started.exit_status, 0) << started.out << started.err;
+    auto status = run("status");
+    EXPECT_EQ(status.exit_status, 0) << status.out;
+    EXPECT_TRUE(serves("first"));
+    pid_t first = pid();
+    EXPECT_EQ(run("configtest").out, "configuration ok\n");
+
+    write_config("second", work);
+    ASSERT_EQ(run("reload").exit_status, 0);
+    EXPECT_TRUE(eventually([&] { return serves("second"); }));
+    EXPECT_EQ(pid(), first) << "a reload keeps the process";
+
+    auto restarted = run("restart");
+    ASSERT_EQ(restarted.exit_status, 0) << restarted.out << restarted.err;
+    EXPECT_TRUE(gone(first));
+    pid_t second = pid();
+    EXPECT_NE(second, first);
+    EXPECT_TRUE(serves("second"));
+
+    // A working_dir the service user cannot write: refused before anything is stopped.
+    auto root_only = dir.path() / "root-only";
+    fs::create_directory(root_only);
+    write_config("third", root_only);
+    auto refused = run("restart");
+    EXPECT_EQ(refused.exit_status, 6) << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("as user " + user.name()), std::string::npos) << refused.err;
+    EXPECT_EQ(run("reload").exit_status, 6);
+    EXPECT_FALSE(gone(second));
+    EXPECT_TRUE(serves("second"));
+    write_config("second", work);
+
+    auto stopped = run("stop");
+    EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
+    EXPECT_TRUE(gone(second));
+    EXPECT_EQ(run("status").exit_status, 3);
+    EXPECT_FALSE(fs::exists(pidfile)) << "no stale pidfile after a clean stop";
+    EXPECT_FALSE(Client::connect(port).connected());
+
+    ASSERT_EQ(run("start").exit_status, 0);
+    pid_t third = pid();
+    ASSERT_EQ(kill(third, SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return gone(third); }));
+    status = run("status");
+    EXPECT_EQ(status.exit_status, 1) << status.out;
+    EXPECT_NE(status.out.find("pidfile"), std::string::npos) << status.out;
+    EXPECT_EQ(run("stop").exit_status, 0);
+    EXPECT_EQ(run("status").exit_status, 3);
+    EXPECT_FALSE(fs::exists(pidfile));
 }
 
 }  // namespace
