@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "build_config.hpp"
 #include "daemon_fixture.hpp"
 #include "system_user.hpp"
 
@@ -162,6 +165,87 @@ TEST(ServiceCheck, StateDirAndLogFileAreJudgedAsTheServiceUser) {
     result = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("log file"), std::string::npos) << result.err;
+}
+
+// ---- make-certs.sh ----
+
+std::string mode_of(const fs::path& path) {
+    struct stat info {};
+    if (stat(path.c_str(), &info) != 0) return "missing";
+    char text[8];
+    std::snprintf(text, sizeof text, "%03o", info.st_mode & 0777);
+    return text;
+}
+
+RunResult make_certs(const std::vector<std::string>& args) {
+    const char* script = std::getenv("MAKE_CERTS");
+    std::vector<std::string> argv{"/bin/sh", script ? script : "make-certs.sh"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, {"CLIPSHARE_PFX_PASSWORD=test"});
+}
+
+TEST(MakeCerts, AServerNamedServerWorks) {
+    TempDir dir;
+    auto result = make_certs({"-d", dir.path().string(), "-s", "server", "phone"});
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    auto subject = run_command({"/usr/bin/openssl", "x509", "-in",
+                                (dir.path() / "server.crt").string(), "-noout", "-subject"});
+    EXPECT_NE(subject.out.find("CN = server"), std::string::npos) << subject.out;
+    EXPECT_TRUE(fs::exists(dir.path() / "server.key"));
+    // Client names that would overwrite the CA's or the server's files are refused.
+    result = make_certs({"-d", dir.path().string(), "ca"});
+    EXPECT_EQ(result.exit_status, 2);
+    EXPECT_NE(result.err.find("cannot be a client name"), std::string::npos) << result.err;
+}
+
+TEST(MakeCerts, PublicFilesArePublicKeysArePrivateAndSaidSo) {
+    TempDir dir;
+    auto result = make_certs({"-d", dir.path().string(), "phone"});
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    EXPECT_EQ(mode_of(dir.path() / "ca.crt"), "644");
+    EXPECT_EQ(mode_of(dir.path() / "server.crt"), "644");
+    EXPECT_EQ(mode_of(dir.path() / "allowed_clients.txt"), "644");
+    EXPECT_EQ(mode_of(dir.path() / "ca.key"), "600");
+    EXPECT_EQ(mode_of(dir.path() / "phone.key"), "600");
+    EXPECT_EQ(mode_of(dir.path() / "phone.pfx"), "600");
+    EXPECT_NE(result.out.find("server.crt: 644"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("ca.key: 600"), std::string::npos) << result.out;
+    // Files an older version made 0600 get their modes on the next run.
+    fs::permissions(dir.path() / "ca.crt", fs::perms::owner_read | fs::perms::owner_write);
+    ASSERT_EQ(make_certs({"-d", dir.path().string()}).exit_status, 0);
+    EXPECT_EQ(mode_of(dir.path() / "ca.crt"), "644");
+    EXPECT_EQ(make_certs({"-d", dir.path().string(), "-g", "no-such-group-here"}).exit_status, 2);
+}
+
+TEST(MakeCerts, TheServiceGroupReadsTheKeyAndTheCheckProvesIt) {
+    NEEDS_ROOT_AND_USER(user);
+    if (!CLIPSHARE_HAVE_TLS) GTEST_SKIP() << "built without TLS";
+    TempDir dir;
+    auto certs = dir.path() / "certs";
+    auto result = make_certs({"-d", certs.string(), "-g", user.name(), "phone"});
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    EXPECT_EQ(mode_of(certs / "server.key"), "640");
+    struct stat info {};
+    ASSERT_EQ(stat((certs / "server.key").c_str(), &info), 0);
+    EXPECT_EQ(info.st_gid, user.gid());
+    EXPECT_NE(result.out.find("server.key: 640 (group " + user.name()), std::string::npos)
+        << result.out;
+
+    auto work = dir.path() / "work";
+    fs::create_directory(work);
+    user.give(work);
+    auto config = certs / "clipshared.toml";  // the file names resolve next to it
+    rewrite(config, service_config(4337, work, user.name()) +
+                        "[tls]\nenabled = true\nport = 4338\n");
+    auto checked = clipshared({"-t", "-c", config.string()});
+    EXPECT_EQ(checked.exit_status, 0) << checked.err;
+
+    // What the issue saw: a key only root can read passes as root, not as the user.
+    fs::permissions(certs / "server.key", fs::perms::owner_read | fs::perms::owner_write);
+    checked = clipshared({"-t", "-c", config.string()});
+    EXPECT_EQ(checked.exit_status, 1);
+    EXPECT_NE(checked.err.find("as user " + user.name()), std::string::npos) << checked.err;
+    EXPECT_NE(checked.err.find("server.key"), std::string::npos) << checked.err;
 }
 
 // ---- clipshared -r ----
