@@ -19,6 +19,7 @@
 
 #include <toml++/toml.h>
 
+#include "build_config.hpp"
 #include "util/read_file.hpp"
 
 namespace clipshare {
@@ -795,7 +796,9 @@ std::optional<std::filesystem::path> find_config_file() {
     if (const std::string home = env_or_empty("HOME"); !home.empty()) {
         candidates.push_back(fs::path(home) / ".config" / relative);
     }
-    candidates.push_back(fs::path("/etc") / relative);
+    // The build's sysconfdir (/etc for --prefix=/usr, /usr/local/etc by default), which is
+    // where meson install puts the sample and what clipshared -h names.
+    candidates.push_back(fs::path(CLIPSHARE_SYSCONFDIR) / relative);
     for (const fs::path& candidate : candidates) {
         if (file_exists(candidate)) return candidate;
     }

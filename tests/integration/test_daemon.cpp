@@ -409,7 +409,9 @@ TEST(CommandLine, DetachedStartErrorReachesTheTerminal) {
 
 TEST(CommandLine, BuiltInDefaultsListenOn4337) {
     // The quick start's promise: no config anywhere, `clipshared -D` serves Info on 4337.
-    if (fs::exists("/etc/clipshare/clipshared.toml")) GTEST_SKIP() << "a system config exists";
+    if (fs::exists(fs::path(CLIPSHARE_SYSCONFDIR) / "clipshare/clipshared.toml")) {
+        GTEST_SKIP() << "a system config exists";
+    }
     if (Client::connect(4337).connected()) GTEST_SKIP() << "port 4337 is taken";
     TempDir dir;
     fs::create_directory(dir.path() / "home");

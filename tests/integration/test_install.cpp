@@ -84,6 +84,21 @@ TEST_F(Installed, TreeHoldsEveryPiece) {
               std::string::npos);
 }
 
+TEST_F(Installed, AReinstallKeepsAnEditedConfig) {
+    auto config = path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml");
+    auto sample = path("INSTALL_DATADIR", "clipshare/clipshared.toml");
+    ASSERT_TRUE(fs::exists(sample));
+    EXPECT_EQ(slurp(config), slurp(sample)) << "a first install puts the sample in place";
+    std::ofstream{config, std::ios::app} << "# edited by the administrator\n";
+    auto again = run_command({"/bin/sh", "-c",
+                              "meson install -C \"$BUILD_ROOT\" --no-rebuild --quiet "
+                              "--destdir \"$DESTDIR_UNDER_TEST\""},
+                             {"DESTDIR_UNDER_TEST=" + destdir_->path().string()});
+    ASSERT_EQ(again.exit_status, 0) << again.out << again.err;
+    EXPECT_NE(slurp(config).find("# edited by the administrator"), std::string::npos);
+    EXPECT_EQ(slurp(sample).find("# edited"), std::string::npos);
+}
+
 TEST_F(Installed, ClientAndItsManPageWhenBuilt) {
     if (env("CLIENT_BUILT") != "1") GTEST_SKIP() << "built with -Dclient=disabled";
     EXPECT_TRUE(executable(path("INSTALL_BINDIR", "clipshare")));
