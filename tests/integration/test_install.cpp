@@ -84,6 +84,34 @@ TEST_F(Installed, TreeHoldsEveryPiece) {
               std::string::npos);
 }
 
+// Full RELRO: a read-only GOT resolved at start (-z relro -z now) on everything installed.
+TEST_F(Installed, BinariesHaveFullRelro) {
+    auto readelf = find_program("readelf");
+    if (readelf.empty()) GTEST_SKIP() << "no readelf";
+    std::vector<fs::path> binaries{path("INSTALL_SBINDIR", "clipshared")};
+    if (env("CLIENT_BUILT") == "1") binaries.push_back(path("INSTALL_BINDIR", "clipshare"));
+    for (const auto& binary : binaries) {
+        auto result = run_command({readelf.string(), "-d", "-l", "-W", binary.string()});
+        ASSERT_EQ(result.exit_status, 0) << result.err;
+        EXPECT_NE(result.out.find("GNU_RELRO"), std::string::npos) << binary;
+        EXPECT_NE(result.out.find("BIND_NOW"), std::string::npos) << binary;
+    }
+}
+
+// The unit gives the default max_connections the descriptors it needs (2 per connection
+// plus 64, as the daemon asks for), and runs as a static user whose files keep one owner.
+TEST_F(Installed, SystemdUnitFitsTheDefaults) {
+    auto unit = slurp(path("INSTALL_PREFIX", "lib/systemd/system/clipshared.service"));
+    auto at = unit.find("\nLimitNOFILE=");
+    ASSERT_NE(at, std::string::npos);
+    long limit = std::stol(unit.substr(at + 13));
+    EXPECT_GE(limit, 256 * 2 + 64);
+    EXPECT_EQ(unit.find("DynamicUser=yes"), std::string::npos);
+    EXPECT_NE(unit.find("\nUser=clipshare\n"), std::string::npos);
+    EXPECT_NE(unit.find("ReadWritePaths="), std::string::npos) << "the drop-in is documented";
+    EXPECT_NE(unit.find("\nProtectSystem=strict\n"), std::string::npos);
+}
+
 TEST_F(Installed, AReinstallKeepsAnEditedConfig) {
     auto config = path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml");
     auto sample = path("INSTALL_DATADIR", "clipshare/clipshared.toml");
