@@ -184,7 +184,9 @@ TEST_F(Installed, SysvScriptStartsReloadsAndStops) {
                             << "CONFIG=" << config.string() << "\n"
                             << "PIDFILE=" << (dir.path() / "clipshared.pid").string() << "\n";
     auto script = path("INSTALL_SYSCONFDIR", "init.d/clipshared").string();
-    std::vector<std::string> script_env{"CLIPSHARED_DEFAULTS=" + defaults.string()};
+    // Never handed to systemctl (Debian's init-functions do that on a systemd host).
+    std::vector<std::string> script_env{"CLIPSHARED_DEFAULTS=" + defaults.string(),
+                                        "_SYSTEMCTL_SKIP_REDIRECT=1"};
     auto run = [&](const char* action) {
         return run_command({"/bin/sh", script, action}, script_env);
     };
@@ -246,7 +248,7 @@ TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
     auto script = path("INSTALL_SYSCONFDIR", "init.d/clipshared").string();
     auto run = [&](const char* action) {
         return run_command({"/bin/sh", script, action},
-                           {"CLIPSHARED_DEFAULTS=" + defaults.string()});
+                           {"CLIPSHARED_DEFAULTS=" + defaults.string(), "_SYSTEMCTL_SKIP_REDIRECT=1"});
     };
     auto name_served = [&] {
         auto client = Client::connect(port);
