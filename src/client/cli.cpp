@@ -131,6 +131,8 @@ struct OptionSpec {
     bool takes_value;
 };
 
+// One option a line reads better than clang-format's packing.
+// clang-format off
 constexpr OptionSpec option_specs[] = {
     {"port", 'p', 'p', true},
     {"timeout", 't', 't', true},
@@ -148,6 +150,7 @@ constexpr OptionSpec option_specs[] = {
     {"to", 0, opt_to, true},
     {"max", 0, opt_max, true},
 };
+// clang-format on
 
 // One option as the user wrote it, for messages: "--port", "-p".
 std::string shown(const OptionSpec& spec, bool as_long) {
