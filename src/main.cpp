@@ -27,7 +27,8 @@ constexpr const char* usage_text =
     "\n"
     "  -c, --config FILE    read this config file (default: search\n"
     "                       $XDG_CONFIG_HOME/clipshare, ~/.config/clipshare,\n"
-    "                       " CLIPSHARE_SYSCONFDIR "/clipshare; else built-in defaults)\n"
+    "                       " CLIPSHARE_SYSCONFDIR
+    "/clipshare; else built-in defaults)\n"
     "  -D, --foreground     stay in the foreground, log to stderr\n"
     "  -d, --daemon         detach and log to syslog (the default)\n"
     "  -p, --pidfile FILE   write the pid to FILE (used by -s and -r)\n"

@@ -193,7 +193,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
     bool display_given = false;
     auto error = [](std::string text) { return ParsedCommandLine{std::nullopt, std::move(text)}; };
     // Text that starts with '-' is taken for an option; say how to send it.
-    const std::string dash_hint = " (see clipshare -h; put -- before an argument that starts with '-')";
+    const std::string dash_hint =
+        " (see clipshare -h; put -- before an argument that starts with '-')";
 
     std::vector<std::string> words;
     std::optional<std::string> first_error;
@@ -213,8 +214,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
         std::vector<std::string> names;
         if (argument.rfind("--", 0) == 0) {
             auto equals = argument.find('=');
-            std::string name = argument.substr(2, equals == std::string::npos ? std::string::npos
-                                                                              : equals - 2);
+            std::string name =
+                argument.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
             bool ambiguous = false;
             const OptionSpec* spec = find_long(name, ambiguous);
             if (!spec) {
@@ -279,21 +280,37 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
                 case 't': {
                     auto timeout = parse_seconds(text);
                     if (!timeout) {
-                        first_error = "--timeout needs a number of seconds (up to 86400), not '" +
-                                      text + "'";
+                        first_error =
+                            "--timeout needs a number of seconds (up to 86400), not '" + text + "'";
                     } else {
                         options.timeout_ms = *timeout;
                     }
                     break;
                 }
-                case 'q': options.quiet = true; break;
-                case 'h': help = true; break;
-                case 'v': version = true; break;
-                case opt_tls: options.tls = true; break;
-                case opt_cert: options.certificate = text; break;
-                case opt_key: options.key = text; break;
-                case opt_ca: options.ca = text; break;
-                case opt_server_name: options.server_name = text; break;
+                case 'q':
+                    options.quiet = true;
+                    break;
+                case 'h':
+                    help = true;
+                    break;
+                case 'v':
+                    version = true;
+                    break;
+                case opt_tls:
+                    options.tls = true;
+                    break;
+                case opt_cert:
+                    options.certificate = text;
+                    break;
+                case opt_key:
+                    options.key = text;
+                    break;
+                case opt_ca:
+                    options.ca = text;
+                    break;
+                case opt_server_name:
+                    options.server_name = text;
+                    break;
                 case opt_proto: {
                     auto proto = parse_int<int>(text, 1, 4);
                     if (!proto)
@@ -307,15 +324,20 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
                     if (!display) {
                         first_error =
                             "--display needs a number from 1 to 65536 (0 or -1: the server's "
-                            "default), not '" + text + "'";
+                            "default), not '" +
+                            text + "'";
                     } else {
                         options.display = *display;
                         display_given = true;
                     }
                     break;
                 }
-                case opt_copied: options.copied_only = true; break;
-                case opt_to: options.scan_targets.push_back(text); break;
+                case opt_copied:
+                    options.copied_only = true;
+                    break;
+                case opt_to:
+                    options.scan_targets.push_back(text);
+                    break;
                 case opt_max: {
                     auto max = parse_int<std::size_t>(text, 1, 1000000);
                     if (!max)
@@ -324,7 +346,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
                         options.max_servers = *max;
                     break;
                 }
-                default: break;
+                default:
+                    break;
             }
         }
         // -h and -v are seen even after an error, so they can still win below.
@@ -361,8 +384,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
         return error(words[0] + " needs more arguments " + usage);
     }
     if (options.operands.size() > info->max_operands) {
-        return error("unexpected argument '" + options.operands[info->max_operands] + "' " +
-                     usage);
+        return error("unexpected argument '" + options.operands[info->max_operands] + "' " + usage);
     }
 
     // Options that mean something to one command only are refused elsewhere, rather than

@@ -15,9 +15,11 @@ namespace {
 // of its own (shown by the terminal as one replacement column).
 std::pair<char32_t, std::size_t> decode(std::string_view text, std::size_t at) {
     auto byte = static_cast<unsigned char>(text[at]);
-    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3
-                                         : (byte >> 3) == 0x1E                       ? 4
-                                                                                     : 0;
+    std::size_t length = byte < 0x80           ? 1
+                         : (byte >> 5) == 0x6  ? 2
+                         : (byte >> 4) == 0xE  ? 3
+                         : (byte >> 3) == 0x1E ? 4
+                                               : 0;
     if (length == 0 || at + length > text.size()) return {0xFFFD, 1};
     if (length == 1) return {byte, 1};
     char32_t code = byte & (0x7F >> length);
@@ -36,22 +38,41 @@ struct Range {
 
 // Combining marks, variation selectors and zero-width characters take no column.
 constexpr std::array<Range, 9> zero_width{{
-    {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF},
-    {0x200B, 0x200F}, {0x20D0, 0x20FF}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F},
+    {0x0300, 0x036F},
+    {0x0483, 0x0489},
+    {0x0591, 0x05BD},
+    {0x1AB0, 0x1AFF},
+    {0x1DC0, 0x1DFF},
+    {0x200B, 0x200F},
+    {0x20D0, 0x20FF},
+    {0xFE00, 0xFE0F},
+    {0xFE20, 0xFE2F},
 }};
 
 // East Asian Wide and Fullwidth characters (CJK, Hangul, kana, fullwidth forms, emoji).
 constexpr std::array<Range, 15> double_width{{
-    {0x1100, 0x115F}, {0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF},
-    {0xA000, 0xA4CF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE30, 0xFE4F}, {0xFF00, 0xFF60},
-    {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F}, {0x1F900, 0x1F9FF}, {0x20000, 0x2FFFD},
+    {0x1100, 0x115F},
+    {0x2E80, 0x303E},
+    {0x3041, 0x33FF},
+    {0x3400, 0x4DBF},
+    {0x4E00, 0x9FFF},
+    {0xA000, 0xA4CF},
+    {0xAC00, 0xD7A3},
+    {0xF900, 0xFAFF},
+    {0xFE30, 0xFE4F},
+    {0xFF00, 0xFF60},
+    {0xFFE0, 0xFFE6},
+    {0x1F300, 0x1F64F},
+    {0x1F900, 0x1F9FF},
+    {0x20000, 0x2FFFD},
     {0x30000, 0x3FFFD},
 }};
 
 template <std::size_t N>
 bool in(const std::array<Range, N>& ranges, char32_t code) {
-    return std::any_of(ranges.begin(), ranges.end(),
-                       [code](const Range& range) { return code >= range.first && code <= range.last; });
+    return std::any_of(ranges.begin(), ranges.end(), [code](const Range& range) {
+        return code >= range.first && code <= range.last;
+    });
 }
 
 std::size_t columns_of(char32_t code) {
@@ -106,8 +127,9 @@ std::string human_size(std::int64_t bytes) {
 std::string human_duration(std::int64_t seconds) {
     char text[32];
     if (seconds >= 3600) {
-        std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
-                      static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+        std::snprintf(
+            text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
+            static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
     } else {
         std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(seconds / 60),
                       static_cast<long long>(seconds % 60));
@@ -145,8 +167,7 @@ std::string render_progress(const ProgressView& view, std::size_t width) {
     if (view.fraction >= 0 && room >= min_label + 1 + min_bar + 2) {
         // The label gets what it needs first (up to a point), the bar the rest.
         std::size_t label_wants = std::min(display_width(view.label), room / 2);
-        std::size_t bar_width =
-            std::min(max_bar, room - std::max(label_wants, min_label) - 1 - 2);
+        std::size_t bar_width = std::min(max_bar, room - std::max(label_wants, min_label) - 1 - 2);
         auto filled = static_cast<std::size_t>(std::clamp(view.fraction, 0.0, 1.0) *
                                                static_cast<double>(bar_width));
         bar = "[" + std::string(filled, '#') + std::string(bar_width - filled, '.') + "]";
@@ -230,13 +251,16 @@ ProgressView Progress::view(Clock::time_point now) const {
     view.total = total_;
     std::int64_t remaining = -1;
     if (total_ >= 0) {
-        view.fraction = total_ == 0 ? 1.0 : static_cast<double>(done_) / static_cast<double>(total_);
+        view.fraction =
+            total_ == 0 ? 1.0 : static_cast<double>(done_) / static_cast<double>(total_);
         remaining = total_ - done_;
     } else if (items_ > 0 && item_index_ > 0) {
         // Sizes arrive file by file: whole files so far, plus the current one's share.
-        double current = item_size_ > 0 ? static_cast<double>(item_done_) / static_cast<double>(item_size_)
-                                        : 1.0;
-        view.fraction = (static_cast<double>(item_index_ - 1) + current) / static_cast<double>(items_);
+        double current = item_size_ > 0
+                             ? static_cast<double>(item_done_) / static_cast<double>(item_size_)
+                             : 1.0;
+        view.fraction =
+            (static_cast<double>(item_index_ - 1) + current) / static_cast<double>(items_);
         // Only the last file's remainder is known for certain.
         if (item_index_ == items_ && item_size_ >= 0) remaining = item_size_ - item_done_;
     }
@@ -245,7 +269,8 @@ ProgressView Progress::view(Clock::time_point now) const {
     if (seconds >= 0.5 && done_ > 0) {
         view.rate = static_cast<double>(done_) / seconds;
         if (remaining >= 0) {
-            view.eta_seconds = static_cast<std::int64_t>(static_cast<double>(remaining) / view.rate + 0.5);
+            view.eta_seconds =
+                static_cast<std::int64_t>(static_cast<double>(remaining) / view.rate + 0.5);
         }
     }
     return view;

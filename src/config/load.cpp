@@ -407,7 +407,8 @@ class Parser {
     // larger number would wrap (4294967296 is 0: root) where the id is converted.
     std::string account(const Entry& entry) const {
         std::string text = non_empty_string(entry);
-        if (!std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        if (!std::all_of(text.begin(), text.end(),
+                         [](char ch) { return ch >= '0' && ch <= '9'; })) {
             return text;
         }
         const auto value = parse_size(text);  // digits only: no unit, overflow checked

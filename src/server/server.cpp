@@ -251,8 +251,9 @@ void Server::reload() {
         next.clipboard.commands != old.clipboard.commands || next.server.user != old.server.user ||
         next.server.group != old.server.group || next.log.destination != old.log.destination ||
         next.log.file != old.log.file) {
-        LOG_WARN("reload: changes to listeners, directories, the clipboard backend or its "
-                 "commands, user, or log destination need a restart");
+        LOG_WARN(
+            "reload: changes to listeners, directories, the clipboard backend or its "
+            "commands, user, or log destination need a restart");
     }
     if (command_clipboard_) {
         command_clipboard_->reconfigure(next.limits.max_text_length,

@@ -59,20 +59,28 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
 
 const char* log_level_name(LogLevel level) {
     switch (level) {
-        case LogLevel::error: return "error";
-        case LogLevel::warning: return "warning";
-        case LogLevel::info: return "info";
-        case LogLevel::debug: return "debug";
+        case LogLevel::error:
+            return "error";
+        case LogLevel::warning:
+            return "warning";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::debug:
+            return "debug";
     }
     return "?";
 }
 
 const char* log_destination_name(LogDestination where) {
     switch (where) {
-        case LogDestination::automatic: return "auto";
-        case LogDestination::syslog: return "syslog";
-        case LogDestination::stderr_stream: return "stderr";
-        case LogDestination::file: return "file";
+        case LogDestination::automatic:
+            return "auto";
+        case LogDestination::syslog:
+            return "syslog";
+        case LogDestination::stderr_stream:
+            return "stderr";
+        case LogDestination::file:
+            return "file";
     }
     return "?";
 }
@@ -92,7 +100,9 @@ void log_use_syslog(bool enabled) {
 
 void log_set_level(LogLevel level) { max_level = level; }
 
-LogLevel log_level() { return max_level; }
+LogLevel log_level() {
+    return max_level;
+}
 
 std::string log_use_file(const std::filesystem::path& path) {
     int fd = open_log_file(path);

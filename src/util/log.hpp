@@ -39,11 +39,11 @@ bool syslog_socket_available();
 [[gnu::format(printf, 2, 3)]] void log_message(LogLevel level, const char* format, ...);
 
 // The level test comes first so that a debug line's arguments cost nothing when it is off.
-#define CLIPSHARE_LOG(level, ...)                                             \
-    do {                                                                      \
-        if ((level) <= ::clipshare::log_level()) {                            \
-            ::clipshare::log_message(level, __VA_ARGS__);                     \
-        }                                                                     \
+#define CLIPSHARE_LOG(level, ...)                         \
+    do {                                                  \
+        if ((level) <= ::clipshare::log_level()) {        \
+            ::clipshare::log_message(level, __VA_ARGS__); \
+        }                                                 \
     } while (false)
 #define LOG_ERROR(...) CLIPSHARE_LOG(::clipshare::LogLevel::error, __VA_ARGS__)
 #define LOG_WARN(...) CLIPSHARE_LOG(::clipshare::LogLevel::warning, __VA_ARGS__)

@@ -59,7 +59,8 @@ std::string switch_to(const ServiceAccount& account) {
     if (setuid(account.uid) != 0) {
         return "cannot switch to user " + account.user_name + ": " + std::strerror(errno);
     }
-    if (account.uid != 0 && setuid(0) == 0) return "dropping privileges failed: root could be regained";
+    if (account.uid != 0 && setuid(0) == 0)
+        return "dropping privileges failed: root could be regained";
     return {};
 }
 

@@ -47,8 +47,8 @@ SystemUser::~SystemUser() {
     run_command({userdel.string(), name_});
     if (getgrnam(name_.c_str()) != nullptr) {
         auto groupdel = find_program("groupdel");
-        run_command({groupdel.empty() ? std::string{"/usr/sbin/groupdel"} : groupdel.string(),
-                     name_});
+        run_command(
+            {groupdel.empty() ? std::string{"/usr/sbin/groupdel"} : groupdel.string(), name_});
     }
 }
 

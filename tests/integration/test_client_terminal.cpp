@@ -1,8 +1,8 @@
 // The real clipshare as a person at a terminal meets it: a mistyped argument is named in the
 // error, and the progress bar (drawn only on a terminal, so the tests give it a
 // pseudo-terminal of a known width) fits its line with long CJK names and covers a batch.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <pty.h>
 #include <sys/ioctl.h>
@@ -105,25 +105,26 @@ TEST(ClientProgress, OneBarForABatchThatFitsItsLineWithCjkNames) {
     write_file(dir.path() / second, std::string(300 * 1024, 'b'));
     const unsigned short columns = 60;
 
-    auto [sent, upload] = on_terminal({"send-files", "-p", std::to_string(daemon->port()),
-                                       "127.0.0.1", (dir.path() / first).string(),
-                                       (dir.path() / second).string()},
-                                      columns);
+    auto [sent, upload] =
+        on_terminal({"send-files", "-p", std::to_string(daemon->port()), "127.0.0.1",
+                     (dir.path() / first).string(), (dir.path() / second).string()},
+                    columns);
     ASSERT_EQ(sent, 0) << upload;
     auto drawn = frames(upload);
     ASSERT_FALSE(drawn.empty()) << upload;
     for (const auto& frame : drawn) {
         // The last column stays free: some terminals wrap when it is written.
         EXPECT_LE(display_width(frame), columns - 1u) << frame;
-        EXPECT_NE(frame.find("/ 600.0 KiB"), std::string::npos) << "one total for the batch: " << frame;
+        EXPECT_NE(frame.find("/ 600.0 KiB"), std::string::npos)
+            << "one total for the batch: " << frame;
     }
     EXPECT_NE(drawn.back().find("600.0 KiB / 600.0 KiB 100%"), std::string::npos) << drawn.back();
     EXPECT_NE(drawn.back().find("(2/2)"), std::string::npos) << drawn.back();
 
     TempDir into;
-    auto [got, download] = on_terminal({"get-files", "-p", std::to_string(daemon->port()),
-                                        "127.0.0.1", into.path().string()},
-                                       columns);
+    auto [got, download] = on_terminal(
+        {"get-files", "-p", std::to_string(daemon->port()), "127.0.0.1", into.path().string()},
+        columns);
     ASSERT_EQ(got, 0) << download;
     drawn = frames(download);
     ASSERT_FALSE(drawn.empty()) << download;

@@ -247,8 +247,8 @@ TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
                             << "PIDFILE=" << pidfile.string() << "\n";
     auto script = path("INSTALL_SYSCONFDIR", "init.d/clipshared").string();
     auto run = [&](const char* action) {
-        return run_command({"/bin/sh", script, action},
-                           {"CLIPSHARED_DEFAULTS=" + defaults.string(), "_SYSTEMCTL_SKIP_REDIRECT=1"});
+        return run_command({"/bin/sh", script, action}, {"CLIPSHARED_DEFAULTS=" + defaults.string(),
+                                                         "_SYSTEMCTL_SKIP_REDIRECT=1"});
     };
     auto name_served = [&] {
         auto client = Client::connect(port);

@@ -81,15 +81,16 @@ Bytes info(std::uint16_t port) {
 // allow_root when `user` is empty).
 std::string service_config(std::uint16_t port, const fs::path& work, const std::string& user,
                            const std::string& extra = {}) {
-    std::string server = "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" + work.string() + "\"\n";
+    std::string server =
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" + work.string() + "\"\n";
     server += user.empty() ? "allow_root = true\n" : "user = \"" + user + "\"\n";
     return server + extra + "[plain]\nport = " + std::to_string(port) +
            "\n[discovery]\nenabled = false\n";
 }
 
-#define NEEDS_ROOT_AND_USER(user)                                        \
-    if (geteuid() != 0) GTEST_SKIP() << "needs root to switch users";    \
-    SystemUser user;                                                     \
+#define NEEDS_ROOT_AND_USER(user)                                     \
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to switch users"; \
+    SystemUser user;                                                  \
     if (!user.available()) GTEST_SKIP() << user.why()
 
 // ---- clipshared -t ----
@@ -137,8 +138,9 @@ TEST(ServiceCheck, WorkingDirIsJudgedAsTheServiceUser) {
     user.give(work);
     result = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(result.exit_status, 0) << result.err;
-    EXPECT_NE(result.out.find("# Checked as " + user.name() + " (uid " + std::to_string(user.uid())),
-              std::string::npos)
+    EXPECT_NE(
+        result.out.find("# Checked as " + user.name() + " (uid " + std::to_string(user.uid())),
+        std::string::npos)
         << result.out;
 }
 
@@ -235,8 +237,8 @@ TEST(MakeCerts, TheServiceGroupReadsTheKeyAndTheCheckProvesIt) {
     fs::create_directory(work);
     user.give(work);
     auto config = certs / "clipshared.toml";  // the file names resolve next to it
-    rewrite(config, service_config(4337, work, user.name()) +
-                        "[tls]\nenabled = true\nport = 4338\n");
+    rewrite(config,
+            service_config(4337, work, user.name()) + "[tls]\nenabled = true\nport = 4338\n");
     auto checked = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(checked.exit_status, 0) << checked.err;
 
@@ -332,7 +334,9 @@ TEST(Pidfile, EmptiedWhereItsDirectoryIsRootsAndRemovedByStop) {
 // ---- logging ----
 
 // A full exchange: the daemon has accepted (and logged the connection) once Info answers.
-void exchange(std::uint16_t port) { EXPECT_EQ(info(port), Bytes{1} + info_reply("clip_share")); }
+void exchange(std::uint16_t port) {
+    EXPECT_EQ(info(port), Bytes{1} + info_reply("clip_share"));
+}
 
 TEST(Logging, DebugLinesOnlyWhenAskedFor) {
     auto quiet = Daemon::start();

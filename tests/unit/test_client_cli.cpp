@@ -55,7 +55,8 @@ TEST(CommandLine, WrongOperandCountsAreUsageErrors) {
                                                {"screenshot", "h", "a", "b"},
                                                {"scan", "h"},
                                                {"get-files"}}) {
-        EXPECT_NE(error_of(arguments).find("(usage: clipshare "), std::string::npos) << arguments[0];
+        EXPECT_NE(error_of(arguments).find("(usage: clipshare "), std::string::npos)
+            << arguments[0];
     }
     EXPECT_NE(error_of({}).find("no command"), std::string::npos);
     EXPECT_NE(error_of({"fetch", "h"}).find("unknown command 'fetch'"), std::string::npos);
@@ -169,8 +170,7 @@ TEST(CommandLine, ErrorsNameTheWrongArgument) {
     EXPECT_NE(error.find("unknown option '-x'"), std::string::npos) << error;
     EXPECT_EQ(error.find(" in '"), std::string::npos) << "a lone -x needs no context: " << error;
     error = error_of({"--quiet=yes", "info", "h"});
-    EXPECT_NE(error.find("--quiet takes no value (in '--quiet=yes')"), std::string::npos)
-        << error;
+    EXPECT_NE(error.find("--quiet takes no value (in '--quiet=yes')"), std::string::npos) << error;
     error = error_of({"--t", "info", "h"});  // --timeout, --tls, --to
     EXPECT_NE(error.find("ambiguous option '--t'"), std::string::npos) << error;
 }

@@ -17,9 +17,11 @@ using namespace std::chrono_literals;
 bool valid_utf8(const std::string& text) {
     for (std::size_t at = 0; at < text.size();) {
         auto byte = static_cast<unsigned char>(text[at]);
-        std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3
-                                             : (byte >> 3) == 0x1E                       ? 4
-                                                                                         : 0;
+        std::size_t length = byte < 0x80           ? 1
+                             : (byte >> 5) == 0x6  ? 2
+                             : (byte >> 4) == 0xE  ? 3
+                             : (byte >> 3) == 0x1E ? 4
+                                                   : 0;
         if (length == 0 || at + length > text.size()) return false;
         for (std::size_t i = 1; i < length; ++i) {
             if ((static_cast<unsigned char>(text[at + i]) & 0xC0) != 0x80) return false;
@@ -31,11 +33,13 @@ bool valid_utf8(const std::string& text) {
 
 TEST(DisplayWidth, CountsColumnsNotBytes) {
     EXPECT_EQ(display_width("abc"), 3u);
-    EXPECT_EQ(display_width("日本語"), 6u);          // CJK: two columns each, 9 bytes
-    EXPECT_EQ(display_width("한국"), 4u);            // Hangul syllables
-    EXPECT_EQ(display_width("e\xCC\x81"), 1u);      // e + combining acute accent
-    EXPECT_EQ(display_width("ｆｕｌｌ"), 8u);          // fullwidth forms
-    EXPECT_EQ(display_width("\xFF" "a"), 2u);       // an invalid byte is one column
+    EXPECT_EQ(display_width("日本語"), 6u);     // CJK: two columns each, 9 bytes
+    EXPECT_EQ(display_width("한국"), 4u);       // Hangul syllables
+    EXPECT_EQ(display_width("e\xCC\x81"), 1u);  // e + combining acute accent
+    EXPECT_EQ(display_width("ｆｕｌｌ"), 8u);   // fullwidth forms
+    EXPECT_EQ(display_width("\xFF"
+                            "a"),
+              2u);  // an invalid byte is one column
 }
 
 TEST(DisplayWidth, FittingCutsBetweenCharactersWithAnEllipsis) {

@@ -12,7 +12,9 @@ namespace {
 
 const std::filesystem::path kFile = "/srv/clip/clipshared.toml";
 
-ConfigResult parse(const std::string& text) { return parse_config(text, kFile); }
+ConfigResult parse(const std::string& text) {
+    return parse_config(text, kFile);
+}
 
 std::string error_of(const std::string& text) {
     auto result = parse(text);
@@ -70,8 +72,10 @@ TEST(LogSection, DefaultsAreInfoAndAutomatic) {
 }
 
 TEST(LogSection, EveryLevelAndDestination) {
-    for (auto [name, level] : {std::pair{"debug", LogLevel::debug}, {"info", LogLevel::info},
-                               {"warning", LogLevel::warning}, {"error", LogLevel::error}}) {
+    for (auto [name, level] : {std::pair{"debug", LogLevel::debug},
+                               {"info", LogLevel::info},
+                               {"warning", LogLevel::warning},
+                               {"error", LogLevel::error}}) {
         auto result = parse(std::string{"[log]\nlevel = \""} + name + "\"\n");
         ASSERT_TRUE(result.config) << result.error;
         EXPECT_EQ(result.config->log.level, level);
@@ -114,8 +118,9 @@ TEST(LogSection, DescribedAndReadBack) {
     auto result = parse("[log]\nlevel = \"debug\"\nfile = \"/var/log/c.log\"\n");
     ASSERT_TRUE(result.config) << result.error;
     auto text = describe_config(*result.config);
-    EXPECT_NE(text.find("[log]\nlevel = \"debug\"\ndestination = \"file\"\nfile = \"/var/log/c.log\""),
-              std::string::npos)
+    EXPECT_NE(
+        text.find("[log]\nlevel = \"debug\"\ndestination = \"file\"\nfile = \"/var/log/c.log\""),
+        std::string::npos)
         << text;
     auto again = parse(text);
     ASSERT_TRUE(again.config) << again.error;
