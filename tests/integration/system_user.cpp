@@ -5,11 +5,30 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
 
 #include "daemon_fixture.hpp"
 
 namespace clipshare::test {
 namespace fs = std::filesystem;
+
+namespace {
+
+// Test programs run in parallel, and useradd/userdel give up at once when another one holds
+// the lock on /etc/passwd: try again for a few seconds.
+RunResult with_retries(const std::vector<std::string>& argv) {
+    RunResult result;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        result = run_command(argv);
+        if (result.exit_status == 0 || result.err.find("lock") == std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return result;
+}
+
+}  // namespace
 
 SystemUser::SystemUser() {
     static std::atomic<int> counter{0};
@@ -22,8 +41,8 @@ SystemUser::SystemUser() {
     }
     auto useradd = find_program("useradd");
     if (useradd.empty()) useradd = "/usr/sbin/useradd";
-    auto result = run_command({useradd.string(), "--system", "--user-group", "--no-create-home",
-                               "--shell", "/usr/sbin/nologin", name_});
+    auto result = with_retries({useradd.string(), "--system", "--user-group", "--no-create-home",
+                                "--shell", "/usr/sbin/nologin", name_});
     if (result.exit_status != 0) {
         why_ = "useradd failed: " + result.err;
         return;
@@ -44,7 +63,7 @@ SystemUser::~SystemUser() {
     if (userdel.empty()) userdel = "/usr/sbin/userdel";
     // userdel removes the user's own group with it (USERGROUPS_ENAB); groupdel covers systems
     // where it does not.
-    run_command({userdel.string(), name_});
+    with_retries({userdel.string(), name_});
     if (getgrnam(name_.c_str()) != nullptr) {
         auto groupdel = find_program("groupdel");
         run_command(
