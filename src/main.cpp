@@ -33,7 +33,7 @@ constexpr const char* usage_text =
     "  -d, --daemon         detach and log to syslog (the default)\n"
     "  -p, --pidfile FILE   write the pid to FILE (used by -s and -r)\n"
     "  -s, --stop           stop the running instance and exit\n"
-    "  -r, --restart        stop the running instance, then start\n"
+    "  -r, --restart        check the config, stop the running instance, then start\n"
     "  -t, --check          validate the config and check, as the service user, what it\n"
     "                       names on disk; print the effective settings and exit\n"
     "  -l, --log-level LEVEL\n"
