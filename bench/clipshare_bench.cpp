@@ -14,6 +14,10 @@
 //    loopback limit measured in the same run (a socket pump into a file, fsynced as the daemon
 //    does, and into nothing) and next to mbedTLS's own speed for the negotiated cipher; the
 //    daemon's CPU time per GiB.
+// 4. Hostile clients, each against a daemon of its own: RSS per connection for 1,000
+//    clients that asked for a 1 MiB Get Text and never read; peak RSS while a 10,000-entry
+//    batch is received (router defaults); latency of a well-behaved client while
+//    max_connections - 1 slow clients trickle request headers (router defaults).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -330,6 +334,105 @@ void report_transfer(const char* key, const Transfer& t, double reference, const
     record(std::string{key} + ".cpu_seconds_per_gib", t.cpu_seconds_per_gib);
 }
 
+// ---- 4. hostile clients ----
+
+// The daemon's own defaults, as on a router (only the test bind and ports are set).
+const std::string router_defaults;
+
+void non_readers(const Settings& s) {
+    // Room for all of them (1 GiB budget): what is measured is what each one costs.
+    Daemon daemon{s.binary, ""};
+    int setter = connect_to(daemon.port());
+    send_all(setter, Bytes{4, 2} + i64(1 << 20) + Bytes(1 << 20, 't'));
+    recv_all(setter);
+    close(setter);
+    long before = rss_kib(daemon.pid());
+    std::vector<int> hogs;
+    std::uint8_t head[2];
+    for (int i = 0; i < 1000; ++i) {
+        int fd = connect_to(daemon.port());
+        // The reply has begun once its first bytes arrive; the rest is never read.
+        if (fd < 0 || !send_all(fd, Bytes{4, 1}) || !recv_exact(fd, head, 2)) break;
+        hogs.push_back(fd);
+    }
+    long during = rss_kib(daemon.pid());
+    double per_connection =
+        hogs.empty() ? 0 : static_cast<double>(during - before) / static_cast<double>(hogs.size());
+    std::printf("%-28s %10zu clients, RSS %ld -> %ld KiB: %.1f KiB each (target <= 64)\n",
+                "hostile.non_readers", hogs.size(), before, during, per_connection);
+    record("hostile.non_readers.clients", static_cast<double>(hogs.size()));
+    record("hostile.non_readers.kib_per_connection", per_connection);
+    for (int fd : hogs) close(fd);
+}
+
+void big_batch(const Settings& s) {
+    Daemon daemon{s.binary, "", router_defaults};
+    long before = rss_kib(daemon.pid());
+    Bytes request = Bytes{4, 4} + i64(10000);
+    for (int i = 0; i < 10000; ++i) {
+        std::string name = "folder/file-" + std::to_string(i);
+        request = request + i64(static_cast<std::int64_t>(name.size())) + bytes_of(name) +
+                  i64(100) + Bytes(100, 'b');
+    }
+    auto start = Clock::now();
+    int fd = connect_to(daemon.port());
+    send_all(fd, request);
+    std::uint8_t reply[3] = {};
+    bool acked = recv_exact(fd, reply, 3) && reply[2] == 1;
+    double elapsed = seconds_since(start);
+    close(fd);
+    long peak = proc_status_kib(daemon.pid(), "VmHWM");
+    std::printf("%-28s %s in %.2f s, RSS %ld KiB before, peak %ld KiB (+%ld)\n",
+                "hostile.batch_10000", acked ? "acked" : "NOT ACKED", elapsed, before, peak,
+                peak - before);
+    record("hostile.batch_10000.seconds", elapsed);
+    record("hostile.batch_10000.peak_rss_growth_kib", static_cast<double>(peak - before));
+}
+
+void latency_under_slowloris(const Settings& s) {
+    Daemon daemon{s.binary, "", router_defaults};
+    // 255 slow clients from eight other addresses (32 each at most), trickling headers.
+    std::vector<int> slow;
+    const char* sources[] = {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5",
+                             "127.0.0.6", "127.0.0.7", "127.0.0.8", "127.0.0.9"};
+    for (int i = 0; i < 255; ++i) {
+        int fd = connect_to(daemon.port(), sources[i % 8]);
+        if (fd >= 0 && send_all(fd, Bytes{4, 4} + i64(1) + i64(2000))) slow.push_back(fd);
+    }
+    std::atomic<bool> stop{false};
+    std::thread trickle([&] {
+        while (!stop) {
+            for (int fd : slow) send_all(fd, Bytes{'a'});
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+    });
+    std::vector<double> latencies;
+    int failures = 0;
+    for (int i = 0; i < 300; ++i) {
+        auto begin = Clock::now();
+        if (info_exchange(daemon, nullptr, 4)) {
+            latencies.push_back(seconds_since(begin) * 1e3);
+        } else {
+            ++failures;
+        }
+    }
+    stop = true;
+    trickle.join();
+    for (int fd : slow) close(fd);
+    std::sort(latencies.begin(), latencies.end());
+    auto percentile = [&](double p) {
+        return latencies.empty() ? 0.0
+                                 : latencies[static_cast<std::size_t>(p * (latencies.size() - 1))];
+    };
+    std::printf("%-28s %zu slow clients: p50 %.2f ms, p99 %.2f ms (target <= 100), %d of 300 "
+                "failed\n",
+                "hostile.latency", slow.size(), percentile(0.5), percentile(0.99), failures);
+    record("hostile.latency.slow_clients", static_cast<double>(slow.size()));
+    record("hostile.latency.p50_ms", percentile(0.5));
+    record("hostile.latency.p99_ms", percentile(0.99));
+    record("hostile.latency.failures", failures);
+}
+
 void raise_descriptor_limit(int connections) {
     rlimit limit{};
     getrlimit(RLIMIT_NOFILE, &limit);
@@ -428,6 +531,11 @@ int main(int argc, char** argv) {
     record("cipher.open_mib_per_second", open_speed);
     report_transfer("tls.upload", upload(s, daemon, &tls), open_speed, "cipher open");
     report_transfer("tls.download", download(s, daemon, &tls), seal, "cipher seal");
+
+    std::printf("\n== hostile clients\n");
+    non_readers(s);
+    big_batch(s);
+    latency_under_slowloris(s);
 
     write_json(s);
     std::printf("\nJSON: %s\n", s.json.c_str());

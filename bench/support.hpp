@@ -64,8 +64,19 @@ inline std::uint16_t free_port() {
     return ntohs(a.sin_port);
 }
 
-inline int connect_to(std::uint16_t port) {
+// `source`: another loopback address to connect from (127.0.0.2 is another device); the
+// destination is always 127.0.0.1.
+inline int connect_to(std::uint16_t port, const char* source = nullptr) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (source != nullptr) {
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        inet_pton(AF_INET, source, &local.sin_addr);
+        if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
@@ -141,7 +152,11 @@ class Daemon {
 public:
     // Starts `binary -D -c FILE` with `extra` TOML appended to a loopback-only config; an
     // @TLS_PORT@ in `extra` becomes a second free port.
-    Daemon(const std::string& binary, std::string extra) {
+    // `server` replaces the [server] keys after bind and working_dir (the default measures the
+    // machine: room for 20,000 connections from one address).
+    Daemon(const std::string& binary, std::string extra,
+           std::string server = "max_connections = 20000\nmax_connections_per_address = 20000\n"
+                                "idle_timeout = 120\n[limits]\nmemory_budget = \"1GiB\"\n") {
         std::random_device random;
         dir_ = fs::temp_directory_path() / ("clipshare-bench-" + std::to_string(random()));
         fs::create_directories(dir_ / "work");
@@ -152,9 +167,8 @@ public:
             extra.replace(at, 10, std::to_string(tls_port_));
         }
         std::ofstream{dir_ / "c.toml"} << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                        << "allow_root = true\nmax_connections = 20000\n"
-                                        << "idle_timeout = 120\n[plain]\nport = " << port_
-                                        << "\n[discovery]\nenabled = false\n"
+                                        << "allow_root = true\n" << server << "[plain]\nport = "
+                                        << port_ << "\n[discovery]\nenabled = false\n"
                                         << extra;
         pid_ = fork();
         if (pid_ == 0) {
@@ -164,13 +178,13 @@ public:
                   static_cast<char*>(nullptr));
             _exit(127);
         }
+        // Ready when it says so (a probe connection would hold a slot for a moment).
         for (int i = 0; i < 2000; ++i) {
-            int fd = connect_to(port_);
-            if (fd >= 0) {
-                close(fd);
-                return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a port
+            std::ifstream log{dir_ / "log"};
+            std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+            if (text.find(" ready (") != std::string::npos) return;
+            if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the log
         }
         throw std::runtime_error("clipshared did not start; see " + (dir_ / "log").string());
     }

@@ -6,19 +6,35 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "util/memory_budget.hpp"
 
 namespace clipshare {
 
 enum class ContentKind { empty, text, files, image };
 
+// Bytes held in memory for replies (the clipboard's text, an image from a command), shared
+// by every connection sending them rather than copied per connection; their memory stays
+// charged to the daemon's budget until the last holder lets go.
+struct ChargedBytes {
+    std::string bytes;
+    MemoryCharge charge;
+};
+using SharedBytes = std::shared_ptr<const ChargedBytes>;
+
+inline SharedBytes make_shared_bytes(std::string bytes, MemoryCharge charge = {}) {
+    return std::make_shared<const ChargedBytes>(ChargedBytes{std::move(bytes), std::move(charge)});
+}
+
 // A PNG either on disk (the store's copied image is a received file) or in memory (from a
 // command). Exactly one of the two is set.
 struct Image {
     std::filesystem::path file;
-    std::vector<std::uint8_t> bytes;
+    SharedBytes bytes;
 };
 
 // One top-level item of a received batch, as placed in working_dir.
@@ -35,9 +51,10 @@ public:
     virtual ~Clipboard() = default;
 
     virtual void kind(std::function<void(ContentKind)> done) = 0;
-    virtual void get_text(std::function<void(std::optional<std::string>)> done) = 0;
+    // The text with LF line ends, or nothing when the content is not text.
+    virtual void get_text(std::function<void(SharedBytes)> done) = 0;
     // `text` is already valid UTF-8 with LF line ends.
-    virtual void set_text(std::string text, Done done) = 0;
+    virtual void set_text(SharedBytes text, Done done) = 0;
     // Absolute paths of the copied top-level items; nothing when the content is not files.
     virtual void get_files(std::function<void(std::optional<std::vector<std::filesystem::path>>)>
                                done) = 0;

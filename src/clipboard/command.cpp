@@ -5,6 +5,7 @@
 #include <set>
 
 #include "clipboard/uri_list.hpp"
+#include "util/line_ends.hpp"
 #include "util/log.hpp"
 
 namespace clipshare {
@@ -39,13 +40,13 @@ CommandSpec writing(std::string input) {
     return spec;
 }
 
-std::optional<Image> png_image(std::optional<std::vector<std::uint8_t>> output, const char* name) {
-    if (!output) return std::nullopt;
+bool png_output(const std::optional<std::vector<std::uint8_t>>& output, const char* name) {
+    if (!output) return false;
     if (!is_png(*output)) {
         LOG_INFO("clipboard: %s: the output is not a PNG image", name);
-        return std::nullopt;
+        return false;
     }
-    return Image{{}, std::move(*output)};
+    return true;
 }
 
 }  // namespace
@@ -65,12 +66,22 @@ std::vector<std::filesystem::path> distinct_roots(std::vector<std::filesystem::p
 
 CommandClipboard::CommandClipboard(uv_loop_t* loop, std::filesystem::path working_dir,
                                    ClipboardCommands commands, std::int64_t max_text_length,
-                                   bool cut_sent_files)
+                                   bool cut_sent_files, MemoryBudget* budget)
     : loop_(loop),
       working_dir_(std::move(working_dir)),
       commands_(std::move(commands)),
       max_text_length_(max_text_length),
-      cut_sent_files_(cut_sent_files) {}
+      cut_sent_files_(cut_sent_files),
+      budget_(budget) {}
+
+SharedBytes CommandClipboard::shared(const std::vector<std::uint8_t>& output, const char* name) {
+    MemoryCharge charge{budget_};
+    if (!charge.resize(output.size())) {
+        LOG_WARN("clipboard: %s: the memory budget has no room for its output", name);
+        return nullptr;
+    }
+    return make_shared_bytes(std::string(output.begin(), output.end()), std::move(charge));
+}
 
 CommandClipboard::~CommandClipboard() {
     cancel_all();
@@ -95,6 +106,7 @@ void CommandClipboard::run(const char* name, const std::string& command, Command
         return done(std::nullopt);
     }
     spec.command = command;
+    spec.budget = budget_;
     std::erase_if(running_, [](const auto& weak) { return weak.expired(); });
     auto run = CommandRun::start(
         loop_, std::move(spec), guard_.wrap([name, done = std::move(done)](CommandOutcome outcome) {
@@ -119,12 +131,19 @@ void CommandClipboard::offered(std::function<void(std::optional<Offer>)> done) {
         });
 }
 
-void CommandClipboard::fetch_text(std::function<void(std::optional<std::string>)> done) {
+void CommandClipboard::fetch_text(std::function<void(SharedBytes)> done) {
     run("get_text", commands_.get_text,
         reading(static_cast<std::size_t>(max_text_length_), clipboard_timeout_ms),
-        [done = std::move(done)](std::optional<std::vector<std::uint8_t>> output) {
-            if (!output || output->empty()) return done(std::nullopt);
-            done(std::string(output->begin(), output->end()));
+        [this, done = std::move(done)](std::optional<std::vector<std::uint8_t>> output) {
+            if (!output || output->empty()) return done(nullptr);
+            // Served with LF line ends, as the store keeps its text (SPEC.md 4.1).
+            auto text = normalize_line_ends(std::string(output->begin(), output->end()));
+            MemoryCharge charge{budget_};
+            if (!charge.resize(text.size())) {
+                LOG_WARN("clipboard: get_text: the memory budget has no room for its output");
+                return done(nullptr);
+            }
+            done(make_shared_bytes(std::move(text), std::move(charge)));
         });
 }
 
@@ -141,8 +160,11 @@ void CommandClipboard::fetch_files(std::function<void(Paths)> done) {
 
 void CommandClipboard::fetch_image(std::function<void(std::optional<Image>)> done) {
     run("get_image", commands_.get_image, reading(max_image_bytes, image_timeout_ms),
-        [done = std::move(done)](std::optional<std::vector<std::uint8_t>> output) {
-            done(png_image(std::move(output), "get_image"));
+        [this, done = std::move(done)](std::optional<std::vector<std::uint8_t>> output) {
+            if (!png_output(output, "get_image")) return done(std::nullopt);
+            auto bytes = shared(*output, "get_image");
+            if (!bytes) return done(std::nullopt);
+            done(Image{{}, std::move(bytes)});
         });
 }
 
@@ -172,16 +194,16 @@ void CommandClipboard::probe(std::function<void(ContentKind)> done) {
         if (paths && !paths->empty()) return done(ContentKind::files);
         fetch_image(guard_.wrap([this, done = std::move(done)](std::optional<Image> image) mutable {
             if (image) return done(ContentKind::image);
-            fetch_text([done = std::move(done)](std::optional<std::string> text) {
+            fetch_text([done = std::move(done)](SharedBytes text) {
                 done(text ? ContentKind::text : ContentKind::empty);
             });
         }));
     }));
 }
 
-void CommandClipboard::get_text(std::function<void(std::optional<std::string>)> done) {
+void CommandClipboard::get_text(std::function<void(SharedBytes)> done) {
     offered(guard_.wrap([this, done = std::move(done)](std::optional<Offer> offer) mutable {
-        if (offer && !offer->text) return done(std::nullopt);
+        if (offer && !offer->text) return done(nullptr);
         fetch_text(std::move(done));
     }));
 }
@@ -205,14 +227,17 @@ void CommandClipboard::screenshot(std::int64_t display,
     auto spec = reading(max_image_bytes, image_timeout_ms);
     spec.environment.push_back("CLIPSHARE_DISPLAY=" + std::to_string(display));
     run("screenshot", commands_.screenshot, std::move(spec),
-        [done = std::move(done)](std::optional<std::vector<std::uint8_t>> output) {
-            done(png_image(std::move(output), "screenshot"));
+        [this, done = std::move(done)](std::optional<std::vector<std::uint8_t>> output) {
+            if (!png_output(output, "screenshot")) return done(std::nullopt);
+            auto bytes = shared(*output, "screenshot");
+            if (!bytes) return done(std::nullopt);
+            done(Image{{}, std::move(bytes)});
         });
 }
 
-void CommandClipboard::set_text(std::string text, Done done) {
+void CommandClipboard::set_text(SharedBytes text, Done done) {
     if (commands_.set_text.empty()) return done("no set_text command is configured");
-    run("set_text", commands_.set_text, writing(std::move(text)),
+    run("set_text", commands_.set_text, writing(text->bytes),
         [done = std::move(done)](std::optional<std::vector<std::uint8_t>> output) {
             // The text exists nowhere else: if it did not reach the clipboard, the upload
             // failed and the client gets no acknowledgement.

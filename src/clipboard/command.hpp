@@ -28,8 +28,10 @@ class CommandClipboard final : public Clipboard {
   public:
     // `commands` are the effective ones (presets.hpp); received files are named relative to
     // `working_dir`, which must be absolute.
+    // What commands print is charged to `budget` (if any) while it is held.
     CommandClipboard(uv_loop_t* loop, std::filesystem::path working_dir, ClipboardCommands commands,
-                     std::int64_t max_text_length, bool cut_sent_files);
+                     std::int64_t max_text_length, bool cut_sent_files,
+                     MemoryBudget* budget = nullptr);
     // Kills the commands still running; their callers are not answered.
     ~CommandClipboard() override;
 
@@ -39,8 +41,8 @@ class CommandClipboard final : public Clipboard {
     void cancel_all();
 
     void kind(std::function<void(ContentKind)> done) override;
-    void get_text(std::function<void(std::optional<std::string>)> done) override;
-    void set_text(std::string text, Done done) override;
+    void get_text(std::function<void(SharedBytes)> done) override;
+    void set_text(SharedBytes text, Done done) override;
     void get_files(
         std::function<void(std::optional<std::vector<std::filesystem::path>>)> done) override;
     void set_files(std::vector<PlacedItem> items, Done done) override;
@@ -55,7 +57,9 @@ class CommandClipboard final : public Clipboard {
     void run(const char* name, const std::string& command, CommandSpec spec, Output done);
     // What the clipboard offers; nothing when no targets command is configured.
     void offered(std::function<void(std::optional<Offer>)> done);
-    void fetch_text(std::function<void(std::optional<std::string>)> done);
+    void fetch_text(std::function<void(SharedBytes)> done);
+    // `output` as shared bytes on the budget; nothing when the budget has no room.
+    SharedBytes shared(const std::vector<std::uint8_t>& output, const char* name);
     void fetch_files(std::function<void(Paths)> done);
     void fetch_image(std::function<void(std::optional<Image>)> done);
     void first_available(std::vector<ContentKind> kinds, std::size_t index,
@@ -67,6 +71,7 @@ class CommandClipboard final : public Clipboard {
     ClipboardCommands commands_;
     std::int64_t max_text_length_;
     bool cut_sent_files_;
+    MemoryBudget* budget_;
     std::vector<std::weak_ptr<CommandRun>> running_;
     CallbackGuard guard_;
 };

@@ -86,7 +86,9 @@ std::weak_ptr<CommandRun> CommandRun::start(uv_loop_t* loop, CommandSpec spec, D
 }
 
 CommandRun::CommandRun(Passkey, uv_loop_t* loop, CommandSpec spec, Done done)
-    : loop_(loop), spec_(std::move(spec)), done_(std::move(done)) {}
+    : loop_(loop), spec_(std::move(spec)), done_(std::move(done)) {
+    outcome_.output_charge = MemoryCharge{spec_.budget};
+}
 
 CommandRun::~CommandRun() {
     // finish() closed everything; this only matters if construction went wrong halfway.
@@ -184,7 +186,19 @@ void CommandRun::spawn() {
                 auto& output = self->outcome_.output;
                 // Read straight into the result; one byte past the cap reveals an overflow.
                 std::size_t room = self->spec_.max_output + 1 - self->output_size_;
-                output.resize(self->output_size_ + std::min(read_chunk, room));
+                std::size_t wanted = self->output_size_ + std::min(read_chunk, room);
+                if (wanted > output.capacity() &&
+                    !self->outcome_.output_charge.resize(
+                        std::max(wanted, 2 * output.capacity()))) {
+                    // No buffer: libuv reports UV_ENOBUFS to the read callback.
+                    self->budget_spent_ = true;
+                    *buf = uv_buf_init(nullptr, 0);
+                    return;
+                }
+                if (wanted > output.capacity()) {
+                    output.reserve(self->outcome_.output_charge.bytes());
+                }
+                output.resize(wanted);
                 *buf = uv_buf_init(reinterpret_cast<char*>(output.data() + self->output_size_),
                                    static_cast<unsigned>(output.size() - self->output_size_));
             },
@@ -251,6 +265,15 @@ void CommandRun::on_output(ssize_t n) {
             kill_group();  // it may be blocked writing the rest
             finish_if_done();
         }
+        return;
+    }
+    if (budget_spent_) {
+        output.clear();
+        fail("the daemon's memory budget has no room for its output");
+        output_done_ = true;
+        stdout_.close();
+        kill_group();
+        finish_if_done();
         return;
     }
     if (n != UV_EOF)

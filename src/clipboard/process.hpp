@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "net/uv_handle.hpp"
+#include "util/memory_budget.hpp"
 
 namespace clipshare {
 
@@ -27,6 +28,8 @@ struct CommandSpec {
     // background child behind (xclip and wl-copy fork to keep serving the clipboard).
     bool capture_output = true;
     std::size_t max_output = 0;  // more output than this is a failure
+    // The output is charged to this as it grows; when it has no room, the run fails.
+    MemoryBudget* budget = nullptr;
     std::uint64_t timeout_ms = 10000;
     std::vector<std::string> environment;  // NAME=value, added to the daemon's environment
 };
@@ -34,6 +37,7 @@ struct CommandSpec {
 struct CommandOutcome {
     std::string error;  // "" when the command exited with status 0, in time, within the cap
     std::vector<std::uint8_t> output;
+    MemoryCharge output_charge;  // what `output` holds of the budget
     std::string diagnostic;  // the first line the command wrote on stderr, if any
     bool ok() const { return error.empty(); }
 };
@@ -91,6 +95,7 @@ class CommandRun {
     CommandOutcome outcome_;
     std::string stderr_text_;
     std::size_t output_size_ = 0;  // bytes of outcome_.output really read so far
+    bool budget_spent_ = false;
     char stderr_buffer_[1024];
 };
 

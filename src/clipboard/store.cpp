@@ -1,6 +1,7 @@
 #include "clipboard/store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,8 +65,18 @@ std::string write_atomically(const std::filesystem::path& dir, const std::string
 }  // namespace
 
 StoreClipboard::StoreClipboard(uv_loop_t* loop, std::filesystem::path working_dir,
-                               std::filesystem::path state_dir)
-    : working_dir_(std::move(working_dir)), state_dir_(std::move(state_dir)), queue_(loop) {}
+                               std::filesystem::path state_dir, MemoryBudget* budget)
+    : working_dir_(std::move(working_dir)),
+      state_dir_(std::move(state_dir)),
+      budget_(budget),
+      queue_(loop) {}
+
+std::uint64_t StoreClipboard::saved_at_ns() const {
+    struct stat info {};
+    if (::stat((state_dir_ / state_file).c_str(), &info) != 0) return 0;
+    return static_cast<std::uint64_t>(info.st_mtim.tv_sec) * 1'000'000'000u +
+           static_cast<std::uint64_t>(info.st_mtim.tv_nsec);
+}
 
 std::string StoreClipboard::serialize(const Content& content) {
     std::string out{magic};
@@ -76,7 +87,7 @@ std::string StoreClipboard::serialize(const Content& content) {
             break;
         case ContentKind::text:
             out += "text\n";
-            out += content.text;
+            if (content.text) out += content.text->bytes;
             break;
         case ContentKind::files:
             out += "files\n";
@@ -104,7 +115,7 @@ bool StoreClipboard::parse(std::string_view data, Content& content) {
         parsed.kind = ContentKind::empty;
     } else if (kind == "text") {
         parsed.kind = ContentKind::text;
-        parsed.text = std::string{data};
+        parsed.text = make_shared_bytes(std::string{data});
     } else if (kind == "files") {
         parsed.kind = ContentKind::files;
         while (!data.empty()) {
@@ -141,6 +152,12 @@ std::string StoreClipboard::load() {
                  (state_dir_ / state_file).c_str());
         content_ = {};
     }
+    if (content_.text) {
+        // The saved text is held like any text a client sent: on the budget.
+        MemoryCharge charge{budget_};
+        charge.force_resize(content_.text->bytes.capacity());
+        content_.text = make_shared_bytes(content_.text->bytes, std::move(charge));
+    }
     return {};
 }
 
@@ -157,12 +174,12 @@ void StoreClipboard::replace(Content next, Done done) {
 
 void StoreClipboard::kind(std::function<void(ContentKind)> done) { done(content_.kind); }
 
-void StoreClipboard::get_text(std::function<void(std::optional<std::string>)> done) {
-    if (content_.kind != ContentKind::text) return done(std::nullopt);
+void StoreClipboard::get_text(std::function<void(SharedBytes)> done) {
+    if (content_.kind != ContentKind::text) return done(nullptr);
     done(content_.text);
 }
 
-void StoreClipboard::set_text(std::string text, Done done) {
+void StoreClipboard::set_text(SharedBytes text, Done done) {
     Content next;
     next.kind = ContentKind::text;
     next.text = std::move(text);

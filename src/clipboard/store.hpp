@@ -16,16 +16,20 @@ namespace clipshare {
 
 class StoreClipboard final : public Clipboard {
 public:
+    // The text it holds is charged to `budget` (if any) like every other buffer.
     StoreClipboard(uv_loop_t* loop, std::filesystem::path working_dir,
-                   std::filesystem::path state_dir);
+                   std::filesystem::path state_dir, MemoryBudget* budget = nullptr);
 
     // Creates state_dir (mode 0700) and reads the saved content. Returns "" or a start-up
     // error; a damaged state file is only a warning (the clipboard starts empty).
     std::string load();
+    // When the saved state was last written (ns since the epoch; 0 if never): start-up
+    // recovery puts a batch on the clipboard only if its commit is newer.
+    std::uint64_t saved_at_ns() const;
 
     void kind(std::function<void(ContentKind)> done) override;
-    void get_text(std::function<void(std::optional<std::string>)> done) override;
-    void set_text(std::string text, Done done) override;
+    void get_text(std::function<void(SharedBytes)> done) override;
+    void set_text(SharedBytes text, Done done) override;
     void get_files(
         std::function<void(std::optional<std::vector<std::filesystem::path>>)> done) override;
     void set_files(std::vector<PlacedItem> items, Done done) override;
@@ -34,7 +38,7 @@ public:
 
     struct Content {
         ContentKind kind = ContentKind::empty;
-        std::string text;
+        SharedBytes text;  // set when kind is text
         std::vector<PlacedItem> items;
     };
     // The file format, exposed for tests.
@@ -46,6 +50,7 @@ private:
 
     std::filesystem::path working_dir_;
     std::filesystem::path state_dir_;
+    MemoryBudget* budget_;
     Content content_;
     WorkQueue queue_;  // state writes, one after another, in order
 };

@@ -20,7 +20,12 @@ struct ServerSection {
     std::filesystem::path state_dir;
     std::string info_name;  // empty: not announced
     std::int64_t max_connections = 256;
+    // One address may hold at most this many connections (a slow or hostile device cannot
+    // fill every slot).
+    std::int64_t max_connections_per_address = 32;
     std::int64_t idle_timeout = 30;  // seconds
+    // The version, method and each request header (sizes, names) must arrive within this.
+    std::int64_t header_timeout = 10;  // seconds
     std::string user;
     std::string group;
     // Serving clients as root is refused unless this is set (or no config file exists).
@@ -42,6 +47,9 @@ struct TlsSection {
     std::filesystem::path allowed_clients_file{"allowed_clients.txt"};
     std::optional<std::vector<std::string>> allowed_clients_inline;
     std::int64_t handshake_timeout = 10;  // seconds
+    // Connection slots that only the TLS port may use: unauthenticated plain clients cannot
+    // lock out certificate holders.
+    std::int64_t reserved_connections = 32;
 };
 
 struct DiscoverySection {
@@ -59,6 +67,11 @@ struct LimitsSection {
     std::int64_t max_text_length = 4194304;
     std::int64_t max_file_size = 68719476736;
     std::int64_t max_file_count = 4294967294;
+    // Every buffer of the daemon together (connections, replies, batches, TLS sessions).
+    // The default suits a router with 64 MB of RAM.
+    std::int64_t memory_budget = 16 * 1024 * 1024;
+    std::int64_t max_path_depth = 128;  // segments of one received or sent path
+    std::int64_t max_batch_name_bytes = 64 * 1024 * 1024;  // all names of one batch
 };
 
 struct MethodsSection {

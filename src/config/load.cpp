@@ -221,6 +221,7 @@ class Parser {
         check_versions();
         check_clipboard();
         check_log();
+        check_budgets();
     }
 
   private:
@@ -439,8 +440,12 @@ class Parser {
             server.info_name = std::move(name);
         } else if (key == "max_connections") {
             server.max_connections = integer(entry, 1, 1000000);
+        } else if (key == "max_connections_per_address") {
+            server.max_connections_per_address = integer(entry, 1, 1000000);
         } else if (key == "idle_timeout") {
             server.idle_timeout = integer(entry, 1, 86400);
+        } else if (key == "header_timeout") {
+            server.header_timeout = integer(entry, 1, 3600);
         } else if (key == "user") {
             server.user = account(entry);
         } else if (key == "group") {
@@ -496,6 +501,9 @@ class Parser {
             allowed_clients(entry);
         } else if (key == "handshake_timeout") {
             tls.handshake_timeout = integer(entry, 1, 3600);
+        } else if (key == "reserved_connections") {
+            tls.reserved_connections = integer(entry, 0, 1000000);
+            reserved_line_ = entry.line;
         } else {
             return false;
         }
@@ -535,10 +543,19 @@ class Parser {
         const std::string_view key = leaf(entry);
         if (key == "max_text_length") {
             limits.max_text_length = size(entry, 1, 1073741824);
+            text_length_line_ = entry.line;
         } else if (key == "max_file_size") {
             limits.max_file_size = size(entry, 0, kInt64Max);
         } else if (key == "max_file_count") {
             limits.max_file_count = size(entry, 1, 4294967294);
+        } else if (key == "memory_budget") {
+            // At most what a 32-bit address space can count.
+            limits.memory_budget = size(entry, 1048576, 4294967295);
+            budget_line_ = entry.line;
+        } else if (key == "max_path_depth") {
+            limits.max_path_depth = integer(entry, 1, 1024);
+        } else if (key == "max_batch_name_bytes") {
+            limits.max_batch_name_bytes = size(entry, 2048, kInt64Max);
         } else {
             return false;
         }
@@ -669,9 +686,40 @@ class Parser {
                                "at least one command in [clipboard.commands]");
     }
 
+    // Limits that cannot work together are a mistake in the file: a budget too small for one
+    // text of max_text_length would refuse every such text, and a reservation of every slot
+    // would leave the plain port none.
+    void check_budgets() {
+        const auto& limits = config_.limits;
+        constexpr std::int64_t working_room = 1048576;
+        if (limits.memory_budget < limits.max_text_length + working_room) {
+            fail_at(budget_line_ != 0 ? budget_line_ : text_length_line_,
+                    "key 'limits.memory_budget': " +
+                                      std::to_string(limits.memory_budget) +
+                                      " is too small: it must hold limits.max_text_length (" +
+                                      std::to_string(limits.max_text_length) + ") plus 1 MiB");
+        }
+        auto& tls = config_.tls;
+        if (reserved_line_ == 0) {
+            // Unset: a quarter of the slots, at most the documented default.
+            tls.reserved_connections =
+                std::min(tls.reserved_connections, config_.server.max_connections / 4);
+        }
+        if (tls.enabled && config_.plain.enabled &&
+            tls.reserved_connections >= config_.server.max_connections) {
+            fail_at(reserved_line_, "key 'tls.reserved_connections': " +
+                                        std::to_string(tls.reserved_connections) +
+                                        " leaves the plain port no slot of server.max_connections (" +
+                                        std::to_string(config_.server.max_connections) + ")");
+        }
+    }
+
     std::string file_;
     fs::path base_dir_;
     Config& config_;
+    std::uint32_t budget_line_ = 0;
+    std::uint32_t text_length_line_ = 0;
+    std::uint32_t reserved_line_ = 0;
     std::uint32_t backend_line_ = 0;
     std::uint32_t min_version_line_ = 0;
     std::uint32_t max_version_line_ = 0;
@@ -834,7 +882,9 @@ std::string describe_config(const Config& config) {
         << "state_dir = " << toml_quoted(config.effective_state_dir().string()) << "\n";
     optional_line(out, "info_name", server.info_name, "no server name is announced");
     out << "max_connections = " << server.max_connections << "\n"
-        << "idle_timeout = " << server.idle_timeout << "\n";
+        << "max_connections_per_address = " << server.max_connections_per_address << "\n"
+        << "idle_timeout = " << server.idle_timeout << "\n"
+        << "header_timeout = " << server.header_timeout << "\n";
     optional_line(out, "user", server.user, "privileges are not dropped");
     optional_line(out, "group", server.group, "the user's primary group");
     out << "allow_root = " << toml_bool(server.allow_root) << "\n";
@@ -853,7 +903,8 @@ std::string describe_config(const Config& config) {
         << (tls.allowed_clients_inline ? toml_string_array(*tls.allowed_clients_inline)
                                        : toml_quoted(tls.allowed_clients_file.string()))
         << "\n"
-        << "handshake_timeout = " << tls.handshake_timeout << "\n";
+        << "handshake_timeout = " << tls.handshake_timeout << "\n"
+        << "reserved_connections = " << tls.reserved_connections << "\n";
 
     out << "\n[discovery]\n"
         << "enabled = " << toml_bool(config.discovery.enabled) << "\n"
@@ -867,7 +918,10 @@ std::string describe_config(const Config& config) {
     out << "\n[limits]\n"
         << "max_text_length = " << config.limits.max_text_length << "\n"
         << "max_file_size = " << config.limits.max_file_size << "\n"
-        << "max_file_count = " << config.limits.max_file_count << "\n";
+        << "max_file_count = " << config.limits.max_file_count << "\n"
+        << "memory_budget = " << config.limits.memory_budget << "\n"
+        << "max_path_depth = " << config.limits.max_path_depth << "\n"
+        << "max_batch_name_bytes = " << config.limits.max_batch_name_bytes << "\n";
 
     const auto& methods = config.methods;
     out << "\n[methods]\n"

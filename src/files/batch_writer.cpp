@@ -1,6 +1,5 @@
 #include "files/batch_writer.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,80 +10,111 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+
+#include "files/placement.hpp"
+#include "files/remove_tree.hpp"
 
 namespace clipshare {
 namespace {
 
-std::string errno_text(const std::string& what) {
-    return what + ": " + std::strerror(errno);
-}
+std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 constexpr std::uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-// Opens (creating as needed) the directory `path` below `root_fd`, one segment at a time
-// with O_NOFOLLOW so no symlink can lead outside. Returns an fd or -1 with errno.
-int open_directory_path(int root_fd, const std::string& path, bool create) {
-    int current = dup(root_fd);
-    if (path.empty()) return current;
-    std::size_t start = 0;
-    while (current >= 0 && start <= path.size()) {
-        auto end = path.find('/', start);
-        if (end == std::string::npos) end = path.size();
-        std::string segment = path.substr(start, end - start);
-        // Callers pass normalized paths; refusing these here too keeps this function safe on
-        // its own.
-        if (segment.empty() || segment == "." || segment == "..") {
-            ::close(current);
-            errno = EINVAL;
-            return -1;
-        }
-        if (create && mkdirat(current, segment.c_str(), 0755) != 0 && errno != EEXIST) {
-            int saved = errno;
-            ::close(current);
-            errno = saved;
-            return -1;
-        }
-        int next =
-            openat(current, segment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int saved = errno;
-        ::close(current);
-        errno = saved;
-        current = next;
-        start = end + 1;
-    }
-    return current;
+// Commits in one process choose names and move entries one at a time, so two batches never
+// pick the same free name; only a name taken by someone else between the choice and the
+// move needs the journal's amendment.
+std::mutex commit_mutex;
+
+std::uint64_t realtime_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u +
+           static_cast<std::uint64_t>(now.tv_nsec);
 }
+
+char type_of(bool directory, bool png) { return directory ? 'd' : (png ? 'p' : 'f'); }
 
 }  // namespace
 
-void remove_tree_at(int dir_fd, const char* name) {
-    if (unlinkat(dir_fd, name, 0) == 0 || (errno != EISDIR && errno != EPERM)) return;
-    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) {
-        if (DIR* dir = fdopendir(fd)) {
-            while (dirent* entry = readdir(dir)) {
-                if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0)
-                    continue;
-                remove_tree_at(dirfd(dir), entry->d_name);
-            }
-            closedir(dir);  // closes fd
-        } else {
-            ::close(fd);
+// ---- placement (shared with start-up recovery) ----
+
+std::string free_name(int target_fd, const std::string& name, const std::set<std::string>& taken) {
+    int first = name.rfind(upload_dir_prefix, 0) == 0 ? 1 : 0;
+    for (int n = first; n < 100000; ++n) {
+        std::string candidate = n == 0 ? name : std::to_string(n) + "_" + name;
+        if (candidate.size() > 255) return {};
+        struct stat info {};
+        if (taken.count(candidate) == 0 &&
+            fstatat(target_fd, candidate.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 &&
+            errno == ENOENT) {
+            return candidate;
         }
     }
-    unlinkat(dir_fd, name, AT_REMOVEDIR);
+    return {};
 }
+
+std::string write_durably(int dir_fd, const char* name, std::string_view text, bool append) {
+    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_EXCL);
+    UniqueFd fd{openat(dir_fd, name, flags, 0600)};
+    if (!fd) return errno_text(std::string{"cannot write the "} + name);
+    while (!text.empty()) {
+        ssize_t n = ::write(fd.get(), text.data(), text.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_text(std::string{"cannot write the "} + name);
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (fsync(fd.get()) != 0) return errno_text(std::string{"cannot sync the "} + name);
+    if (!append && fsync(dir_fd) != 0) return errno_text("cannot sync the temporary directory");
+    return {};
+}
+
+std::string place_entry(int temp_fd, int items_fd, int target_fd, JournalEntry& entry,
+                        std::set<std::string>& taken) {
+    // RENAME_NOREPLACE makes "free" atomic, so an existing file (or a symlink planted
+    // there) is never replaced.
+    while (renameat2(items_fd, entry.item.c_str(), target_fd, entry.target.c_str(),
+                     RENAME_NOREPLACE) != 0) {
+        if (errno != EEXIST) return errno_text("cannot move '" + entry.item + "' into place");
+        taken.insert(entry.target);
+        entry.target = free_name(target_fd, entry.item, taken);
+        if (entry.target.empty()) return "no free name for '" + entry.item + "'";
+        if (auto error = write_durably(temp_fd, journal_file, journal_amendment(entry), true);
+            !error.empty()) {
+            return error;
+        }
+    }
+    taken.insert(entry.target);
+    return {};
+}
+
+// ---- the writer ----
 
 BatchWriter::BatchWriter(std::filesystem::path target, std::string target_name)
     : target_(std::move(target)), target_name_(std::move(target_name)) {}
 
 BatchWriter::~BatchWriter() {
-    if (file_fd_ >= 0) ::close(file_fd_);
-    if (temp_fd_ >= 0) ::close(temp_fd_);
-    if (!committed_ && !temp_name_.empty() && target_fd_ >= 0) {
-        remove_tree_at(target_fd_, temp_name_.c_str());
+    file_fd_.reset();
+    if (committed_) {
+        finish();
+        return;
     }
-    if (target_fd_ >= 0) ::close(target_fd_);
+    items_fd_.reset();
+    temp_fd_.reset();
+    if (!temp_name_.empty() && target_fd_) remove_tree_at(target_fd_.get(), temp_name_.c_str());
+}
+
+void BatchWriter::finish() {
+    if (!committed_ || temp_name_.empty()) return;
+    // The batch is placed and whatever followed (the clipboard) is done: the journal has
+    // served its purpose. Nothing else is left in the temporary directory.
+    unlinkat(temp_fd_.get(), journal_file, 0);
+    unlinkat(temp_fd_.get(), items_dir, AT_REMOVEDIR);
+    items_fd_.reset();
+    temp_fd_.reset();
+    unlinkat(target_fd_.get(), temp_name_.c_str(), AT_REMOVEDIR);
+    temp_name_.clear();
 }
 
 std::string BatchWriter::fail_with(std::string error) {
@@ -93,9 +123,9 @@ std::string BatchWriter::fail_with(std::string error) {
 }
 
 std::string BatchWriter::ensure_temp_dir() {
-    if (temp_fd_ >= 0) return {};
-    if (target_fd_ < 0) target_fd_ = ::open(target_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (target_fd_ < 0) return errno_text(target_name_ + " " + target_.string());
+    if (items_fd_) return {};
+    if (!target_fd_) target_fd_.reset(::open(target_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!target_fd_) return errno_text(target_name_ + " " + target_.string());
     for (int attempt = 0; attempt < 100; ++attempt) {
         // Unguessable is not needed (the directory is created with O_EXCL semantics and
         // 0700); distinct is, across connections and restarts.
@@ -104,11 +134,13 @@ std::string BatchWriter::ensure_temp_dir() {
         std::snprintf(suffix, sizeof suffix, "%x-%x", static_cast<unsigned>(getpid()),
                       counter.fetch_add(1));
         std::string name = std::string{upload_dir_prefix} + suffix;
-        if (mkdirat(target_fd_, name.c_str(), 0700) == 0) {
+        if (mkdirat(target_fd_.get(), name.c_str(), 0700) == 0) {
             temp_name_ = name;
-            temp_fd_ =
-                openat(target_fd_, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (temp_fd_ < 0) return errno_text("cannot open the temporary directory");
+            temp_fd_.reset(openat(target_fd_.get(), name.c_str(),
+                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!temp_fd_) return errno_text("cannot open the temporary directory");
+            items_fd_.reset(open_directory_below(temp_fd_.get(), items_dir, true));
+            if (!items_fd_) return errno_text("cannot create the temporary directory");
             return {};
         }
         if (errno != EEXIST) return errno_text("cannot create a temporary directory");
@@ -119,18 +151,16 @@ std::string BatchWriter::ensure_temp_dir() {
 void BatchWriter::note_top_level(const std::string& path, bool directory) {
     std::string top = path.substr(0, path.find('/'));
     bool is_top = top.size() == path.size();
-    for (auto& item : top_level_) {
-        if (item.name == top) return;
-    }
+    if (top_index_.count(top) != 0) return;
+    top_index_.emplace(top, top_level_.size());
     top_level_.push_back({top, directory || !is_top, false});
 }
 
 std::string BatchWriter::add_directory(const std::string& path) {
     if (!failure_.empty()) return failure_;
     if (auto error = ensure_temp_dir(); !error.empty()) return fail_with(error);
-    int fd = open_directory_path(temp_fd_, path, true);
-    if (fd < 0) return fail_with(errno_text("cannot create directory '" + path + "'"));
-    ::close(fd);
+    UniqueFd fd{open_directory_below(items_fd_.get(), path, true)};
+    if (!fd) return fail_with(errno_text("cannot create directory '" + path + "'"));
     note_top_level(path, true);
     return {};
 }
@@ -138,21 +168,18 @@ std::string BatchWriter::add_directory(const std::string& path) {
 std::string BatchWriter::begin_file(const std::string& path, std::int64_t size) {
     if (!failure_.empty()) return failure_;
     if (auto error = ensure_temp_dir(); !error.empty()) return fail_with(error);
-    if (file_fd_ >= 0) return fail_with("'" + file_path_ + "' is still open");
+    if (file_fd_) return fail_with("'" + file_path_ + "' is still open");
     auto slash = path.rfind('/');
     std::string parent = slash == std::string::npos ? "" : path.substr(0, slash);
     std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
     if (leaf.empty() || leaf == "." || leaf == "..") {
         return fail_with("bad file name '" + path + "'");
     }
-    int dir = open_directory_path(temp_fd_, parent, true);
-    if (dir < 0) return fail_with(errno_text("cannot create directory '" + parent + "'"));
-    file_fd_ =
-        openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    int saved = errno;
-    ::close(dir);
-    errno = saved;
-    if (file_fd_ < 0) return fail_with(errno_text("cannot create '" + path + "'"));
+    UniqueFd dir{open_directory_below(items_fd_.get(), parent, true)};
+    if (!dir) return fail_with(errno_text("cannot create directory '" + parent + "'"));
+    file_fd_.reset(
+        openat(dir.get(), leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!file_fd_) return fail_with(errno_text("cannot create '" + path + "'"));
     file_path_ = path;
     file_size_ = size;
     file_written_ = 0;
@@ -163,14 +190,14 @@ std::string BatchWriter::begin_file(const std::string& path, std::int64_t size) 
 
 std::string BatchWriter::write(std::span<const std::uint8_t> bytes) {
     if (!failure_.empty()) return failure_;
-    if (file_fd_ < 0) return fail_with("no file is open");
+    if (!file_fd_) return fail_with("no file is open");
     if (file_written_ < 8) {
         auto head =
             std::min<std::size_t>(bytes.size(), 8 - static_cast<std::size_t>(file_written_));
         std::memcpy(file_head_ + file_written_, bytes.data(), head);
     }
     while (!bytes.empty()) {
-        ssize_t n = ::write(file_fd_, bytes.data(), bytes.size());
+        ssize_t n = ::write(file_fd_.get(), bytes.data(), bytes.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return fail_with(errno_text("cannot write '" + file_path_ + "'"));
         bytes = bytes.subspan(static_cast<std::size_t>(n));
@@ -181,21 +208,23 @@ std::string BatchWriter::write(std::span<const std::uint8_t> bytes) {
 
 std::string BatchWriter::end_file() {
     if (!failure_.empty()) return failure_;
-    if (file_fd_ < 0) return fail_with("no file is open");
+    if (!file_fd_) return fail_with("no file is open");
     if (file_written_ != file_size_) {
         return fail_with("'" + file_path_ + "' has " + std::to_string(file_written_) +
                          " bytes, not " + std::to_string(file_size_));
     }
-    // "Stored" means on disk: an acknowledgement promises that much.
-    if (fsync(file_fd_) != 0) return fail_with(errno_text("cannot sync '" + file_path_ + "'"));
-    int rc = ::close(file_fd_);
-    file_fd_ = -1;
+    // Start writing a big file back now, without waiting: commit() waits for the whole
+    // batch at once, and by then most of it is already on disk. Small files are left to
+    // that one syncfs, which writes them together rather than one I/O each.
+    constexpr std::int64_t write_back_early = 1 << 20;
+    if (file_written_ >= write_back_early) {
+        sync_file_range(file_fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+    int rc = ::close(file_fd_.release());
     if (rc != 0) return fail_with(errno_text("cannot close '" + file_path_ + "'"));
     if (file_path_.find('/') == std::string::npos && file_written_ >= 8 &&
         std::equal(std::begin(file_head_), std::end(file_head_), std::begin(png_signature))) {
-        for (auto& item : top_level_) {
-            if (item.name == file_path_) item.png = true;
-        }
+        top_level_[top_index_.at(file_path_)].png = true;
     }
     return {};
 }
@@ -205,53 +234,72 @@ std::string BatchWriter::commit(std::vector<PlacedItem>& placed) {
     return fail_with(place_all(placed));
 }
 
-// RENAME_NOREPLACE makes "free" atomic, so an existing file (or a symlink planted there) is
-// never replaced.
 std::string BatchWriter::place_all(std::vector<PlacedItem>& placed) {
-    if (temp_fd_ < 0) return "nothing was received";
-    if (file_fd_ >= 0) return "'" + file_path_ + "' is still open";
-    std::string failure;
+    if (!items_fd_) return "nothing was received";
+    if (file_fd_) return "'" + file_path_ + "' is still open";
+    // "Stored" means on disk, and the journal must never name data that is not: one
+    // syncfs covers every file and directory of the batch.
+    if (syncfs(items_fd_.get()) != 0) return errno_text("cannot sync the received files");
+
+    std::lock_guard lock{commit_mutex};
+    Journal journal;
+    journal.sequence = realtime_ns();
+    std::set<std::string> taken;
     for (const auto& item : top_level_) {
-        bool done = false;
-        // A name that looks like an unfinished batch would be deleted as one at the daemon's
-        // next start: it starts at 1_name, which cannot.
-        int first = item.name.rfind(upload_dir_prefix, 0) == 0 ? 1 : 0;
-        for (int n = first; n < 100000 && !done; ++n) {
-            std::string target = n == 0 ? item.name : std::to_string(n) + "_" + item.name;
-            if (target.size() > 255) break;
-            if (renameat2(temp_fd_, item.name.c_str(), target_fd_, target.c_str(),
-                          RENAME_NOREPLACE) == 0) {
-                placed.push_back({target, item.directory, item.png});
-                done = true;
-            } else if (errno != EEXIST) {
-                failure = errno_text("cannot move '" + item.name + "' into place");
-                break;
-            }
-        }
+        std::string target = free_name(target_fd_.get(), item.name, taken);
+        if (target.empty()) return "no free name for '" + item.name + "'";
+        taken.insert(target);
+        journal.entries.push_back({type_of(item.directory, item.png), item.name, target});
+    }
+    // The commit point: from here on, a crash finishes this batch at the next start.
+    if (auto error = write_durably(temp_fd_.get(), journal_file, journal_text(journal));
+        !error.empty()) {
+        return error;
+    }
+    std::string failure;
+    taken.clear();
+    for (auto& entry : journal.entries) {
+        failure = place_entry(temp_fd_.get(), items_fd_.get(), target_fd_.get(), entry, taken);
         if (!failure.empty()) break;
-        if (!done) {
-            failure = "no free name for '" + item.name + "'";
-            break;
-        }
+        placed.push_back({entry.target, entry.type == 'd', entry.type == 'p'});
     }
     if (!failure.empty()) {
-        // All or nothing: take back what was already placed.
-        for (const auto& item : placed) remove_tree_at(target_fd_, item.name.c_str());
+        take_back(placed);
         placed.clear();
         return failure;
     }
-    fsync(target_fd_);
+    fsync(target_fd_.get());
     committed_ = true;
     placed_ = placed;
-    ::close(temp_fd_);
-    temp_fd_ = -1;
-    unlinkat(target_fd_, temp_name_.c_str(), AT_REMOVEDIR);
     return {};
 }
 
+void BatchWriter::take_back(const std::vector<PlacedItem>& placed) {
+    // Marked first: a crash from here on takes the rest back at the next start instead of
+    // finishing the placement.
+    write_durably(temp_fd_.get(), rollback_file, "");
+    // Entries are placed in top_level_ order, so the i-th placed item is the i-th received;
+    // its received name in items/ is free again.
+    for (std::size_t i = 0; i < placed.size() && i < top_level_.size(); ++i) {
+        const auto& from = placed[i].name;
+        if (renameat(target_fd_.get(), from.c_str(), items_fd_.get(),
+                     top_level_[i].name.c_str()) != 0) {
+            remove_tree_at(target_fd_.get(), from.c_str());
+        }
+    }
+    fsync(target_fd_.get());
+}
+
 void BatchWriter::uncommit() {
-    for (const auto& item : placed_) remove_tree_at(target_fd_, item.name.c_str());
+    if (!committed_) return;
+    take_back(placed_);
     placed_.clear();
+    committed_ = false;
+    // Gone at once, with its journal and rollback mark: nothing of the batch is left.
+    items_fd_.reset();
+    temp_fd_.reset();
+    remove_tree_at(target_fd_.get(), temp_name_.c_str());
+    temp_name_.clear();
 }
 
 }  // namespace clipshare

@@ -3,23 +3,26 @@
 // opened segment by segment with O_NOFOLLOW below it, and only commit() moves the top-level
 // entries into place. The daemon runs it on libuv's thread pool (DiskFiles); the client calls
 // it directly.
+//
+// Durability is paid once per batch, not once per file: each file's write-back is started
+// when it ends (sync_file_range), and commit() waits for all of it with one syncfs before the
+// commit journal (files/commit_journal.hpp) makes the batch's placement crash-proof.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "clipboard/clipboard.hpp"
+#include "files/below.hpp"
 
 namespace clipshare {
 
 // Hidden temporary directories of batches in progress start with this.
 inline constexpr const char* upload_dir_prefix = ".clipshare-upload-";
-
-// Removes `name` inside `dir_fd` and everything below it, never following a symlink.
-void remove_tree_at(int dir_fd, const char* name);
 
 class BatchWriter {
 public:
@@ -27,7 +30,8 @@ public:
     // that was removed and made again since the writer was created is found). Messages
     // call it `target_name` ("working_dir" in the daemon).
     explicit BatchWriter(std::filesystem::path target, std::string target_name = "directory");
-    // Removes everything written unless commit() succeeded.
+    // Removes everything written unless commit() succeeded; after a commit, removes the
+    // journal, which ends the batch's life.
     ~BatchWriter();
     BatchWriter(const BatchWriter&) = delete;
     BatchWriter& operator=(const BatchWriter&) = delete;
@@ -40,33 +44,48 @@ public:
     std::string write(std::span<const std::uint8_t> bytes);
     std::string end_file();
     // Moves each top-level entry into the target as the first free name of name, 1_name,
-    // 2_name, ... All or nothing: on failure, what was already moved is taken back.
+    // 2_name, ... All or nothing, across crashes too: once the journal is written the
+    // placement is finished by the next start if this process dies; before it, nothing of
+    // the batch is in the target.
     std::string commit(std::vector<PlacedItem>& placed);
     // Takes a committed batch back out of the target, for when what should follow the
     // commit (saving the clipboard) failed: all or nothing holds to the end.
     void uncommit();
+    // Removes a committed batch's journal and temporary directory: what had to follow the
+    // commit is done. (The destructor does it too.)
+    void finish();
 
 private:
     // Remembers the first failure, so that it poisons every later step.
     std::string fail_with(std::string error);
     std::string ensure_temp_dir();
     std::string place_all(std::vector<PlacedItem>& placed);
+    // Moves what place_all already placed back into items/ (or removes it).
+    void take_back(const std::vector<PlacedItem>& placed);
     void note_top_level(const std::string& path, bool directory);
+
+    struct TopLevel {
+        std::string name;  // as received, in items/
+        bool directory = false;
+        bool png = false;
+    };
 
     std::filesystem::path target_;
     std::string target_name_;
-    int target_fd_ = -1;
+    UniqueFd target_fd_;
     std::string failure_;
     std::string temp_name_;
-    int temp_fd_ = -1;
-    int file_fd_ = -1;
+    UniqueFd temp_fd_;   // the temporary directory
+    UniqueFd items_fd_;  // its items/
+    UniqueFd file_fd_;
     std::string file_path_;
     std::int64_t file_size_ = 0;
     std::int64_t file_written_ = 0;
     std::uint8_t file_head_[8] = {};
     bool committed_ = false;
-    std::vector<PlacedItem> top_level_;  // as received, names in the temp dir
-    std::vector<PlacedItem> placed_;     // as committed, names in the target
+    std::vector<TopLevel> top_level_;                    // in order of arrival
+    std::unordered_map<std::string, std::size_t> top_index_;  // name -> index in top_level_
+    std::vector<PlacedItem> placed_;  // as committed, names in the target
 };
 
 }  // namespace clipshare

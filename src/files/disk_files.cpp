@@ -11,8 +11,10 @@
 #include <memory>
 
 #include "files/batch_writer.hpp"
+#include "files/below.hpp"
+#include "files/listing.hpp"
+#include "files/remove_tree.hpp"
 #include "util/log.hpp"
-#include "util/work_queue.hpp"
 
 namespace clipshare {
 namespace {
@@ -29,32 +31,40 @@ public:
         : queue_(loop), writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")) {}
     ~DiskBatch() override {
         // Steps still queued have nobody to report to: skip them rather than write what is
-        // about to be removed. The writer (and with it the temporary directory, unless
-        // committed) goes on the pool after the step running now, never under its feet.
+        // about to be removed. A commit is never abandoned: its owner keeps the batch until
+        // it is done. The writer (and with it the temporary directory, unless committed)
+        // goes on the pool after the step running now, never under its feet.
         abandoned_->store(true);
         queue_.post([writer = std::move(writer_)]() mutable { writer.reset(); });
     }
 
     void add_directory(std::string path, Done done) override {
-        run(done, [path](BatchWriter& w) { return w.add_directory(path); });
+        run(std::move(done), [path](BatchWriter& w) { return w.add_directory(path); });
     }
 
     void begin_file(std::string path, std::int64_t size, Done done) override {
-        run(done, [path, size](BatchWriter& w) { return w.begin_file(path, size); });
+        run(std::move(done), [path, size](BatchWriter& w) { return w.begin_file(path, size); });
     }
 
     void write(std::vector<std::uint8_t> chunk, Done done) override {
         auto data = std::make_shared<std::vector<std::uint8_t>>(std::move(chunk));
-        run(done, [data](BatchWriter& w) { return w.write(*data); });
+        run(std::move(done), [data](BatchWriter& w) { return w.write(*data); });
     }
 
     void end_file(Done done) override {
-        run(done, [](BatchWriter& w) { return w.end_file(); });
+        run(std::move(done), [](BatchWriter& w) { return w.end_file(); });
     }
 
     void uncommit(Done done) override {
-        run(done, [](BatchWriter& w) {
+        run(std::move(done), [](BatchWriter& w) {
             w.uncommit();
+            return std::string{};
+        });
+    }
+
+    void finish(Done done) override {
+        run(std::move(done), [](BatchWriter& w) {
+            w.finish();
             return std::string{};
         });
     }
@@ -62,37 +72,101 @@ public:
     void commit(std::function<void(std::string, std::vector<PlacedItem>)> done) override {
         auto placed = std::make_shared<std::vector<PlacedItem>>();
         auto error = std::make_shared<std::string>();
+        ++pending_;
         queue_.post(
             [writer = writer_, abandoned = abandoned_, placed, error] {
                 if (!abandoned->load()) *error = writer->commit(*placed);
             },
-            [placed, error, done = std::move(done)] { done(*error, std::move(*placed)); });
+            [this, placed, error, done = std::move(done)] {
+                --pending_;
+                done(*error, std::move(*placed));
+            });
     }
 
+    std::size_t pending_steps() const override { return pending_; }
+
 private:
-    void run(const Done& done, std::function<std::string(BatchWriter&)> step) {
+    void run(Done done, std::function<std::string(BatchWriter&)> step) {
         auto error = std::make_shared<std::string>();
+        ++pending_;
         queue_.post(
             [writer = writer_, abandoned = abandoned_, error, step = std::move(step)] {
                 if (!abandoned->load()) *error = step(*writer);
             },
-            [error, done] { done(*error); });
+            [this, error, done = std::move(done)] {
+                --pending_;
+                done(*error);
+            });
     }
 
     WorkQueue queue_;
     std::shared_ptr<BatchWriter> writer_;
     std::shared_ptr<std::atomic<bool>> abandoned_ = std::make_shared<std::atomic<bool>>(false);
+    std::size_t pending_ = 0;
+};
+
+// ---- listing ----
+
+struct ListingState {
+    ListingState(const std::vector<std::filesystem::path>& roots, int version, std::size_t depth)
+        : counter(roots, version, depth), sender(roots, version, depth) {}
+    TreeWalker counter;
+    TreeWalker sender;
+    bool sender_done = false;
+    std::atomic<bool> cancelled{false};
+};
+
+class DiskListing final : public FileListing {
+public:
+    DiskListing(uv_loop_t* loop, std::vector<std::filesystem::path> roots, int version,
+                std::size_t max_depth)
+        : queue_(loop), state_(std::make_shared<ListingState>(roots, version, max_depth)) {}
+    ~DiskListing() override {
+        // A walk of a large tree has nobody to report to any more: stop it early.
+        state_->cancelled.store(true);
+    }
+
+    void count(std::function<void(std::string, std::int64_t)> done) override {
+        auto count = std::make_shared<std::int64_t>(0);
+        queue_.post(
+            [state = state_, count] {
+                std::vector<FileEntry> scratch;
+                bool more = true;
+                while (more && !state->cancelled.load()) {
+                    scratch.clear();
+                    more = state->counter.next(scratch, 1024);
+                    *count += static_cast<std::int64_t>(scratch.size());
+                }
+                if (state->counter.too_deep() > 0) {
+                    LOG_INFO("Get Files: %llu entries deeper than max_path_depth left out",
+                             static_cast<unsigned long long>(state->counter.too_deep()));
+                }
+            },
+            [count, done = std::move(done)] { done({}, *count); });
+    }
+
+    void next(std::function<void(std::string, std::vector<FileEntry>)> done) override {
+        auto entries = std::make_shared<std::vector<FileEntry>>();
+        queue_.post(
+            [state = state_, entries] {
+                if (!state->sender_done && !state->cancelled.load()) {
+                    state->sender_done = !state->sender.next(*entries, 256);
+                }
+            },
+            [entries, done = std::move(done)] { done({}, std::move(*entries)); });
+    }
+
+private:
+    WorkQueue queue_;
+    std::shared_ptr<ListingState> state_;
 };
 
 // ---- sending ----
 
 struct ReaderState {
     FileEntry entry;
-    int fd = -1;
+    UniqueFd fd;
     std::int64_t offset = 0;
-    ~ReaderState() {
-        if (fd >= 0) ::close(fd);
-    }
 };
 
 class DiskReader final : public OutgoingFile {
@@ -118,14 +192,17 @@ private:
                            std::pair<std::string, std::vector<std::uint8_t>>& result) {
         const auto& name = s.entry.name;
         struct stat info {};
-        if (s.fd < 0) {
-            s.fd = ::open(s.entry.source.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            if (s.fd < 0) {
+        if (!s.fd) {
+            // From the root's parent down, no symlink followed: the entry is what the
+            // listing saw, or nothing.
+            s.fd.reset(open_below(s.entry.base, s.entry.relative, O_RDONLY));
+            if (!s.fd) {
                 result.first = errno_text("cannot open '" + name + "'");
                 return;
             }
-            if (fstat(s.fd, &info) != 0 || info.st_size != s.entry.size) {
-                result.first = "'" + name + "' changed size since it was listed";
+            if (fstat(s.fd.get(), &info) != 0 || !S_ISREG(info.st_mode) ||
+                info.st_size != s.entry.size) {
+                result.first = "'" + name + "' changed since it was listed";
                 return;
             }
         }
@@ -135,7 +212,7 @@ private:
             std::min<std::int64_t>(left, static_cast<std::int64_t>(max_bytes))));
         std::size_t got = 0;
         while (got < result.second.size()) {
-            ssize_t n = pread(s.fd, result.second.data() + got, result.second.size() - got,
+            ssize_t n = pread(s.fd.get(), result.second.data() + got, result.second.size() - got,
                               s.offset + static_cast<off_t>(got));
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) {
@@ -149,7 +226,8 @@ private:
             got += static_cast<std::size_t>(n);
         }
         s.offset += static_cast<std::int64_t>(got);
-        if (s.offset == s.entry.size && (fstat(s.fd, &info) != 0 || info.st_size != s.entry.size)) {
+        if (s.offset == s.entry.size &&
+            (fstat(s.fd.get(), &info) != 0 || info.st_size != s.entry.size)) {
             result.first = "'" + name + "' changed size while being sent";
         }
     }
@@ -160,40 +238,49 @@ private:
 
 }  // namespace
 
-DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir)
-    : loop_(loop), working_dir_(std::move(working_dir)), list_queue_(loop) {}
+DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth)
+    : loop_(loop), working_dir_(std::move(working_dir)), max_depth_(max_depth), cleaner_(loop) {}
 
 DiskFiles::~DiskFiles() = default;
 
 std::string DiskFiles::open() {
-    int working_fd = ::open(working_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (working_fd < 0) return errno_text("working_dir " + working_dir_.string());
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(working_dir_, error)) {
-        auto name = entry.path().filename().string();
-        if (name.rfind(upload_dir_prefix, 0) == 0) {
-            LOG_INFO("removing %s, left by an interrupted upload", entry.path().c_str());
-            remove_tree_at(working_fd, name.c_str());
-        }
+    UniqueFd working{::open(working_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (!working) return errno_text("working_dir " + working_dir_.string());
+    recovery_ = recover_batches(working.get());
+    for (const auto& problem : recovery_.problems) LOG_ERROR("%s", problem.c_str());
+    for (const auto& batch : recovery_.finished) {
+        LOG_WARN("finished placing a batch of %zu entries that a crash interrupted after its "
+                 "commit point",
+                 batch.placed.size());
     }
-    ::close(working_fd);
     return {};
+}
+
+void DiskFiles::clean_up_leftovers() {
+    auto names = std::move(recovery_.leftovers);
+    for (auto& batch : recovery_.finished) names.push_back(batch.temp_name);
+    recovery_.leftovers.clear();
+    recovery_.finished.clear();
+    for (auto& name : names) {
+        cleaner_.post([dir = working_dir_, name = std::move(name)] {
+            UniqueFd working{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+            if (working && remove_tree_at(working.get(), name.c_str())) {
+                LOG_INFO("removed %s/%s, left by an interrupted upload", dir.c_str(), name.c_str());
+            } else {
+                LOG_WARN("cannot remove %s/%s, left by an interrupted upload: %s", dir.c_str(),
+                         name.c_str(), std::strerror(errno));
+            }
+        });
+    }
 }
 
 std::unique_ptr<IncomingBatch> DiskFiles::begin_batch() {
     return std::make_unique<DiskBatch>(loop_, working_dir_);
 }
 
-void DiskFiles::list(std::vector<std::filesystem::path> roots, int version,
-                     std::function<void(std::string, std::vector<FileEntry>)> done) {
-    auto result = std::make_shared<std::pair<std::string, std::vector<FileEntry>>>();
-    list_queue_.post(
-        [roots = std::move(roots), version, result] {
-            result->first = list_file_entries(roots, version, result->second);
-        },
-        [result, done = std::move(done)] {
-            done(std::move(result->first), std::move(result->second));
-        });
+std::unique_ptr<FileListing> DiskFiles::list(std::vector<std::filesystem::path> roots,
+                                             int version) {
+    return std::make_unique<DiskListing>(loop_, std::move(roots), version, max_depth_);
 }
 
 std::unique_ptr<OutgoingFile> DiskFiles::open(FileEntry entry) {

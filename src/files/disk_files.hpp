@@ -5,34 +5,44 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
-#include "files/batch_writer.hpp"
-#include "files/listing.hpp"
+#include "files/batch_recovery.hpp"
 #include "files/transfer.hpp"
 #include "util/work_queue.hpp"
 
 namespace clipshare {
 
-
 class DiskFiles final : public FileService {
 public:
-    DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir);
+    // Get Files leaves out entries deeper than `max_depth` path segments.
+    DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth);
     ~DiskFiles() override;
 
-    // Opens working_dir and removes temporary directories a crash left behind. "" or error.
+    // Opens working_dir and finishes the batches a crash interrupted after their commit
+    // point (files/batch_recovery.hpp): fast, and done before the daemon serves. "" or error.
     std::string open();
+    // The batches open() finished, oldest first, for the clipboard.
+    const std::vector<RecoveredBatch>& recovered() const { return recovery_.finished; }
+    // Removes, on the thread pool, what a crash left (unfinished batches, and the journals
+    // of finished ones: call it once the clipboard holds them). Logs each removal.
+    void clean_up_leftovers();
 
     std::unique_ptr<IncomingBatch> begin_batch() override;
-    void list(std::vector<std::filesystem::path> roots, int version,
-              std::function<void(std::string error, std::vector<FileEntry>)> done) override;
+    std::unique_ptr<FileListing> list(std::vector<std::filesystem::path> roots,
+                                      int version) override;
     std::unique_ptr<OutgoingFile> open(FileEntry entry) override;
 
     const std::filesystem::path& working_dir() const { return working_dir_; }
+    // Clean-up still running (tests wait for it).
+    bool cleaning() const { return !cleaner_.idle(); }
 
 private:
     uv_loop_t* loop_;
     std::filesystem::path working_dir_;
-    WorkQueue list_queue_;  // listings run one after another, off the loop
+    std::size_t max_depth_;
+    Recovery recovery_;
+    WorkQueue cleaner_;
 };
 
 }  // namespace clipshare

@@ -16,9 +16,13 @@ namespace clipshare {
 
 // One entry of a Get Files reply, in wire order.
 struct FileEntry {
-    std::string name;                // relative, '/'-separated (v1: the base name)
-    std::int64_t size = 0;           // -1: an empty directory (v3+)
-    std::filesystem::path source;    // where the bytes come from
+    std::string name;              // relative, '/'-separated (v1: the base name)
+    std::int64_t size = 0;         // -1: an empty directory (v3+)
+    std::filesystem::path source;  // where the bytes come from (messages; the client's own files)
+    // The daemon opens `relative` below `base` one segment at a time (files/below.hpp),
+    // never `source`: a directory swapped for a symlink on the way cannot lead outside.
+    std::filesystem::path base;
+    std::string relative;
 };
 
 // A batch being received into a hidden temporary directory. Calls are carried out in order;
@@ -34,11 +38,29 @@ public:
     virtual void begin_file(std::string path, std::int64_t size, Done done) = 0;
     virtual void write(std::vector<std::uint8_t> chunk, Done done) = 0;
     virtual void end_file(Done done) = 0;
-    // Moves each top-level entry into working_dir (name, 1_name, 2_name, ...).
+    // Moves each top-level entry into working_dir (name, 1_name, 2_name, ...), all or
+    // nothing, across crashes too (files/commit_journal.hpp).
     virtual void commit(std::function<void(std::string error, std::vector<PlacedItem>)> done) = 0;
     // Takes a committed batch back out of working_dir, for when what should follow the
     // commit (saving the clipboard) failed: all or nothing holds to the end.
     virtual void uncommit(Done done) = 0;
+    // The committed batch is on the clipboard too: its journal is no longer needed and goes
+    // (after this, start-up recovery has nothing to finish for it).
+    virtual void finish(Done done) = 0;
+    // Steps handed over and not yet carried out: a producer stops feeding above a few.
+    virtual std::size_t pending_steps() const = 0;
+};
+
+// The entries of one Get Files reply, walked twice: once to count them (the count goes
+// first on the wire), then again to send them a window at a time. Nothing of the walk is
+// kept between the two but its position.
+class FileListing {
+public:
+    virtual ~FileListing() = default;
+    // The number of entries (the whole walk, once).
+    virtual void count(std::function<void(std::string error, std::int64_t count)> done) = 0;
+    // The next entries in wire order; none at the end.
+    virtual void next(std::function<void(std::string error, std::vector<FileEntry>)> done) = 0;
 };
 
 // One file being sent. The first read opens it; any read fails when the file is no longer
@@ -58,8 +80,8 @@ public:
     virtual std::unique_ptr<IncomingBatch> begin_batch() = 0;
     // The entries Get Files sends in `version` for these top-level items: sorted, symlinks
     // skipped, every file opened once to check it. Items that no longer exist are skipped.
-    virtual void list(std::vector<std::filesystem::path> roots, int version,
-                      std::function<void(std::string error, std::vector<FileEntry>)> done) = 0;
+    virtual std::unique_ptr<FileListing> list(std::vector<std::filesystem::path> roots,
+                                              int version) = 0;
     virtual std::unique_ptr<OutgoingFile> open(FileEntry entry) = 0;
 };
 

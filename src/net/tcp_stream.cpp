@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdio>
+#include <new>
 
 namespace clipshare {
 namespace {
@@ -21,6 +22,16 @@ struct WriteRequest {
 };
 
 }  // namespace
+
+std::string format_host(const sockaddr* address) {
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (address->sa_family == AF_INET) {
+        uv_ip4_name(reinterpret_cast<const sockaddr_in*>(address), host, sizeof host);
+    } else if (address->sa_family == AF_INET6) {
+        uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(address), host, sizeof host);
+    }
+    return host;
+}
 
 std::string format_address(const sockaddr* address) {
     char host[INET6_ADDRSTRLEN] = "?";
@@ -55,8 +66,9 @@ std::unique_ptr<TcpStream> TcpStream::accept(uv_stream_t* server, int& error) {
     if (uv_tcp_getpeername(stream->tcp_.get(), reinterpret_cast<sockaddr*>(&address),
                            &length) == 0) {
         stream->peer_ = format_address(reinterpret_cast<sockaddr*>(&address));
+        stream->address_ = format_host(reinterpret_cast<sockaddr*>(&address));
     } else {
-        stream->peer_ = "unknown";
+        stream->peer_ = stream->address_ = "unknown";
     }
     return stream;
 }
@@ -102,8 +114,14 @@ void TcpStream::on_read(uv_stream_t* handle, ssize_t nread, const uv_buf_t* buf)
     if (nread > 0) {
         // Linux leaves quick-ACK mode on its own; ask again after every read.
         if (self->quick_ack_) self->request_quick_ack();
-        self->handler_->on_stream_data(
-            {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)});
+        try {
+            self->handler_->on_stream_data({reinterpret_cast<const std::uint8_t*>(buf->base),
+                                            static_cast<std::size_t>(nread)});
+        } catch (const std::bad_alloc&) {
+            // Whatever layer above ran out of memory, only this connection pays for it.
+            self->read_stop();
+            self->end(UV_ENOMEM);
+        }
         return;
     }
     self->read_stop();
@@ -142,7 +160,14 @@ void TcpStream::on_write(uv_write_t* raw_request, int status) {
         self->end(status);
         return;
     }
-    if (self->pending_write_bytes_ == 0 && self->handler_) self->handler_->on_stream_drained();
+    if (self->pending_write_bytes_ == 0 && self->handler_) {
+        try {
+            self->handler_->on_stream_drained();
+        } catch (const std::bad_alloc&) {
+            self->read_stop();
+            self->end(UV_ENOMEM);
+        }
+    }
 }
 
 void TcpStream::shutdown_write() {

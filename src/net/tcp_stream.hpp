@@ -29,6 +29,8 @@ public:
     void shutdown_write() override;
     void close() override;
     const std::string& peer() const override { return peer_; }
+    // The peer's address alone (no port): what per-address limits count.
+    const std::string& address() const { return address_; }
     void set_quick_ack(bool enabled) override;
 
 private:
@@ -40,6 +42,7 @@ private:
     UvHandle<uv_tcp_t> tcp_;
     StreamHandler* handler_ = nullptr;
     std::string peer_;
+    std::string address_;
     std::size_t pending_write_bytes_ = 0;
     bool reading_ = false;
     bool ended_ = false;
@@ -49,5 +52,7 @@ private:
 
 // "1.2.3.4:5678" or "[::1]:5678".
 std::string format_address(const sockaddr* address);
+// "1.2.3.4" or "::1".
+std::string format_host(const sockaddr* address);
 
 }  // namespace clipshare

@@ -4,35 +4,67 @@
 
 namespace clipshare {
 
-FilesSender::FilesSender(Session& session, std::vector<FileEntry> entries, bool with_headers,
-                         std::function<void()> on_done)
+bool reserve_for_reply(Session& session, MemoryCharge& charge, std::size_t bytes) {
+    charge = session.charge();
+    if (charge.resize(bytes)) return true;
+    session.abort("refused: the memory budget is spent (" +
+                  std::to_string(charge.budget()->used() / 1024) + " of " +
+                  std::to_string(charge.budget()->limit() / 1024) + " KiB in use)");
+    return false;
+}
+
+// ---- files ----
+
+FilesSender::FilesSender(Session& session, std::deque<FileEntry> initial, FileListing* more,
+                         std::int64_t expected, bool with_headers, std::function<void()> on_done)
     : session_(session),
-      entries_(std::move(entries)),
+      entries_(std::move(initial)),
+      more_(more),
+      expected_(expected),
       with_headers_(with_headers),
       on_done_(std::move(on_done)) {}
 
 void FilesSender::pump() {
-    while (!reading_ && !finished_ && session_.active()) {
+    while (!reading_ && !fetching_ && !finished_ && session_.active()) {
         if (session_.host().pending_output() >= output_high_water) return;  // until drained
         if (!current_) {
-            if (index_ == entries_.size()) {
+            if (entries_.empty()) {
+                if (more_ != nullptr && !listing_ended_) {
+                    fetching_ = true;
+                    more_->next(guard_.wrap([this](std::string error, std::vector<FileEntry> got) {
+                        on_entries(std::move(error), std::move(got));
+                    }));
+                    return;
+                }
+                if (started_ != expected_) {
+                    return session_.abort("the files changed while being sent: " +
+                                          std::to_string(started_) + " entries instead of " +
+                                          std::to_string(expected_));
+                }
                 finished_ = true;
                 on_done_();
                 return;
             }
-            const FileEntry& entry = entries_[index_];
-            if (with_headers_) {
-                header_ = wire::MessageBuilder{}.string(entry.name).i64(entry.size).take();
+            current_entry_ = std::move(entries_.front());
+            entries_.pop_front();
+            if (++started_ > expected_) {
+                return session_.abort("the files changed while being sent: more than " +
+                                      std::to_string(expected_) + " entries");
             }
-            if (entry.size <= 0) {
+            if (with_headers_) {
+                header_ = wire::MessageBuilder{}
+                              .string(current_entry_.name)
+                              .i64(current_entry_.size)
+                              .take();
+            }
+            if (current_entry_.size <= 0) {
                 // Empty files and empty directories are headers only.
-                if (!header_.empty()) session_.host().send(std::move(header_));
+                if (!header_.empty()) session_.send(std::move(header_));
                 header_.clear();
-                ++index_;
                 continue;
             }
-            current_ = session_.services().files->open(entry);
-            remaining_ = entry.size;
+            remaining_ = current_entry_.size;
+            current_ = session_.services().files->open(current_entry_);
         }
         reading_ = true;
         auto want = static_cast<std::size_t>(
@@ -42,6 +74,14 @@ void FilesSender::pump() {
         }));
         return;
     }
+}
+
+void FilesSender::on_entries(std::string error, std::vector<FileEntry> entries) {
+    fetching_ = false;
+    if (!error.empty()) return session_.abort(error);
+    if (entries.empty()) listing_ended_ = true;
+    for (auto& entry : entries) entries_.push_back(std::move(entry));
+    pump();
 }
 
 void FilesSender::on_chunk(std::string error, std::vector<std::uint8_t> chunk) {
@@ -54,17 +94,45 @@ void FilesSender::on_chunk(std::string error, std::vector<std::uint8_t> chunk) {
     remaining_ -= static_cast<std::int64_t>(chunk.size());
     if (!header_.empty()) {
         header_.insert(header_.end(), chunk.begin(), chunk.end());
-        session_.host().send(std::move(header_));
+        session_.send(std::move(header_));
         header_.clear();
     } else {
-        session_.host().send(std::move(chunk));
+        session_.send(std::move(chunk));
     }
-    if (remaining_ == 0) {
-        current_.reset();
-        ++index_;
-    }
+    if (remaining_ == 0) current_.reset();
     pump();
 }
+
+// ---- bytes ----
+
+BytesSender::BytesSender(Session& session, std::vector<std::uint8_t> prefix, SharedBytes body,
+                         std::function<void()> on_done)
+    : session_(session),
+      prefix_(std::move(prefix)),
+      body_(std::move(body)),
+      on_done_(std::move(on_done)) {}
+
+void BytesSender::pump() {
+    while (!finished_ && session_.active()) {
+        if (session_.host().pending_output() >= output_high_water) return;  // until drained
+        const std::string& bytes = body_->bytes;
+        if (offset_ == bytes.size() && prefix_.empty()) {
+            finished_ = true;
+            body_.reset();
+            on_done_();
+            return;
+        }
+        auto take = std::min(bytes.size() - offset_, transfer_chunk_size);
+        std::vector<std::uint8_t> message = std::move(prefix_);
+        prefix_.clear();
+        message.insert(message.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset_),
+                       bytes.begin() + static_cast<std::ptrdiff_t>(offset_ + take));
+        offset_ += take;
+        session_.send(std::move(message));
+    }
+}
+
+// ---- the files part of a reply ----
 
 FilesReply::FilesReply(Session& session, std::vector<std::uint8_t> prefix,
                        std::function<void()> on_done, std::function<void()> on_no_data)
@@ -74,24 +142,23 @@ FilesReply::FilesReply(Session& session, std::vector<std::uint8_t> prefix,
       on_no_data_(std::move(on_no_data)) {}
 
 void FilesReply::start() {
+    if (!reserve_for_reply(session_, charge_, download_working_set + listing_working_set)) return;
     session_.services().clipboard->get_files(
         guard_.wrap([this](std::optional<std::vector<std::filesystem::path>> roots) {
             if (!roots || roots->empty()) return on_no_data_();
-            session_.services().files->list(
-                std::move(*roots), session_.version(),
-                guard_.wrap([this](std::string error, std::vector<FileEntry> entries) {
-                    if (!error.empty()) return session_.abort(error);
-                    if (entries.empty()) return on_no_data_();
-                    send(std::move(entries));
-                }));
+            listing_ = session_.services().files->list(std::move(*roots), session_.version());
+            counting_ = true;
+            listing_->count(guard_.wrap([this](std::string error, std::int64_t count) {
+                counting_ = false;
+                if (!error.empty()) return session_.abort(error);
+                if (count == 0) return on_no_data_();
+                session_.summary().entries = count;
+                session_.send(wire::MessageBuilder{}.raw(prefix_).i64(count).take());
+                sender_ = std::make_unique<FilesSender>(session_, std::deque<FileEntry>{},
+                                                        listing_.get(), count, true, on_done_);
+                sender_->start();
+            }));
         }));
-}
-
-void FilesReply::send(std::vector<FileEntry> entries) {
-    auto count = static_cast<std::int64_t>(entries.size());
-    session_.host().send(wire::MessageBuilder{}.raw(prefix_).i64(count).take());
-    sender_ = std::make_unique<FilesSender>(session_, std::move(entries), true, on_done_);
-    sender_->start();
 }
 
 }  // namespace clipshare

@@ -1,7 +1,9 @@
 // Factories for the method handlers; Session::make_handler picks one per method byte.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "proto/session.hpp"
 
@@ -16,7 +18,11 @@ std::unique_ptr<MethodHandler> make_send_files_handler(Session& session);
 std::unique_ptr<MethodHandler> make_get_image_handler(Session& session, Method method);
 std::unique_ptr<MethodHandler> make_get_any_handler(Session& session);
 
-// Text as served: CRLF becomes LF (SPEC.md 4.1, 4.2).
-std::string normalize_line_ends(std::string text);
+class BytesSender;
+// The text part of Get Text and Get Any: `prefix`, the length, the text a window at a time.
+// nullptr when there is nothing to send (no text, empty, or over max_text_length).
+std::unique_ptr<BytesSender> make_text_reply(Session& session, std::vector<std::uint8_t> prefix,
+                                             const SharedBytes& text,
+                                             std::function<void()> on_done);
 
 }  // namespace clipshare

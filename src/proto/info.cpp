@@ -22,7 +22,7 @@ public:
 
     void start() override {
         auto payload = info_payload(session_.version(), session_.settings().info_name);
-        session_.host().send(wire::MessageBuilder{}.byte(wire::ok).string(payload).take());
+        session_.send(wire::MessageBuilder{}.byte(wire::ok).string(payload).take());
         ack_.expect();
     }
     std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }

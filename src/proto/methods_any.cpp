@@ -21,6 +21,7 @@ public:
               session, {wire::ok, any_files}, [this] { ack_.expect(); }, [this] { no_data(); }) {}
 
     void start() override {
+        if (!image_.reserve()) return;  // covers whichever of the three replies it becomes
         session_.services().clipboard->kind(guard_.wrap([this](ContentKind kind) {
             switch (kind) {
                 case ContentKind::text: return text();
@@ -35,17 +36,18 @@ public:
     void on_output_drained() override {
         files_.on_output_drained();
         image_.on_output_drained();
+        if (text_) text_->on_output_drained();
+    }
+    bool waiting_for_daemon() const override {
+        return files_.waiting_for_daemon() || image_.waiting_for_daemon();
     }
 
 private:
     void text() {
-        session_.services().clipboard->get_text(guard_.wrap([this](std::optional<std::string> text) {
-            if (text) *text = normalize_line_ends(std::move(*text));
-            auto limit = static_cast<std::size_t>(session_.settings().limits.max_text_length);
-            if (!text || text->empty() || text->size() > limit) return no_data();
-            session_.host().send(
-                wire::MessageBuilder{}.byte(wire::ok).byte(any_text).string(*text).take());
-            ack_.expect();
+        session_.services().clipboard->get_text(guard_.wrap([this](SharedBytes text) {
+            text_ = make_text_reply(session_, {wire::ok, any_text}, text, [this] { ack_.expect(); });
+            if (!text_) return no_data();
+            text_->start();
         }));
     }
 
@@ -59,7 +61,7 @@ private:
     }
 
     void no_data() {
-        session_.host().send({wire::no_data});
+        session_.send({wire::no_data});
         session_.finish();
     }
 
@@ -67,7 +69,8 @@ private:
     ClientAck ack_;
     ImageSender image_;
     FilesReply files_;
-    CallbackGuard guard_;
+    std::unique_ptr<BytesSender> text_;
+    CallbackGuard guard_{[this] { session_.out_of_memory(); }};
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "files/batch_plan.hpp"
 #include "files/names.hpp"
+#include "proto/batch_committer.hpp"
 #include "proto/client_ack.hpp"
 #include "proto/field_reader.hpp"
 #include "proto/files_sender.hpp"
@@ -20,7 +21,7 @@ public:
           reply_(
               session, {wire::ok}, [this] { ack_.expect(); },
               [this] {
-                  session_.host().send({wire::no_data});
+                  session_.send({wire::no_data});
                   session_.finish();
               }) {}
 
@@ -28,6 +29,7 @@ public:
     std::size_t feed(std::span<const std::uint8_t> input) override { return ack_.feed(input); }
     void on_peer_end() override { ack_.on_peer_end(); }
     void on_output_drained() override { reply_.on_output_drained(); }
+    bool waiting_for_daemon() const override { return reply_.waiting_for_daemon(); }
 
 private:
     Session& session_;
@@ -35,13 +37,27 @@ private:
     FilesReply reply_;
 };
 
+// Disk steps handed to the thread pool and not yet done: above this the handler stops
+// reading, so a batch of many small files queues a few steps, not one per file on the wire.
+constexpr std::size_t max_pending_steps = 32;
+// Content chunks on their way to the disk, on top of the one being filled.
+constexpr std::size_t max_chunks_in_flight = 2;
+constexpr std::size_t upload_working_set =
+    (max_chunks_in_flight + 1) * transfer_chunk_size + max_name_length;
+
 class SendFilesHandler final : public MethodHandler {
 public:
     explicit SendFilesHandler(Session& session)
-        : session_(session), limits_(session.settings().limits) {}
+        : session_(session),
+          limits_(session.settings().limits),
+          plan_(BatchLimits{static_cast<std::size_t>(limits_.max_path_depth),
+                            static_cast<std::uint64_t>(limits_.max_batch_name_bytes)},
+                session.charge()) {}
 
     void start() override {
-        session_.host().send({wire::ok});
+        // Refused before the 01 that invites the upload, when the budget cannot carry it.
+        if (!reserve_for_reply(session_, charge_, upload_working_set)) return;
+        session_.send({wire::ok});
         if (session_.version() < 2) {
             count_ = 1;  // version 1 sends exactly one file and no count
             state_ = State::name_length;
@@ -63,11 +79,23 @@ public:
         }
     }
 
+    bool reading_header() const override {
+        return state_ == State::count || state_ == State::name_length || state_ == State::name ||
+               state_ == State::size;
+    }
+    bool waiting_for_daemon() const override {
+        return waiting_for_disk_ || state_ == State::committing;
+    }
+
 private:
     enum class State { count, name_length, name, size, content, committing };
 
     // Advances by what `rest` allows; false when it must wait (for input or the disk).
     bool step(std::span<const std::uint8_t>& rest) {
+        if (disk_behind()) {
+            waiting_for_disk_ = true;
+            return false;
+        }
         switch (state_) {
             case State::count:
                 if (!reader_.i64(rest, count_)) return false;
@@ -103,6 +131,12 @@ private:
         return false;
     }
 
+    bool disk_behind() const {
+        if (!batch_ || state_ == State::committing) return false;
+        return batch_->pending_steps() >= max_pending_steps ||
+               in_flight_ >= max_chunks_in_flight * transfer_chunk_size;
+    }
+
     bool begin_entry() {
         bool directory = size_ < 0;
         if (directory && (session_.version() < 3 || size_ != -1)) {
@@ -131,10 +165,7 @@ private:
     }
 
     bool take_content(std::span<const std::uint8_t>& rest) {
-        if (in_flight_ >= 2 * transfer_chunk_size) {
-            waiting_for_disk_ = true;
-            return false;
-        }
+        if (chunk_.capacity() == 0) chunk_.reserve(transfer_chunk_size);
         auto take = static_cast<std::size_t>(std::min<std::int64_t>(
             remaining_, static_cast<std::int64_t>(std::min(rest.size(),
                                                            transfer_chunk_size - chunk_.size()))));
@@ -153,13 +184,9 @@ private:
         batch_->write(std::move(chunk_), guard_.wrap([this, size](std::string error) {
             in_flight_ -= size;
             if (!error.empty()) return fail(error), void();
-            if (waiting_for_disk_ && in_flight_ < 2 * transfer_chunk_size) {
-                waiting_for_disk_ = false;
-                session_.resume_input();
-            }
+            on_disk_progress();
         }));
         chunk_ = {};
-        chunk_.reserve(transfer_chunk_size);
     }
 
     bool end_content() {
@@ -171,31 +198,35 @@ private:
         if (!session_.active()) return false;
         if (++received_ < count_) {
             state_ = State::name_length;
+            session_.begin_header();  // each entry's header has its own deadline
             return true;
         }
         state_ = State::committing;
-        batch_->commit(guard_.wrap([this](std::string error, std::vector<PlacedItem> placed) {
-            if (!session_.active()) return;  // an earlier step failed and ended it
-            if (!error.empty()) return fail(error), void();
-            session_.services().clipboard->set_files(
-                std::move(placed), guard_.wrap([this](std::string error) {
-                    if (!error.empty()) {
-                        batch_->uncommit([](std::string) {});
-                        return fail(error), void();
-                    }
-                    if (!session_.active()) return;
-                    // Only now is the batch stored: that is what the acknowledgement says.
-                    if (session_.version() >= 4) session_.host().send({wire::ok});
-                    session_.finish();
-                }));
-        }));
+        session_.summary().entries = received_;
+        // From here the daemon finishes the batch whatever the client does.
+        session_.commits().commit(
+            std::move(batch_), guard_.wrap([this](std::string error, std::size_t) {
+                if (!session_.active()) return;  // an earlier step failed and ended it
+                if (!error.empty()) return fail(error), void();
+                // Only now is the batch stored: that is what the acknowledgement says.
+                if (session_.version() >= 4) session_.send({wire::ok});
+                session_.finish();
+            }));
         return false;
     }
 
     IncomingBatch::Done disk_done() {
         return guard_.wrap([this](std::string error) {
-            if (!error.empty()) fail(error);
+            if (!error.empty()) return fail(error), void();
+            on_disk_progress();
         });
+    }
+
+    void on_disk_progress() {
+        if (waiting_for_disk_ && !disk_behind()) {
+            waiting_for_disk_ = false;
+            session_.resume_input();
+        }
     }
 
     bool fail(const std::string& why) {
@@ -205,6 +236,7 @@ private:
 
     Session& session_;
     LimitsSection limits_;
+    MemoryCharge charge_;
     State state_ = State::count;
     FieldReader reader_;
     std::int64_t count_ = 0;
@@ -218,7 +250,7 @@ private:
     bool waiting_for_disk_ = false;
     BatchPlan plan_;
     std::unique_ptr<IncomingBatch> batch_;
-    CallbackGuard guard_;
+    CallbackGuard guard_{[this] { session_.out_of_memory(); }};
 };
 
 }  // namespace

@@ -18,35 +18,38 @@ ImageSender::ImageSender(Session& session, std::vector<std::uint8_t> prefix,
 
 void ImageSender::send(Image image) {
     if (!image.file.empty()) {
-        // The size comes from a listing, which also refuses a symlink or a vanished file.
-        session_.services().files->list(
-            {image.file}, 4, guard_.wrap([this](std::string error, std::vector<FileEntry> entries) {
-                if (!error.empty() || entries.size() != 1 || entries[0].size < 0) {
-                    return on_no_data_();
-                }
-                send_file(std::move(entries[0]));
-            }));
+        // The size comes from a listing of the one file, which also refuses a symlink or a
+        // vanished file.
+        listing_ = session_.services().files->list({image.file}, 4);
+        listing_->next(guard_.wrap([this](std::string error, std::vector<FileEntry> entries) {
+            if (!error.empty() || entries.size() != 1 || entries[0].size < 0) {
+                return on_no_data_();
+            }
+            send_file(std::move(entries[0]));
+        }));
         return;
     }
-    if (image.bytes.empty() || image.bytes.size() > max_image_size) return on_no_data_();
-    auto message = wire::MessageBuilder{}
-                       .raw(prefix_)
-                       .i64(static_cast<std::int64_t>(image.bytes.size()))
-                       .raw(image.bytes)
-                       .take();
-    session_.host().send(std::move(message));
-    on_done_();
+    if (!image.bytes || image.bytes->bytes.empty() || image.bytes->bytes.size() > max_image_size) {
+        return on_no_data_();
+    }
+    auto header = wire::MessageBuilder{}
+                      .raw(prefix_)
+                      .i64(static_cast<std::int64_t>(image.bytes->bytes.size()))
+                      .take();
+    bytes_ = std::make_unique<BytesSender>(session_, std::move(header), std::move(image.bytes),
+                                           on_done_);
+    bytes_->start();
 }
 
 void ImageSender::send_file(FileEntry entry) {
     if (entry.size == 0 || static_cast<std::uint64_t>(entry.size) > max_image_size) {
         return on_no_data_();
     }
-    session_.host().send(wire::MessageBuilder{}.raw(prefix_).i64(entry.size).take());
-    std::vector<FileEntry> one;
+    session_.send(wire::MessageBuilder{}.raw(prefix_).i64(entry.size).take());
+    std::deque<FileEntry> one;
     one.push_back(std::move(entry));
-    sender_ = std::make_unique<FilesSender>(session_, std::move(one), false, on_done_);
-    sender_->start();
+    files_ = std::make_unique<FilesSender>(session_, std::move(one), nullptr, 1, false, on_done_);
+    files_->start();
 }
 
 namespace {
@@ -61,13 +64,16 @@ public:
               session, {wire::ok}, [this] { ack_.expect(); }, [this] { no_data(); }) {}
 
     void start() override {
+        if (!sender_.reserve()) return;
         if (method_ == Method::get_screenshot) {
             // The display number comes first.
-            session_.host().send({wire::ok});
+            session_.send({wire::ok});
             awaiting_display_ = true;
             return;
         }
+        waiting_ = true;
         session_.services().clipboard->get_image(guard_.wrap([this](std::optional<Image> image) {
+            waiting_ = false;
             if (image) return sender_.send(std::move(*image));
             if (method_ == Method::get_image) return screenshot(session_.settings().display);
             no_data();
@@ -96,17 +102,21 @@ public:
         ack_.on_peer_end();
     }
     void on_output_drained() override { sender_.on_output_drained(); }
+    bool reading_header() const override { return awaiting_display_; }
+    bool waiting_for_daemon() const override { return waiting_ || sender_.waiting_for_daemon(); }
 
 private:
     void screenshot(std::int64_t display) {
+        waiting_ = true;
         session_.services().clipboard->screenshot(
             display, guard_.wrap([this](std::optional<Image> image) {
+                waiting_ = false;
                 if (image) return sender_.send(std::move(*image));
                 no_data();
             }));
     }
     void no_data() {
-        session_.host().send({wire::no_data});
+        session_.send({wire::no_data});
         session_.finish();
     }
 
@@ -116,7 +126,8 @@ private:
     ImageSender sender_;
     FieldReader display_reader_;
     bool awaiting_display_ = false;
-    CallbackGuard guard_;
+    bool waiting_ = false;
+    CallbackGuard guard_{[this] { session_.out_of_memory(); }};
 };
 
 }  // namespace

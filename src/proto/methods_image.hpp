@@ -18,10 +18,14 @@ class ImageSender {
 public:
     ImageSender(Session& session, std::vector<std::uint8_t> prefix, std::function<void()> on_done,
                 std::function<void()> on_no_data);
+    // Takes the reply's memory first (false: the session was refused and ended).
+    bool reserve() { return reserve_for_reply(session_, charge_, download_working_set); }
     void send(Image image);
     void on_output_drained() {
-        if (sender_) sender_->on_output_drained();
+        if (files_) files_->on_output_drained();
+        if (bytes_) bytes_->on_output_drained();
     }
+    bool waiting_for_daemon() const { return listing_ != nullptr && !files_; }
 
 private:
     void send_file(FileEntry entry);
@@ -30,8 +34,11 @@ private:
     std::vector<std::uint8_t> prefix_;
     std::function<void()> on_done_;
     std::function<void()> on_no_data_;
-    std::unique_ptr<FilesSender> sender_;
-    CallbackGuard guard_;
+    MemoryCharge charge_;
+    std::unique_ptr<FileListing> listing_;
+    std::unique_ptr<FilesSender> files_;
+    std::unique_ptr<BytesSender> bytes_;
+    CallbackGuard guard_{[this] { session_.out_of_memory(); }};
 };
 
 }  // namespace clipshare

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "proto/batch_committer.hpp"
 #include "proto/handlers.hpp"
 #include "proto/info.hpp"
 #include "proto/wire.hpp"
@@ -24,17 +25,45 @@ Session::Session(SessionSettings settings, SessionHost& host, Services services)
     : settings_(std::move(settings)),
       host_(host),
       services_(services),
-      negotiation_(settings_.min_version, settings_.max_version) {}
+      negotiation_(settings_.min_version, settings_.max_version),
+      held_charge_(services_.budget) {}
 
 Session::~Session() = default;
 
 void Session::feed(std::span<const std::uint8_t> input) {
     if (paused_ || !held_.empty()) {
-        // The transport may deliver what it had already read before the pause took hold.
+        // The transport may deliver what it had already read before the pause took hold:
+        // one read's worth at most, so it is counted but never refused.
         held_.insert(held_.end(), input.begin(), input.end());
+        held_charge_.force_resize(held_.capacity());
         return;
     }
     feed_input(input);
+}
+
+void Session::send(std::vector<std::uint8_t> message) {
+    summary_.bytes_out += message.size();
+    host_.send(std::move(message));
+}
+
+bool Session::in_request_header() const {
+    switch (phase_) {
+        case Phase::negotiating:
+        case Phase::awaiting_method: return true;
+        case Phase::in_method: return handler_->reading_header();
+        case Phase::done: return false;
+    }
+    return false;
+}
+
+bool Session::waiting_for_daemon() const {
+    return phase_ == Phase::in_method && handler_->waiting_for_daemon();
+}
+
+BatchCommitter& Session::commits() {
+    if (services_.commits != nullptr) return *services_.commits;
+    if (!own_commits_) own_commits_ = std::make_unique<BatchCommitter>(*services_.clipboard);
+    return *own_commits_;
 }
 
 void Session::feed_input(std::span<const std::uint8_t> input) {
@@ -43,7 +72,7 @@ void Session::feed_input(std::span<const std::uint8_t> input) {
             case Phase::negotiating: {
                 auto reply = negotiation_.on_byte(input.front());
                 input = input.subspan(1);
-                if (!reply.empty()) host_.send(std::move(reply));
+                if (!reply.empty()) send(std::move(reply));
                 if (negotiation_.state() == Negotiation::State::accepted) {
                     phase_ = Phase::awaiting_method;
                 } else if (negotiation_.state() == Negotiation::State::refused) {
@@ -60,11 +89,13 @@ void Session::feed_input(std::span<const std::uint8_t> input) {
             }
             case Phase::in_method: {
                 std::size_t used = handler_->feed(input);
+                summary_.bytes_in += used;
                 input = input.subspan(used);
                 if (used == 0 && phase_ == Phase::in_method) {
                     // The handler waits for the disk, the clipboard or the socket: keep the
                     // rest and stop reading until it calls resume_input().
                     held_.assign(input.begin(), input.end());
+                    held_charge_.force_resize(held_.capacity());
                     if (!paused_) {
                         paused_ = true;
                         host_.pause_input();
@@ -92,6 +123,7 @@ void Session::resume_input() {
         paused_ = false;
         auto held = std::move(held_);
         held_.clear();
+        held_charge_.release();
         feed_input(held);
     } while (resume_again_ && paused_ && phase_ != Phase::done);
     resuming_ = false;
@@ -121,20 +153,21 @@ void Session::on_peer_end() {
 
 void Session::on_method_byte(std::uint8_t code) {
     auto method = method_in_version(code, version());
+    summary_.method = method;
     if (!method) {
-        host_.send({wire::unknown_method});
+        send({wire::unknown_method});
         finish("unknown method " + std::to_string(code) + " in version " +
                std::to_string(version()));
         return;
     }
     if (!method_enabled(*method, settings_.methods)) {
-        host_.send({wire::method_not_implemented});
+        send({wire::method_not_implemented});
         finish(std::string{"method "} + method_name(*method) + " is disabled");
         return;
     }
     handler_ = make_handler(*method);
     if (!handler_) {
-        host_.send({wire::method_not_implemented});
+        send({wire::method_not_implemented});
         finish(std::string{"method "} + method_name(*method) + " is not implemented");
         return;
     }

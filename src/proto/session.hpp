@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "files/transfer.hpp"
 #include "proto/methods.hpp"
 #include "proto/negotiation.hpp"
+#include "util/memory_budget.hpp"
 
 namespace clipshare {
 
@@ -34,11 +36,24 @@ struct SessionSettings {
     static SessionSettings from(const Config& config);
 };
 
-// What methods work on. Either may be missing (unit tests of negotiation): a method that
-// needs a missing service answers 04.
+class BatchCommitter;
+
+// What methods work on. Clipboard and files may be missing (unit tests of negotiation): a
+// method that needs a missing service answers 04. Without a budget nothing is counted;
+// without a committer the session finishes its batches itself (tests, fuzzers).
 struct Services {
     Clipboard* clipboard = nullptr;
     FileService* files = nullptr;
+    MemoryBudget* budget = nullptr;
+    BatchCommitter* commits = nullptr;
+};
+
+// What one exchange did, for the log line that ends it.
+struct ExchangeSummary {
+    std::optional<Method> method;
+    std::uint64_t bytes_in = 0;   // payload received after the method byte
+    std::uint64_t bytes_out = 0;  // everything sent
+    std::int64_t entries = -1;    // files and directories, where the method has them
 };
 
 class SessionHost {
@@ -72,6 +87,12 @@ public:
     virtual void on_peer_end() = 0;
     // Everything sent so far has left (see SessionHost::pending_output).
     virtual void on_output_drained() {}
+    // The handler is reading a request header (sizes, names): the header deadline runs,
+    // and bytes that trickle in do not count as progress.
+    virtual bool reading_header() const { return false; }
+    // The handler waits for the daemon's own work (the disk, a command) on the client's
+    // behalf: that is never the client's idleness.
+    virtual bool waiting_for_daemon() const { return false; }
 };
 
 class Session {
@@ -85,6 +106,16 @@ public:
 
     // False once the session has finished or aborted: later input is ignored.
     bool active() const { return phase_ != Phase::done; }
+    // Reading the version, the method or a method's header fields (see
+    // MethodHandler::reading_header). Each new header (the next entry of a batch) gets a new
+    // epoch, so the caller can give each its own deadline.
+    bool in_request_header() const;
+    std::uint64_t header_epoch() const { return header_epoch_; }
+    // For handlers: a new header begins (the next entry of a batch).
+    void begin_header() { ++header_epoch_; }
+    bool waiting_for_daemon() const;
+    ExchangeSummary& summary() { return summary_; }
+    const ExchangeSummary& summary() const { return summary_; }
     int version() const { return negotiation_.version(); }
     // The peer has closed its sending side (delivered after all input before it).
     bool input_ended() const { return input_ended_; }
@@ -93,8 +124,16 @@ public:
     // For method handlers: end the session (they call these instead of the host's).
     void finish(std::string_view note = {});
     void abort(std::string_view why);
+    // A handler's callback ran out of memory: the exchange ends, the daemon goes on.
+    void out_of_memory() { abort("out of memory: the exchange is dropped"); }
     SessionHost& host() { return host_; }
     const Services& services() const { return services_; }
+    // Sends through the host, counting the bytes for the exchange's log line.
+    void send(std::vector<std::uint8_t> message);
+    // A charge on the daemon's memory budget (uncounted without one).
+    MemoryCharge charge() const { return MemoryCharge{services_.budget}; }
+    // The daemon's committer, or the session's own when it runs without one.
+    BatchCommitter& commits();
     // A handler that returned 0 from feed() calls this once it can take input again; what
     // arrived meanwhile is fed first.
     void resume_input();
@@ -121,6 +160,10 @@ private:
     Negotiation negotiation_;
     Phase phase_ = Phase::negotiating;
     std::unique_ptr<MethodHandler> handler_;
+    std::uint64_t header_epoch_ = 1;
+    ExchangeSummary summary_;
+    MemoryCharge held_charge_;  // held_, on the budget
+    std::unique_ptr<BatchCommitter> own_commits_;
 };
 
 }  // namespace clipshare

@@ -1,5 +1,6 @@
-// One client connection: glues a Stream (plain or TLS) to a Session, enforces the idle
-// timeout, and ends in exactly one close.
+// One client connection: glues a Stream (plain or TLS) to a Session, enforces the idle and
+// request-header deadlines, keeps the time of its last progress (what the server looks at
+// when it must free a slot), logs one line per exchange, and ends in exactly one close.
 #pragma once
 
 #include <uv.h>
@@ -10,21 +11,33 @@
 #include "net/stream.hpp"
 #include "net/uv_handle.hpp"
 #include "proto/session.hpp"
+#include "util/memory_budget.hpp"
 
 namespace clipshare {
 
 class ConnectionOwner;
 
+struct ConnectionTimeouts {
+    std::uint64_t idle_ms = 30000;    // no progress at all
+    std::uint64_t header_ms = 10000;  // one request header, from its first byte's turn
+};
+
 class Connection final : public StreamHandler, public SessionHost {
 public:
+    // `baseline` is the connection's own memory on the daemon's budget, held until it goes.
     Connection(ConnectionOwner& owner, uv_loop_t* loop, std::unique_ptr<Stream> stream,
-               SessionSettings settings, Services services, std::uint64_t idle_timeout_ms);
+               SessionSettings settings, Services services, ConnectionTimeouts timeouts,
+               MemoryCharge baseline);
     ~Connection();
 
     void start();
-    // The server is stopping: drop the connection now.
-    void stop();
+    // The server is stopping, or needs the slot: drop the connection now, saying why.
+    void stop(std::string_view why = {});
     const std::string& peer() const { return stream_->peer(); }
+    // The loop time (ms) of the last progress the client made; a connection still in a
+    // request header made none since that header began, however many bytes trickle in.
+    std::uint64_t progress_time() const;
+    bool closing() const { return state_ == State::closing; }
 
     // StreamHandler
     void on_stream_data(std::span<const std::uint8_t> data) override;
@@ -49,15 +62,30 @@ private:
 
     void close();
     void arm_timer(std::uint64_t timeout_ms);
+    void note_progress();
+    // After anything the session did: (re)arms the header deadline for a new header.
+    void watch_header();
+    void log_exchange(std::string_view outcome, bool failed);
+    // Runs `step` on the session; an allocation failure ends this connection, not the daemon.
+    template <typename Step>
+    void guarded(Step step);
     static void on_timer(uv_timer_t* timer);
+    static void on_header_timer(uv_timer_t* timer);
 
     ConnectionOwner& owner_;
+    uv_loop_t* loop_;
     std::unique_ptr<Stream> stream_;
     Session session_;
     UvHandle<uv_timer_t> timer_;
-    std::uint64_t idle_timeout_ms_;
+    UvHandle<uv_timer_t> header_timer_;
+    ConnectionTimeouts timeouts_;
+    MemoryCharge baseline_;
     State state_ = State::active;
     bool peer_ended_ = false;
+    bool logged_ = false;
+    std::uint64_t last_progress_ = 0;
+    std::uint64_t header_epoch_ = 0;    // the header the deadline is armed for
+    std::uint64_t header_started_ = 0;  // loop time it began
 };
 
 class ConnectionOwner {

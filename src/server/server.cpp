@@ -78,13 +78,16 @@ std::string check_paths(const Config& config) {
 }
 
 Server::Server(Config config, Reloader reloader)
-    : config_(std::make_shared<const Config>(std::move(config))), reloader_(std::move(reloader)) {
+    : config_(std::make_shared<const Config>(std::move(config))),
+      reloader_(std::move(reloader)),
+      budget_(static_cast<std::size_t>(config_->limits.memory_budget)) {
     uv_loop_init(&loop_);
 }
 
 Server::~Server() {
     listeners_.clear();
     discovery_.close();
+    committer_.reset();
     clipboard_.reset();
     files_.reset();
     sigterm_.close();
@@ -153,9 +156,14 @@ std::string Server::start() {
     }
     // Checked again as the user who will write there.
     if (auto error = check_paths(*config_); !error.empty()) return error;
-    files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir);
+    files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir,
+                                         static_cast<std::size_t>(config_->limits.max_path_depth));
     if (auto error = files_->open(); !error.empty()) return error;
     if (auto error = open_clipboard(); !error.empty()) return error;
+    committer_ = std::make_unique<BatchCommitter>(*clipboard_);
+    restore_recovered_batches();
+    // Whatever a crash left is removed in the background: its size never delays the start.
+    files_->clean_up_leftovers();
 
     // Last: a port that accepts connections means a daemon that is ready for them, with
     // its privileges dropped and its state loaded (supervisors and tests rely on that).
@@ -173,7 +181,7 @@ std::string Server::open_clipboard() {
     if (section.backend == "command") {
         auto desktop = std::make_unique<CommandClipboard>(
             &loop_, config_->server.working_dir, effective_commands(section),
-            config_->limits.max_text_length, section.cut_sent_files);
+            config_->limits.max_text_length, section.cut_sent_files, &budget_);
         command_clipboard_ = desktop.get();
         clipboard_ = std::move(desktop);
         LOG_INFO("clipboard: desktop commands (%s)",
@@ -181,10 +189,27 @@ std::string Server::open_clipboard() {
         return {};
     }
     auto store = std::make_unique<StoreClipboard>(&loop_, config_->server.working_dir,
-                                                  config_->effective_state_dir());
+                                                  config_->effective_state_dir(), &budget_);
     if (auto error = store->load(); !error.empty()) return error;
+    store_clipboard_ = store.get();
     clipboard_ = std::move(store);
     return {};
+}
+
+void Server::restore_recovered_batches() {
+    const auto& finished = files_->recovered();
+    if (finished.empty()) return;
+    const auto& latest = finished.back();
+    // A clipboard saved after the batch's commit point already holds something newer.
+    if (store_clipboard_ != nullptr && store_clipboard_->saved_at_ns() > latest.sequence) return;
+    bool done = false;
+    clipboard_->set_files(latest.placed, [&done](std::string error) {
+        if (!error.empty()) LOG_ERROR("cannot put a recovered batch on the clipboard: %s", error.c_str());
+        done = true;
+    });
+    // Before any client is served: the clipboard and the disk agree from the first request.
+    while (!done && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+    }
 }
 
 void Server::watch_signal(UvHandle<uv_signal_t>& handle, int signal_number) {
@@ -224,7 +249,7 @@ void Server::stop() {
     // Copy first: stopping a connection may remove it from the map from a later callback.
     std::vector<Connection*> open;
     open.reserve(connections_.size());
-    for (auto& [raw, owned] : connections_) open.push_back(raw);
+    for (auto& [raw, slot] : connections_) open.push_back(raw);
     for (auto* connection : open) connection->stop();
 }
 
@@ -255,6 +280,10 @@ void Server::reload() {
             "reload: changes to listeners, directories, the clipboard backend or its "
             "commands, user, or log destination need a restart");
     }
+    if (next.limits.max_path_depth != old.limits.max_path_depth) {
+        LOG_WARN("reload: a new limits.max_path_depth applies to uploads now, to Get Files after "
+                 "a restart");
+    }
     if (command_clipboard_) {
         command_clipboard_->reconfigure(next.limits.max_text_length,
                                         next.clipboard.cut_sent_files);
@@ -272,46 +301,129 @@ void Server::reload() {
     }
     tls_context_ = std::move(tls_context);
     log_set_level(next.log.level);
+    budget_.set_limit(static_cast<std::size_t>(next.limits.memory_budget));
     config_ = std::make_shared<const Config>(std::move(*result.config));
     LOG_INFO("configuration reloaded");
 }
 
+namespace {
+
+// What one connection costs before it does anything: its objects, its stream, its timers.
+constexpr std::size_t connection_memory = 2 * 1024;
+// One TLS session: mbedTLS's record buffers (in and out) and the handshake state, as
+// measured with Debian's mbedTLS 2.28.
+constexpr std::size_t tls_session_memory = 48 * 1024;
+// A connection is closed to make room only if it made no progress for this long.
+constexpr std::uint64_t eviction_grace_ms = 1000;
+
+}  // namespace
+
 void Server::on_incoming(Listener& listener) {
+    try {
+        accept_one(listener);
+    } catch (const std::bad_alloc&) {
+        LOG_WARN("accept on %s: out of memory, connection dropped", listener.address().c_str());
+    }
+}
+
+void Server::accept_one(Listener& listener) {
     int error = 0;
-    std::unique_ptr<Stream> stream = listener.accept(error);
-    if (!stream) {
+    std::unique_ptr<TcpStream> tcp = listener.accept(error);
+    if (!tcp) {
         LOG_WARN("accept on %s failed: %s", listener.address().c_str(), uv_strerror(error));
         return;
     }
     // Destroying a stream that was never used closes its handle.
     if (stopping_) return;
-    if (listener.name() == "tls") {
-        std::string address = stream->peer();
+    const auto& server = config_->server;
+    bool tls = listener.name() == "tls";
+    const std::string address = tcp->address();
+    // Admission comes first, before any TLS state exists: a refused client costs nothing.
+    auto per_address = per_address_.find(address);
+    if (per_address != per_address_.end() &&
+        per_address->second >= static_cast<std::size_t>(server.max_connections_per_address)) {
+        LOG_WARN("%s: refused: %zu connections from this address already "
+                 "(max_connections_per_address)",
+                 tcp->peer().c_str(), per_address->second);
+        return;
+    }
+    if (!make_room(tls)) {
+        LOG_WARN("%s: refused: max_connections (%lld) reached, every connection making progress",
+                 tcp->peer().c_str(), static_cast<long long>(server.max_connections));
+        return;
+    }
+    MemoryCharge baseline{&budget_, MemoryBudget::Share::connections};
+    if (!baseline.resize(connection_memory + (tls ? tls_session_memory : 0))) {
+        LOG_WARN("%s: refused: the memory budget is spent (%zu of %zu KiB in use)",
+                 tcp->peer().c_str(), budget_.used() / 1024, budget_.limit() / 1024);
+        return;
+    }
+    std::unique_ptr<Stream> stream = std::move(tcp);
+    if (tls) {
+        std::string peer = stream->peer();
         stream = wrap_in_tls(std::move(stream), tls_context_, &loop_);
         if (!stream) {
-            LOG_WARN("%s: refused: cannot set up a TLS session", address.c_str());
+            LOG_WARN("%s: refused: cannot set up a TLS session", peer.c_str());
             return;
         }
     }
-    auto limit = static_cast<std::size_t>(config_->server.max_connections);
-    auto settings = SessionSettings::from(*config_);
-    auto idle_ms = static_cast<std::uint64_t>(config_->server.idle_timeout) * 1000;
-    Services services{clipboard_.get(), files_.get()};
+    ConnectionTimeouts timeouts{static_cast<std::uint64_t>(server.idle_timeout) * 1000,
+                                static_cast<std::uint64_t>(server.header_timeout) * 1000};
+    Services services{clipboard_.get(), files_.get(), &budget_, committer_.get()};
     auto connection = std::make_unique<Connection>(*this, &loop_, std::move(stream),
-                                                   std::move(settings), services, idle_ms);
+                                                   SessionSettings::from(*config_), services,
+                                                   timeouts, std::move(baseline));
     Connection* raw = connection.get();
-    connections_.emplace(raw, std::move(connection));
-    if (connections_.size() > limit) {
-        LOG_WARN("%s: refused: max_connections (%zu) reached", raw->peer().c_str(), limit);
-        raw->stop();
-        return;
-    }
+    connections_.emplace(raw, Slot{std::move(connection), tls, address, false});
+    ++per_address_[address];
+    ++(tls ? tls_count_ : plain_count_);
     LOG_DEBUG("%s: connected (%s)", raw->peer().c_str(), listener.name().c_str());
     raw->start();
 }
 
+bool Server::make_room(bool tls) {
+    const auto& config = *config_;
+    auto limit = static_cast<std::size_t>(config.server.max_connections);
+    // Plain clients may not take the slots kept for the TLS port.
+    std::size_t plain_limit = limit;
+    if (config.tls.enabled && config.plain.enabled) {
+        plain_limit -= std::min(limit, static_cast<std::size_t>(config.tls.reserved_connections));
+    }
+    auto full = [&] {
+        return plain_count_ + tls_count_ >= limit || (!tls && plain_count_ >= plain_limit);
+    };
+    if (!full()) return true;
+    // A plain arrival may only displace a plain connection (the reserve stays the TLS
+    // port's); a TLS arrival any connection.
+    Slot* victim = nullptr;
+    for (auto& [raw, slot] : connections_) {
+        if (slot.evicted || raw->closing() || (!tls && slot.tls)) continue;
+        if (victim == nullptr || raw->progress_time() < victim->connection->progress_time()) {
+            victim = &slot;
+        }
+    }
+    std::uint64_t now = uv_now(&loop_);
+    if (victim == nullptr || now - victim->connection->progress_time() < eviction_grace_ms) {
+        return false;
+    }
+    victim->evicted = true;
+    --(victim->tls ? tls_count_ : plain_count_);
+    victim->connection->stop("closed to make room for a new client: no progress for " +
+                             std::to_string((now - victim->connection->progress_time()) / 1000) +
+                             " s");
+    return !full();
+}
+
 void Server::on_connection_closed(Connection& connection) {
-    connections_.erase(&connection);
+    auto found = connections_.find(&connection);
+    if (found == connections_.end()) return;
+    Slot& slot = found->second;
+    if (!slot.evicted) --(slot.tls ? tls_count_ : plain_count_);
+    auto per_address = per_address_.find(slot.address);
+    if (per_address != per_address_.end() && --per_address->second == 0) {
+        per_address_.erase(per_address);
+    }
+    connections_.erase(found);
 }
 
 }  // namespace clipshare

@@ -20,7 +20,9 @@
 #include "net/listener.hpp"
 #include "net/tls.hpp"
 #include "net/uv_handle.hpp"
+#include "proto/batch_committer.hpp"
 #include "server/connection.hpp"
+#include "util/memory_budget.hpp"
 
 namespace clipshare {
 
@@ -49,8 +51,23 @@ public:
     std::size_t connection_count() const { return connections_.size(); }
 
 private:
+    // What the server knows of each connection for its limits.
+    struct Slot {
+        std::unique_ptr<Connection> connection;
+        bool tls = false;
+        std::string address;
+        bool evicted = false;  // closing to make room: no longer counted
+    };
+
     void on_incoming(Listener& listener) override;
+    void accept_one(Listener& listener);
+    // Frees a slot for a new connection (plain or TLS) if the limits are reached, by closing
+    // the connection that made the least progress, if that was long enough ago. False when
+    // every slot is busy with a client that is making progress.
+    bool make_room(bool tls);
     void on_connection_closed(Connection& connection) override;
+    // Puts batches that start-up recovery finished on the clipboard (when newer than it).
+    void restore_recovered_batches();
     std::string open_listeners(const std::string& name, bool enabled, std::uint16_t port);
     void watch_signal(UvHandle<uv_signal_t>& handle, int signal_number);
     std::string open_clipboard();
@@ -62,7 +79,11 @@ private:
     Reloader reloader_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     Discovery discovery_;
-    std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+    std::unordered_map<Connection*, Slot> connections_;
+    std::unordered_map<std::string, std::size_t> per_address_;
+    std::size_t plain_count_ = 0;  // counted slots (not evicted) per port
+    std::size_t tls_count_ = 0;
+    MemoryBudget budget_;
     UvHandle<uv_signal_t> sigterm_;
     UvHandle<uv_signal_t> sigint_;
     UvHandle<uv_signal_t> sighup_;
@@ -70,6 +91,8 @@ private:
     std::unique_ptr<DiskFiles> files_;
     std::unique_ptr<Clipboard> clipboard_;
     CommandClipboard* command_clipboard_ = nullptr;  // clipboard_, when it is the desktop's
+    StoreClipboard* store_clipboard_ = nullptr;      // clipboard_, when it is the store
+    std::unique_ptr<BatchCommitter> committer_;
 };
 
 }  // namespace clipshare

@@ -12,6 +12,10 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <new>
+#include <vector>
+
+#include "util/log.hpp"
 
 namespace clipshare {
 
@@ -47,10 +51,15 @@ private:
         bool running = false;
         bool owner_alive = true;
     };
+    // One trip to the pool carries every task queued by then (up to a bound): a batch of
+    // many small files costs a few thread hand-offs, not two per step.
+    static constexpr std::size_t max_tasks_per_trip = 64;
+
     struct Request {
         uv_work_t request{};
         std::shared_ptr<Shared> shared;
-        Task task;
+        std::vector<Task> tasks;
+        std::vector<char> out_of_memory;
     };
 
     static void start_next(const std::shared_ptr<Shared>& shared) {
@@ -60,46 +69,92 @@ private:
         }
         auto request = std::make_unique<Request>();
         request->shared = shared;
-        request->task = std::move(shared->tasks.front());
-        shared->tasks.pop_front();
+        while (!shared->tasks.empty() && request->tasks.size() < max_tasks_per_trip) {
+            request->tasks.push_back(std::move(shared->tasks.front()));
+            shared->tasks.pop_front();
+        }
+        request->out_of_memory.assign(request->tasks.size(), 0);
         shared->running = true;
-        int rc = uv_queue_work(
-            shared->loop, &request->request,
-            [](uv_work_t* raw) { reinterpret_cast<Request*>(raw)->task.work(); },
-            [](uv_work_t* raw, int) {
-                std::unique_ptr<Request> finished{reinterpret_cast<Request*>(raw)};
-                auto shared = finished->shared;
-                if (shared->owner_alive && finished->task.done) finished->task.done();
-                start_next(shared);
-            });
+        int rc = uv_queue_work(shared->loop, &request->request, &run_tasks, &finish_tasks);
         if (rc == 0) {
             request.release();  // owned by libuv until the after-work callback
         } else {
             // Cannot happen with a valid loop; run inline rather than lose clean-up work.
-            request->task.work();
-            if (shared->owner_alive && request->task.done) request->task.done();
-            start_next(shared);
+            auto* raw = request.release();
+            run_tasks(&raw->request);
+            finish_tasks(&raw->request, 0);
         }
+    }
+
+    static void run_tasks(uv_work_t* raw) {
+        auto* request = reinterpret_cast<Request*>(raw);
+        for (std::size_t i = 0; i < request->tasks.size(); ++i) {
+            // Work reports its own failures through what it captured; an exception here
+            // would end the process from a pool thread. Memory is the only one expected.
+            try {
+                request->tasks[i].work();
+            } catch (const std::bad_alloc&) {
+                request->out_of_memory[i] = 1;
+            }
+        }
+    }
+
+    static void finish_tasks(uv_work_t* raw, int) {
+        std::unique_ptr<Request> finished{reinterpret_cast<Request*>(raw)};
+        auto shared = finished->shared;
+        for (std::size_t i = 0; i < finished->tasks.size(); ++i) {
+            // A `done` may destroy the queue's owner: look again before each.
+            auto& task = finished->tasks[i];
+            if (finished->out_of_memory[i]) {
+                // Its result is incomplete: its owner is not told, and times out.
+                LOG_ERROR("out of memory in a disk task; its result is dropped");
+            } else if (shared->owner_alive && task.done) {
+                try {
+                    task.done();
+                } catch (const std::bad_alloc&) {
+                    LOG_ERROR("out of memory finishing a disk task; its result is dropped");
+                }
+            }
+        }
+        start_next(shared);
     }
 
     std::shared_ptr<Shared> shared_;
 };
 
 // Makes callbacks that do nothing once their owner is destroyed: for replies that come back
-// from the thread pool or a child process after a connection has gone.
+// from the thread pool or a child process after a connection has gone. An owner may name
+// what to do when a callback runs out of memory (end its exchange); without one the
+// failure is logged and the callback dropped.
 class CallbackGuard {
 public:
+    CallbackGuard() = default;
+    explicit CallbackGuard(std::function<void()> on_out_of_memory)
+        : token_(std::make_shared<Token>(Token{std::move(on_out_of_memory)})) {}
+
     template <typename F>
     auto wrap(F function) {
-        return [alive = std::weak_ptr<char>(token_), function = std::move(function)](
+        return [alive = std::weak_ptr<Token>(token_), function = std::move(function)](
                    auto&&... args) mutable {
             if (alive.expired()) return;
-            function(std::forward<decltype(args)>(args)...);
+            try {
+                function(std::forward<decltype(args)>(args)...);
+            } catch (const std::bad_alloc&) {
+                auto token = alive.lock();
+                if (token && token->on_out_of_memory) {
+                    token->on_out_of_memory();
+                } else {
+                    LOG_ERROR("out of memory in a callback; it is dropped");
+                }
+            }
         };
     }
 
 private:
-    std::shared_ptr<char> token_ = std::make_shared<char>();
+    struct Token {
+        std::function<void()> on_out_of_memory;
+    };
+    std::shared_ptr<Token> token_ = std::make_shared<Token>();
 };
 
 }  // namespace clipshare

@@ -1,7 +1,9 @@
 // libFuzzer harness: arbitrary bytes into a session of every version, over the real
-// DiskFiles on a temporary working directory and an in-memory clipboard. After each input the
-// loop is drained and the working directory must hold no temporary upload directory, and
-// nothing may have been written outside it.
+// DiskFiles on a temporary working directory, an in-memory clipboard and a small memory
+// budget. After each input the loop is drained and: the working directory holds no
+// temporary upload directory and nothing deeper than max_path_depth, nothing was written
+// outside it, and every byte charged to the budget was given back. While the input runs,
+// the budget is never exceeded by more than the small forced charges (one read held).
 #include <uv.h>
 
 #include <cstdint>
@@ -19,12 +21,18 @@ namespace {
 namespace fs = std::filesystem;
 using namespace clipshare;
 
+constexpr std::size_t max_depth = 6;
+constexpr std::size_t budget_limit = 1 << 20;
+// Charges that may pass the limit: input held while paused (one read) and status replies.
+constexpr std::size_t forced_slack = 64 * 1024;
+
 struct World {
     uv_loop_t loop{};
     fs::path root;
     fs::path work;
     std::unique_ptr<DiskFiles> files;
     fake::Clipboard clipboard;
+    MemoryBudget budget{budget_limit};
 
     World() {
         uv_loop_init(&loop);
@@ -33,7 +41,7 @@ struct World {
         root = base / ("clipshare-fuzz-" + std::to_string(std::random_device{}()));
         work = root / "work";
         fs::create_directories(work);
-        files = std::make_unique<DiskFiles>(&loop, work);
+        files = std::make_unique<DiskFiles>(&loop, work, max_depth);
         if (!files->open().empty()) std::abort();
     }
 };
@@ -71,13 +79,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     settings.limits.max_file_size = 1 << 20;
     settings.limits.max_file_count = 64;
     settings.limits.max_text_length = 1 << 16;
+    settings.limits.max_path_depth = max_depth;
+    settings.limits.max_batch_name_bytes = 8192;
     settings.info_name = "fuzz";
 
     w.clipboard.current = ContentKind::files;
     w.clipboard.files = {w.work / "a", w.work / "missing"};
     {
         Host host;
-        auto session = std::make_unique<Session>(settings, host, Services{&w.clipboard, w.files.get()});
+        auto session = std::make_unique<Session>(
+            settings, host, Services{&w.clipboard, w.files.get(), &w.budget});
         std::size_t at = 0;
         while (at < size && session->active()) {
             // Respect the pause the way the real transport does: nothing is read until the
@@ -90,15 +101,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             auto n = std::min(piece, size - at);
             session->feed({data + at, n});
             at += n;
+            if (w.budget.used() > budget_limit + forced_slack) __builtin_trap();
         }
         if (session->active()) session->on_peer_end();
         drain(&w.loop);
         session.reset();
         drain(&w.loop);
     }
-    // Invariants: no batch left half-done; nothing escaped the working directory.
+    // Invariants: every charge given back; no batch left half-done; nothing deeper than the
+    // limit; nothing escaped the working directory.
+    if (w.budget.used() != 0) __builtin_trap();
     for (const auto& entry : fs::directory_iterator(w.work)) {
         if (entry.path().filename().string().rfind(".clipshare-upload-", 0) == 0) __builtin_trap();
+    }
+    for (auto it = fs::recursive_directory_iterator(w.work); it != fs::recursive_directory_iterator();
+         ++it) {
+        if (static_cast<std::size_t>(it.depth()) >= max_depth) __builtin_trap();
     }
     for (const auto& entry : fs::directory_iterator(w.root)) {
         if (entry.path() != w.work) __builtin_trap();

@@ -86,17 +86,6 @@ int signal_and_reap(pid_t pid, int signal_number, std::chrono::seconds patience,
     return -1;
 }
 
-bool port_accepts(std::uint16_t port) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    return ok;
-}
-
 }  // namespace
 
 fs::path daemon_binary() {
@@ -254,11 +243,10 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         auto deadline = std::chrono::steady_clock::now() + 20s;
         while (std::chrono::steady_clock::now() < deadline) {
             if (!daemon->running()) break;
-            // Listeners open one after another: wait for the last one too.
-            if (port_accepts(daemon->port_) &&
-                (daemon->tls_port_ == 0 || port_accepts(daemon->tls_port_))) {
-                return daemon;
-            }
+            // The daemon says "ready" once every listener accepts. Asking it, rather than
+            // probing the ports, leaves no connection behind that would still hold a slot
+            // when the test begins.
+            if (daemon->log().find(" ready (") != std::string::npos) return daemon;
             poll_pause();
         }
         // Lost the port to someone else, or the daemon refused its config: say why on the
@@ -321,12 +309,22 @@ int Daemon::stop(int signal_number) {
     return signal_and_reap(pid_, signal_number, 20s, reaped_);
 }
 
-Client Client::connect(std::uint16_t port, const char* host) {
+Client Client::connect(std::uint16_t port, const char* host, const char* source) {
     bool ipv6 = std::strchr(host, ':') != nullptr;
     int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     timeval timeout{20, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    if (source != nullptr && !ipv6) {
+        // Another loopback address (127.0.0.0/8 is all local): a second "device".
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        inet_pton(AF_INET, source, &local.sin_addr);
+        if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+            ::close(fd);
+            return Client{-1};
+        }
+    }
     int rc;
     if (ipv6) {
         sockaddr_in6 address{};
@@ -350,6 +348,13 @@ Client Client::connect(std::uint16_t port, const char* host) {
 
 Client::~Client() { close(); }
 
+void Client::reset() {
+    if (fd_ < 0) return;
+    linger abrupt{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abrupt, sizeof abrupt);
+    close();
+}
+
 void Client::close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -369,6 +374,16 @@ void Client::send(const Bytes& bytes) {
 }
 
 void Client::send(std::string_view bytes) { send(Bytes(bytes.begin(), bytes.end())); }
+
+bool Client::try_send(const Bytes& bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
 
 Bytes Client::recv(std::size_t n) {
     Bytes out(n);

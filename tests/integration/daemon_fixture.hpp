@@ -132,7 +132,9 @@ private:
 // A blocking client socket with a receive timeout as a safety net against hangs.
 class Client {
 public:
-    static Client connect(std::uint16_t port, const char* host = "127.0.0.1");
+    // `source`: the local IPv4 address to connect from (127.0.0.2 is another device).
+    static Client connect(std::uint16_t port, const char* host = "127.0.0.1",
+                          const char* source = nullptr);
     Client(Client&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
     Client(const Client&) = delete;
     ~Client();
@@ -140,6 +142,8 @@ public:
     bool connected() const { return fd_ >= 0; }
     void send(const Bytes& bytes);
     void send(std::string_view bytes);
+    // The same, saying whether it all went (false once the peer has closed).
+    bool try_send(const Bytes& bytes);
     // Exactly n bytes; fewer when the peer closes or the safety timeout hits.
     Bytes recv(std::size_t n);
     // Reads until the peer closes; the bytes received meanwhile.
@@ -147,6 +151,8 @@ public:
     // True when the peer closed (orderly or by reset) without sending more bytes.
     bool closed_by_peer();
     void close();
+    // Closes with a reset (RST), as a client that crashes or loses its network does.
+    void reset();
     // Tells the peer we will send nothing more (the end of an upload, or of a truncated one).
     void shutdown_write();
 

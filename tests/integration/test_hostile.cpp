@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "daemon_fixture.hpp"
+#include "disk_helpers.hpp"
 #include "protocol_helpers.hpp"
 
 namespace clipshare::test {
@@ -18,50 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// Everything in the working directory except the store's state.
-std::set<std::string> contents(const fs::path& dir) {
-    std::set<std::string> out;
-    std::error_code error;
-    // The daemon may be removing a batch while we look: report that as "changing" so the
-    // caller looks again.
-    for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
-         it.increment(error)) {
-        auto name = it->path().lexically_relative(dir).string();
-        if (name == ".clipshare") {
-            it.disable_recursion_pending();
-            continue;
-        }
-        out.insert(name);
-    }
-    if (error) out.insert("<changing: " + error.message() + ">");
-    return out;
-}
-
-// Clean-up of refused batches runs after the close: wait (bounded) for the disk to settle.
-std::set<std::string> settled(const fs::path& dir, const std::set<std::string>& expected) {
-    auto now = contents(dir);
-    for (int i = 0; i < 4000 && now != expected; ++i) {
-        std::this_thread::sleep_for(5ms);
-        now = contents(dir);
-    }
-    return now;
-}
-
-bool serves_info(const Daemon& daemon) {
-    auto client = Client::connect(daemon.port());
-    client.send(Bytes{4, 125, 1});
-    return client.recv_all() == Bytes{1} + info_reply("clip_share");
-}
-
-long rss_kib(pid_t pid) {
-    std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1;
-}
 
 Bytes small_batch() {
     return send_files_request(4, {file_entry("a.txt", "alpha"), dir_entry("empty"),

@@ -285,8 +285,30 @@ TEST_F(Tls, PlainClientOnTheTlsPortIsToldAtOnce) {
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
+TEST_F(Tls, PlainClientsCannotTakeTheSlotsKeptForTls) {
+    auto daemon = start(R"(["phone"])",
+                        "reserved_connections = 2\n[server]\nbind = \"127.0.0.1\"\n"
+                        "working_dir = \"work\"\nmax_connections = 4\n");
+    // Unauthenticated plain clients from two devices take what the plain port may have.
+    auto a = Client::connect(daemon->port());
+    auto b = Client::connect(daemon->port(), "127.0.0.1", "127.0.0.2");
+    for (auto* client : {&a, &b}) {
+        client->send(Bytes{4});
+        ASSERT_EQ(client->recv(1), Bytes{1});
+    }
+    auto c = Client::connect(daemon->port(), "127.0.0.1", "127.0.0.3");
+    c.send(Bytes{4, 125, 1});
+    EXPECT_TRUE(c.recv_all().empty()) << "a third plain client got a slot kept for TLS";
+    // A certificate holder still gets in.
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+}
+
 TEST_F(Tls, FloodOfHalfOpenHandshakesIsSurvivedAndCleared) {
-    auto daemon = start(R"(["phone"])", "handshake_timeout = 2\n");
+    // All from 127.0.0.1: the per-address cap would refuse most of the flood at once (see
+    // the hostile tests); here the handshake timeout is what must clear it.
+    auto daemon = start(R"(["phone"])",
+                        "handshake_timeout = 2\n[server]\nbind = \"127.0.0.1\"\n"
+                        "working_dir = \"work\"\nmax_connections_per_address = 1000\n");
     std::size_t baseline = daemon->open_fd_count();
     constexpr int flood = 200;
     std::vector<Client> half_open;

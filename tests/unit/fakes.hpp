@@ -49,14 +49,14 @@ struct Clipboard final : clipshare::Clipboard {
     std::string fail_with;
 
     void kind(std::function<void(ContentKind)> done) override { done(current); }
-    void get_text(std::function<void(std::optional<std::string>)> done) override {
-        if (current != ContentKind::text) return done(std::nullopt);
-        done(text);
+    void get_text(std::function<void(SharedBytes)> done) override {
+        if (current != ContentKind::text) return done(nullptr);
+        done(make_shared_bytes(text));
     }
-    void set_text(std::string value, Done done) override {
+    void set_text(SharedBytes value, Done done) override {
         if (!fail_with.empty()) return done(fail_with);
         current = ContentKind::text;
-        text = std::move(value);
+        text = value->bytes;
         done({});
     }
     void get_files(
@@ -104,6 +104,8 @@ struct Files final : FileService {
         }
         void end_file(Done done) override { step("end", done); }
         void uncommit(Done done) override { step("uncommit", done); }
+        void finish(Done done) override { step("finish", done); }
+        std::size_t pending_steps() const override { return 0; }
         void commit(std::function<void(std::string, std::vector<PlacedItem>)> done) override {
             files.log.push_back("commit");
             done({}, files.to_place);
@@ -123,10 +125,25 @@ struct Files final : FileService {
         }
     };
 
+    // Hands out `listing` as is: counted, then in one window, then the end.
+    struct Listing final : FileListing {
+        std::vector<FileEntry> entries;
+        bool given = false;
+        void count(std::function<void(std::string, std::int64_t)> done) override {
+            done({}, static_cast<std::int64_t>(entries.size()));
+        }
+        void next(std::function<void(std::string, std::vector<FileEntry>)> done) override {
+            if (given) return done({}, {});
+            given = true;
+            done({}, entries);
+        }
+    };
+
     std::unique_ptr<IncomingBatch> begin_batch() override { return std::make_unique<Batch>(*this); }
-    void list(std::vector<std::filesystem::path>, int,
-              std::function<void(std::string, std::vector<FileEntry>)> done) override {
-        done({}, listing);
+    std::unique_ptr<FileListing> list(std::vector<std::filesystem::path>, int) override {
+        auto out = std::make_unique<Listing>();
+        out->entries = listing;
+        return out;
     }
     std::unique_ptr<OutgoingFile> open(FileEntry entry) override {
         auto reader = std::make_unique<Reader>();

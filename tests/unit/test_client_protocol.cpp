@@ -158,7 +158,7 @@ std::vector<MethodCase> every_method() {
         {Method::get_files, [](Conversation& c) { get_files(c, files, none); }},
         {Method::send_files,
          [](Conversation& c) {
-             send_files(c, {{"a", 0, "/dev/null"}}, none);
+             send_files(c, {{"a", 0, "/dev/null", "/dev", "null"}}, none);
          }},
         {Method::get_image, [](Conversation& c) { get_image(c, Method::get_image, sink, none); }},
         {Method::get_copied_image,

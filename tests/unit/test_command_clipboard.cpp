@@ -167,7 +167,9 @@ class Desktop : public ::testing::Test {
         return await<ContentKind>([&](auto done) { clipboard->kind(done); });
     }
     std::optional<std::string> text() {
-        return await<std::optional<std::string>>([&](auto done) { clipboard->get_text(done); });
+        auto got = await<SharedBytes>([&](auto done) { clipboard->get_text(done); });
+        if (!got) return std::nullopt;
+        return got->bytes;
     }
     std::optional<std::vector<fs::path>> files() {
         return await<std::optional<std::vector<fs::path>>>(
@@ -181,7 +183,8 @@ class Desktop : public ::testing::Test {
             [&](auto done) { clipboard->screenshot(display, done); });
     }
     std::string set_text(std::string value) {
-        return await<std::string>([&](auto done) { clipboard->set_text(value, done); });
+        return await<std::string>(
+            [&](auto done) { clipboard->set_text(make_shared_bytes(value), done); });
     }
     std::string set_files(std::vector<PlacedItem> items) {
         return await<std::string>([&](auto done) { clipboard->set_files(items, done); });
@@ -200,7 +203,7 @@ TEST_F(Desktop, TextOffered) {
     commands.get_text = "printf 'caf\\303\\251\\r\\n'";
     make(commands);
     EXPECT_EQ(kind(), ContentKind::text);
-    EXPECT_EQ(text(), "caf\xc3\xa9\r\n");  // the protocol layer turns CRLF into LF
+    EXPECT_EQ(text(), "caf\xc3\xa9\n");  // served as the store keeps text: CRLF becomes LF
     EXPECT_FALSE(files());
     EXPECT_FALSE(image());
 }
@@ -226,7 +229,7 @@ TEST_F(Desktop, TextIsNotReadFromAnImageOnlyClipboard) {
     EXPECT_FALSE(text());
     auto got = image();
     ASSERT_TRUE(got);
-    EXPECT_EQ(got->bytes.size(), 12u);
+    EXPECT_EQ(got->bytes->bytes.size(), 12u);
     EXPECT_TRUE(got->file.empty());
 }
 
@@ -310,7 +313,7 @@ TEST_F(Desktop, ScreenshotGetsTheDisplayNumber) {
     make(commands);
     auto shot = screenshot(7);
     ASSERT_TRUE(shot);
-    EXPECT_EQ(shot->bytes.back(), '7');
+    EXPECT_EQ(shot->bytes->bytes.back(), '7');
 }
 
 TEST_F(Desktop, MissingCommandsMeanNoData) {
@@ -363,7 +366,7 @@ TEST_F(Desktop, DestroyingTheClipboardKillsItsCommandsUnanswered) {
     commands.get_text = "exec sleep 30";
     make(commands);
     bool answered = false;
-    clipboard->get_text([&](std::optional<std::string>) { answered = true; });
+    clipboard->get_text([&](SharedBytes) { answered = true; });
     uv_run(&loop, UV_RUN_NOWAIT);
     auto started = std::chrono::steady_clock::now();
     clipboard.reset();

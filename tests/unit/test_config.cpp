@@ -561,10 +561,44 @@ TEST(ConfigParse, SizesWithUnits) {
 TEST(ConfigParse, SizeLimitsAtTheirBounds) {
     const Config c = parse_ok(
         "[limits]\nmax_text_length = \"1GiB\"\nmax_file_size = 0\n"
-        "max_file_count = 4294967294\n");
+        "max_file_count = 4294967294\nmemory_budget = \"2GiB\"\n");
     EXPECT_EQ(c.limits.max_text_length, 1073741824);
     EXPECT_EQ(c.limits.max_file_size, 0);
     EXPECT_EQ(c.limits.max_file_count, 4294967294);
+}
+
+TEST(ConfigParse, HostileClientLimits) {
+    const Config c = parse_ok(
+        "[server]\nmax_connections = 100\nmax_connections_per_address = 5\nheader_timeout = 3\n"
+        "[tls]\nenabled = true\nreserved_connections = 10\n"
+        "[limits]\nmemory_budget = \"8MiB\"\nmax_path_depth = 40\n"
+        "max_batch_name_bytes = \"1MiB\"\n");
+    EXPECT_EQ(c.server.max_connections_per_address, 5);
+    EXPECT_EQ(c.server.header_timeout, 3);
+    EXPECT_EQ(c.tls.reserved_connections, 10);
+    EXPECT_EQ(c.limits.memory_budget, 8388608);
+    EXPECT_EQ(c.limits.max_path_depth, 40);
+    EXPECT_EQ(c.limits.max_batch_name_bytes, 1048576);
+}
+
+TEST(ConfigParse, UnsetTlsReserveIsAQuarterOfSmallConnectionLimits) {
+    EXPECT_EQ(parse_ok("[server]\nmax_connections = 8\n").tls.reserved_connections, 2);
+    EXPECT_EQ(parse_ok("").tls.reserved_connections, 32);
+}
+
+TEST(ConfigErrors, LimitsThatCannotWorkTogether) {
+    // A budget that could never hold one text of max_text_length.
+    auto error = expect_error("[limits]\nmax_text_length = \"8MiB\"\nmemory_budget = \"8MiB\"\n",
+                              3, "limits.memory_budget");
+    EXPECT_TRUE(contains(error, "max_text_length"));
+    // Unset budget: the line of the text limit that outgrew the default is named.
+    expect_error("[limits]\nmax_text_length = \"64MiB\"\n", 2, "limits.memory_budget");
+    // Every slot kept for TLS: the plain port would have none.
+    expect_error("[server]\nmax_connections = 4\n[tls]\nenabled = true\nreserved_connections = 4\n",
+                 5, "tls.reserved_connections");
+    expect_error("[limits]\nmax_path_depth = 0\n", 2, "limits.max_path_depth");
+    expect_error("[limits]\nmemory_budget = 1000\n", 2, "limits.memory_budget");
+    expect_error("[server]\nheader_timeout = 0\n", 2, "server.header_timeout");
 }
 
 TEST(ConfigParse, BindAsStringOrArrayWithIpv6) {
@@ -728,6 +762,12 @@ void expect_same_settings(const Config& a, const Config& b) {
     EXPECT_EQ(a.limits.max_text_length, b.limits.max_text_length);
     EXPECT_EQ(a.limits.max_file_size, b.limits.max_file_size);
     EXPECT_EQ(a.limits.max_file_count, b.limits.max_file_count);
+    EXPECT_EQ(a.limits.memory_budget, b.limits.memory_budget);
+    EXPECT_EQ(a.limits.max_path_depth, b.limits.max_path_depth);
+    EXPECT_EQ(a.limits.max_batch_name_bytes, b.limits.max_batch_name_bytes);
+    EXPECT_EQ(a.server.max_connections_per_address, b.server.max_connections_per_address);
+    EXPECT_EQ(a.server.header_timeout, b.server.header_timeout);
+    EXPECT_EQ(a.tls.reserved_connections, b.tls.reserved_connections);
     EXPECT_EQ(a.methods.get_text, b.methods.get_text);
     EXPECT_EQ(a.methods.send_text, b.methods.send_text);
     EXPECT_EQ(a.methods.get_files, b.methods.get_files);
@@ -803,6 +843,12 @@ TEST(DescribeConfig, NamesEveryKey) {
                             "max_text_length",
                             "max_file_size",
                             "max_file_count",
+                            "memory_budget = 16777216",
+                            "max_path_depth = 128",
+                            "max_batch_name_bytes",
+                            "max_connections_per_address = 32",
+                            "header_timeout = 10",
+                            "reserved_connections = 32",
                             "[methods]",
                             "get_text",
                             "send_text",

@@ -75,7 +75,9 @@ class Process : public ::testing::Test {
         });
         uv_run(&loop, UV_RUN_DEFAULT);
         EXPECT_TRUE(got) << "never answered";
-        return got ? std::move(*got) : CommandOutcome{"no answer", {}, {}};
+        CommandOutcome none;
+        none.error = "no answer";
+        return got ? std::move(*got) : std::move(none);
     }
 
     static CommandSpec spec(std::string command, std::size_t max_output = 1 << 20) {

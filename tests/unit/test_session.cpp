@@ -190,3 +190,82 @@ TEST(Session, InputAfterFinishIsIgnored) {
 
 }  // namespace
 }  // namespace clipshare
+
+namespace clipshare {
+namespace {
+
+Bytes i64_of(std::int64_t value) {
+    auto encoded = wire::encode_i64(value);
+    return Bytes(encoded.begin(), encoded.end());
+}
+
+// What the connection builds its deadlines on: which bytes are a request header, and when a
+// new header begins.
+TEST(SessionHeader, EachEntryOfABatchIsAHeaderOfItsOwn) {
+    fake::Host host;
+    fake::Clipboard clipboard;
+    fake::Files files;
+    Session session{SessionSettings{}, host, Services{&clipboard, &files}};
+    EXPECT_TRUE(session.in_request_header());  // the version byte
+    auto first = session.header_epoch();
+    session.feed(Bytes{4, 4});
+    EXPECT_TRUE(session.in_request_header());  // the count
+    session.feed(concat(i64_of(2), concat(i64_of(1), Bytes{'a'})));
+    EXPECT_TRUE(session.in_request_header());  // the size is still to come
+    EXPECT_EQ(session.header_epoch(), first);  // all one header so far
+    session.feed(concat(i64_of(3), Bytes{'x'}));
+    EXPECT_FALSE(session.in_request_header());  // content: the idle timeout's business
+    session.feed(Bytes{'y', 'z'});
+    EXPECT_TRUE(session.in_request_header());  // the second entry's header
+    EXPECT_GT(session.header_epoch(), first);
+    session.feed(concat(i64_of(1), concat(Bytes{'b'}, i64_of(0))));
+    EXPECT_FALSE(session.in_request_header());
+    EXPECT_TRUE(host.finished);
+    EXPECT_EQ(session.summary().entries, 2);
+    EXPECT_EQ(session.summary().method, Method::send_files);
+}
+
+TEST(SessionHeader, DownloadsHaveNoHeaderAfterTheMethod) {
+    fake::Host host;
+    Session session{SessionSettings{}, host};
+    session.feed(Bytes{4, 125});
+    EXPECT_FALSE(session.in_request_header());
+    EXPECT_EQ(session.summary().bytes_out, host.sent.size());
+}
+
+TEST(SessionBudget, ASpentBudgetRefusesADownloadBeforeAnyReply) {
+    fake::Host host;
+    fake::Clipboard clipboard;
+    clipboard.current = ContentKind::text;
+    clipboard.text = "hello";
+    fake::Files files;
+    MemoryBudget budget{64 * 1024};  // less than one reply window
+    Session session{SessionSettings{}, host, Services{&clipboard, &files, &budget}};
+    session.feed(Bytes{4, 1});
+    EXPECT_TRUE(host.aborted);
+    EXPECT_NE(host.note.find("memory budget"), std::string::npos);
+    EXPECT_EQ(host.sent, Bytes{1});  // the version's answer, nothing of the reply
+    EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST(SessionBudget, TextGrowsWithWhatArrivesAndStopsAtTheBudget) {
+    fake::Host host;
+    fake::Clipboard clipboard;
+    fake::Files files;
+    MemoryBudget budget{1 << 20};
+    SessionSettings settings;
+    Session session{settings, host, Services{&clipboard, &files, &budget}};
+    // Four MiB declared: nothing is taken for it up front.
+    session.feed(concat(Bytes{4, 2}, i64_of(4 << 20)));
+    EXPECT_FALSE(host.aborted);
+    EXPECT_LT(budget.used(), 4096u);
+    Bytes chunk(64 * 1024, 'a');
+    for (int i = 0; i < 64 && !host.aborted; ++i) session.feed(chunk);
+    // Refused once the text would pass the budget's work share, never before.
+    EXPECT_TRUE(host.aborted);
+    EXPECT_NE(host.note.find("memory budget"), std::string::npos);
+    EXPECT_EQ(clipboard.current, ContentKind::empty);
+}
+
+}  // namespace
+}  // namespace clipshare
