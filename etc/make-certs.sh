@@ -1,7 +1,7 @@
 #!/bin/sh
 # make-certs.sh: make the certificates for clipshared's TLS service with openssl(1).
 #
-# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-y DAYS] [CLIENT_NAME...]
+# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-g GROUP] [-y DAYS] [CLIENT_NAME...]
 #
 # In DIR (default: the current directory) it creates what is missing of:
 #   ca.key, ca.crt        a certificate authority (RSA 3072) that signs everything below.
@@ -15,6 +15,13 @@
 #                         for each CLIENT_NAME: a client key and certificate with CN=NAME,
 #                         bundled as PKCS#12 (NAME.pfx) for import into the ClipShare apps.
 #                         NAME is also added to allowed_clients.txt (tls.allowed_clients).
+#
+# Modes, so that clipshared can read what it needs after giving up root:
+#   ca.crt, server.crt, allowed_clients.txt, NAME.crt   0644 (public)
+#   server.key   0640, group GROUP: -g GROUP, else the group "clipshare" when it exists
+#                (the packages' service user), else 0600 (then only the owner reads it)
+#   ca.key, NAME.key, NAME.pfx                          0600 (never needed by the daemon)
+# Each run sets these modes again on the files it finds, and says what it did.
 #
 # Existing files are never overwritten: run it again with new names to add clients under the
 # same CA. The PKCS#12 password is read from the environment variable CLIPSHARE_PFX_PASSWORD
@@ -30,6 +37,7 @@ set -eu
 
 dir=.
 server_name=clipshare_server
+group=
 days=825
 
 usage() {
@@ -37,10 +45,11 @@ usage() {
     exit 2
 }
 
-while getopts d:s:y:h option; do
+while getopts d:s:g:y:h option; do
     case $option in
         d) dir=$OPTARG ;;
         s) server_name=$OPTARG ;;
+        g) group=$OPTARG ;;
         y) days=$OPTARG ;;
         *) usage ;;
     esac
@@ -61,6 +70,32 @@ for name in "$server_name" "$@"; do
         exit 2
     fi
 done
+# A client's files are NAME.key and NAME.crt: these names would be the CA's or the server's.
+for name in "$@"; do
+    case $name in
+        ca | server | allowed_clients)
+            echo "make-certs.sh: '$name' cannot be a client name (its files would be the" \
+                "CA's or the server's)" >&2
+            exit 2
+            ;;
+    esac
+done
+# Looked up in the group database (getent where there is one, else /etc/group: BusyBox).
+group_exists() {
+    if command -v getent >/dev/null 2>&1; then
+        getent group "$1" >/dev/null 2>&1
+    else
+        grep -q "^$1:" /etc/group 2>/dev/null
+    fi
+}
+if [ -n "$group" ]; then
+    if ! group_exists "$group"; then
+        echo "make-certs.sh: group '$group' does not exist" >&2
+        exit 2
+    fi
+elif group_exists clipshare; then
+    group=clipshare
+fi
 case $days in
     '' | *[!0-9]*) echo "make-certs.sh: -y needs a number of days" >&2; exit 2 ;;
 esac
@@ -100,14 +135,21 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF
 
-# sign NAME EXTENSIONS: NAME.key and NAME.crt with CN=NAME, signed by the CA.
+# sign CN FILE EXTENSIONS: FILE.key and FILE.crt with CN=CN, signed by the CA. The file
+# name is separate from the CN so that a server may be called "server".
 sign() {
-    openssl req -config "$config" -new -newkey rsa:2048 -nodes -keyout "$1.key" \
+    openssl req -config "$config" -new -newkey rsa:2048 -nodes -keyout "$2.key" \
         -subj "/CN=$1" -out make-certs.csr 2>/dev/null
     openssl x509 -req -in make-certs.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-        -CAserial ca.srl -days "$days" -sha256 -extfile "$config" -extensions "$2" \
-        -out "$1.crt" 2>/dev/null
+        -CAserial ca.srl -days "$days" -sha256 -extfile "$config" -extensions "$3" \
+        -out "$2.crt" 2>/dev/null
     rm -f make-certs.csr
+}
+
+# set_mode MODE FILE WHY: chmod, and one line saying so.
+set_mode() {
+    chmod "$1" "$2"
+    echo "  $2: $1 ($3)"
 }
 
 if [ ! -f ca.crt ] || [ ! -f ca.key ]; then
@@ -121,27 +163,50 @@ if [ ! -f ca.crt ] || [ ! -f ca.key ]; then
 fi
 
 if [ ! -f server.crt ] && [ ! -f server.key ]; then
-    sign "$server_name" server_ext
-    mv "$server_name.key" server.key
-    mv "$server_name.crt" server.crt
+    sign "$server_name" server server_ext
     echo "created server.crt and server.key (CN=$server_name)"
 fi
 
+clients=
 for name in "$@"; do
     if [ -f "$name.crt" ] || [ -f "$name.key" ] || [ -f "$name.pfx" ]; then
         echo "$name: exists, skipped"
         continue
     fi
-    sign "$name" client_ext
+    clients="$clients $name"
+    sign "$name" "$name" client_ext
     # Unquoted on purpose: empty, or two words.
     passout=
     if [ -n "${CLIPSHARE_PFX_PASSWORD+set}" ]; then
         passout="-passout env:CLIPSHARE_PFX_PASSWORD"
     fi
+    # shellcheck disable=SC2086
     openssl pkcs12 -export -in "$name.crt" -inkey "$name.key" -certfile ca.crt -name "$name" \
         -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES -macalg sha1 -out "$name.pfx" $passout
     if ! grep -qx "$name" allowed_clients.txt 2>/dev/null; then
         echo "$name" >>allowed_clients.txt
     fi
     echo "created $name.pfx (for the client device), $name.crt and $name.key"
+done
+
+# The modes, set on every run so that files made by an older version get them too.
+echo "modes in $(pwd):"
+set_mode 644 ca.crt "public: clipshared and every client need it"
+[ -f server.crt ] && set_mode 644 server.crt "public"
+[ -f allowed_clients.txt ] && set_mode 644 allowed_clients.txt "read by clipshared"
+set_mode 600 ca.key "keep private: only needed to make more certificates"
+if [ -f server.key ]; then
+    if [ -n "$group" ]; then
+        chgrp "$group" server.key
+        set_mode 640 server.key "group $group reads it: run clipshared as a member"
+    else
+        set_mode 600 server.key "readable by its owner only"
+        echo "make-certs.sh: warning: no group 'clipshare' and no -g GROUP: if clipshared" \
+            "gives up root ([server] user), it cannot read server.key; run again with -g" >&2
+    fi
+fi
+for name in $clients; do
+    set_mode 644 "$name.crt" "public"
+    set_mode 600 "$name.key" "for the client device only"
+    set_mode 600 "$name.pfx" "for the client device only"
 done

@@ -1,6 +1,7 @@
 // clipshared: flags, configuration, detaching, and the server's run.
 #include <getopt.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -14,6 +15,7 @@
 #include "server/server.hpp"
 #include "util/daemon.hpp"
 #include "util/log.hpp"
+#include "util/privileges.hpp"
 
 namespace {
 
@@ -25,13 +27,17 @@ constexpr const char* usage_text =
     "\n"
     "  -c, --config FILE    read this config file (default: search\n"
     "                       $XDG_CONFIG_HOME/clipshare, ~/.config/clipshare,\n"
-    "                       " CLIPSHARE_SYSCONFDIR "/clipshare; else built-in defaults)\n"
+    "                       " CLIPSHARE_SYSCONFDIR
+    "/clipshare; else built-in defaults)\n"
     "  -D, --foreground     stay in the foreground, log to stderr\n"
     "  -d, --daemon         detach and log to syslog (the default)\n"
     "  -p, --pidfile FILE   write the pid to FILE (used by -s and -r)\n"
     "  -s, --stop           stop the running instance and exit\n"
-    "  -r, --restart        stop the running instance, then start\n"
-    "  -t, --check          validate the config, print the effective settings, exit\n"
+    "  -r, --restart        check the config, stop the running instance, then start\n"
+    "  -t, --check          validate the config and check, as the service user, what it\n"
+    "                       names on disk; print the effective settings and exit\n"
+    "  -l, --log-level LEVEL\n"
+    "                       debug, info, warning or error (overrides [log] level)\n"
     "  -v, --version        print the version and exit\n"
     "  -h, --help           print this help and exit\n"
     "\n"
@@ -40,6 +46,7 @@ constexpr const char* usage_text =
 struct Options {
     std::optional<std::filesystem::path> config_file;
     std::optional<std::filesystem::path> pidfile;
+    std::optional<LogLevel> log_level;
     bool foreground = false;
     bool stop = false;
     bool restart = false;
@@ -58,6 +65,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
         {"stop", no_argument, nullptr, 's'},
         {"restart", no_argument, nullptr, 'r'},
         {"check", no_argument, nullptr, 't'},
+        {"log-level", required_argument, nullptr, 'l'},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
@@ -66,7 +74,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
     bool usage_error = false;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":c:Ddp:srtvh", long_options, nullptr)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":c:Ddp:srtl:vh", long_options, nullptr)) != -1) {
         switch (opt) {
             case 'c': options.config_file = optarg; break;
             case 'D': options.foreground = true; break;
@@ -75,6 +83,16 @@ std::optional<Options> parse_options(int argc, char** argv) {
             case 's': options.stop = true; break;
             case 'r': options.restart = true; break;
             case 't': options.check = true; break;
+            case 'l':
+                options.log_level = parse_log_level(optarg);
+                if (!options.log_level) {
+                    std::fprintf(stderr,
+                                 "clipshared: error: -l needs debug, info, warning or error, "
+                                 "not '%s'\n",
+                                 optarg);
+                    usage_error = true;
+                }
+                break;
             case 'v': options.version = true; break;
             case 'h': options.help = true; break;
             case ':':
@@ -104,25 +122,83 @@ std::optional<Options> parse_options(int argc, char** argv) {
 }
 
 // Each connection is a descriptor: let max_connections mean what it says, up to what the
-// system allows, instead of stopping at the usual soft limit of 1024.
-void raise_descriptor_limit(std::int64_t max_connections) {
+// system allows, instead of stopping at the usual soft limit of 1024. Returns "" or a warning
+// when the hard limit is too low (systemd's LimitNOFILE=, procd's limits, ulimit -Hn).
+std::string raise_descriptor_limit(std::int64_t max_connections) {
     rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return {};
     // Headroom for listeners, files being sent or received, and the loop's own.
     auto wanted = static_cast<rlim_t>(max_connections) * 2 + 64;
-    if (limit.rlim_cur >= wanted) return;
+    if (limit.rlim_cur >= wanted) return {};
     limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
     setrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur >= wanted) return {};
+    return "max_connections = " + std::to_string(max_connections) + " needs " +
+           std::to_string(wanted) + " file descriptors, the limit is " +
+           std::to_string(limit.rlim_cur) + ": connections beyond about " +
+           std::to_string(limit.rlim_cur > 64 ? (limit.rlim_cur - 64) / 2 : 0) + " will fail";
+}
+
+// What -t and -r check before anything is stopped or started: the config's files and
+// directories, as the user the daemon will serve as. "" or one line; `checked_as` says whose
+// permissions were used.
+std::string check_service(const Config& config, std::string& checked_as) {
+    const auto& server = config.server;
+    const bool root = geteuid() == 0;
+    // In the order the daemon meets them at start-up: paths as root, then the refusal.
+    if (root && server.user.empty() && !server.allow_root && !config.source.empty()) {
+        if (auto error = check_paths(config); !error.empty()) return error;
+        return "refusing to serve clients as root: set [server] user (or allow_root = true)";
+    }
+    if (!server.user.empty()) {
+        std::string error;
+        auto account = resolve_account(server.user, server.group, error);
+        if (!account) return error;
+        if (root) {
+            checked_as = describe(*account);
+            auto failure = check_as(*account, [&config] { return check_paths(config); });
+            return failure.empty() ? failure : "as user " + account->user_name + ": " + failure;
+        }
+        if (account->uid != geteuid()) {
+            checked_as = "uid " + std::to_string(geteuid()) + ", not as user " +
+                         account->user_name + " (only root can check as another user)";
+        }
+    }
+    if (checked_as.empty()) checked_as = root ? "root" : "uid " + std::to_string(geteuid());
+    return check_paths(config);
+}
+
+// Where the log goes once the daemon runs; said on the terminal before detaching when the
+// lines would be lost.
+void choose_log_destination(const LogSection& log, bool detached) {
+    auto destination = log.destination;
+    if (destination == LogDestination::automatic) {
+        destination = detached ? LogDestination::syslog : LogDestination::stderr_stream;
+    }
+    if (detached && destination == LogDestination::syslog && !syslog_socket_available()) {
+        std::fprintf(stderr,
+                     "clipshared: warning: no syslog daemon listens on /dev/log: the detached "
+                     "daemon's messages are lost (set [log] file, or run it with -D under a "
+                     "supervisor)\n");
+    }
+    if (detached && destination == LogDestination::stderr_stream) {
+        std::fprintf(stderr,
+                     "clipshared: warning: [log] destination = \"stderr\" while detached: the "
+                     "daemon's messages are lost (use -D, syslog or a file)\n");
+    }
+    if (destination == LogDestination::syslog) log_use_syslog(true);
 }
 
 int serve(const Options& options, Config config) {
-    raise_descriptor_limit(config.server.max_connections);
+    auto descriptor_warning = raise_descriptor_limit(config.server.max_connections);
     std::optional<Detacher> detacher;
     std::optional<std::filesystem::path> pidfile_path = options.pidfile;
     if (!options.foreground) {
         if (!pidfile_path) pidfile_path = default_pidfile();
+        choose_log_destination(config.log, true);
         detacher.emplace(Detacher::detach());
-        log_use_syslog(true);
+    } else {
+        choose_log_destination(config.log, false);
     }
     auto fail = [&](const std::string& line) {
         if (detacher) {
@@ -133,10 +209,24 @@ int serve(const Options& options, Config config) {
         return 1;
     };
 
+    // Opened before privileges are dropped, like a port: the file may be root's to create.
+    if (config.log.destination == LogDestination::file) {
+        if (auto error = log_use_file(config.log.file); !error.empty()) return fail(error);
+    }
+    if (!descriptor_warning.empty()) LOG_WARN("%s", descriptor_warning.c_str());
+
     std::optional<Pidfile> pidfile;
     if (pidfile_path) {
         std::string error;
-        if (auto created = Pidfile::create(*pidfile_path, error)) {
+        std::optional<std::pair<uid_t, gid_t>> owner;
+        if (geteuid() == 0 && !config.server.user.empty()) {
+            if (auto account = resolve_account(config.server.user, config.server.group, error)) {
+                owner.emplace(account->uid, account->gid);
+            } else {
+                return fail(error);
+            }
+        }
+        if (auto created = Pidfile::create(*pidfile_path, error, owner)) {
             pidfile.emplace(std::move(*created));
         } else {
             return fail(error);
@@ -144,9 +234,13 @@ int serve(const Options& options, Config config) {
     }
 
     auto config_file = config.source;
-    // Started on built-in defaults, a reload keeps them: there is no file to re-read.
-    auto reloader = [config_file, defaults = config] {
-        return config_file.empty() ? ConfigResult{defaults, {}} : load_config_file(config_file);
+    // Started on built-in defaults, a reload keeps them: there is no file to re-read. A level
+    // given with -l outlives reloads.
+    auto reloader = [config_file, defaults = config, level = options.log_level] {
+        auto result =
+            config_file.empty() ? ConfigResult{defaults, {}} : load_config_file(config_file);
+        if (result.config && level) result.config->log.level = *level;
+        return result;
     };
     Server server{std::move(config), reloader};
     if (auto error = server.start(); !error.empty()) return fail(error);
@@ -176,13 +270,22 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "clipshared: error: %s\n", loaded.error.c_str());
         return 1;
     }
-    if (options->check) {
-        if (auto error = check_paths(*loaded.config); !error.empty()) {
-            std::fprintf(stderr, "clipshared: error: %s\n", error.c_str());
+    if (options->log_level) loaded.config->log.level = *options->log_level;
+    log_set_level(loaded.config->log.level);
+    if (options->check || options->restart) {
+        // A restart checks first: a daemon that works is never stopped for one that would not
+        // start. (A port held by the old daemon is the one thing that cannot be checked.)
+        std::string checked_as;
+        if (auto error = check_service(*loaded.config, checked_as); !error.empty()) {
+            std::fprintf(stderr, "clipshared: error: %s%s\n", error.c_str(),
+                         options->restart ? " (the running instance was left alone)" : "");
             return 1;
         }
-        std::fputs(describe_config(*loaded.config).c_str(), stdout);
-        return 0;
+        if (options->check) {
+            std::fputs(describe_config(*loaded.config).c_str(), stdout);
+            std::printf("\n# Checked as %s.\n", checked_as.c_str());
+            return 0;
+        }
     }
     if (options->restart) {
         int stopped = stop_instance(options->pidfile.value_or(default_pidfile()), 30);

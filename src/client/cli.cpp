@@ -1,11 +1,11 @@
 #include "client/cli.hpp"
 
-#include <getopt.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
+#include <string_view>
 
 #include "build_config.hpp"
 
@@ -122,123 +122,238 @@ const char* const usage_text =
     "6 no data (scan: no server), 7 unknown method, 8 method disabled or not implemented,\n"
     "9 bad response, 10 upload not confirmed, 130 interrupted. See clipshare(1).\n";
 
-ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) {
-    static const option long_options[] = {
-        {"port", required_argument, nullptr, 'p'},
-        {"timeout", required_argument, nullptr, 't'},
-        {"quiet", no_argument, nullptr, 'q'},
-        {"help", no_argument, nullptr, 'h'},
-        {"version", no_argument, nullptr, 'v'},
-        {"tls", no_argument, nullptr, opt_tls},
-        {"cert", required_argument, nullptr, opt_cert},
-        {"key", required_argument, nullptr, opt_key},
-        {"ca", required_argument, nullptr, opt_ca},
-        {"server-name", required_argument, nullptr, opt_server_name},
-        {"proto", required_argument, nullptr, opt_proto},
-        {"display", required_argument, nullptr, opt_display},
-        {"copied", no_argument, nullptr, opt_copied},
-        {"to", required_argument, nullptr, opt_to},
-        {"max", required_argument, nullptr, opt_max},
-        {nullptr, 0, nullptr, 0},
-    };
-    std::vector<std::string> storage{"clipshare"};
-    storage.insert(storage.end(), arguments.begin(), arguments.end());
-    std::vector<char*> argv;
-    for (auto& argument : storage) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    const int argc = static_cast<int>(storage.size());
+namespace {
 
+struct OptionSpec {
+    const char* long_name;
+    char short_name;  // 0: long only
+    int id;
+    bool takes_value;
+};
+
+// One option a line reads better than clang-format's packing.
+// clang-format off
+constexpr OptionSpec option_specs[] = {
+    {"port", 'p', 'p', true},
+    {"timeout", 't', 't', true},
+    {"quiet", 'q', 'q', false},
+    {"help", 'h', 'h', false},
+    {"version", 'v', 'v', false},
+    {"tls", 0, opt_tls, false},
+    {"cert", 0, opt_cert, true},
+    {"key", 0, opt_key, true},
+    {"ca", 0, opt_ca, true},
+    {"server-name", 0, opt_server_name, true},
+    {"proto", 0, opt_proto, true},
+    {"display", 0, opt_display, true},
+    {"copied", 0, opt_copied, false},
+    {"to", 0, opt_to, true},
+    {"max", 0, opt_max, true},
+};
+// clang-format on
+
+// One option as the user wrote it, for messages: "--port", "-p".
+std::string shown(const OptionSpec& spec, bool as_long) {
+    return as_long ? std::string{"--"} + spec.long_name : std::string{"-"} + spec.short_name;
+}
+
+// A long option by its full name or an unambiguous prefix (as getopt_long allowed).
+const OptionSpec* find_long(std::string_view name, bool& ambiguous) {
+    const OptionSpec* found = nullptr;
+    ambiguous = false;
+    for (const auto& spec : option_specs) {
+        std::string_view candidate{spec.long_name};
+        if (candidate == name) return &spec;
+        if (candidate.substr(0, name.size()) == name) {
+            ambiguous = found != nullptr;
+            found = &spec;
+        }
+    }
+    return ambiguous ? nullptr : found;
+}
+
+const OptionSpec* find_short(char name) {
+    for (const auto& spec : option_specs) {
+        if (spec.short_name == name) return &spec;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+// Parsed by hand rather than with getopt_long: getopt reports an unknown option by the
+// argument before it once it has permuted the command line ("clipshare send-text HOST
+// -dash" said "unknown option HOST"), and every message here must name the argument that is
+// wrong, as the user typed it. Options may still come before or after the command, values
+// as "--port 80", "--port=80" or "-p80", short flags grouped ("-qv"), and "--" ends them.
+ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) {
     Options options;
     bool help = false;
     bool version = false;
     bool display_given = false;
     auto error = [](std::string text) { return ParsedCommandLine{std::nullopt, std::move(text)}; };
+    // Text that starts with '-' is taken for an option; say how to send it.
+    const std::string dash_hint =
+        " (see clipshare -h; put -- before an argument that starts with '-')";
 
-    optind = 0;  // GNU: start over (tests parse many command lines in one process)
-    opterr = 0;
-    int opt;
-    // GNU getopt permutes: options may come before or after the command and its arguments;
-    // "--" ends them (for text that starts with '-').
-    while ((opt = getopt_long(argc, argv.data(), ":p:t:qhv", long_options, nullptr)) != -1) {
-        std::string value = optarg != nullptr ? optarg : "";
-        switch (opt) {
-            case 'p': {
-                auto port = parse_int<int>(value, 1, 65535);
-                if (!port)
-                    return error("--port needs a number from 1 to 65535, not '" + value + "'");
-                options.port = static_cast<std::uint16_t>(*port);
-                break;
-            }
-            case 't': {
-                auto timeout = parse_seconds(value);
-                if (!timeout) {
-                    return error("--timeout needs a number of seconds (up to 86400), not '" +
-                                 value + "'");
+    std::vector<std::string> words;
+    std::optional<std::string> first_error;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const std::string& argument = arguments[i];
+        if (argument == "--") {
+            words.insert(words.end(), arguments.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                         arguments.end());
+            break;
+        }
+        if (argument.size() < 2 || argument[0] != '-') {
+            words.push_back(argument);  // "-" alone is an operand: standard input
+            continue;
+        }
+        // The options of this argument, each with its value if it takes one.
+        std::vector<std::pair<const OptionSpec*, std::optional<std::string>>> found;
+        std::vector<std::string> names;
+        if (argument.rfind("--", 0) == 0) {
+            auto equals = argument.find('=');
+            std::string name =
+                argument.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
+            bool ambiguous = false;
+            const OptionSpec* spec = find_long(name, ambiguous);
+            if (!spec) {
+                if (!first_error) {
+                    first_error = (ambiguous ? "ambiguous option '" : "unknown option '") +
+                                  argument.substr(0, equals) + "'" + dash_hint;
                 }
-                options.timeout_ms = *timeout;
-                break;
+                continue;
             }
-            case 'q':
-                options.quiet = true;
-                break;
-            case 'h':
-                help = true;
-                break;
-            case 'v':
-                version = true;
-                break;
-            case opt_tls:
-                options.tls = true;
-                break;
-            case opt_cert:
-                options.certificate = value;
-                break;
-            case opt_key:
-                options.key = value;
-                break;
-            case opt_ca:
-                options.ca = value;
-                break;
-            case opt_server_name:
-                options.server_name = value;
-                break;
-            case opt_proto: {
-                auto proto = parse_int<int>(value, 1, 4);
-                if (!proto)
-                    return error("--proto needs a version from 1 to 4, not '" + value + "'");
-                options.proto = *proto;
-                break;
-            }
-            case opt_display: {
-                auto display = parse_int<std::int64_t>(value, -1, 65536);
-                if (!display) {
-                    return error(
-                        "--display needs a number from 1 to 65536 (0 or -1: the "
-                        "server's default), not '" +
-                        value + "'");
+            std::optional<std::string> value;
+            if (equals != std::string::npos) {
+                if (!spec->takes_value) {
+                    if (!first_error) {
+                        first_error = "option --" + std::string{spec->long_name} +
+                                      " takes no value (in '" + argument + "')";
+                    }
+                    continue;
                 }
-                options.display = *display;
-                display_given = true;
-                break;
+                value = argument.substr(equals + 1);
             }
-            case opt_copied:
-                options.copied_only = true;
-                break;
-            case opt_to:
-                options.scan_targets.push_back(value);
-                break;
-            case opt_max: {
-                auto max = parse_int<std::size_t>(value, 1, 1000000);
-                if (!max)
-                    return error("--max needs a number from 1 to 1000000, not '" + value + "'");
-                options.max_servers = *max;
-                break;
+            found.emplace_back(spec, value);
+            names.push_back(shown(*spec, true));
+        } else {
+            for (std::size_t at = 1; at < argument.size(); ++at) {
+                const OptionSpec* spec = find_short(argument[at]);
+                if (!spec) {
+                    if (!first_error) {
+                        first_error = "unknown option '-" + std::string(1, argument[at]) + "'" +
+                                      (argument.size() > 2 ? " in '" + argument + "'" : "") +
+                                      dash_hint;
+                    }
+                    break;
+                }
+                names.push_back(shown(*spec, false));
+                if (spec->takes_value && at + 1 < argument.size()) {
+                    found.emplace_back(spec, argument.substr(at + 1));  // "-p80"
+                    break;
+                }
+                found.emplace_back(spec, std::nullopt);
             }
-            case ':':
-                return error(std::string{"option "} + argv[optind - 1] + " needs an argument");
-            default:
-                return error(std::string{"unknown option "} + argv[optind - 1] +
-                             " (see clipshare -h)");
+        }
+        for (std::size_t k = 0; k < found.size(); ++k) {
+            auto& [spec, value] = found[k];
+            if (spec->takes_value && !value) {
+                if (i + 1 >= arguments.size()) {
+                    if (!first_error) first_error = "option " + names[k] + " needs an argument";
+                    continue;
+                }
+                value = arguments[++i];
+            }
+            if (first_error) continue;  // keep scanning only for -h and -v
+            std::string text = value.value_or("");
+            switch (spec->id) {
+                case 'p': {
+                    auto port = parse_int<int>(text, 1, 65535);
+                    if (!port)
+                        first_error = "--port needs a number from 1 to 65535, not '" + text + "'";
+                    else
+                        options.port = static_cast<std::uint16_t>(*port);
+                    break;
+                }
+                case 't': {
+                    auto timeout = parse_seconds(text);
+                    if (!timeout) {
+                        first_error =
+                            "--timeout needs a number of seconds (up to 86400), not '" + text + "'";
+                    } else {
+                        options.timeout_ms = *timeout;
+                    }
+                    break;
+                }
+                case 'q':
+                    options.quiet = true;
+                    break;
+                case 'h':
+                    help = true;
+                    break;
+                case 'v':
+                    version = true;
+                    break;
+                case opt_tls:
+                    options.tls = true;
+                    break;
+                case opt_cert:
+                    options.certificate = text;
+                    break;
+                case opt_key:
+                    options.key = text;
+                    break;
+                case opt_ca:
+                    options.ca = text;
+                    break;
+                case opt_server_name:
+                    options.server_name = text;
+                    break;
+                case opt_proto: {
+                    auto proto = parse_int<int>(text, 1, 4);
+                    if (!proto)
+                        first_error = "--proto needs a version from 1 to 4, not '" + text + "'";
+                    else
+                        options.proto = *proto;
+                    break;
+                }
+                case opt_display: {
+                    auto display = parse_int<std::int64_t>(text, -1, 65536);
+                    if (!display) {
+                        first_error =
+                            "--display needs a number from 1 to 65536 (0 or -1: the server's "
+                            "default), not '" +
+                            text + "'";
+                    } else {
+                        options.display = *display;
+                        display_given = true;
+                    }
+                    break;
+                }
+                case opt_copied:
+                    options.copied_only = true;
+                    break;
+                case opt_to:
+                    options.scan_targets.push_back(text);
+                    break;
+                case opt_max: {
+                    auto max = parse_int<std::size_t>(text, 1, 1000000);
+                    if (!max)
+                        first_error = "--max needs a number from 1 to 1000000, not '" + text + "'";
+                    else
+                        options.max_servers = *max;
+                    break;
+                }
+                default:
+                    break;
+            }
+        }
+        // -h and -v are seen even after an error, so they can still win below.
+        for (auto& [spec, value] : found) {
+            if (spec->id == 'h') help = true;
+            if (spec->id == 'v') version = true;
         }
     }
     // -h and -v answer whatever else the command line holds.
@@ -246,9 +361,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
         options.command = help ? Command::help : Command::version;
         return {options, {}};
     }
+    if (first_error) return error(*first_error);
 
-    // getopt permuted argv (not storage): the non-options are now at its end.
-    std::vector<std::string> words(argv.begin() + optind, argv.end() - 1);
     if (words.empty()) return error("no command given (see clipshare -h)");
     const CommandInfo* info = nullptr;
     std::size_t index = 0;
@@ -258,16 +372,19 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
     }
     if (!info) return error("unknown command '" + words[0] + "' (see clipshare -h)");
     options.command = info->command;
+    const std::string usage = std::string{"(usage: clipshare "} + operand_usage[index] + ")";
     std::size_t next = 1;
     if (info->needs_host) {
-        if (words.size() < 2) return error(std::string{"usage: clipshare "} + operand_usage[index]);
+        if (words.size() < 2) return error(words[0] + " needs a HOST " + usage);
         options.host = words[1];
         next = 2;
     }
     options.operands.assign(words.begin() + static_cast<std::ptrdiff_t>(next), words.end());
-    if (options.operands.size() < info->min_operands ||
-        options.operands.size() > info->max_operands) {
-        return error(std::string{"usage: clipshare "} + operand_usage[index]);
+    if (options.operands.size() < info->min_operands) {
+        return error(words[0] + " needs more arguments " + usage);
+    }
+    if (options.operands.size() > info->max_operands) {
+        return error("unexpected argument '" + options.operands[info->max_operands] + "' " + usage);
     }
 
     // Options that mean something to one command only are refused elsewhere, rather than

@@ -81,6 +81,8 @@ std::vector<std::string> receive_files(Conversation& conversation, ReceivedFiles
         fail(Exit::bad_response, "the server announced " + std::to_string(count) + " files");
     }
     BatchPlan plan;
+    // One bar for the batch: the server sends each file's size only when the file comes.
+    progress.start_batch(-1, count);
     for (std::int64_t index = 0; index < count; ++index) {
         std::int64_t name_length = read_i64(channel, "a file name length");
         if (name_length < 1 || name_length > static_cast<std::int64_t>(max_name_length)) {
@@ -105,11 +107,11 @@ std::vector<std::string> receive_files(Conversation& conversation, ReceivedFiles
         }
         if (directory) {
             out.directory(path);
+            progress.item(path, 0);
             continue;
         }
         out.begin_file(path, size);
-        progress.start(path + " (" + std::to_string(index + 1) + "/" + std::to_string(count) + ")",
-                       size);
+        progress.item(path, size);
         copy_bytes(channel, size, "a file", progress,
                    [&](std::span<const std::uint8_t> bytes) { out.write(bytes); });
         out.end_file();

@@ -158,15 +158,12 @@ void send_files(Conversation& conversation, const std::vector<FileEntry>& entrie
     }
     std::int64_t total = 0;
     for (const auto& entry : entries) total += std::max<std::int64_t>(entry.size, 0);
-    progress.start("sending", total);
-    std::size_t index = 0;
+    progress.start_batch(total, static_cast<std::int64_t>(entries.size()));
     for (const auto& entry : entries) {
-        ++index;
         auto header = wire::MessageBuilder{}.string(entry.name).i64(entry.size).take();
         channel.write_all(header);
+        progress.item(entry.name, std::max<std::int64_t>(entry.size, 0));
         if (entry.size < 0) continue;
-        progress.relabel(entry.name + " (" + std::to_string(index) + "/" +
-                         std::to_string(entries.size()) + ")");
         send_content(channel, entry, progress);
     }
     progress.finish();

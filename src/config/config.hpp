@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "util/log.hpp"
+
 namespace clipshare {
 
 struct ServerSection {
@@ -118,6 +120,12 @@ struct ClipboardSection {
     std::int64_t display = 1;
 };
 
+struct LogSection {
+    LogLevel level = LogLevel::info;
+    LogDestination destination = LogDestination::automatic;
+    std::filesystem::path file;  // set exactly when destination is file
+};
+
 struct Config {
     // The file this came from; empty when running on built-in defaults.
     std::filesystem::path source;
@@ -130,6 +138,7 @@ struct Config {
     LimitsSection limits;
     MethodsSection methods;
     ClipboardSection clipboard;
+    LogSection log;
 
     std::filesystem::path effective_state_dir() const {
         return server.state_dir.empty() ? server.working_dir / ".clipshare" : server.state_dir;

@@ -20,6 +20,7 @@
 
 #include <toml++/toml.h>
 
+#include "build_config.hpp"
 #include "util/read_file.hpp"
 
 namespace clipshare {
@@ -29,6 +30,8 @@ namespace fs = std::filesystem;
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::size_t kMaxInfoNameBytes = 256;
+// (uid_t)-1 means "unchanged" to setuid(2) and chown(2), so it is not a usable id either.
+constexpr std::int64_t kMaxAccountId = 4294967294;
 
 // Carries the finished one-line message from deep inside a validator up to parse_config;
 // the first problem ends the parse, so unwinding is the simplest way to stop.
@@ -219,6 +222,7 @@ class Parser {
         check_versions();
         check_tls_versions();
         check_clipboard();
+        check_log();
         check_budgets();
     }
 
@@ -251,7 +255,7 @@ class Parser {
     }
 
     void apply_section(const Entry& section) {
-        static const std::array<std::pair<std::string_view, bool (Parser::*)(const Entry&)>, 8>
+        static const std::array<std::pair<std::string_view, bool (Parser::*)(const Entry&)>, 9>
             kSections{{
                 {"server", &Parser::server_key},
                 {"plain", &Parser::plain_key},
@@ -261,6 +265,7 @@ class Parser {
                 {"limits", &Parser::limits_key},
                 {"methods", &Parser::methods_key},
                 {"clipboard", &Parser::clipboard_key},
+                {"log", &Parser::log_key},
             }};
         for (const auto& known : kSections) {
             if (section.name != known.first) continue;
@@ -401,6 +406,22 @@ class Parser {
         fail(entry, "must be " + list + ", got " + toml_quoted(text));
     }
 
+    // A user or group: a name, or a numeric id that must fit the kernel's 32-bit ids. A
+    // larger number would wrap (4294967296 is 0: root) where the id is converted.
+    std::string account(const Entry& entry) const {
+        std::string text = non_empty_string(entry);
+        if (!std::all_of(text.begin(), text.end(),
+                         [](char ch) { return ch >= '0' && ch <= '9'; })) {
+            return text;
+        }
+        const auto value = parse_size(text);  // digits only: no unit, overflow checked
+        if (!value || *value > kMaxAccountId) {
+            fail(entry, "numeric id " + text + " is out of range (0 to " +
+                            std::to_string(kMaxAccountId) + ")");
+        }
+        return text;
+    }
+
     // --- sections -----------------------------------------------------------------------
 
     bool server_key(const Entry& entry) {
@@ -428,9 +449,9 @@ class Parser {
         } else if (key == "header_timeout") {
             server.header_timeout = integer(entry, 1, 3600);
         } else if (key == "user") {
-            server.user = non_empty_string(entry);
+            server.user = account(entry);
         } else if (key == "group") {
-            server.group = non_empty_string(entry);
+            server.group = account(entry);
         } else if (key == "allow_root") {
             server.allow_root = boolean(entry);
         } else {
@@ -643,6 +664,43 @@ class Parser {
         return true;
     }
 
+    bool log_key(const Entry& entry) {
+        auto& log = config_.log;
+        const std::string_view key = leaf(entry);
+        if (key == "level") {
+            log.level = *parse_log_level(one_of(entry, {"debug", "info", "warning", "error"}));
+        } else if (key == "destination") {
+            const std::string where = one_of(entry, {"auto", "syslog", "stderr", "file"});
+            for (auto candidate : {LogDestination::automatic, LogDestination::syslog,
+                                   LogDestination::stderr_stream, LogDestination::file}) {
+                if (where == log_destination_name(candidate)) log.destination = candidate;
+            }
+            destination_line_ = entry.line;
+        } else if (key == "file") {
+            log.file = path(entry);
+            file_line_ = entry.line;
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    // `file` alone means "log to this file"; with any other destination it would be ignored,
+    // and `destination = "file"` without a file has nowhere to write.
+    void check_log() {
+        auto& log = config_.log;
+        if (!log.file.empty() && log.destination == LogDestination::automatic) {
+            log.destination = LogDestination::file;
+        }
+        if (log.destination == LogDestination::file && log.file.empty()) {
+            fail_at(destination_line_, "key 'log.destination': \"file\" needs log.file");
+        }
+        if (log.destination != LogDestination::file && !log.file.empty()) {
+            fail_at(file_line_, std::string{"key 'log.file': set, but log.destination is \""} +
+                                    log_destination_name(log.destination) + "\"");
+        }
+    }
+
     // A reversed range would make every connection fail negotiation; refuse it rather than
     // guess which bound the user meant.
     void check_versions() const {
@@ -717,6 +775,8 @@ class Parser {
     std::uint32_t max_version_line_ = 0;
     std::uint32_t tls_min_version_line_ = 0;
     std::uint32_t tls_max_version_line_ = 0;
+    std::uint32_t destination_line_ = 0;
+    std::uint32_t file_line_ = 0;
 };
 
 ConfigResult failure(std::string message) {
@@ -837,7 +897,9 @@ std::optional<std::filesystem::path> find_config_file() {
     if (const std::string home = env_or_empty("HOME"); !home.empty()) {
         candidates.push_back(fs::path(home) / ".config" / relative);
     }
-    candidates.push_back(fs::path("/etc") / relative);
+    // The build's sysconfdir (/etc for --prefix=/usr, /usr/local/etc by default), which is
+    // where meson install puts the sample and what clipshared -h names.
+    candidates.push_back(fs::path(CLIPSHARE_SYSCONFDIR) / relative);
     for (const fs::path& candidate : candidates) {
         if (file_exists(candidate)) return candidate;
     }
@@ -934,6 +996,15 @@ std::string describe_config(const Config& config) {
     out << "cut_sent_files = " << toml_bool(clipboard.cut_sent_files) << "\n"
         << "client_selects_display = " << toml_bool(clipboard.client_selects_display) << "\n"
         << "display = " << clipboard.display << "\n";
+
+    out << "\n[log]\n"
+        << "level = " << toml_quoted(log_level_name(config.log.level)) << "\n"
+        << "destination = " << toml_quoted(log_destination_name(config.log.destination)) << "\n";
+    if (config.log.file.empty()) {
+        out << "# file is not set (no log file)\n";
+    } else {
+        out << "file = " << toml_quoted(config.log.file.string()) << "\n";
+    }
 
     // The sub-table comes last: every key after its header belongs to it.
     out << "\n[clipboard.commands]\n";

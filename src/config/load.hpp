@@ -25,7 +25,8 @@ ConfigResult parse_config(std::string_view toml_text, const std::filesystem::pat
 ConfigResult load_config_file(const std::filesystem::path& file);
 
 // The first existing file of the search order: $XDG_CONFIG_HOME/clipshare/clipshared.toml,
-// ~/.config/clipshare/clipshared.toml, /etc/clipshare/clipshared.toml.
+// ~/.config/clipshare/clipshared.toml, SYSCONFDIR/clipshare/clipshared.toml (the build's
+// sysconfdir: /etc for --prefix=/usr).
 std::optional<std::filesystem::path> find_config_file();
 
 // `explicit_file` when given, else the search order, else the built-in defaults (with

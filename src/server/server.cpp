@@ -14,15 +14,45 @@ namespace clipshare {
 
 namespace {
 
-std::string check_working_dir(const Config& config) {
-    const auto& dir = config.server.working_dir;
+namespace fs = std::filesystem;
+
+// A directory the daemon lists, reads and writes: read, enter and write.
+std::string check_directory(const char* key, const fs::path& dir) {
     std::error_code error;
-    if (!std::filesystem::is_directory(dir, error)) {
-        return "working_dir " + dir.string() + ": " +
+    if (!fs::is_directory(dir, error)) {
+        return std::string{key} + " " + dir.string() + ": " +
                (error ? error.message() : std::string{"not a directory"});
     }
-    if (access(dir.c_str(), W_OK | X_OK) != 0) {
-        return "working_dir " + dir.string() + ": " + std::generic_category().message(errno);
+    if (access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+        return std::string{key} + " " + dir.string() + ": " +
+               std::generic_category().message(errno);
+    }
+    return {};
+}
+
+std::string check_working_dir(const Config& config) {
+    return check_directory("working_dir", config.server.working_dir);
+}
+
+// Something the daemon creates when it is missing (state_dir, the log file): it must be
+// usable if it exists, else its nearest existing ancestor must let it be created.
+std::string check_creatable(const char* key, const fs::path& path, bool directory) {
+    std::error_code error;
+    if (fs::exists(path, error)) {
+        if (directory) return check_directory(key, path);
+        if (access(path.c_str(), W_OK) != 0) {
+            return std::string{key} + " " + path.string() + ": " +
+                   std::generic_category().message(errno);
+        }
+        return {};
+    }
+    fs::path parent = path.parent_path();
+    while (!parent.empty() && !fs::exists(parent, error) && parent != parent.parent_path()) {
+        parent = parent.parent_path();
+    }
+    if (access(parent.c_str(), W_OK | X_OK) != 0) {
+        return std::string{key} + " " + path.string() + ": cannot be created in " +
+               parent.string() + ": " + std::generic_category().message(errno);
     }
     return {};
 }
@@ -31,6 +61,15 @@ std::string check_working_dir(const Config& config) {
 
 std::string check_paths(const Config& config) {
     if (auto error = check_working_dir(config); !error.empty()) return error;
+    if (config.clipboard.backend == "store") {
+        auto error = check_creatable("state_dir", config.effective_state_dir(), true);
+        if (!error.empty()) return error;
+    }
+    if (config.log.destination == LogDestination::file) {
+        if (auto error = check_creatable("log file", config.log.file, false); !error.empty()) {
+            return error;
+        }
+    }
     if (config.tls.enabled) {
         std::string error;
         if (!make_tls_context(config.tls, error)) return error;
@@ -215,6 +254,8 @@ void Server::stop() {
 }
 
 void Server::reload() {
+    // SIGHUP is also logrotate's "the file was moved": reopen first, whatever the config says.
+    if (auto error = log_reopen(); !error.empty()) LOG_ERROR("%s", error.c_str());
     if (!reloader_) return;
     ConfigResult result = reloader_();
     if (!result.config) {
@@ -233,9 +274,11 @@ void Server::reload() {
         next.clipboard.backend != old.clipboard.backend ||
         next.clipboard.preset != old.clipboard.preset ||
         next.clipboard.commands != old.clipboard.commands || next.server.user != old.server.user ||
-        next.server.group != old.server.group) {
-        LOG_WARN("reload: changes to listeners, directories, the clipboard backend or its "
-                 "commands, or user need a restart");
+        next.server.group != old.server.group || next.log.destination != old.log.destination ||
+        next.log.file != old.log.file) {
+        LOG_WARN(
+            "reload: changes to listeners, directories, the clipboard backend or its "
+            "commands, user, or log destination need a restart");
     }
     if (next.limits.max_path_depth != old.limits.max_path_depth) {
         LOG_WARN("reload: a new limits.max_path_depth applies to uploads now, to Get Files after "
@@ -257,6 +300,7 @@ void Server::reload() {
         }
     }
     tls_context_ = std::move(tls_context);
+    log_set_level(next.log.level);
     budget_.set_limit(static_cast<std::size_t>(next.limits.memory_budget));
     config_ = std::make_shared<const Config>(std::move(*result.config));
     LOG_INFO("configuration reloaded");

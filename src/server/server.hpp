@@ -26,9 +26,10 @@
 
 namespace clipshare {
 
-// Checks what the configuration names on disk: working_dir exists and is a writable
-// directory; with TLS enabled, the certificates, key, CA and allowed clients load. Returns ""
-// or one error line.
+// Checks what the configuration names on disk, with the caller's permissions: working_dir
+// is a directory it can read, enter and write; state_dir (store backend) and the log file can
+// be used or created; with TLS enabled, the certificates, key, CA and allowed clients load.
+// Returns "" or one error line.
 std::string check_paths(const Config& config);
 
 class Server final : public ListenerHandler, public ConnectionOwner {

@@ -78,6 +78,14 @@ bool instance_alive(const std::filesystem::path& pidfile, pid_t pid) {
     return !exited(pid) && pidfile_locked(pidfile);
 }
 
+// A daemon that could not remove its pidfile (it had given up root) empties it; whoever
+// stops it, usually root, removes what is left once nobody holds the lock.
+void remove_if_stale(const std::filesystem::path& pidfile) {
+    if (pidfile_locked(pidfile)) return;
+    std::error_code ignored;
+    std::filesystem::remove(pidfile, ignored);
+}
+
 }  // namespace
 
 Detacher Detacher::detach() {
@@ -130,7 +138,14 @@ void Detacher::failed(std::string_view line) {
     fd_ = -1;
 }
 
-std::optional<Pidfile> Pidfile::create(const std::filesystem::path& path, std::string& error) {
+std::optional<Pidfile> Pidfile::create(const std::filesystem::path& path, std::string& error,
+                                       std::optional<std::pair<uid_t, gid_t>> owner) {
+    const auto dir = path.parent_path();
+    if (!dir.empty() && ::mkdir(dir.c_str(), 0755) == 0 && owner &&
+        ::chown(dir.c_str(), owner->first, owner->second) != 0) {
+        error = "pidfile directory " + dir.string() + ": " + std::strerror(errno);
+        return std::nullopt;
+    }
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         error = "pidfile " + path.string() + ": " + std::strerror(errno);
@@ -155,12 +170,15 @@ std::optional<Pidfile> Pidfile::create(const std::filesystem::path& path, std::s
 
 Pidfile::~Pidfile() {
     if (fd_ < 0) return;
-    ::unlink(path_.c_str());
+    // Still holding the lock, so no new instance can have taken the file over meanwhile.
+    if (::unlink(path_.c_str()) != 0 && ftruncate(fd_, 0) != 0) {
+        // Nothing more can be done; running_pid() still sees the lock is gone.
+    }
     ::close(fd_);
 }
 
 std::filesystem::path default_pidfile() {
-    if (geteuid() == 0) return "/run/clipshared.pid";
+    if (geteuid() == 0) return "/run/clipshared/clipshared.pid";
     if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime) {
         return std::filesystem::path{runtime} / "clipshared.pid";
     }
@@ -193,11 +211,16 @@ int stop_instance(const std::filesystem::path& pidfile, int wait_seconds) {
     }
     // Poll: the daemon is not our child, so there is nothing to wait() on. Its lock on the
     // pidfile goes when it exits, even while it lingers as a zombie nobody has reaped yet.
-    const long step_ns = 20'000'000;
-    for (long waited = 0; waited < wait_seconds * 1'000'000'000L; waited += step_ns) {
+    // 64-bit: wait_seconds in nanoseconds overflows a 32-bit long (armhf, mipsel).
+    constexpr std::int64_t step_ns = 20'000'000;
+    const std::int64_t wait_ns = std::int64_t{wait_seconds} * 1'000'000'000;
+    for (std::int64_t waited = 0; waited < wait_ns; waited += step_ns) {
         // The lock goes a moment before the process is fully gone; wait for both, so
         // that a start right after this finds the ports free.
-        if (exited(*pid)) return 0;
+        if (exited(*pid)) {
+            remove_if_stale(pidfile);
+            return 0;
+        }
         timespec pause{0, step_ns};
         nanosleep(&pause, nullptr);
     }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace clipshare {
 
@@ -35,14 +36,19 @@ private:
 // A pidfile held with an exclusive lock while the daemon runs; removed when destroyed.
 class Pidfile {
 public:
-    // Creates (or takes over a stale) pidfile with our pid. On failure returns nothing and
-    // fills `error` (another instance holds it, or the file cannot be written).
-    static std::optional<Pidfile> create(const std::filesystem::path& path, std::string& error);
+  // Creates (or takes over a stale) pidfile with our pid. A missing directory (one level,
+  // like /run/clipshared on a fresh tmpfs) is created, owned by `owner` when given, so that
+  // the daemon can still remove the file after giving up root. On failure returns nothing
+  // and fills `error` (another instance holds it, or the file cannot be written).
+  static std::optional<Pidfile> create(const std::filesystem::path& path, std::string& error,
+                                       std::optional<std::pair<uid_t, gid_t>> owner = {});
 
-    Pidfile(Pidfile&& other) noexcept : path_(std::move(other.path_)), fd_(other.fd_) {
-        other.fd_ = -1;
+  Pidfile(Pidfile&& other) noexcept : path_(std::move(other.path_)), fd_(other.fd_) {
+      other.fd_ = -1;
     }
     Pidfile(const Pidfile&) = delete;
+    // Removes the file; where the directory does not let us (root-owned, and we are not root
+    // any more), empties it instead, which every reader takes as "not running".
     ~Pidfile();
 
 private:
@@ -51,15 +57,16 @@ private:
     int fd_;
 };
 
-// /run/clipshared.pid for root, else $XDG_RUNTIME_DIR/clipshared.pid or
-// /tmp/clipshared-UID.pid.
+// /run/clipshared/clipshared.pid for root (a directory the service user may own), else
+// $XDG_RUNTIME_DIR/clipshared.pid or /tmp/clipshared-UID.pid.
 std::filesystem::path default_pidfile();
 
 // The pid of the live process named by the pidfile, if any.
 std::optional<pid_t> running_pid(const std::filesystem::path& pidfile);
 
-// SIGTERM to the running instance, then wait up to `wait_seconds` for it to go. Returns the
-// exit status for `clipshared -s` and prints what happened on stderr.
+// SIGTERM to the running instance, then wait up to `wait_seconds` for it to go; a pidfile
+// left behind (emptied, or by a daemon that was killed) is removed. Returns the exit status
+// for `clipshared -s` and prints what happened on stderr.
 int stop_instance(const std::filesystem::path& pidfile, int wait_seconds);
 
 }  // namespace clipshare

@@ -309,7 +309,9 @@ TEST(CommandLine, StopRestartAndCheckExcludeEachOther) {
 TEST(CommandLine, CheckPrintsEffectiveSettings) {
     TempDir dir;
     fs::create_directory(dir.path() / "inbox");
-    rewrite(dir.path() / "c.toml", "[server]\nworking_dir = \"inbox\"\n[plain]\nport = 4444\n");
+    // allow_root: tests run as root in CI, and -t refuses what the daemon would refuse.
+    rewrite(dir.path() / "c.toml",
+            "[server]\nworking_dir = \"inbox\"\nallow_root = true\n[plain]\nport = 4444\n");
     auto result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 0) << result.err;
     EXPECT_NE(result.out.find("port = 4444"), std::string::npos) << result.out;
@@ -407,7 +409,9 @@ TEST(CommandLine, DetachedStartErrorReachesTheTerminal) {
 
 TEST(CommandLine, BuiltInDefaultsListenOn4337) {
     // The quick start's promise: no config anywhere, `clipshared -D` serves Info on 4337.
-    if (fs::exists("/etc/clipshare/clipshared.toml")) GTEST_SKIP() << "a system config exists";
+    if (fs::exists(fs::path(CLIPSHARE_SYSCONFDIR) / "clipshare/clipshared.toml")) {
+        GTEST_SKIP() << "a system config exists";
+    }
     if (Client::connect(4337).connected()) GTEST_SKIP() << "port 4337 is taken";
     TempDir dir;
     fs::create_directory(dir.path() / "home");

@@ -55,7 +55,8 @@ TEST(CommandLine, WrongOperandCountsAreUsageErrors) {
                                                {"screenshot", "h", "a", "b"},
                                                {"scan", "h"},
                                                {"get-files"}}) {
-        EXPECT_NE(error_of(arguments).find("usage: clipshare "), std::string::npos) << arguments[0];
+        EXPECT_NE(error_of(arguments).find("(usage: clipshare "), std::string::npos)
+            << arguments[0];
     }
     EXPECT_NE(error_of({}).find("no command"), std::string::npos);
     EXPECT_NE(error_of({"fetch", "h"}).find("unknown command 'fetch'"), std::string::npos);
@@ -153,6 +154,37 @@ TEST(CommandLine, HelpAndVersionWinOverEverythingElse) {
     EXPECT_EQ(ok({"-v"}).command, Command::version);
 }
 
+// Every message names the argument that is wrong, as it was typed.
+TEST(CommandLine, ErrorsNameTheWrongArgument) {
+    auto error = error_of({"send-text", "HOST", "-dash"});
+    EXPECT_NE(error.find("unknown option '-d' in '-dash'"), std::string::npos) << error;
+    EXPECT_EQ(error.find("HOST"), std::string::npos) << error;
+    EXPECT_NE(error.find("put -- before"), std::string::npos) << error;
+    error = error_of({"get-text", "router", "--colour"});
+    EXPECT_NE(error.find("unknown option '--colour'"), std::string::npos) << error;
+    error = error_of({"info", "router", "extra"});
+    EXPECT_NE(error.find("unexpected argument 'extra'"), std::string::npos) << error;
+    error = error_of({"info"});
+    EXPECT_NE(error.find("info needs a HOST"), std::string::npos) << error;
+    error = error_of({"-x", "info", "h"});
+    EXPECT_NE(error.find("unknown option '-x'"), std::string::npos) << error;
+    EXPECT_EQ(error.find(" in '"), std::string::npos) << "a lone -x needs no context: " << error;
+    error = error_of({"--quiet=yes", "info", "h"});
+    EXPECT_NE(error.find("--quiet takes no value (in '--quiet=yes')"), std::string::npos) << error;
+    error = error_of({"--t", "info", "h"});  // --timeout, --tls, --to
+    EXPECT_NE(error.find("ambiguous option '--t'"), std::string::npos) << error;
+}
+
+TEST(CommandLine, GetoptFormsStillWork) {
+    EXPECT_EQ(ok({"-p4444", "info", "h"}).port, 4444);
+    EXPECT_EQ(ok({"--po=4444", "info", "h"}).port, 4444);  // an unambiguous prefix
+    auto grouped = ok({"-qp", "4444", "info", "h"});
+    EXPECT_TRUE(grouped.quiet);
+    EXPECT_EQ(grouped.port, 4444);
+    EXPECT_EQ(ok({"send-text", "h", "-"}).operands, std::vector<std::string>{"-"});
+    EXPECT_EQ(ok({"--bogus", "-h"}).command, Command::help);
+}
+
 TEST(CommandLine, UnknownOptionsAndMissingArguments) {
     EXPECT_NE(error_of({"--frobnicate", "info", "h"}).find("--frobnicate"), std::string::npos);
     EXPECT_NE(error_of({"info", "h", "-p"}).find("needs an argument"), std::string::npos);
@@ -168,7 +200,8 @@ TEST(ProgressText, SizesAndBar) {
     EXPECT_NE(half.find("50%"), std::string::npos) << half;
     EXPECT_NE(half.find("[####"), std::string::npos) << half;
     EXPECT_LE(half.size(), 80u);
-    EXPECT_LE(render_progress(std::string(200, 'x'), 1, 2, 40).size(), 40u);
+    // Terminal columns, not bytes: a shortened label ends in a one-column "…".
+    EXPECT_LE(display_width(render_progress(std::string(200, 'x'), 1, 2, 40)), 40u);
     EXPECT_NE(render_progress("empty", 0, 0, 80).find("100%"), std::string::npos);
 }
 

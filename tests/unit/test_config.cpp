@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "build_config.hpp"
 #include "config/load.hpp"
 
 namespace clipshare {
@@ -664,7 +665,9 @@ class ConfigSearch : public ::testing::Test {
   protected:
     // /etc/clipshare/clipshared.toml belongs to the machine; tests that need "nothing found"
     // only make sense without it.
-    static bool system_file_present() { return fs::exists("/etc/clipshare/clipshared.toml"); }
+    static bool system_file_present() {
+        return fs::exists(fs::path(CLIPSHARE_SYSCONFDIR) / "clipshare/clipshared.toml");
+    }
 
     TempDir xdg_;
     TempDir home_;
