@@ -1,8 +1,28 @@
 # Sourced by the .ci/*.sh legs. Each leg installs its own Debian 12 packages, so it runs on a
 # fresh machine as on one where another leg already ran.
 export DEBIAN_FRONTEND=noninteractive
-# The vendored sources (../shared/vendor in CI and in the developers' checkouts).
-VENDOR=${VENDOR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared/vendor}
+# The vendored sources: ../shared/vendor next to the checkout in CI and in the developers'
+# checkouts, else /work/shared/vendor (a clone made elsewhere), or $VENDOR if set.
+if [ -z "${VENDOR:-}" ]; then
+    for candidate in "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared/vendor" \
+        /work/shared/vendor; do
+        if [ -f "$candidate/mbedtls-3.6.6.tar.gz" ]; then
+            VENDOR=$candidate
+            break
+        fi
+    done
+fi
+
+# require_vendored: a leg that needs the vendored sources cannot download them (the machines
+# reach no network but Debian's mirror); without them it says so loudly and is skipped
+# rather than turning every other leg's result red.
+require_vendored() {
+    if [ -z "${VENDOR:-}" ]; then
+        echo "SKIPPED: the vendored sources (../shared/vendor) are not on this machine"
+        exit 0
+    fi
+    echo "vendored sources: $VENDOR"
+}
 
 # apt_install PACKAGE...: a mirror in the middle of a sync sometimes fails one index of one
 # architecture; try the update again before giving up on the install.

@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/common.sh
+require_vendored
 
 arches=(mipsel armhf arm64 s390x)
 declare -A triplet=([mipsel]=mipsel-linux-gnu [armhf]=arm-linux-gnueabihf

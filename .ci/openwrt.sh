@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/common.sh
+require_vendored
 
 apt_install g++ cmake meson ninja-build pkg-config python3 libuv1-dev googletest \
     libgtest-dev groff-base openssl
