@@ -20,7 +20,7 @@
 #include "clipboard/process.hpp"
 #include "clipboard/targets.hpp"
 #include "config/config.hpp"
-#include "util/work_queue.hpp"
+#include "util/callback_guard.hpp"
 
 namespace clipshare {
 

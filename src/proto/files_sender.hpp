@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "proto/session.hpp"
-#include "util/work_queue.hpp"
+#include "util/callback_guard.hpp"
 
 namespace clipshare {
 

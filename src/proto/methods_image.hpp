@@ -8,7 +8,7 @@
 
 #include "proto/files_sender.hpp"
 #include "proto/session.hpp"
-#include "util/work_queue.hpp"
+#include "util/callback_guard.hpp"
 
 namespace clipshare {
 

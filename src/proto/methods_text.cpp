@@ -6,9 +6,9 @@
 #include "proto/files_sender.hpp"
 #include "proto/handlers.hpp"
 #include "proto/wire.hpp"
+#include "util/callback_guard.hpp"
 #include "util/line_ends.hpp"
 #include "util/utf8.hpp"
-#include "util/work_queue.hpp"
 
 namespace clipshare {
 
