@@ -4,8 +4,6 @@
 #include <cstdint>
 #include <optional>
 
-#include "config/config.hpp"
-
 namespace clipshare {
 
 enum class Method : std::uint8_t {
@@ -37,21 +35,6 @@ constexpr std::optional<Method> method_in_version(std::uint8_t code, int version
         default:
             return std::nullopt;
     }
-}
-
-constexpr bool method_enabled(Method method, const MethodsSection& methods) {
-    switch (method) {
-        case Method::get_text: return methods.get_text;
-        case Method::send_text: return methods.send_text;
-        case Method::get_files: return methods.get_files;
-        case Method::send_files: return methods.send_files;
-        case Method::get_image: return methods.get_image;
-        case Method::get_copied_image: return methods.get_copied_image;
-        case Method::get_screenshot: return methods.get_screenshot;
-        case Method::get_any: return methods.get_any;
-        case Method::info: return methods.info;
-    }
-    return false;
 }
 
 constexpr const char* method_name(Method method) {

@@ -235,7 +235,7 @@ private:
     }
 
     Session& session_;
-    LimitsSection limits_;
+    SessionLimits limits_;
     MemoryCharge charge_;
     State state_ = State::count;
     FieldReader reader_;

@@ -9,18 +9,6 @@
 
 namespace clipshare {
 
-SessionSettings SessionSettings::from(const Config& config) {
-    SessionSettings settings;
-    settings.min_version = config.protocol.min_version;
-    settings.max_version = config.protocol.max_version;
-    settings.methods = config.methods;
-    settings.limits = config.limits;
-    settings.info_name = config.server.info_name;
-    settings.client_selects_display = config.clipboard.client_selects_display;
-    settings.display = config.clipboard.display;
-    return settings;
-}
-
 Session::Session(SessionSettings settings, SessionHost& host, Services services)
     : settings_(std::move(settings)),
       host_(host),
@@ -160,7 +148,7 @@ void Session::on_method_byte(std::uint8_t code) {
                std::to_string(version()));
         return;
     }
-    if (!method_enabled(*method, settings_.methods)) {
+    if (!settings_.enabled(*method)) {
         send({wire::method_not_implemented});
         finish(std::string{"method "} + method_name(*method) + " is disabled");
         return;

@@ -4,6 +4,7 @@
 // and runs under unit tests and fuzzers unchanged.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,7 +14,6 @@
 #include <vector>
 
 #include "clipboard/clipboard.hpp"
-#include "config/config.hpp"
 #include "files/transfer.hpp"
 #include "proto/methods.hpp"
 #include "proto/negotiation.hpp"
@@ -21,19 +21,34 @@
 
 namespace clipshare {
 
-// The part of the configuration a session needs, copied when the connection starts so that a
-// reload never changes the rules in the middle of an exchange.
+// The limits a session enforces on what a client sends or asks for.
+struct SessionLimits {
+    std::int64_t max_text_length = 4194304;
+    std::int64_t max_file_size = 68719476736;
+    std::int64_t max_file_count = 4294967294;
+    std::int64_t max_path_depth = 128;                     // segments of one path
+    std::int64_t max_batch_name_bytes = 64 * 1024 * 1024;  // all names of one batch
+};
+
+// What a session needs of the daemon's configuration (the server fills it in:
+// server/session_settings.hpp), copied when the connection starts so that a reload never
+// changes the rules in the middle of an exchange.
 struct SessionSettings {
     int min_version = lowest_version;
     int max_version = highest_version;
-    MethodsSection methods;
-    LimitsSection limits;
+    // Indexed by the method's code byte; a code no version defines is refused before this
+    // is asked, so "all set" means nothing is disabled.
+    std::bitset<256> enabled_methods = std::bitset<256>{}.set();
+    SessionLimits limits;
     std::string info_name;
 
     bool client_selects_display = false;
     std::int64_t display = 1;
 
-    static SessionSettings from(const Config& config);
+    bool enabled(Method method) const {
+        return enabled_methods.test(static_cast<std::size_t>(method));
+    }
+    void disable(Method method) { enabled_methods.reset(static_cast<std::size_t>(method)); }
 };
 
 class BatchCommitter;

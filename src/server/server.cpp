@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "net/tls.hpp"
+#include "server/session_settings.hpp"
 #include "util/log.hpp"
 #include "util/privileges.hpp"
 
@@ -370,7 +371,7 @@ void Server::accept_one(Listener& listener) {
                                 static_cast<std::uint64_t>(server.header_timeout) * 1000};
     Services services{clipboard_.get(), files_.get(), &budget_, committer_.get()};
     auto connection = std::make_unique<Connection>(*this, &loop_, std::move(stream),
-                                                   SessionSettings::from(*config_), services,
+                                                   session_settings_from(*config_), services,
                                                    timeouts, std::move(baseline));
     Connection* raw = connection.get();
     connections_.emplace(raw, Slot{std::move(connection), tls, address, false});
