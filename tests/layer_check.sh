@@ -1,0 +1,50 @@
+#!/bin/sh
+# layer_check.sh SRC_DIR BUILD_DIR CXX [ARG...]: fails when a layer reaches, directly or
+# through another header, what it must not: the protocol core (src/proto) libuv, toml++ or
+# the config, net, server and client layers; the client libuv, toml++, config or server.
+# The compiler lists every header a file reaches (-M); with -MG a header not installed here
+# (a vendored mbedTLS) is listed by name instead of failing, so only the tree decides.
+
+set -u
+
+if [ "$#" -lt 3 ]; then
+    echo "usage: $0 SRC_DIR BUILD_DIR CXX [ARG...]" >&2
+    exit 2
+fi
+src=$1
+build=$2
+shift 2
+
+failed=0
+
+# check LAYER FORBIDDEN CXX...: FORBIDDEN is an extended regex over the headers a file
+# reaches, named relative to SRC_DIR when in the tree ("config/config.hpp"), else as found.
+check() {
+    layer=$1
+    forbidden=$2
+    shift 2
+    for file in "$src/$layer"/*.hpp "$src/$layer"/*.cpp; do
+        [ -e "$file" ] || continue
+        if ! deps=$("$@" -std=c++20 -I"$src" -I"$build" -M -MG -x c++ "$file" 2>&1); then
+            echo "$file: the compiler could not list its headers:" >&2
+            printf '%s\n' "$deps" >&2
+            failed=1
+            continue
+        fi
+        bad=$(printf '%s\n' "$deps" | tr ' ' '\n' |
+            awk -v prefix="$src/" 'index($0, prefix) == 1 { $0 = substr($0, length(prefix) + 1) }
+                                   { print }' |
+            grep -E "$forbidden" | sort -u)
+        if [ -n "$bad" ]; then
+            echo "$file reaches what the $layer layer must not include:" >&2
+            printf '  %s\n' $bad >&2
+            failed=1
+        fi
+    done
+}
+
+no_runtime='(^|/)uv\.h$|(^|/)toml\+\+/'
+check proto "$no_runtime|^(config|net|server|client)/" "$@"
+check client "$no_runtime|^(config|server)/" "$@"
+
+exit "$failed"
