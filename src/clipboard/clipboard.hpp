@@ -1,6 +1,12 @@
 // What the protocol needs from a clipboard. The store backend (routers) keeps the content
 // itself; the command backend (desktops) asks the desktop's clipboard through commands. Both
 // may answer later than they are asked, so every call takes a callback.
+//
+// The callback rule, for this interface and those of files/transfer.hpp: a completion never
+// runs inside the call that asked for it, but on a later turn of the loop. A caller may
+// change its state after asking and is never re-entered by its own answer (the session
+// keeps no re-entry flags because of it). Backends that know the answer at once are held
+// to it by DeferredClipboard (clipboard/deferred_clipboard.hpp).
 #pragma once
 
 #include <cstdint>

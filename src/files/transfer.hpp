@@ -1,6 +1,10 @@
 // What the protocol needs from the disk: receiving a batch atomically, listing what Get Files
 // sends, and reading one file. Every call may complete later (the disk is used from libuv's
 // thread pool), so results come back through callbacks on the loop thread.
+//
+// Completions follow the callback rule of clipboard/clipboard.hpp: never inside the call
+// that asked, always on a later loop turn. DiskFiles keeps it by construction (every
+// completion is a WorkQueue `done`, run from libuv's after-work callback).
 #pragma once
 
 #include <cstdint>

@@ -28,7 +28,7 @@ void FilesSender::pump() {
     while (!reading_ && !fetching_ && !finished_ && session_.active()) {
         // One chunk may be read while one waits for the socket: the disk and the socket
         // work at the same time, and the window stays at two chunks.
-        if (session_.host().pending_output() > file_chunk_size) return;  // until drained
+        if (session_.pending_output() > file_chunk_size) return;  // until drained
         if (!current_) {
             if (entries_.empty()) {
                 if (more_ != nullptr && !listing_ended_) {
@@ -118,7 +118,7 @@ void BytesSender::pump() {
     while (!finished_ && session_.active()) {
         // One chunk may be read while one waits for the socket: the disk and the socket
         // work at the same time, and the window stays at two chunks.
-        if (session_.host().pending_output() > file_chunk_size) return;  // until drained
+        if (session_.pending_output() > file_chunk_size) return;  // until drained
         const std::string& bytes = body_->bytes;
         if (offset_ == bytes.size() && prefix_.empty()) {
             finished_ = true;

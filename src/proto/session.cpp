@@ -19,7 +19,7 @@ Session::Session(SessionSettings settings, SessionHost& host, Services services)
 Session::~Session() = default;
 
 void Session::feed(std::span<const std::uint8_t> input) {
-    if (paused_ || !held_.empty()) {
+    if (!held_.empty()) {
         // The transport may deliver what it had already read before the pause took hold:
         // one read's worth at most, so it is counted but never refused.
         held_.insert(held_.end(), input.begin(), input.end());
@@ -84,10 +84,7 @@ void Session::feed_input(std::span<const std::uint8_t> input) {
                     // rest and stop reading until it calls resume_input().
                     held_.assign(input.begin(), input.end());
                     held_charge_.force_resize(held_.capacity());
-                    if (!paused_) {
-                        paused_ = true;
-                        host_.pause_input();
-                    }
+                    host_.pause_input();
                     return;
                 }
                 break;
@@ -99,25 +96,15 @@ void Session::feed_input(std::span<const std::uint8_t> input) {
 }
 
 void Session::resume_input() {
-    if (!paused_ || phase_ == Phase::done) return;
-    if (resuming_) {
-        // Called from inside the feeding below: go round once more there.
-        resume_again_ = true;
-        return;
-    }
-    resuming_ = true;
-    do {
-        resume_again_ = false;
-        paused_ = false;
-        auto held = std::move(held_);
-        held_.clear();
-        held_charge_.release();
-        feed_input(held);
-    } while (resume_again_ && paused_ && phase_ != Phase::done);
-    resuming_ = false;
-    if (phase_ == Phase::done || paused_) return;
+    if (held_.empty() || phase_ == Phase::done) return;
+    auto held = std::move(held_);
+    held_.clear();
+    held_charge_.release();
+    feed_input(held);
+    // Paused again (the handler took part of it), or over.
+    if (phase_ == Phase::done || !held_.empty()) return;
     host_.resume_input();
-    if (peer_ended_) on_peer_end();
+    if (peer_end_ == PeerEnd::held) on_peer_end();
 }
 
 void Session::on_output_drained() {
@@ -125,13 +112,12 @@ void Session::on_output_drained() {
 }
 
 void Session::on_peer_end() {
-    if (paused_ || !held_.empty()) {
+    if (!held_.empty()) {
         // Deliver the end only after the input before it.
-        peer_ended_ = true;
+        peer_end_ = PeerEnd::held;
         return;
     }
-    peer_ended_ = false;
-    input_ended_ = true;
+    peer_end_ = PeerEnd::delivered;
     if (phase_ == Phase::in_method) {
         handler_->on_peer_end();
     } else if (phase_ != Phase::done) {

@@ -2,6 +2,10 @@
 // feed(), and everything the session decides goes out through a SessionHost (bytes to send,
 // finish, abort). It knows nothing of sockets or TLS, so the same code serves both listeners
 // and runs under unit tests and fuzzers unchanged.
+//
+// Its services answer by the callback rule of clipboard/clipboard.hpp: never inside the
+// call, always on a later loop turn. So a handler's answer never arrives while the session
+// is feeding it, and resume_input() is only ever called from outside a feed.
 #pragma once
 
 #include <bitset>
@@ -133,7 +137,7 @@ public:
     const ExchangeSummary& summary() const { return summary_; }
     int version() const { return negotiation_.version(); }
     // The peer has closed its sending side (delivered after all input before it).
-    bool input_ended() const { return input_ended_; }
+    bool input_ended() const { return peer_end_ == PeerEnd::delivered; }
     const SessionSettings& settings() const { return settings_; }
 
     // For method handlers: end the session (they call these instead of the host's).
@@ -141,16 +145,18 @@ public:
     void abort(std::string_view why);
     // A handler's callback ran out of memory: the exchange ends, the daemon goes on.
     void out_of_memory() { abort("out of memory: the exchange is dropped"); }
-    SessionHost& host() { return host_; }
     const Services& services() const { return services_; }
     // Sends through the host, counting the bytes for the exchange's log line.
     void send(std::vector<std::uint8_t> message);
+    // Bytes sent but not yet taken by the transport (SessionHost::pending_output).
+    std::size_t pending_output() const { return host_.pending_output(); }
     // A charge on the daemon's memory budget (uncounted without one).
     MemoryCharge charge() const { return MemoryCharge{services_.budget}; }
     // The daemon's committer, or the session's own when it runs without one.
     BatchCommitter& commits();
-    // A handler that returned 0 from feed() calls this once it can take input again; what
-    // arrived meanwhile is fed first.
+    // A handler that returned 0 from feed() calls this once it can take input again (from
+    // an answer or the output draining, never from inside its own feed()); what arrived
+    // meanwhile is fed first.
     void resume_input();
 
 private:
@@ -164,14 +170,12 @@ private:
     SessionSettings settings_;
     SessionHost& host_;
     Services services_;
-    // Input that arrived while the handler could not take it; at most one read's worth,
-    // because input is paused as soon as it is set aside.
+    // Input that the handler could not take yet, and whether the peer's end came after
+    // it. Input is paused exactly while something is held: at most one read's worth
+    // arrives after the pause.
+    enum class PeerEnd { open, held, delivered };
     std::vector<std::uint8_t> held_;
-    bool paused_ = false;
-    bool peer_ended_ = false;
-    bool resuming_ = false;
-    bool input_ended_ = false;
-    bool resume_again_ = false;
+    PeerEnd peer_end_ = PeerEnd::open;
     Negotiation negotiation_;
     Phase phase_ = Phase::negotiating;
     std::unique_ptr<MethodHandler> handler_;

@@ -88,6 +88,8 @@ Server::Server(Config config, Reloader reloader)
 Server::~Server() {
     listeners_.clear();
     discovery_.close();
+    session_clipboard_.reset();
+    next_turn_.reset();
     committer_.reset();
     clipboard_.reset();
     files_.reset();
@@ -162,6 +164,8 @@ std::string Server::start() {
     if (auto error = files_->open(); !error.empty()) return error;
     if (auto error = open_clipboard(); !error.empty()) return error;
     committer_ = std::make_unique<BatchCommitter>(*clipboard_);
+    next_turn_ = std::make_unique<UvNextTurn>(&loop_);
+    session_clipboard_ = std::make_unique<DeferredClipboard>(*clipboard_, *next_turn_);
     restore_recovered_batches();
     // Whatever a crash left is removed in the background: its size never delays the start.
     files_->clean_up_leftovers();
@@ -369,7 +373,7 @@ void Server::accept_one(Listener& listener) {
     }
     ConnectionTimeouts timeouts{static_cast<std::uint64_t>(server.idle_timeout) * 1000,
                                 static_cast<std::uint64_t>(server.header_timeout) * 1000};
-    Services services{clipboard_.get(), files_.get(), &budget_, committer_.get()};
+    Services services{session_clipboard_.get(), files_.get(), &budget_, committer_.get()};
     auto connection = std::make_unique<Connection>(*this, &loop_, std::move(stream),
                                                    session_settings_from(*config_), services,
                                                    timeouts, std::move(baseline));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "clipboard/command.hpp"
+#include "clipboard/deferred_clipboard.hpp"
 #include "clipboard/presets.hpp"
 #include "clipboard/store.hpp"
 #include "config/config.hpp"
@@ -22,6 +23,7 @@
 #include "net/uv_handle.hpp"
 #include "proto/batch_committer.hpp"
 #include "server/connection.hpp"
+#include "server/uv_next_turn.hpp"
 #include "util/memory_budget.hpp"
 
 namespace clipshare {
@@ -93,6 +95,9 @@ private:
     CommandClipboard* command_clipboard_ = nullptr;  // clipboard_, when it is the desktop's
     StoreClipboard* store_clipboard_ = nullptr;      // clipboard_, when it is the store
     std::unique_ptr<BatchCommitter> committer_;
+    // What sessions see of clipboard_: its answers always on a later turn (clipboard.hpp).
+    std::unique_ptr<UvNextTurn> next_turn_;
+    std::unique_ptr<DeferredClipboard> session_clipboard_;
 };
 
 }  // namespace clipshare
