@@ -1,6 +1,6 @@
 // libFuzzer harness: arbitrary bytes into a session of every version, over the real
-// DiskFiles on a temporary working directory, an in-memory clipboard and a small memory
-// budget. After each input the loop is drained and: the working directory holds no
+// DiskFiles on a temporary working directory, an in-memory clipboard (answering on the
+// loop's next turn, as the daemon's does) and a small memory budget. After each input the loop is drained and: the working directory holds no
 // temporary upload directory and nothing deeper than max_path_depth, nothing was written
 // outside it, and every byte charged to the budget was given back. While the input runs,
 // the budget is never exceeded by more than the small forced charges (one read held).
@@ -13,8 +13,10 @@
 #include <string>
 
 #include "../unit/fakes.hpp"
+#include "clipboard/deferred_clipboard.hpp"
 #include "files/disk_files.hpp"
 #include "proto/session.hpp"
+#include "server/uv_next_turn.hpp"
 
 namespace {
 
@@ -32,6 +34,8 @@ struct World {
     fs::path work;
     std::unique_ptr<DiskFiles> files;
     fake::Clipboard clipboard;
+    std::unique_ptr<UvNextTurn> next_turn;
+    std::unique_ptr<DeferredClipboard> deferred;
     MemoryBudget budget{budget_limit};
 
     World() {
@@ -43,6 +47,8 @@ struct World {
         fs::create_directories(work);
         files = std::make_unique<DiskFiles>(&loop, work, max_depth);
         if (!files->open().empty()) std::abort();
+        next_turn = std::make_unique<UvNextTurn>(&loop);
+        deferred = std::make_unique<DeferredClipboard>(clipboard, *next_turn);
     }
 };
 
@@ -88,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     {
         Host host;
         auto session = std::make_unique<Session>(
-            settings, host, Services{&w.clipboard, w.files.get(), &w.budget});
+            settings, host, Services{w.deferred.get(), w.files.get(), &w.budget});
         std::size_t at = 0;
         while (at < size && session->active()) {
             // Respect the pause the way the real transport does: nothing is read until the

@@ -1,7 +1,9 @@
 // Method machines over fakes, fed whole and byte by byte: what goes out, what is stored,
-// and that v4 acknowledgements follow the storing.
+// and that v4 acknowledgements follow the storing. The clipboard and the disk answer on a
+// later turn of a hand-turned loop, as the real ones do; the loop turns after every read.
 #include <gtest/gtest.h>
 
+#include "clipboard/deferred_clipboard.hpp"
 #include "fakes.hpp"
 #include "proto/wire.hpp"
 
@@ -31,21 +33,28 @@ enum class Feeding { whole, byte_by_byte };
 class MethodTest : public ::testing::TestWithParam<Feeding> {
 protected:
     fake::Host host;
-    fake::Clipboard clipboard;
+    fake::Loop loop;
+    fake::Clipboard clipboard;  // answers at once: the deferred clipboard holds it to the rule
+    DeferredClipboard deferred{clipboard, loop};
     fake::Files files;
     SessionSettings settings;
     std::unique_ptr<Session> session;
 
     Session& make() {
-        session = std::make_unique<Session>(settings, host, Services{&clipboard, &files});
+        files.later = &loop;
+        session = std::make_unique<Session>(settings, host, Services{&deferred, &files});
         return *session;
     }
     void feed(const Bytes& input) {
         if (!session) make();
         if (GetParam() == Feeding::whole) {
             session->feed(input);
+            loop.run();
         } else {
-            for (auto byte : input) session->feed(std::span{&byte, 1});
+            for (auto byte : input) {
+                session->feed(std::span{&byte, 1});
+                loop.run();
+            }
         }
     }
 };

@@ -1,0 +1,211 @@
+// The callback rule (clipboard/clipboard.hpp) and backpressure, through a Session without
+// sockets: backends answer on a later turn of a hand-turned loop, and the host keeps what is
+// sent pending until the test drains it, the way a socket nobody reads would.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "clipboard/deferred_clipboard.hpp"
+#include "fakes.hpp"
+#include "proto/files_sender.hpp"
+#include "proto/wire.hpp"
+
+namespace clipshare {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes operator+(Bytes a, const Bytes& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+Bytes i64(std::int64_t v) {
+    auto e = wire::encode_i64(v);
+    return Bytes(e.begin(), e.end());
+}
+Bytes entry(const std::string& name, const std::string& data) {
+    return i64(static_cast<std::int64_t>(name.size())) + Bytes(name.begin(), name.end()) +
+           i64(static_cast<std::int64_t>(data.size())) + Bytes(data.begin(), data.end());
+}
+
+// ---- the boundary ----
+
+TEST(DeferredClipboard, AnAnswerGivenAtOnceArrivesOnTheNextTurn) {
+    fake::Loop loop;
+    fake::Clipboard backend;  // answers inside the call
+    backend.current = ContentKind::text;
+    DeferredClipboard clipboard{backend, loop};
+    int answers = 0;
+    clipboard.kind([&](ContentKind kind) {
+        ++answers;
+        EXPECT_EQ(kind, ContentKind::text);
+    });
+    EXPECT_EQ(answers, 0);  // not inside the call
+    loop.turn();
+    EXPECT_EQ(answers, 1);
+}
+
+TEST(DeferredClipboard, AnAnswerThatComesLaterTakesNoExtraTurn) {
+    fake::Loop backend_loop;
+    fake::Loop loop;
+    fake::Clipboard backend;
+    backend.later = &backend_loop;
+    backend.current = ContentKind::text;
+    backend.text = "t";
+    DeferredClipboard clipboard{backend, loop};
+    std::string got;
+    clipboard.get_text([&](SharedBytes text) { got = text->bytes; });
+    backend_loop.turn();
+    EXPECT_EQ(got, "t");
+    EXPECT_TRUE(loop.tasks.empty());
+}
+
+TEST(DeferredClipboard, EveryCallIsDeferred) {
+    fake::Loop loop;
+    fake::Clipboard backend;
+    DeferredClipboard clipboard{backend, loop};
+    int answers = 0;
+    clipboard.kind([&](ContentKind) { ++answers; });
+    clipboard.get_text([&](SharedBytes) { ++answers; });
+    clipboard.set_text(make_shared_bytes("x"), [&](std::string) { ++answers; });
+    clipboard.get_files([&](auto) { ++answers; });
+    clipboard.set_files({}, [&](std::string) { ++answers; });
+    clipboard.get_image([&](std::optional<Image>) { ++answers; });
+    clipboard.screenshot(1, [&](std::optional<Image>) { ++answers; });
+    EXPECT_EQ(answers, 0);
+    loop.turn();
+    EXPECT_EQ(answers, 7);
+}
+
+// ---- a session over late answers ----
+
+class LateAnswers : public ::testing::Test {
+protected:
+    fake::Host host;
+    fake::Loop loop;
+    fake::Clipboard clipboard;
+    DeferredClipboard deferred{clipboard, loop};
+    fake::Files files;
+    SessionSettings settings;
+    std::unique_ptr<Session> session;
+
+    void SetUp() override {
+        files.later = &loop;
+        host.hold_output = true;
+        session = std::make_unique<Session>(settings, host, Services{&deferred, &files});
+    }
+    // The socket takes everything sent so far.
+    void drain() {
+        host.pending = 0;
+        session->on_output_drained();
+    }
+};
+
+TEST_F(LateAnswers, AFileDownloadWaitsForTheSocketAChunkAtATime) {
+    std::string data(1 << 20, 'f');
+    clipboard.current = ContentKind::files;
+    clipboard.files = {"/w/big"};
+    files.listing = {{"big", static_cast<std::int64_t>(data.size()), "/w/big", "/w", "big"}};
+    files.disk["/w/big"] = data;
+    Bytes expected = Bytes{1, 1} + i64(1) + entry("big", data);
+
+    session->feed(Bytes{4, 3});
+    loop.run();
+    int drains = 0;
+    while (host.sent.size() < expected.size() && drains < 100) {
+        // Never more than the chunk being sent and the one read meanwhile.
+        EXPECT_LE(host.pending, 2 * file_chunk_size);
+        EXPECT_TRUE(loop.tasks.empty());  // nothing runs until the socket drains
+        drain();
+        loop.run();
+        ++drains;
+    }
+    EXPECT_EQ(host.sent, expected);
+    // 1 MiB in 128 KiB reads, at most two waiting for the socket: four windows.
+    EXPECT_GE(drains, 4);
+    EXPECT_FALSE(host.finished);
+    session->feed(Bytes{1});
+    EXPECT_TRUE(host.finished);
+    EXPECT_EQ(host.note, "");
+}
+
+TEST_F(LateAnswers, ATextReplyIsSentAWindowAtATime) {
+    clipboard.current = ContentKind::text;
+    clipboard.text = std::string(1 << 20, 't');
+    session->feed(Bytes{4, 1});
+    EXPECT_EQ(host.sent, Bytes{1});  // the clipboard has not answered yet
+    loop.run();
+    auto reply_size = 1 + 8 + clipboard.text.size();  // 01, the length, the text
+    EXPECT_LT(host.sent.size(), 1 + reply_size / 2);
+    int drains = 0;
+    while (host.sent.size() < 1 + reply_size && drains < 100) {
+        EXPECT_LE(host.pending, file_chunk_size + transfer_chunk_size + 16);
+        drain();
+        ++drains;
+    }
+    EXPECT_EQ(host.sent.size(), 1 + reply_size);
+    EXPECT_GE(drains, 4);  // 64 KiB messages while at most 128 KiB wait
+}
+
+TEST_F(LateAnswers, APipelinedAcknowledgementWaitsForTheReplyItAcknowledges) {
+    clipboard.current = ContentKind::text;
+    clipboard.text = "hello";
+    host.hold_output = false;
+    session->feed(Bytes{4, 1, 1});  // method and acknowledgement in one read
+    EXPECT_FALSE(host.finished);
+    EXPECT_TRUE(host.paused);  // the acknowledgement is held, not taken for the reply's
+    loop.run();
+    EXPECT_EQ(host.sent, (Bytes{1, 1} + i64(5) + Bytes{'h', 'e', 'l', 'l', 'o'}));
+    EXPECT_TRUE(host.finished);
+    EXPECT_EQ(host.note, "");
+}
+
+TEST_F(LateAnswers, AnUploadPausesForASlowDiskAndResumesOnItsAnswers) {
+    // Many small files in one read: the handler stops reading when the disk is behind.
+    Bytes upload = Bytes{4, 4} + i64(100);
+    for (int i = 0; i < 100; ++i) upload = upload + entry("f" + std::to_string(i), "x");
+    files.to_place = {{"f0", false, false}};
+    host.hold_output = false;
+    session->feed(upload);
+    EXPECT_TRUE(host.paused);
+    EXPECT_FALSE(host.finished);
+    EXPECT_LE(files.steps_pending, 32u + 2);  // max_pending_steps, give or take an entry's
+    loop.run();
+    EXPECT_LE(files.most_steps_pending, 32u + 2);
+    EXPECT_FALSE(host.paused);
+    EXPECT_TRUE(host.finished) << host.note;
+    EXPECT_FALSE(host.aborted) << host.note;
+    EXPECT_EQ(files.written, std::string(100, 'x'));
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 1}));  // the acknowledgement follows the commit
+    EXPECT_EQ(clipboard.current, ContentKind::files);
+}
+
+TEST_F(LateAnswers, ThePeersEndComesAfterTheInputHeldBeforeIt) {
+    Bytes upload = Bytes{4, 4} + i64(100);
+    for (int i = 0; i < 100; ++i) upload = upload + entry("f" + std::to_string(i), "x");
+    host.hold_output = false;
+    session->feed(upload);
+    ASSERT_TRUE(host.paused);
+    // The client sent everything and closed its side: that is not "closed mid-upload".
+    session->on_peer_end();
+    EXPECT_FALSE(host.aborted);
+    loop.run();
+    EXPECT_TRUE(host.finished) << host.note;
+    EXPECT_FALSE(host.aborted) << host.note;
+    EXPECT_EQ(files.written.size(), 100u);
+    EXPECT_TRUE(session->input_ended());
+}
+
+TEST_F(LateAnswers, AStoredTextIsAcknowledgedOnlyOnceTheClipboardAnswers) {
+    host.hold_output = false;
+    session->feed(Bytes{4, 2} + i64(2) + Bytes{'o', 'k'});
+    EXPECT_EQ(host.sent, (Bytes{1, 1}));  // no acknowledgement inside the call
+    EXPECT_TRUE(session->waiting_for_daemon());
+    loop.run();
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 1}));
+    EXPECT_TRUE(host.finished);
+}
+
+}  // namespace
+}  // namespace clipshare
