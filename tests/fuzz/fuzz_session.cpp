@@ -1,9 +1,10 @@
 // libFuzzer harness: arbitrary bytes into a session of every version, over the real
 // DiskFiles on a temporary working directory, an in-memory clipboard (answering on the
-// loop's next turn, as the daemon's does) and a small memory budget. After each input the loop is drained and: the working directory holds no
-// temporary upload directory and nothing deeper than max_path_depth, nothing was written
-// outside it, and every byte charged to the budget was given back. While the input runs,
-// the budget is never exceeded by more than the small forced charges (one read held).
+// loop's next turn, as the daemon's does) and a small memory budget. After each input the
+// loop is drained and: the working directory holds no temporary upload directory and
+// nothing deeper than max_path_depth, nothing was written outside it, and every byte
+// charged to the budget was given back. While the input runs, the budget is never exceeded
+// by more than the small forced charges (one read held).
 #include <uv.h>
 
 #include <cstdint>

@@ -10,6 +10,7 @@
 #include "fakes.hpp"
 #include "proto/files_sender.hpp"
 #include "proto/wire.hpp"
+#include "server/uv_next_turn.hpp"
 
 namespace clipshare {
 namespace {
@@ -76,6 +77,28 @@ TEST(DeferredClipboard, EveryCallIsDeferred) {
     EXPECT_EQ(answers, 0);
     loop.turn();
     EXPECT_EQ(answers, 7);
+}
+
+TEST(UvNextTurn, RunsTasksOnALaterIterationInOrderAndLetsTheLoopEnd) {
+    uv_loop_t loop{};
+    ASSERT_EQ(uv_loop_init(&loop), 0);
+    {
+        UvNextTurn next_turn{&loop};
+        std::vector<int> ran;
+        next_turn.post([&] {
+            ran.push_back(1);
+            next_turn.post([&] { ran.push_back(3); });  // the turn after
+        });
+        next_turn.post([&] { ran.push_back(2); });
+        EXPECT_TRUE(ran.empty());
+        uv_run(&loop, UV_RUN_NOWAIT);
+        EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+        // Nothing else keeps the loop alive: it ends once the last task ran.
+        uv_run(&loop, UV_RUN_DEFAULT);
+        EXPECT_EQ(ran, (std::vector<int>{1, 2, 3}));
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);  // the idle handle's close
+    EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
 // ---- a session over late answers ----
