@@ -3,13 +3,16 @@
 // sent pending until the test drains it, the way a socket nobody reads would.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "clipboard/deferred_clipboard.hpp"
 #include "fakes.hpp"
+#include "files/disk_files.hpp"
 #include "proto/files_sender.hpp"
 #include "proto/wire.hpp"
+#include "sandbox.hpp"
 #include "server/uv_next_turn.hpp"
 
 namespace clipshare {
@@ -98,6 +101,51 @@ TEST(UvNextTurn, RunsTasksOnALaterIterationInOrderAndLetsTheLoopEnd) {
         EXPECT_EQ(ran, (std::vector<int>{1, 2, 3}));
     }
     uv_run(&loop, UV_RUN_DEFAULT);  // the idle handle's close
+    EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+// DiskFiles keeps the rule by construction (WorkQueue): checked here, not assumed.
+TEST(DiskFilesRule, NoAnswerArrivesInsideTheCallThatAskedForIt) {
+    test::Sandbox sandbox;
+    uv_loop_t loop{};
+    ASSERT_EQ(uv_loop_init(&loop), 0);
+    {
+        DiskFiles files{&loop, sandbox.target(), 8};
+        ASSERT_EQ(files.open(), "");
+        int answers = 0;
+        auto count = [&answers](auto&&...) { ++answers; };
+        // `ask` makes one request: its answer must wait for the loop.
+        auto answered_later = [&](auto ask) {
+            int before = answers;
+            ask();
+            EXPECT_EQ(answers, before);
+            uv_run(&loop, UV_RUN_DEFAULT);
+            EXPECT_EQ(answers, before + 1);
+        };
+        auto batch = files.begin_batch();
+        answered_later([&] { batch->add_directory("d", count); });
+        answered_later([&] { batch->begin_file("d/f", 1, count); });
+        answered_later([&] { batch->write({'x'}, count); });
+        answered_later([&] { batch->end_file(count); });
+        answered_later([&] { batch->commit(count); });
+        answered_later([&] { batch->finish(count); });
+
+        auto listing = files.list({sandbox.target() / "d"}, 4);
+        answered_later([&] { listing->count(count); });
+        std::vector<FileEntry> entries;
+        answered_later([&] {
+            listing->next([&](std::string, std::vector<FileEntry> got) {
+                ++answers;
+                entries = std::move(got);
+            });
+        });
+        auto file = std::find_if(entries.begin(), entries.end(),
+                                 [](const FileEntry& entry) { return entry.size == 1; });
+        ASSERT_NE(file, entries.end());
+        auto reader = files.open(*file);
+        answered_later([&] { reader->read(1, count); });
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
     EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
