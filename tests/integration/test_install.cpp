@@ -84,6 +84,21 @@ TEST_F(Installed, TreeHoldsEveryPiece) {
               std::string::npos);
 }
 
+// The pages' .TH line takes the project's version from meson, never a hand-typed one.
+TEST_F(Installed, ManPagesCarryTheProjectVersion) {
+    std::vector<fs::path> pages{path("INSTALL_MANDIR", "man8/clipshared.8"),
+                                path("INSTALL_MANDIR", "man5/clipshared.toml.5")};
+    if (env("CLIENT_BUILT") == "1") pages.push_back(path("INSTALL_MANDIR", "man1/clipshare.1"));
+    for (const auto& page : pages) {
+        auto text = slurp(page);
+        auto th = text.substr(text.find("\n.TH "));
+        th = th.substr(0, th.find('\n', 1));
+        EXPECT_NE(th.find("\"clipshare " + env("PROJECT_VERSION") + "\""), std::string::npos)
+            << page << ": " << th;
+        EXPECT_EQ(text.find('@'), std::string::npos) << page << " kept a placeholder";
+    }
+}
+
 // Full RELRO: a read-only GOT resolved at start (-z relro -z now) on everything installed.
 TEST_F(Installed, BinariesHaveFullRelro) {
     auto readelf = find_program("readelf");
