@@ -35,7 +35,8 @@ void TlsClientContext::load_files() {
         fail(Exit::tls, error);
     }
     if (presents_certificate()) {
-        if (auto error = identity_.load_own(settings_.certificate, "--cert", settings_.key, "--key");
+        if (auto error =
+                identity_.load_own(settings_.certificate, "--cert", settings_.key, "--key");
             !error.empty()) {
             fail(Exit::tls, error);
         }

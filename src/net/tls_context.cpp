@@ -154,8 +154,8 @@ std::size_t TlsContext::session_memory_bytes() const {
     // connection id): at most 13 + 16 + 48 + 256 + 32 bytes.
     constexpr std::size_t record_overhead = 365;
     // The rest, measured with bench/clipshare_bench (idle.tls: heap per idle connection on a
-    // fresh daemon, x86-64, minus the buffers above, the TlsEngine and TlsStream): the negotiated
-    // session, the peer's certificate (kept: mbedTLS's TLS 1.3 needs it), the two cipher
+    // fresh daemon, x86-64, minus the buffers above, the TlsEngine and the TlsStream): the
+    // negotiated session, the peer's certificate (kept: mbedTLS's TLS 1.3 needs it), the two cipher
     // contexts and the malloc overhead of it all. 2.28.3: 39.6 KB measured, 5 KiB of it this.
     // 3.6.6 with TLS 1.3: 33.3 KB measured, 11 KiB of it this (its PSA key slots and
     // operations for both directions, and a bigger handshake leftover).

@@ -48,11 +48,11 @@ public:
     };
     // The client's end, for its checks and its messages.
     struct ClientSide {
-        std::string peer;                 // "host:port"
-        std::string server_name;          // the server's CN must equal it; empty: any
-        std::string ca;                   // the --ca file, for messages
+        std::string peer;         // "host:port"
+        std::string server_name;  // the server's CN must equal it; empty: any
+        std::string ca;           // the --ca file, for messages
         bool presents_certificate = false;
-        std::string own_name;             // our certificate's CN, for messages
+        std::string own_name;  // our certificate's CN, for messages
     };
     using Side = std::variant<ServerSide, ClientSide>;
 
@@ -141,8 +141,8 @@ private:
 
     std::optional<std::string> peer_name_;
     bool certificate_seen_ = false;
-    bool peer_allowed_ = false;    // server: the client's CN is allowed
-    bool peer_refused_ = false;    // server: a valid certificate whose CN is not allowed
+    bool peer_allowed_ = false;  // server: the client's CN is allowed
+    bool peer_refused_ = false;  // server: a valid certificate whose CN is not allowed
     bool handshake_done_ = false;
     bool verdict_pending_ = false;
     bool close_notify_sent_ = false;

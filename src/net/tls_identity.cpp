@@ -17,9 +17,9 @@ std::string TlsIdentity::seed(std::string_view personalization) {
     if (int rc = mbedtls_compat::init_crypto(); rc != 0) {
         return "cannot initialise the crypto library: " + mbedtls_error_text(rc);
     }
-    if (int rc = mbedtls_ctr_drbg_seed(rng_.get(), mbedtls_entropy_func, entropy_.get(),
-                                       reinterpret_cast<const unsigned char*>(personalization.data()),
-                                       personalization.size());
+    if (int rc = mbedtls_ctr_drbg_seed(
+            rng_.get(), mbedtls_entropy_func, entropy_.get(),
+            reinterpret_cast<const unsigned char*>(personalization.data()), personalization.size());
         rc != 0) {
         return "cannot seed the random generator: " + mbedtls_error_text(rc);
     }
@@ -44,7 +44,8 @@ std::string TlsIdentity::load_own(const std::filesystem::path& certificate,
 }
 
 std::string TlsIdentity::load_ca(const std::filesystem::path& ca, std::string_view label) {
-    if (auto error = load_certificates(ca, ca_.get()); !error.empty()) return about(label, ca) + error;
+    if (auto error = load_certificates(ca, ca_.get()); !error.empty())
+        return about(label, ca) + error;
     return {};
 }
 

@@ -16,8 +16,8 @@ namespace clipshare {
 // What a configuration over a TlsIdentity may negotiate.
 struct TlsConfigOptions {
     bool server = false;
-    bool min_tls13 = false;  // TLS 1.3 only (where the library has it)
-    bool max_tls13 = true;   // up to TLS 1.3 (where the library has it)
+    bool min_tls13 = false;       // TLS 1.3 only (where the library has it)
+    bool max_tls13 = true;        // up to TLS 1.3 (where the library has it)
     const int* suites = nullptr;  // 0-terminated cipher suites; nullptr: the library's list
 };
 
@@ -38,8 +38,9 @@ public:
     std::string seed(std::string_view personalization);
     // Our chain and key, which must belong together. The labels name the settings in
     // messages ("tls.certificate", "--cert"): "LABEL PATH: why" or "".
-    std::string load_own(const std::filesystem::path& certificate, std::string_view certificate_label,
-                         const std::filesystem::path& key, std::string_view key_label);
+    std::string load_own(const std::filesystem::path& certificate,
+                         std::string_view certificate_label, const std::filesystem::path& key,
+                         std::string_view key_label);
     // The CA the peer's certificate must be signed by, with messages as load_own's.
     std::string load_ca(const std::filesystem::path& ca, std::string_view label);
 

@@ -100,9 +100,9 @@ ServerRefusal server_refusal(bool name_not_allowed, bool certificate_seen, std::
         return {"TLS client refused: CN=" + name + " is not in allowed_clients",
                 MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED};
     }
-    if (!certificate_seen || (flags != no_verify_result && (flags & MBEDTLS_X509_BADCERT_MISSING))) {
-        return {"TLS client refused: CN=(none): no client certificate",
-                alert_certificate_required};
+    if (!certificate_seen ||
+        (flags != no_verify_result && (flags & MBEDTLS_X509_BADCERT_MISSING))) {
+        return {"TLS client refused: CN=(none): no client certificate", alert_certificate_required};
     }
     return {"TLS client refused: CN=" + name + ": certificate " + describe_verify_failure(flags),
             alert_for(flags)};

@@ -28,11 +28,11 @@ ServerRefusal server_refusal(bool name_not_allowed, bool certificate_seen, std::
 
 // What the client's sentences need to know.
 struct ClientView {
-    std::string_view peer;        // "host:port"
-    std::string_view server_name; // --server-name, or empty
-    std::string_view ca;          // --ca
+    std::string_view peer;         // "host:port"
+    std::string_view server_name;  // --server-name, or empty
+    std::string_view ca;           // --ca
     bool presents_certificate;
-    std::string_view own_name;    // our certificate's CN
+    std::string_view own_name;  // our certificate's CN
 };
 
 std::string describe_alert(int alert);
@@ -42,7 +42,7 @@ std::string refusal(const ClientView& client, int alert);
 std::string unreadable_refusal(const ClientView& client);
 std::string closed_during_handshake(const ClientView& client, bool server_certificate_seen);
 // The server's certificate failed our checks (`flags`: mbedTLS's verify result).
-std::string untrusted_server(const ClientView& client,
-                             const std::optional<std::string>& server_cn, std::uint32_t flags);
+std::string untrusted_server(const ClientView& client, const std::optional<std::string>& server_cn,
+                             std::uint32_t flags);
 
 }  // namespace clipshare::tls_reasons

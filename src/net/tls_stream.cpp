@@ -50,9 +50,8 @@ std::size_t TlsStream::held_ciphertext_bytes() const {
 bool TlsStream::set_up_session() {
     const auto offer = read_client_hello_offer(hello_);
     const TlsContext* context = context_.get();
-    TlsEngine::ServerSide side{
-        [context](std::string_view name) { return context->allows(name); },
-        context->tls13_verdict_deferred()};
+    TlsEngine::ServerSide side{[context](std::string_view name) { return context->allows(name); },
+                               context->tls13_verdict_deferred()};
     int error = 0;
     engine_ = TlsEngine::create(context->ssl_config(offer.suites), std::move(side), error);
     if (!engine_) return false;

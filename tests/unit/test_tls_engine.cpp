@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "../integration/test_certificates.hpp"
 #include "net/mbedtls_compat.hpp"
 #include "net/tls.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_engine.hpp"
 #include "net/tls_identity.hpp"
-#include "../integration/test_certificates.hpp"
 
 namespace clipshare {
 namespace {
@@ -149,8 +149,8 @@ TEST_F(TlsEngineTest, HandshakeBetweenTwoEnginesNamesEachPeer) {
     EXPECT_EQ(pair.client->handshake(), Progress::want_more);  // its ClientHello is out
     EXPECT_GT(pair.client->output_bytes(), 0u);
     pair.handshake();
-    ASSERT_TRUE(pair.established()) << pair.server->failure().reason
-                                    << pair.client->failure().reason;
+    ASSERT_TRUE(pair.established())
+        << pair.server->failure().reason << pair.client->failure().reason;
     EXPECT_EQ(pair.server->peer_name(), "phone");
     EXPECT_EQ(pair.client->peer_name(), "clipshare_server");
     EXPECT_EQ(pair.server->version(), pair.client->version());
@@ -275,7 +275,7 @@ TEST_F(TlsEngineTest, ConnectionEndDuringTheHandshakeIsTheClientClosing) {
     ClientConfig phone{"phone"};
     EnginePair pair{server_context("phone"), phone};
     pair.client->handshake();
-    pair.exchange();  // the ClientHello reaches the server
+    pair.exchange();          // the ClientHello reaches the server
     pair.server->feed_end();  // and then nothing more
     EXPECT_EQ(pair.server->handshake(), Progress::failed);
     EXPECT_EQ(pair.server->failure().kind, TlsFailure::Kind::peer_closed);
@@ -306,8 +306,8 @@ TEST_F(TlsEngineTest, ClientWithoutCertificateIsRefusedWithReasonsOnBothSides) {
     ClientConfig anonymous{""};
     EnginePair pair{server_context("phone"), anonymous};
     const TlsFailure client = refused_client(pair);
-    EXPECT_EQ(pair.server->failure().reason,
-              "TLS client refused: CN=(none): no client certificate") << client.reason;
+    EXPECT_EQ(pair.server->failure().reason, "TLS client refused: CN=(none): no client certificate")
+        << client.reason;
     EXPECT_NE(client.kind, TlsFailure::Kind::error);
     EXPECT_EQ(client.reason.rfind("the server 127.0.0.1:4338 ", 0), 0u) << client.reason;
     EXPECT_NE(client.reason.find("requires a client certificate"), std::string::npos)
