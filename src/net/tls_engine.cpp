@@ -191,8 +191,7 @@ TlsEngine::Progress TlsEngine::fail_handshake(int code) {
                             .reason);
         }
         if (code == MBEDTLS_ERR_SSL_CONN_EOF || input_ended_) {
-            return fail(TlsFailure::Kind::peer_closed,
-                        "TLS handshake not finished: the client closed the connection");
+            return fail(TlsFailure::Kind::peer_closed, tls_reasons::client_closed_handshake);
         }
         return fail(TlsFailure::Kind::error, "TLS handshake failed: " + mbedtls_error_text(code));
     }

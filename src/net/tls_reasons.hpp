@@ -15,6 +15,11 @@ std::string loggable(std::string_view text);
 
 // ---- the daemon's (after "ADDRESS: ") ----
 
+// A client that ends the connection before its handshake is done: port scanners, clients
+// that give up.
+inline constexpr const char* client_closed_handshake =
+    "TLS handshake not finished: the client closed the connection";
+
 struct ServerRefusal {
     std::string reason;   // "TLS client refused: CN=..."
     unsigned char alert;  // the TLS alert that tells the client

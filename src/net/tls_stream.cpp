@@ -57,7 +57,6 @@ bool TlsStream::set_up_session() {
     if (!engine_) return false;
     engine_->feed(hello_);
     std::vector<std::uint8_t>{}.swap(hello_);
-    if (inner_ended_) engine_->feed_end();
     return true;
 }
 
@@ -186,14 +185,16 @@ void TlsStream::on_stream_end(int status) {
         finish_failure_if_flushed();  // a refused client that has read its alert and gone
         return;
     }
-    // An orderly end: the engine sees it once it has consumed what is still queued, which
-    // may be a handshake message or data the user paused on.
-    if (engine_) {
-        engine_->feed_end();
-    } else if (!set_up_session()) {
-        end(UV_ENOMEM);
+    if (!engine_) {
+        // Gone before its ClientHello was whole: no mbedTLS session is set up just to hear
+        // that (port scanners cost nothing).
+        LOG_INFO("%s: %s", peer_.c_str(), tls_reasons::client_closed_handshake);
+        fail(0);
         return;
     }
+    // An orderly end: the engine sees it once it has consumed what is still queued, which
+    // may be a handshake message or data the user paused on.
+    engine_->feed_end();
     advance();
 }
 

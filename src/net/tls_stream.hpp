@@ -47,6 +47,8 @@ public:
 
     // Received ciphertext held in memory, consumed or not (for tests: it must stay bounded).
     std::size_t held_ciphertext_bytes() const;
+    // Whether an mbedTLS session exists yet: not before a whole ClientHello (for tests).
+    bool has_session() const { return engine_ != nullptr; }
 
 private:
     enum class Phase {
