@@ -13,7 +13,6 @@
 #include <chrono>
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include "build_config.hpp"
 #include "daemon_fixture.hpp"
@@ -427,12 +426,7 @@ TEST(CommandLine, BuiltInDefaultsListenOn4337) {
         execl(daemon_binary().c_str(), "clipshared", "-D", static_cast<char*>(nullptr));
         _exit(127);
     }
-    bool up = false;
-    for (int attempt = 0; attempt < 2000 && !up; ++attempt) {
-        up = Client::connect(4337).connected();
-        if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(up);
+    ASSERT_TRUE(wait_until([] { return Client::connect(4337).connected(); }));
     for (std::uint8_t v = 1; v <= 3; ++v) {
         EXPECT_EQ(ask(4337, {v, 125}), Bytes{1} + info_reply("clip_share"));
     }

@@ -12,7 +12,6 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "daemon_fixture.hpp"
 #include "protocol_helpers.hpp"
@@ -205,12 +204,8 @@ TEST_F(Installed, SysvScriptStartsReloadsAndStops) {
     write_config("second");
     ASSERT_EQ(run("reload").exit_status, 0);
     // The daemon applies SIGHUP asynchronously: poll until the new name shows.
-    bool reloaded = false;
-    for (int i = 0; i < 2000 && !reloaded; ++i) {
-        reloaded = info() == Bytes{1} + info_reply("clip_share\nserver_name=second");
-        if (!reloaded) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    EXPECT_TRUE(reloaded);
+    EXPECT_TRUE(wait_until(
+        [&] { return info() == Bytes{1} + info_reply("clip_share\nserver_name=second"); }));
 
     auto stopped = run("stop");
     EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
@@ -270,13 +265,6 @@ TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
         auto paren = text.rfind(')');
         return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
     };
-    auto eventually = [](auto condition) {
-        for (int i = 0; i < 2000; ++i) {
-            if (condition()) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return false;
-    };
 
     EXPECT_EQ(run("status").exit_status, 3);
     auto started = run("start");
@@ -289,7 +277,7 @@ TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
 
     write_config("second", work);
     ASSERT_EQ(run("reload").exit_status, 0);
-    EXPECT_TRUE(eventually([&] { return serves("second"); }));
+    EXPECT_TRUE(wait_until([&] { return serves("second"); }));
     EXPECT_EQ(pid(), first) << "a reload keeps the process";
 
     auto restarted = run("restart");
@@ -321,7 +309,7 @@ TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
     ASSERT_EQ(run("start").exit_status, 0);
     pid_t third = pid();
     ASSERT_EQ(kill(third, SIGKILL), 0);
-    ASSERT_TRUE(eventually([&] { return gone(third); }));
+    ASSERT_TRUE(wait_until([&] { return gone(third); }));
     status = run("status");
     EXPECT_EQ(status.exit_status, 1) << status.out;
     EXPECT_NE(status.out.find("pidfile"), std::string::npos) << status.out;

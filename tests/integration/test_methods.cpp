@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 #include <set>
 #include <sstream>
 #include <string>
@@ -78,11 +77,8 @@ Bytes upload(const Daemon& daemon, const Bytes& bytes) {
 // A refused batch is removed on the thread pool after the connection closes: poll (with a
 // deadline) until the disk is back to `expected`.
 std::set<std::string> settled_snapshot(const fs::path& dir, const std::set<std::string>& expected) {
-    auto current = snapshot(dir);
-    for (int i = 0; i < 4000 && current != expected; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        current = snapshot(dir);
-    }
+    std::set<std::string> current;
+    wait_until([&] { return (current = snapshot(dir)) == expected; });
     return current;
 }
 

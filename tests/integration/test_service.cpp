@@ -14,7 +14,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "build_config.hpp"
 #include "daemon_fixture.hpp"
@@ -51,17 +50,6 @@ bool process_gone(pid_t pid) {
     auto close_paren = text.rfind(')');
     return close_paren != std::string::npos && close_paren + 2 < text.size() &&
            text[close_paren + 2] == 'Z';
-}
-
-// Polls (with a deadline) for something only another process can make true.
-template <typename Condition>
-bool eventually(Condition&& condition) {
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return condition();
 }
 
 pid_t pid_in(const fs::path& pidfile) {
@@ -303,7 +291,7 @@ TEST(Pidfile, GoneAfterACleanStopEvenAfterGivingUpRoot) {
     ASSERT_GT(pid, 1);
     // A plain SIGTERM, as systemd, procd or kill would send: no clipshared -s to clean up.
     ASSERT_EQ(kill(pid, SIGTERM), 0);
-    ASSERT_TRUE(eventually([&] { return process_gone(pid); }));
+    ASSERT_TRUE(wait_until([&] { return process_gone(pid); }));
     EXPECT_FALSE(fs::exists(pidfile));
 }
 
@@ -321,7 +309,7 @@ TEST(Pidfile, EmptiedWhereItsDirectoryIsRootsAndRemovedByStop) {
     ASSERT_EQ(started.exit_status, 0) << started.err;
     pid_t pid = pid_in(pidfile);
     ASSERT_EQ(kill(pid, SIGTERM), 0);
-    ASSERT_TRUE(eventually([&] { return process_gone(pid); }));
+    ASSERT_TRUE(wait_until([&] { return process_gone(pid); }));
     // It could not unlink the file; it left no pid in it either.
     ASSERT_TRUE(fs::exists(pidfile));
     EXPECT_EQ(fs::file_size(pidfile), 0u);
@@ -378,12 +366,12 @@ TEST(Logging, AFileIsReopenedOnSighupForLogrotate) {
                         file.string() + "\"\n");
     // Not the Daemon fixture: it waits for "ready" on stderr, and this daemon logs elsewhere.
     ChildProcess daemon{{daemon_binary().string(), "-D", "-c", config.string()}, {}};
-    ASSERT_TRUE(eventually([&] { return slurp(file).find("ready") != std::string::npos; }))
+    ASSERT_TRUE(wait_until([&] { return slurp(file).find("ready") != std::string::npos; }))
         << daemon.err();
     EXPECT_EQ(daemon.err(), "") << "nothing on stderr";
     fs::rename(file, logs.path() / "clipshared.log.1");
     ::kill(daemon.pid(), SIGHUP);
-    ASSERT_TRUE(eventually([&] {
+    ASSERT_TRUE(wait_until([&] {
         return slurp(file).find("configuration reloaded") != std::string::npos;
     })) << slurp(logs.path() / "clipshared.log.1");
     EXPECT_EQ(slurp(logs.path() / "clipshared.log.1").find("configuration reloaded"),

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "daemon_fixture.hpp"
 #include "net/mbedtls_compat.hpp"
@@ -45,12 +44,7 @@ bool log_has_line_with(const Daemon& daemon, std::initializer_list<std::string> 
 
 // Polls the log for a line with all of `parts` (the daemon logs asynchronously).
 bool wait_for_line_with(const Daemon& daemon, std::initializer_list<std::string> parts) {
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (log_has_line_with(daemon, parts)) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return false;
+    return wait_until([&] { return log_has_line_with(daemon, parts); });
 }
 
 // Refused: the handshake fails, or (TLS 1.3, where the client finishes first and the
@@ -266,16 +260,10 @@ TEST_F(Tls, ClientsVanishingMidHandshakeLeakNothing) {
         }
         return count;
     };
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (gone() < 2 * clients && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_GE(gone(), 2 * clients) << daemon->log();
+    EXPECT_TRUE(wait_until([&] { return gone() >= 2 * clients; })) << daemon->log();
     // ... and to have left nothing open behind.
-    while (daemon->open_fd_count() > baseline && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_LE(daemon->open_fd_count(), baseline) << daemon->log();
+    EXPECT_TRUE(wait_until([&] { return daemon->open_fd_count() <= baseline; }))
+        << daemon->log();
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
@@ -328,11 +316,7 @@ TEST_F(Tls, FloodOfHalfOpenHandshakesIsSurvivedAndCleared) {
     for (auto& client : half_open) EXPECT_TRUE(client.closed_by_peer());
     half_open.clear();
     // ...and nothing of them stays open in the daemon.
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (daemon->open_fd_count() > baseline && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_LE(daemon->open_fd_count(), baseline);
+    EXPECT_TRUE(wait_until([&] { return daemon->open_fd_count() <= baseline; }));
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
