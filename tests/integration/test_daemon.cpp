@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <pwd.h>
@@ -418,24 +417,15 @@ TEST(CommandLine, BuiltInDefaultsListenOn4337) {
                                  "XDG_CONFIG_HOME=" + (dir.path() / "home").string()};
     // Discovery is on by default and binds UDP 4337 on all addresses; that only listens.
     TempDir capture;
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (chdir(dir.path().c_str()) != 0) _exit(126);
-        for (auto& assignment : env) putenv(assignment.data());
-        freopen((capture.path() / "err").c_str(), "w", stderr);
-        execl(daemon_binary().c_str(), "clipshared", "-D", static_cast<char*>(nullptr));
-        _exit(127);
-    }
+    pid_t pid = spawn({daemon_binary().string(), "-D"}, env, dir.path(), capture.path() / "out",
+                      capture.path() / "err");
     ASSERT_TRUE(wait_until([] { return Client::connect(4337).connected(); }));
     for (std::uint8_t v = 1; v <= 3; ++v) {
         EXPECT_EQ(ask(4337, {v, 125}), Bytes{1} + info_reply("clip_share"));
     }
     EXPECT_EQ(ask(4337, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0);
+    bool reaped = false;
+    EXPECT_EQ(signal_and_reap(pid, SIGTERM, std::chrono::seconds(20), reaped), 0);
 }
 
 }  // namespace
