@@ -11,10 +11,12 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "build_config.hpp"
 #include "daemon_fixture.hpp"
+#include "transport.hpp"
 
 namespace clipshare::test {
 namespace {
@@ -33,99 +35,123 @@ Bytes ask(std::uint16_t port, const Bytes& request) {
     return client.recv_all();
 }
 
-TEST(Daemon, InfoInEveryVersion) {
-    auto daemon = Daemon::start();
+// ---- the protocol, plain and over TLS ----
+
+class DaemonOver : public TransportTest {};
+INSTANTIATE_TEST_SUITE_P(Transports, DaemonOver, all_transports(), transport_name);
+
+TEST_P(DaemonOver, InfoInEveryVersion) {
+    auto daemon = start();
     for (std::uint8_t v = 1; v <= 3; ++v) {
-        EXPECT_EQ(ask(daemon->port(), {v, 125}), Bytes{1} + info_reply("clip_share"))
-            << int{v};
+        EXPECT_EQ(ask(*daemon, {v, 125}), Bytes{1} + info_reply("clip_share")) << int{v};
     }
-    EXPECT_EQ(ask(daemon->port(), {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    if (tls()) {
+        // One line names the peer by its address and its certificate.
+        EXPECT_TRUE(wait_until([&] {
+            std::istringstream log{daemon->log()};
+            for (std::string line; std::getline(log, line);) {
+                if (line.find("127.0.0.1:") != std::string::npos &&
+                    line.find(" CN=phone: TLS established") != std::string::npos) {
+                    return true;
+                }
+            }
+            return false;
+        })) << daemon->log();
+    }
 }
 
-TEST(Daemon, InfoV4AnswersBeforeTheAckArrives) {
-    auto daemon = Daemon::start();
-    auto client = Client::connect(daemon->port());
-    client.send(Bytes{4, 125});
-    EXPECT_EQ(client.recv(1 + 1 + 8 + 10), Bytes{1} + info_reply("clip_share"));
-    client.send(Bytes{1});
-    EXPECT_TRUE(client.closed_by_peer());
+TEST_P(DaemonOver, InfoV4AnswersBeforeTheAckArrives) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    client->send(Bytes{4, 125});
+    EXPECT_EQ(client->recv(1 + 1 + 8 + 10), Bytes{1} + info_reply("clip_share"));
+    client->send(Bytes{1});
+    EXPECT_TRUE(client->closed_by_peer());
 }
 
-TEST(Daemon, InfoNameInV4Only) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "info_name = \"kitchen-router\"\n");
-    EXPECT_EQ(ask(daemon->port(), {4, 125, 1}),
+TEST_P(DaemonOver, InfoNameInV4Only) {
+    auto daemon = start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                        "info_name = \"kitchen-router\"\n");
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}),
               Bytes{1} + info_reply("clip_share\nserver_name=kitchen-router"));
-    EXPECT_EQ(ask(daemon->port(), {3, 125}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_EQ(ask(*daemon, {3, 125}), Bytes{1} + info_reply("clip_share"));
 }
 
-TEST(Daemon, VersionZeroIsRefused) {
-    auto daemon = Daemon::start();
-    EXPECT_EQ(ask(daemon->port(), {0}), Bytes{2});
+TEST_P(DaemonOver, VersionZeroIsRefused) {
+    auto daemon = start();
+    EXPECT_EQ(ask(*daemon, {0}), Bytes{2});
 }
 
-TEST(Daemon, VersionBelowMinimumIsRefused) {
-    auto daemon = Daemon::start("[protocol]\nmin_version = 3\n");
-    EXPECT_EQ(ask(daemon->port(), {2, 125}), Bytes{2});
-    EXPECT_EQ(ask(daemon->port(), {3, 125}), Bytes{1} + info_reply("clip_share"));
+TEST_P(DaemonOver, VersionBelowMinimumIsRefused) {
+    auto daemon = start("[protocol]\nmin_version = 3\n");
+    EXPECT_EQ(ask(*daemon, {2, 125}), Bytes{2});
+    EXPECT_EQ(ask(*daemon, {3, 125}), Bytes{1} + info_reply("clip_share"));
 }
 
-TEST(Daemon, NewerClientGetsOfferAndMayAccept) {
-    auto daemon = Daemon::start();
-    auto client = Client::connect(daemon->port());
-    client.send(Bytes{5});
-    EXPECT_EQ(client.recv(2), (Bytes{3, 4}));
-    client.send(Bytes{4, 125, 1});
-    EXPECT_EQ(client.recv_all(), info_reply("clip_share"));
+TEST_P(DaemonOver, NewerClientGetsOfferAndMayAccept) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    client->send(Bytes{5});
+    EXPECT_EQ(client->recv(2), (Bytes{3, 4}));
+    client->send(Bytes{4, 125, 1});
+    EXPECT_EQ(client->recv_all(), info_reply("clip_share"));
 }
 
-TEST(Daemon, NewerClientRefusingOfferIsClosed) {
-    auto daemon = Daemon::start("[protocol]\nmax_version = 2\n");
-    auto client = Client::connect(daemon->port());
-    client.send(Bytes{4});
-    EXPECT_EQ(client.recv(2), (Bytes{3, 2}));
-    client.send(Bytes{0});
-    EXPECT_TRUE(client.closed_by_peer());
+TEST_P(DaemonOver, NewerClientRefusingOfferIsClosed) {
+    auto daemon = start("[protocol]\nmax_version = 2\n");
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    client->send(Bytes{4});
+    EXPECT_EQ(client->recv(2), (Bytes{3, 2}));
+    client->send(Bytes{0});
+    EXPECT_TRUE(client->closed_by_peer());
 }
 
-TEST(Daemon, OfferOfLowerMaxThenInfoInThatVersion) {
-    auto daemon = Daemon::start("[protocol]\nmax_version = 2\n");
-    EXPECT_EQ(ask(daemon->port(), {4, 2, 125}), (Bytes{3, 2} + info_reply("clip_share")));
+TEST_P(DaemonOver, OfferOfLowerMaxThenInfoInThatVersion) {
+    auto daemon = start("[protocol]\nmax_version = 2\n");
+    EXPECT_EQ(ask(*daemon, {4, 2, 125}), (Bytes{3, 2} + info_reply("clip_share")));
 }
 
-TEST(Daemon, UnknownMethodsAnswer03) {
-    auto daemon = Daemon::start();
-    EXPECT_EQ(ask(daemon->port(), {4, 99}), (Bytes{1, 3}));
-    EXPECT_EQ(ask(daemon->port(), {2, 6}), (Bytes{1, 3}));
-    EXPECT_EQ(ask(daemon->port(), {3, 124}), (Bytes{1, 3}));
+TEST_P(DaemonOver, UnknownMethodsAnswer03) {
+    auto daemon = start();
+    EXPECT_EQ(ask(*daemon, {4, 99}), (Bytes{1, 3}));
+    EXPECT_EQ(ask(*daemon, {2, 6}), (Bytes{1, 3}));
+    EXPECT_EQ(ask(*daemon, {3, 124}), (Bytes{1, 3}));
     EXPECT_TRUE(daemon->wait_for_log("unknown method 99 in version 4"));
 }
 
-TEST(Daemon, DisabledMethodAnswers04) {
-    auto daemon = Daemon::start("[methods]\ninfo = false\n");
-    EXPECT_EQ(ask(daemon->port(), {4, 125}), (Bytes{1, 4}));
+TEST_P(DaemonOver, DisabledMethodAnswers04) {
+    auto daemon = start("[methods]\ninfo = false\n");
+    EXPECT_EQ(ask(*daemon, {4, 125}), (Bytes{1, 4}));
     EXPECT_TRUE(daemon->wait_for_log("method info is disabled"));
 }
 
-TEST(Daemon, PipelinedBytesOneByOneAndAllAtOnce) {
-    auto daemon = Daemon::start();
-    auto client = Client::connect(daemon->port());
-    for (std::uint8_t byte : {4, 125}) client.send(Bytes{byte});
-    EXPECT_EQ(client.recv(20), Bytes{1} + info_reply("clip_share"));
-    client.send(Bytes{1});
-    EXPECT_TRUE(client.closed_by_peer());
+TEST_P(DaemonOver, PipelinedBytesOneByOneAndAllAtOnce) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    for (std::uint8_t byte : {4, 125}) client->send(Bytes{byte});
+    EXPECT_EQ(client->recv(20), Bytes{1} + info_reply("clip_share"));
+    client->send(Bytes{1});
+    EXPECT_TRUE(client->closed_by_peer());
 }
 
-TEST(Daemon, IdleConnectionIsDropped) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "idle_timeout = 1\n");
-    auto client = Client::connect(daemon->port());
-    client.send(Bytes{4});
-    EXPECT_EQ(client.recv(1), Bytes{1});
+TEST_P(DaemonOver, IdleConnectionIsDropped) {
+    auto daemon = start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                        "idle_timeout = 1\n");
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    client->send(Bytes{4});
+    EXPECT_EQ(client->recv(1), Bytes{1});
     // No method follows: the daemon must give up on its own.
-    EXPECT_TRUE(client.closed_by_peer());
+    EXPECT_TRUE(client->closed_by_peer());
     EXPECT_TRUE(daemon->wait_for_log("no progress"));
 }
+
+// ---- the daemon's own life: connections, signals, addresses ----
 
 TEST(Daemon, MaxConnectionsRefusesTheOneTooMany) {
     auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"

@@ -107,39 +107,8 @@ protected:
     const TestCertificates* certs_ = nullptr;
 };
 
-TEST_F(Tls, InfoInEveryVersionWithMbedtlsClient) {
-    auto daemon = start();
-    for (std::uint8_t v = 1; v <= 3; ++v) {
-        EXPECT_EQ(ask(*daemon, {v, 125}), Bytes{1} + info_reply("clip_share")) << int{v};
-    }
-    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
-    EXPECT_TRUE(wait_for_line_with(*daemon, {"127.0.0.1:", " CN=phone: TLS established"}));
-}
-
-TEST_F(Tls, NegotiationAndUnknownMethodWithMbedtlsClient) {
-    auto daemon = start();
-    auto client = connect(*daemon);
-    ASSERT_TRUE(client->handshake_ok()) << client->error();
-    client->send({5});
-    EXPECT_EQ(client->recv(2), (Bytes{3, 4}));
-    client->send({4, 125, 1});
-    EXPECT_EQ(client->recv_all(), info_reply("clip_share"));
-
-    EXPECT_EQ(ask(*daemon, {4, 99}), (Bytes{1, 3}));
-    EXPECT_EQ(ask(*daemon, {0}), Bytes{2});
-    EXPECT_TRUE(daemon->wait_for_log("unknown method 99 in version 4"));
-}
-
-TEST_F(Tls, InfoV4AnswersBeforeTheAckAndClosesAfterIt) {
-    auto daemon = start();
-    auto client = connect(*daemon);
-    ASSERT_TRUE(client->handshake_ok()) << client->error();
-    client->send({4});
-    client->send({125});
-    EXPECT_EQ(client->recv(1 + 1 + 8 + 10), Bytes{1} + info_reply("clip_share"));
-    client->send({1});
-    EXPECT_TRUE(client->closed_by_peer());
-}
+// Info, negotiation and unknown methods over TLS with the mbedTLS client: DaemonOver in
+// test_daemon.cpp, run both ways.
 
 TEST_F(Tls, OpensslSClientGetsInfoInEveryVersion) {
     auto daemon = start();
