@@ -17,6 +17,7 @@
 #include "build_config.hpp"
 #include "client_process.hpp"
 #include "daemon_fixture.hpp"
+#include "transport.hpp"
 
 #if CLIPSHARE_HAVE_TLS
 #include <mbedtls/ssl.h>
@@ -27,7 +28,6 @@
 #include "net/mbedtls_compat.hpp"
 #include "net/mbedtls_objects.hpp"
 #include "net/tls_credentials.hpp"
-#include "test_certificates.hpp"
 #endif
 
 namespace clipshare::test {
@@ -51,31 +51,10 @@ std::string patterned(std::size_t size) {
     return out;
 }
 
-enum class Transport { plain, tls };
-
 // The same client commands against the daemon's plain port, or with --tls as client "phone"
 // (which the daemon allows) against its TLS port.
-class ClientOver : public ::testing::TestWithParam<Transport> {
+class ClientOver : public TransportTest {
 protected:
-    bool tls() const { return GetParam() == Transport::tls; }
-
-    void SetUp() override {
-#if CLIPSHARE_HAVE_TLS
-        if (tls()) {
-            certs_ = &test_certificates();
-            ASSERT_FALSE(certs_->dir.empty()) << "could not make test certificates";
-        }
-#endif
-    }
-
-    // A daemon with `body` as its configuration, and over TLS a [tls] section as well.
-    std::unique_ptr<Daemon> start(const std::string& body = {}) const {
-#if CLIPSHARE_HAVE_TLS
-        if (tls()) return Daemon::start(certs_->tls_section(R"(["phone", "laptop"])", body));
-#endif
-        return Daemon::start(body);
-    }
-
     // The command line before the subcommand's own arguments.
     std::vector<std::string> command(const Daemon& daemon) const {
         std::vector<std::string> argv{client_binary().string()};
@@ -111,23 +90,9 @@ protected:
         line += " < '" + input_file.string() + "'";
         return run_command({"/bin/sh", "-c", line});
     }
-
-#if CLIPSHARE_HAVE_TLS
-    const TestCertificates* certs_ = nullptr;
-#endif
 };
 
-std::string transport_name(const ::testing::TestParamInfo<Transport>& info) {
-    return info.param == Transport::tls ? "tls" : "plain";
-}
-
-#if CLIPSHARE_HAVE_TLS
-INSTANTIATE_TEST_SUITE_P(Transports, ClientOver, ::testing::Values(Transport::plain, Transport::tls),
-                         transport_name);
-#else
-INSTANTIATE_TEST_SUITE_P(Transports, ClientOver, ::testing::Values(Transport::plain),
-                         transport_name);
-#endif
+INSTANTIATE_TEST_SUITE_P(Transports, ClientOver, all_transports(), transport_name);
 
 // ---- every subcommand, plain and over TLS ----
 
