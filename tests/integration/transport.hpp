@@ -39,6 +39,8 @@ public:
     // Connected (and over TLS, the handshake done).
     virtual bool ready() const = 0;
     virtual void send(const Bytes& bytes) = 0;
+    // We send nothing more (the end of an upload, or of a truncated one).
+    virtual void shutdown_write() = 0;
     // Exactly n bytes; fewer when the daemon ends the connection.
     virtual Bytes recv(std::size_t n) = 0;
     // Until the daemon ends the connection.
@@ -97,6 +99,7 @@ private:
         explicit Plain(Client client) : client_(std::move(client)) {}
         bool ready() const override { return client_.connected(); }
         void send(const Bytes& bytes) override { client_.send(bytes); }
+        void shutdown_write() override { client_.shutdown_write(); }
         Bytes recv(std::size_t n) override { return client_.recv(n); }
         Bytes recv_all() override { return client_.recv_all(); }
         bool closed_by_peer() override { return client_.closed_by_peer(); }
@@ -110,6 +113,7 @@ private:
         explicit OverTls(std::unique_ptr<TlsClient> client) : client_(std::move(client)) {}
         bool ready() const override { return client_->handshake_ok(); }
         void send(const Bytes& bytes) override { client_->send(bytes); }
+        void shutdown_write() override { client_->shutdown_write(); }
         Bytes recv(std::size_t n) override { return client_->recv(n); }
         Bytes recv_all() override { return client_->recv_all(); }
         bool closed_by_peer() override { return client_->closed_by_peer(); }
