@@ -16,17 +16,13 @@
 
 #include "build_config.hpp"
 #include "daemon_fixture.hpp"
+#include "support/files.hpp"
 #include "transport.hpp"
 
 namespace clipshare::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-void rewrite(const fs::path& path, std::string_view text) {
-    std::ofstream out{path, std::ios::trunc};
-    out << text;
-}
 
 Bytes ask(std::uint16_t port, const Bytes& request) {
     auto client = Client::connect(port);
@@ -208,7 +204,7 @@ TEST(Daemon, SighupAppliesNewSettingsAndKeepsConnections) {
     std::string config = "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                          "allow_root = true\ninfo_name = \"after\"\n[plain]\nport = " +
                          std::to_string(daemon->port()) + "\n[discovery]\nenabled = false\n";
-    rewrite(daemon->config_path(), config);
+    write_file(daemon->config_path(), config);
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
 
@@ -222,7 +218,7 @@ TEST(Daemon, SighupAppliesNewSettingsAndKeepsConnections) {
 TEST(Daemon, SighupWithBadConfigKeepsTheOldOne) {
     auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                                 "info_name = \"kept\"\n");
-    rewrite(daemon->config_path(), "[plain]\nport = 70000\n");
+    write_file(daemon->config_path(), "[plain]\nport = 70000\n");
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("reload failed"));
     EXPECT_NE(daemon->log().find("plain.port"), std::string::npos);
@@ -277,7 +273,7 @@ std::size_t line_count(const std::string& text) {
 
 TEST(CommandLine, VersionAndHelpIgnoreABrokenConfig) {
     TempDir dir;
-    rewrite(dir.path() / "bad.toml", "this is not toml");
+    write_file(dir.path() / "bad.toml", "this is not toml");
     auto version = clipshared({"-c", (dir.path() / "bad.toml").string(), "-v"});
     EXPECT_EQ(version.exit_status, 0);
     EXPECT_EQ(version.out.rfind("clipshared ", 0), 0u);
@@ -301,7 +297,7 @@ TEST(CommandLine, ConfigErrorsAreOneLineAndExit1) {
              Case{"[plain\n", "TOML syntax error"},
          }) {
         auto path = dir.path() / "c.toml";
-        rewrite(path, c.text);
+        write_file(path, c.text);
         for (const char* mode : {"-D", "-t"}) {
             auto result = clipshared({mode, "-c", path.string()});
             EXPECT_EQ(result.exit_status, 1) << c.text;
@@ -334,7 +330,7 @@ TEST(CommandLine, CheckPrintsEffectiveSettings) {
     TempDir dir;
     fs::create_directory(dir.path() / "inbox");
     // allow_root: tests run as root in CI, and -t refuses what the daemon would refuse.
-    rewrite(dir.path() / "c.toml",
+    write_file(dir.path() / "c.toml",
             "[server]\nworking_dir = \"inbox\"\nallow_root = true\n[plain]\nport = 4444\n");
     auto result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 0) << result.err;
@@ -345,7 +341,7 @@ TEST(CommandLine, CheckPrintsEffectiveSettings) {
 
 TEST(CommandLine, MissingWorkingDirIsAStartError) {
     TempDir dir;
-    rewrite(dir.path() / "c.toml", "[server]\nworking_dir = \"nowhere\"\n");
+    write_file(dir.path() / "c.toml", "[server]\nworking_dir = \"nowhere\"\n");
     for (const char* mode : {"-D", "-t"}) {
         auto result = clipshared({mode, "-c", (dir.path() / "c.toml").string()});
         EXPECT_EQ(result.exit_status, 1);
@@ -357,7 +353,7 @@ TEST(CommandLine, MissingWorkingDirIsAStartError) {
 TEST(CommandLine, PortInUseIsAStartError) {
     auto daemon = Daemon::start();
     TempDir dir;
-    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nallow_root = true\n[plain]\nport = " +
+    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nallow_root = true\n[plain]\nport = " +
                                        std::to_string(daemon->port()) +
                                        "\n[discovery]\nenabled = false\n");
     auto result = clipshared({"-D", "-c", (dir.path() / "c.toml").string()});
@@ -372,7 +368,7 @@ TEST(CommandLine, PortInUseIsAStartError) {
 TEST(CommandLine, TlsInABuildWithoutTlsIsAStartError) {
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    rewrite(dir.path() / "c.toml", "[server]\nworking_dir = \"work\"\n[tls]\nenabled = true\n");
+    write_file(dir.path() / "c.toml", "[server]\nworking_dir = \"work\"\n[tls]\nenabled = true\n");
     for (const char* mode : {"-D", "-t"}) {
         auto result = clipshared({mode, "-c", (dir.path() / "c.toml").string()});
         EXPECT_EQ(result.exit_status, 1);
@@ -388,7 +384,7 @@ TEST(CommandLine, DetachesWritesPidfileRestartsAndStops) {
     fs::create_directory(dir.path() / "work");
     auto config = dir.path() / "c.toml";
     auto pidfile = dir.path() / "clipshared.pid";
-    rewrite(config, "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\nallow_root = true\n"
+    write_file(config, "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\nallow_root = true\n"
                     "[plain]\nport = " + std::to_string(port) + "\n[discovery]\nenabled = false\n");
     auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     ASSERT_EQ(started.exit_status, 0) << started.err;
@@ -425,7 +421,7 @@ TEST(CommandLine, DetachesWritesPidfileRestartsAndStops) {
 TEST(CommandLine, DetachedStartErrorReachesTheTerminal) {
     TempDir dir;
     auto config = dir.path() / "c.toml";
-    rewrite(config, "[server]\nworking_dir = \"missing\"\n");
+    write_file(config, "[server]\nworking_dir = \"missing\"\n");
     auto result = clipshared({"-d", "-c", config.string(), "-p", (dir.path() / "p").string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("working_dir"), std::string::npos) << result.err;
@@ -464,7 +460,7 @@ TEST(Privileges, RootIsRefusedWithAConfigFileUnlessAllowed) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                                    "[plain]\nport = " + std::to_string(pick_free_port()) +
                                        "\n[discovery]\nenabled = false\n");
     auto result = run_command({daemon_binary().string(), "-D", "-c",
@@ -505,7 +501,7 @@ TEST(Privileges, UnknownUserIsAStartError) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                                    "user = \"no-such-user-here\"\n[plain]\nport = " +
                                        std::to_string(pick_free_port()) +
                                        "\n[discovery]\nenabled = false\n");

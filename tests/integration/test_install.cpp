@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "daemon_fixture.hpp"
+#include "support/files.hpp"
 #include "protocol_helpers.hpp"
 #include "system_user.hpp"
 
@@ -33,13 +34,6 @@ fs::path under(const fs::path& destdir, const std::string& absolute) {
 }
 
 bool executable(const fs::path& path) { return access(path.c_str(), X_OK) == 0; }
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in{path};
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 class Installed : public ::testing::Test {
 protected:
@@ -77,8 +71,8 @@ TEST_F(Installed, TreeHoldsEveryPiece) {
     auto unit = path("INSTALL_PREFIX", "lib/systemd/system/clipshared.service");
     ASSERT_TRUE(fs::exists(unit));
     // The unit and the script point at the installed binary, not at the build tree.
-    EXPECT_NE(slurp(unit).find(env("INSTALL_SBINDIR") + "/clipshared -D"), std::string::npos);
-    EXPECT_NE(slurp(path("INSTALL_SYSCONFDIR", "init.d/clipshared"))
+    EXPECT_NE(read_file(unit).find(env("INSTALL_SBINDIR") + "/clipshared -D"), std::string::npos);
+    EXPECT_NE(read_file(path("INSTALL_SYSCONFDIR", "init.d/clipshared"))
                   .find("DAEMON=" + env("INSTALL_SBINDIR") + "/clipshared"),
               std::string::npos);
 }
@@ -100,7 +94,7 @@ TEST_F(Installed, BinariesHaveFullRelro) {
 // The unit gives the default max_connections the descriptors it needs (2 per connection
 // plus 64, as the daemon asks for), and runs as a static user whose files keep one owner.
 TEST_F(Installed, SystemdUnitFitsTheDefaults) {
-    auto unit = slurp(path("INSTALL_PREFIX", "lib/systemd/system/clipshared.service"));
+    auto unit = read_file(path("INSTALL_PREFIX", "lib/systemd/system/clipshared.service"));
     auto at = unit.find("\nLimitNOFILE=");
     ASSERT_NE(at, std::string::npos);
     long limit = std::stol(unit.substr(at + 13));
@@ -115,15 +109,15 @@ TEST_F(Installed, AReinstallKeepsAnEditedConfig) {
     auto config = path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml");
     auto sample = path("INSTALL_DATADIR", "clipshare/clipshared.toml");
     ASSERT_TRUE(fs::exists(sample));
-    EXPECT_EQ(slurp(config), slurp(sample)) << "a first install puts the sample in place";
+    EXPECT_EQ(read_file(config), read_file(sample)) << "a first install puts the sample in place";
     std::ofstream{config, std::ios::app} << "# edited by the administrator\n";
     auto again = run_command({"/bin/sh", "-c",
                               "meson install -C \"$BUILD_ROOT\" --no-rebuild --quiet "
                               "--destdir \"$DESTDIR_UNDER_TEST\""},
                              {"DESTDIR_UNDER_TEST=" + destdir_->path().string()});
     ASSERT_EQ(again.exit_status, 0) << again.out << again.err;
-    EXPECT_NE(slurp(config).find("# edited by the administrator"), std::string::npos);
-    EXPECT_EQ(slurp(sample).find("# edited"), std::string::npos);
+    EXPECT_NE(read_file(config).find("# edited by the administrator"), std::string::npos);
+    EXPECT_EQ(read_file(sample).find("# edited"), std::string::npos);
 }
 
 TEST_F(Installed, ClientAndItsManPageWhenBuilt) {
@@ -136,7 +130,7 @@ TEST_F(Installed, SampleConfigIsValid) {
     // The sample names /var/lib/clipshare and the user clipshare, which this machine may not
     // have: point both elsewhere and let --check judge the rest (as that user, when root).
     TempDir work;
-    auto sample = slurp(path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml"));
+    auto sample = read_file(path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml"));
     auto at = sample.find("working_dir = \"/var/lib/clipshare\"");
     ASSERT_NE(at, std::string::npos);
     sample.replace(at, 34, "working_dir = \"" + work.path().string() + "\"");

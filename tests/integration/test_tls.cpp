@@ -12,6 +12,7 @@
 #include <string>
 
 #include "daemon_fixture.hpp"
+#include "support/files.hpp"
 #include "net/mbedtls_compat.hpp"
 #include "test_certificates.hpp"
 #include "tls_client.hpp"
@@ -21,11 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-void rewrite(const fs::path& path, std::string_view text) {
-    std::ofstream out{path, std::ios::trunc};
-    out << text;
-}
 
 std::size_t line_count(const std::string& text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -291,7 +287,7 @@ TEST_F(Tls, FloodOfHalfOpenHandshakesIsSurvivedAndCleared) {
 
 TEST_F(Tls, AllowlistFileWithCommentsAndWhitespace) {
     TempDir lists;
-    rewrite(lists.path() / "allowed.txt",
+    write_file(lists.path() / "allowed.txt",
             "# who may connect\n\n  phone \t# Alice's phone\n#laptop\n");
     auto daemon = start("\"" + (lists.path() / "allowed.txt").string() + "\"");
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
@@ -301,7 +297,7 @@ TEST_F(Tls, AllowlistFileWithCommentsAndWhitespace) {
 TEST_F(Tls, SighupReloadsTheAllowlistAndKeepsEstablishedSessions) {
     TempDir lists;
     auto allowed = lists.path() / "allowed.txt";
-    rewrite(allowed, "phone\n");
+    write_file(allowed, "phone\n");
     auto daemon = start("\"" + allowed.string() + "\"");
     auto established = connect(*daemon, "phone");
     ASSERT_TRUE(established->handshake_ok()) << established->error();
@@ -309,7 +305,7 @@ TEST_F(Tls, SighupReloadsTheAllowlistAndKeepsEstablishedSessions) {
     ASSERT_EQ(established->recv(1), Bytes{1});
     EXPECT_TRUE(refused(*connect(*daemon, "laptop")));
 
-    rewrite(allowed, "laptop\n");
+    write_file(allowed, "laptop\n");
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
 
@@ -331,7 +327,7 @@ TEST_F(Tls, SighupWithABrokenCertificateKeepsTheRunningOne) {
         section.replace(section.find(from), from.size(), (copy.path() / name).string());
     }
     auto daemon = Daemon::start(section);
-    rewrite(copy.path() / "server.crt", "not a certificate\n");
+    write_file(copy.path() / "server.crt", "not a certificate\n");
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("reload failed"));
     EXPECT_TRUE(
@@ -368,7 +364,7 @@ TEST_F(Tls, ServerPfxConvertedAsTheManPageSaysServes) {
 TEST_F(Tls, UnreadableOrInvalidFilesAreOneLineStartErrors) {
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    rewrite(dir.path() / "garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n");
+    write_file(dir.path() / "garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n");
     struct Case {
         std::string key;
         fs::path file;
@@ -392,7 +388,7 @@ TEST_F(Tls, UnreadableOrInvalidFilesAreOneLineStartErrors) {
         auto at = config.find(c.key + " = ");
         auto end = config.find('\n', at);
         config.replace(at, end - at, c.key + " = \"" + c.file.string() + "\"");
-        rewrite(dir.path() / "c.toml", config);
+        write_file(dir.path() / "c.toml", config);
         for (const char* mode : {"-D", "-t"}) {
             auto result = run_command(
                 {daemon_binary().string(), mode, "-c", (dir.path() / "c.toml").string()});
@@ -442,7 +438,7 @@ TEST_F(Tls, CertificateNotMeantForClientsIsAWarningWithTheCn) {
     // usage serverAuth): mbedTLS refuses it for its usage, not in the verify callback.
     TempDir dir;
     auto file = [&](const char* name) { return (dir.path() / name).string(); };
-    rewrite(dir.path() / "ext.cnf", "extendedKeyUsage = serverAuth\n");
+    write_file(dir.path() / "ext.cnf", "extendedKeyUsage = serverAuth\n");
     auto openssl = [](std::vector<std::string> args) {
         args.insert(args.begin(), {"/usr/bin/env", "openssl"});
         auto result = run_command(args);
@@ -502,7 +498,7 @@ TEST_F(Tls, MinVersion13RefusesTls12Clients) {
         std::string config = "[plain]\nenabled = false\n[discovery]\nenabled = false\n" +
                              certs_->tls_section(R"(["phone"])", "min_version = \"1.3\"\n");
         config.replace(config.find("@TLS_PORT@"), 10, std::to_string(pick_free_port()));
-        rewrite(dir.path() / "c.toml", config);
+        write_file(dir.path() / "c.toml", config);
         auto result = run_command({daemon_binary().string(), "-t", "-c",
                                    (dir.path() / "c.toml").string()});
         EXPECT_EQ(result.exit_status, 1);
