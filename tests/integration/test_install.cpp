@@ -83,7 +83,7 @@ TEST_F(Installed, ManPagesCarryTheProjectVersion) {
                                 path("INSTALL_MANDIR", "man5/clipshared.toml.5")};
     if (env("CLIENT_BUILT") == "1") pages.push_back(path("INSTALL_MANDIR", "man1/clipshare.1"));
     for (const auto& page : pages) {
-        auto text = slurp(page);
+        auto text = read_file(page);
         auto th = text.substr(text.find("\n.TH "));
         th = th.substr(0, th.find('\n', 1));
         EXPECT_NE(th.find("\"clipshare " + env("PROJECT_VERSION") + "\""), std::string::npos)
