@@ -603,21 +603,9 @@ class Parser {
     }
 
     bool methods_key(const Entry& entry) {
-        auto& methods = config_.methods;
-        const std::array<std::pair<std::string_view, bool*>, 9> flags{{
-            {"get_text", &methods.get_text},
-            {"send_text", &methods.send_text},
-            {"get_files", &methods.get_files},
-            {"send_files", &methods.send_files},
-            {"get_image", &methods.get_image},
-            {"get_copied_image", &methods.get_copied_image},
-            {"get_screenshot", &methods.get_screenshot},
-            {"get_any", &methods.get_any},
-            {"info", &methods.info},
-        }};
-        for (const auto& [name, flag] : flags) {
-            if (leaf(entry) != name) continue;
-            *flag = boolean(entry);
+        for (const MethodInfo& info : method_table) {
+            if (leaf(entry) != info.key) continue;
+            config_.methods.set(method_code(info.method), boolean(entry));
             return true;
         }
         return false;
@@ -978,17 +966,10 @@ std::string describe_config(const Config& config) {
         << "max_path_depth = " << config.limits.max_path_depth << "\n"
         << "max_batch_name_bytes = " << config.limits.max_batch_name_bytes << "\n";
 
-    const auto& methods = config.methods;
-    out << "\n[methods]\n"
-        << "get_text = " << toml_bool(methods.get_text) << "\n"
-        << "send_text = " << toml_bool(methods.send_text) << "\n"
-        << "get_files = " << toml_bool(methods.get_files) << "\n"
-        << "send_files = " << toml_bool(methods.send_files) << "\n"
-        << "get_image = " << toml_bool(methods.get_image) << "\n"
-        << "get_copied_image = " << toml_bool(methods.get_copied_image) << "\n"
-        << "get_screenshot = " << toml_bool(methods.get_screenshot) << "\n"
-        << "get_any = " << toml_bool(methods.get_any) << "\n"
-        << "info = " << toml_bool(methods.info) << "\n";
+    out << "\n[methods]\n";
+    for (const MethodInfo& info : method_table) {
+        out << info.key << " = " << toml_bool(method_enabled(info.method, config.methods)) << "\n";
+    }
 
     out << "\n[clipboard]\n"
         << "backend = " << toml_quoted(clipboard.backend) << "\n";
