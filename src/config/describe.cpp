@@ -40,7 +40,8 @@ std::string toml_addresses(const std::vector<std::string>& items) {
 // The value as TOML, or empty for an optional string that is not set.
 std::string shown_value(const Key& key, const Config& config) {
     switch (key.kind) {
-        case Kind::state_dir: return toml_quoted(config.effective_state_dir().string());
+        case Kind::state_dir:
+            return toml_quoted(config.effective_state_dir().string());
         case Kind::addresses:
             return toml_addresses(value_in(config, std::get<Access<Strings>>(key.field)));
         case Kind::allowed_clients: {
@@ -48,13 +49,13 @@ std::string shown_value(const Key& key, const Config& config) {
             return tls.allowed_clients_inline ? toml_string_array(*tls.allowed_clients_inline)
                                               : toml_quoted(tls.allowed_clients_file.string());
         }
-        default: break;
+        default:
+            break;
     }
     return std::visit(
         [&](const auto& field) -> std::string {
             using F = std::decay_t<decltype(field)>;
-            if constexpr (std::is_same_v<F, std::monostate> ||
-                          std::is_same_v<F, const Section*>) {
+            if constexpr (std::is_same_v<F, std::monostate> || std::is_same_v<F, const Section*>) {
                 return {};
             } else if constexpr (std::is_same_v<F, Method>) {
                 return toml_bool(method_enabled(field, config.methods));

@@ -1,5 +1,4 @@
-// The tables of clipshared.toml's keys, in the order of the file's documentation and of the
-// -t printout.
+// The tables of clipshared.toml's keys, each section in the order of the -t printout.
 #include "config/keys.hpp"
 
 #include <array>
@@ -59,6 +58,9 @@ constexpr auto& at(Config& config) {
 
 constexpr bool restart = true;
 
+// One entry per key, so that a table reads as a list; a formatter would put every field on
+// a line of its own.
+// clang-format off
 constexpr Key kServerKeys[] = {
     {.name = "bind", .kind = Kind::addresses, .field = &at<&ServerSection::bind>,
      .needs_restart = restart},
@@ -204,10 +206,11 @@ constexpr Key kLogKeys[] = {
 };
 
 constexpr Section kSections[] = {
-    {"server", kServerKeys},     {"plain", kPlainKeys},   {"tls", kTlsKeys},
-    {"discovery", kDiscoveryKeys}, {"protocol", kProtocolKeys}, {"limits", kLimitsKeys},
-    {"methods", kMethodKeys},    {"clipboard", kClipboardKeys}, {"log", kLogKeys},
+    {"server", kServerKeys},       {"plain", kPlainKeys},         {"tls", kTlsKeys},
+    {"discovery", kDiscoveryKeys}, {"protocol", kProtocolKeys},   {"limits", kLimitsKeys},
+    {"methods", kMethodKeys},      {"clipboard", kClipboardKeys}, {"log", kLogKeys},
 };
+// clang-format on
 
 // --- the tables checked at compile time --------------------------------------------------
 
@@ -231,24 +234,31 @@ constexpr bool holds_text(const Key& key) {
 constexpr bool well_formed(const Key& key) {
     if (!key.when_unset.empty() && !holds_text(key)) return false;
     switch (key.kind) {
-        case Kind::boolean: return holds<Access<bool>>(key);
+        case Kind::boolean:
+            return holds<Access<bool>>(key);
         case Kind::integer:
             return bounds_fit<std::int64_t>(key) || bounds_fit<int>(key) ||
                    bounds_fit<std::uint16_t>(key);
-        case Kind::size: return bounds_fit<std::int64_t>(key);
+        case Kind::size:
+            return bounds_fit<std::int64_t>(key);
         case Kind::path:
-        case Kind::state_dir: return holds<Access<fs::path>>(key);
+        case Kind::state_dir:
+            return holds<Access<fs::path>>(key);
         case Kind::announced_name:
         case Kind::account:
-        case Kind::command: return holds<Access<std::string>>(key);
+        case Kind::command:
+            return holds<Access<std::string>>(key);
         case Kind::choice:
             return !key.choices.empty() &&
                    (holds<Access<std::string>>(key) || holds<Access<LogLevel>>(key) ||
                     holds<Access<LogDestination>>(key));
         case Kind::addresses:
-        case Kind::ciphers: return holds<Access<std::vector<std::string>>>(key);
-        case Kind::allowed_clients: return holds<std::monostate>(key);
-        case Kind::method: return holds<Method>(key);
+        case Kind::ciphers:
+            return holds<Access<std::vector<std::string>>>(key);
+        case Kind::allowed_clients:
+            return holds<std::monostate>(key);
+        case Kind::method:
+            return holds<Method>(key);
         case Kind::table:
             return holds<const Section*>(key) && std::get<const Section*>(key.field) != nullptr;
     }

@@ -27,10 +27,10 @@ enum class Method : std::uint8_t {
 
 struct MethodInfo {
     Method method;
-    const char* key;         // the [methods] key, also the method's name in log lines
-    int since_version;       // the first protocol version that defines it
+    const char* key;    // the [methods] key, also the method's name in log lines
+    int since_version;  // the first protocol version that defines it
     bool enabled_by_default;
-    const char* title;       // how the client names it in messages
+    const char* title;  // how the client names it in messages
 };
 
 inline constexpr std::array<MethodInfo, 9> method_table{{

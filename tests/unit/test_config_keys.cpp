@@ -101,10 +101,10 @@ TEST(MethodTable, VersionsDefineTheMethodsOfSpecSection4) {
                 codes.push_back(code);
             }
         }
-        const std::vector<int> expected =
-            version <= 2   ? std::vector<int>{1, 2, 3, 4, 5, 125}
-            : version == 3 ? std::vector<int>{1, 2, 3, 4, 5, 6, 7, 125}
-                           : std::vector<int>{1, 2, 3, 4, 5, 6, 7, 124, 125};
+        const std::vector<int> expected = version <= 2 ? std::vector<int>{1, 2, 3, 4, 5, 125}
+                                          : version == 3
+                                              ? std::vector<int>{1, 2, 3, 4, 5, 6, 7, 125}
+                                              : std::vector<int>{1, 2, 3, 4, 5, 6, 7, 124, 125};
         EXPECT_EQ(codes, expected) << "version " << version;
     }
 }
