@@ -175,6 +175,9 @@ void Session::on_method_byte(std::uint8_t code) {
     handler_->start();
 }
 
+// The switch below names every method; a new row in method_table needs a case here too.
+static_assert(method_table.size() == 9, "give the new method a handler in make_handler");
+
 std::unique_ptr<MethodHandler> Session::make_handler(Method method) {
     if (method == Method::info) return make_info_handler(*this);
     // Everything else works on the clipboard, and most on files too.

@@ -26,7 +26,7 @@ namespace clipshare {
 struct SessionSettings {
     int min_version = lowest_version;
     int max_version = highest_version;
-    MethodsSection methods;
+    MethodSet methods = default_methods();
     LimitsSection limits;
     std::string info_name;
 
