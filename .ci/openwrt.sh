@@ -25,7 +25,7 @@ if [ ! -f "$config_tree/mbedtls-3.6.6/include/mbedtls/mbedtls_config.h.openwrt" 
 fi
 [ -d build-openwrt ] || meson setup build-openwrt --force-fallback-for=mbedtls,tomlplusplus \
     -Dmbedtls_config="$PWD/$config_tree/mbedtls-3.6.6/include/mbedtls/mbedtls_config.h" \
-    -Dmbedtls_tuning=false >/dev/null
+    -Dmbedtls_tuning=false -Dbench=true >/dev/null
 meson compile -C build-openwrt
 status=0
 meson test -C build-openwrt --print-errorlogs || status=1

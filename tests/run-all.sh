@@ -7,13 +7,20 @@
 set -eu
 fuzz_seconds=${FUZZ_SECONDS:-60}
 
-meson setup build >/dev/null
+# Warnings are errors here (not in a user's own build, where a newer compiler's new warning
+# must not stop them), and the benchmarks are built so that they keep compiling.
+checks="-Dwerror=true -Dbench=true"
+if [ ! -d build ]; then
+    meson setup build $checks >/dev/null
+else
+    meson configure build $checks
+fi
 meson test -C build --print-errorlogs
 
 if [ ! -d build-sanitize ]; then
     CC=clang CXX=clang++ meson setup build-sanitize -Db_sanitize=address,undefined \
-        -Db_lundef=false -Dfuzzing=true -Dfuzz_seconds="$fuzz_seconds" >/dev/null
+        -Db_lundef=false -Dfuzzing=true -Dfuzz_seconds="$fuzz_seconds" $checks >/dev/null
 else
-    meson configure build-sanitize -Dfuzz_seconds="$fuzz_seconds"
+    meson configure build-sanitize -Dfuzz_seconds="$fuzz_seconds" $checks
 fi
 meson test -C build-sanitize --print-errorlogs

@@ -28,27 +28,7 @@ std::string no_data_message(Method method) {
 }  // namespace
 
 const char* method_title(Method method) {
-    switch (method) {
-        case Method::get_text:
-            return "Get Text";
-        case Method::send_text:
-            return "Send Text";
-        case Method::get_files:
-            return "Get Files";
-        case Method::send_files:
-            return "Send Files";
-        case Method::get_image:
-            return "Get Image";
-        case Method::get_copied_image:
-            return "Get Copied Image";
-        case Method::get_screenshot:
-            return "Get Screenshot";
-        case Method::get_any:
-            return "Get Any";
-        case Method::info:
-            return "Info";
-    }
-    return "?";
+    return method_info(method).title;
 }
 
 void Conversation::begin(Method method) {

@@ -2,26 +2,15 @@
 // cannot move the cursor or retitle the window through an error message.
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
+
+#include "util/printable.hpp"
 
 namespace clipshare::client {
 
 inline std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-            out += escaped;
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return escape_control_bytes(text);
 }
 
 }  // namespace clipshare::client

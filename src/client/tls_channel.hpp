@@ -1,6 +1,6 @@
-// The client's TLS: a blocking mbedTLS session over another Channel (the SocketChannel), so
-// that every wait is still the plain channel's poll() with the user's timeout and Ctrl-C, and
-// the protocol code above cannot tell TLS from plain TCP.
+// The client's TLS: a blocking adapter over a TlsEngine (memory in, memory out) and another
+// Channel (the SocketChannel), so that every wait is still the plain channel's poll() with the
+// user's timeout and Ctrl-C, and the protocol code above cannot tell TLS from plain TCP.
 //
 // Like the ClipShare apps, the client presents its certificate, requires the server's to be
 // signed by the given CA, and sends no SNI; a server name, when given, must equal the server
@@ -10,12 +10,15 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "client/channel.hpp"
 #include "client/tls.hpp"
 #include "net/mbedtls_objects.hpp"
+#include "net/tls_engine.hpp"
+#include "net/tls_identity.hpp"
+#include "net/tls_reasons.hpp"
 
 namespace clipshare::client {
 
@@ -41,13 +44,9 @@ private:
 
     TlsSettings settings_;
     std::string own_name_;
-    // Declaration order is destruction order in reverse: the config, which points at all the
-    // others, goes first.
-    EntropySource entropy_;
-    RandomGenerator rng_;
-    CertificateChain ca_;
-    CertificateChain own_chain_;
-    PrivateKey own_key_;
+    // Declaration order is destruction order in reverse: the config, which points into the
+    // identity, goes first.
+    TlsIdentity identity_;
     SslConfig config_;
 };
 
@@ -69,44 +68,30 @@ public:
     void close() noexcept;
 
 private:
-    static int send_ciphertext(void* self, const unsigned char* data, std::size_t length);
-    static int receive_ciphertext(void* self, unsigned char* buffer, std::size_t length);
-    static int check_server_certificate(void* self, mbedtls_x509_crt* certificate, int depth,
-                                        std::uint32_t* flags);
-
     void handshake();
-    [[noreturn]] void fail_handshake(int code);
-    // After a read or write failed: because of the transport (its error, rethrown), or of
-    // TLS itself (mbedTLS's `code`).
-    [[noreturn]] void fail_transport();
-    [[noreturn]] void fail_session(int code);
+    // Sends what the engine has for the server. Returns false when the connection broke
+    // under us (ConnectionLost, kept in lost_error_); other transport errors propagate.
+    bool send_output();
+    // Feeds the engine what the server sends next, or the end. Returns false when the
+    // connection broke; after `lost`, any error but Ctrl-C counts as the end.
+    bool receive_more(bool lost);
+    // The same, where a TLS 1.3 refusal may still come: a lost connection is one.
+    void send_or_fail();
+    void receive_or_fail();
+    [[noreturn]] void fail_with_engine_reason();
+    [[noreturn]] void fail_closed_during_handshake();
+    tls_reasons::ClientView view() const;
 
-    // The description of a fatal alert the server sent in clear before the connection broke,
-    // which mbedTLS did not get to read; -1 if there is none.
-    int unread_plaintext_alert();
-
-    // Messages, each starting with "the server HOST:PORT". `alert` < 0: none was received.
-    std::string refusal(int alert) const;
-    std::string untrusted_server(std::uint32_t flags) const;
-    std::string closed_during_handshake() const;
-    std::string unreadable_refusal() const;
-    std::string our_certificate() const;
-
-    // Declared first, destroyed last: the session's callbacks use it until the end.
+    // Declared first, destroyed last.
     std::unique_ptr<Channel> transport_;
     std::shared_ptr<TlsClientContext> context_;
-    SslSession ssl_;
     std::string peer_;
-    bool server_certificate_seen_ = false;
-    std::optional<std::string> server_name_;  // the server certificate's CN, once seen
+    std::unique_ptr<TlsEngine> engine_;
+    std::vector<std::uint8_t> received_;  // one transport read of ciphertext
+    std::exception_ptr lost_error_;       // the transport's ConnectionLost, to rethrow
 
-    // What the transport threw inside an mbedTLS callback, rethrown once mbedTLS returns
-    // (exceptions must not cross mbedTLS's C frames). While it is set the callbacks refuse at
-    // once, so mbedTLS cannot wait on a broken connection again.
-    std::exception_ptr transport_error_;
-    bool verdict_pending_ = false;  // TLS 1.3: nothing read yet, the server may still refuse us
-    bool ended_ = false;            // the server ended the session: reads return 0
-    bool broken_ = false;           // no close_notify: the session failed
+    bool ended_ = false;   // the server ended the session: reads return 0
+    bool broken_ = false;  // no close_notify: the session failed
     bool closed_ = false;
 };
 

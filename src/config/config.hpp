@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "util/log.hpp"
+#include "util/method_table.hpp"
 
 namespace clipshare {
 
@@ -87,18 +88,6 @@ struct LimitsSection {
     std::int64_t max_batch_name_bytes = 64 * 1024 * 1024;  // all names of one batch
 };
 
-struct MethodsSection {
-    bool get_text = true;
-    bool send_text = true;
-    bool get_files = true;
-    bool send_files = true;
-    bool get_image = true;
-    bool get_copied_image = true;
-    bool get_screenshot = true;
-    bool get_any = true;
-    bool info = true;
-};
-
 struct ClipboardCommands {
     std::string get_text;
     std::string set_text;
@@ -136,7 +125,8 @@ struct Config {
     DiscoverySection discovery;
     ProtocolSection protocol;
     LimitsSection limits;
-    MethodsSection methods;
+    // [methods]: one key per entry of method_table; ask with method_enabled(M, methods).
+    MethodSet methods = default_methods();
     ClipboardSection clipboard;
     LogSection log;
 

@@ -12,21 +12,27 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <limits>
-#include <sstream>
+#include <span>
 #include <system_error>
 #include <utility>
+#include <variant>
 
 #include <toml++/toml.h>
 
 #include "build_config.hpp"
+#include "config/keys.hpp"
+#include "config/toml_text.hpp"
 #include "util/read_file.hpp"
 
 namespace clipshare {
 namespace {
 
 namespace fs = std::filesystem;
+using config_keys::Access;
+using config_keys::Key;
+using config_keys::Kind;
+using config_keys::Section;
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::size_t kMaxInfoNameBytes = 256;
@@ -38,49 +44,6 @@ constexpr std::int64_t kMaxAccountId = 4294967294;
 struct ConfigError {
     std::string message;
 };
-
-// TOML basic-string quoting. Used both for describe_config's output and for echoing user
-// values in messages, where it also keeps a message on one line whatever the value holds.
-std::string toml_quoted(std::string_view text) {
-    std::string out = "\"";
-    for (char ch : text) {
-        const auto byte = static_cast<unsigned char>(ch);
-        switch (ch) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            default:
-                if (byte < 0x20 || byte == 0x7f) {
-                    static constexpr char kHex[] = "0123456789ABCDEF";
-                    out += "\\u00";
-                    out += kHex[byte >> 4];
-                    out += kHex[byte & 0x0f];
-                } else {
-                    out += ch;
-                }
-        }
-    }
-    out += '"';
-    return out;
-}
 
 // Messages are one line on stderr or in syslog: no line breaks or other control bytes.
 std::string one_line(std::string text) {
@@ -227,8 +190,6 @@ class Parser {
     }
 
   private:
-    using KeyHandler = std::function<bool(const Entry&)>;
-
     // Every message is one line, whatever a quoted key in the file holds.
     [[noreturn]] void fail_at(std::uint32_t line, const std::string& what) const {
         throw ConfigError{file_ + ":" + std::to_string(line) + ": " + one_line(what)};
@@ -255,41 +216,95 @@ class Parser {
     }
 
     void apply_section(const Entry& section) {
-        static const std::array<std::pair<std::string_view, bool (Parser::*)(const Entry&)>, 9>
-            kSections{{
-                {"server", &Parser::server_key},
-                {"plain", &Parser::plain_key},
-                {"tls", &Parser::tls_key},
-                {"discovery", &Parser::discovery_key},
-                {"protocol", &Parser::protocol_key},
-                {"limits", &Parser::limits_key},
-                {"methods", &Parser::methods_key},
-                {"clipboard", &Parser::clipboard_key},
-                {"log", &Parser::log_key},
-            }};
-        for (const auto& known : kSections) {
-            if (section.name != known.first) continue;
-            // Clang 14 cannot capture a structured binding, hence `known.second`.
-            auto member = known.second;
-            walk_table(section, [this, member](const Entry& e) { return (this->*member)(e); });
+        for (const Section& known : config_keys::sections()) {
+            if (section.name != known.name) continue;
+            walk_table(section, known);
             return;
         }
         unknown(section);
     }
 
-    // Applies every key of a table in file order; the handler returns false for names it
-    // does not know.
-    void walk_table(const Entry& table_entry, const KeyHandler& handler) {
+    // Applies every key of a table in file order.
+    void walk_table(const Entry& table_entry, const Section& section) {
         const toml::table* table = table_entry.node->as_table();
         if (table == nullptr) wrong_type(table_entry, "a table");
         for (const Entry& entry : entries_in_order(*table, table_entry.name)) {
-            if (!handler(entry)) unknown(entry);
+            const Key* key = config_keys::find_key(section, leaf(entry));
+            if (key == nullptr) unknown(entry);
+            apply(*key, entry);
+            lines_.emplace_back(std::string(section.name) + "." + std::string(key->name),
+                                entry.line);
         }
     }
 
     static std::string_view leaf(const Entry& entry) {
         const auto dot = entry.name.rfind('.');
         return std::string_view(entry.name).substr(dot == std::string::npos ? 0 : dot + 1);
+    }
+
+    // The line a key was set on, or 0 when the file leaves it at its default.
+    std::uint32_t line_of(std::string_view dotted_name) const {
+        for (const auto& [name, line] : lines_) {
+            if (name == dotted_name) return line;
+        }
+        return 0;
+    }
+
+    // A check of two keys points at the first one the file sets.
+    std::uint32_t line_of(std::string_view first, std::string_view second) const {
+        const std::uint32_t line = line_of(first);
+        return line != 0 ? line : line_of(second);
+    }
+
+    void apply(const Key& key, const Entry& entry) {
+        switch (key.kind) {
+            case Kind::boolean: store(key, boolean(entry)); break;
+            case Kind::integer: store_integer(key, integer(entry, key.low, key.high)); break;
+            case Kind::size: store(key, size(entry, key.low, key.high)); break;
+            case Kind::path:
+            case Kind::state_dir: store(key, path(entry)); break;
+            case Kind::announced_name: store(key, announced_name(entry)); break;
+            case Kind::account: store(key, account(entry)); break;
+            case Kind::command: store(key, non_empty_string(entry)); break;
+            case Kind::choice: store_choice(key, one_of(entry, key.choices)); break;
+            case Kind::addresses: store(key, addresses(entry)); break;
+            case Kind::ciphers: store(key, cipher_names(entry)); break;
+            case Kind::allowed_clients: allowed_clients(entry); break;
+            case Kind::method:
+                config_.methods.set(method_code(std::get<Method>(key.field)), boolean(entry));
+                break;
+            case Kind::table: walk_table(entry, *std::get<const Section*>(key.field)); break;
+        }
+    }
+
+    // The tables are checked at compile time to pair each kind with a field of its type.
+    template <class V>
+    void store(const Key& key, V value) {
+        std::get<Access<V>>(key.field)(config_) = std::move(value);
+    }
+
+    // Ports and protocol versions live in narrower fields, within bounds that fit them.
+    void store_integer(const Key& key, std::int64_t value) {
+        if (const auto* narrow = std::get_if<Access<int>>(&key.field)) {
+            (*narrow)(config_) = static_cast<int>(value);
+        } else if (const auto* port = std::get_if<Access<std::uint16_t>>(&key.field)) {
+            (*port)(config_) = static_cast<std::uint16_t>(value);
+        } else {
+            store(key, value);
+        }
+    }
+
+    void store_choice(const Key& key, const std::string& choice) {
+        if (const auto* level = std::get_if<Access<LogLevel>>(&key.field)) {
+            (*level)(config_) = *parse_log_level(choice);
+        } else if (const auto* where = std::get_if<Access<LogDestination>>(&key.field)) {
+            for (auto candidate : {LogDestination::automatic, LogDestination::syslog,
+                                   LogDestination::stderr_stream, LogDestination::file}) {
+                if (choice == log_destination_name(candidate)) (*where)(config_) = candidate;
+            }
+        } else {
+            store(key, choice);
+        }
     }
 
     // --- typed readers ------------------------------------------------------------------
@@ -309,10 +324,6 @@ class Parser {
                             std::to_string(high) + ", got " + std::to_string(number));
         }
         return number;
-    }
-
-    std::uint16_t port(const Entry& entry) const {
-        return static_cast<std::uint16_t>(integer(entry, 1, 65535));
     }
 
     // Every string is later handed to C APIs (paths, getpwnam, the shell), where an
@@ -395,7 +406,7 @@ class Parser {
         return bytes;
     }
 
-    std::string one_of(const Entry& entry, std::initializer_list<std::string_view> choices) const {
+    std::string one_of(const Entry& entry, std::span<const std::string_view> choices) const {
         std::string text = string(entry);
         if (std::find(choices.begin(), choices.end(), text) != choices.end()) return text;
         std::string list;
@@ -422,54 +433,13 @@ class Parser {
         return text;
     }
 
-    // --- sections -----------------------------------------------------------------------
-
-    bool server_key(const Entry& entry) {
-        auto& server = config_.server;
-        const std::string_view key = leaf(entry);
-        if (key == "bind") {
-            server.bind = addresses(entry);
-        } else if (key == "working_dir") {
-            server.working_dir = path(entry);
-        } else if (key == "state_dir") {
-            server.state_dir = path(entry);
-        } else if (key == "info_name") {
-            std::string name = string(entry);
-            if (!is_valid_info_name(name)) {
-                fail(entry, "must be 1 to 256 printable ASCII characters without '=', got " +
-                                toml_quoted(name));
-            }
-            server.info_name = std::move(name);
-        } else if (key == "max_connections") {
-            server.max_connections = integer(entry, 1, 1000000);
-        } else if (key == "max_connections_per_address") {
-            server.max_connections_per_address = integer(entry, 1, 1000000);
-        } else if (key == "idle_timeout") {
-            server.idle_timeout = integer(entry, 1, 86400);
-        } else if (key == "header_timeout") {
-            server.header_timeout = integer(entry, 1, 3600);
-        } else if (key == "user") {
-            server.user = account(entry);
-        } else if (key == "group") {
-            server.group = account(entry);
-        } else if (key == "allow_root") {
-            server.allow_root = boolean(entry);
-        } else {
-            return false;
+    std::string announced_name(const Entry& entry) const {
+        std::string name = string(entry);
+        if (!is_valid_info_name(name)) {
+            fail(entry, "must be 1 to 256 printable ASCII characters without '=', got " +
+                            toml_quoted(name));
         }
-        return true;
-    }
-
-    bool plain_key(const Entry& entry) {
-        const std::string_view key = leaf(entry);
-        if (key == "enabled") {
-            config_.plain.enabled = boolean(entry);
-        } else if (key == "port") {
-            config_.plain.port = port(entry);
-        } else {
-            return false;
-        }
-        return true;
+        return name;
     }
 
     void allowed_clients(const Entry& entry) {
@@ -484,40 +454,6 @@ class Parser {
         std::vector<std::string> names;
         for (const toml::node& element : *array) names.push_back(element_string(entry, element));
         tls.allowed_clients_inline = std::move(names);
-    }
-
-    bool tls_key(const Entry& entry) {
-        auto& tls = config_.tls;
-        const std::string_view key = leaf(entry);
-        if (key == "enabled") {
-            tls.enabled = boolean(entry);
-        } else if (key == "port") {
-            tls.port = port(entry);
-        } else if (key == "certificate") {
-            tls.certificate = path(entry);
-        } else if (key == "private_key") {
-            tls.private_key = path(entry);
-        } else if (key == "ca") {
-            tls.ca = path(entry);
-        } else if (key == "allowed_clients") {
-            allowed_clients(entry);
-        } else if (key == "handshake_timeout") {
-            tls.handshake_timeout = integer(entry, 1, 3600);
-        } else if (key == "reserved_connections") {
-            tls.reserved_connections = integer(entry, 0, 1000000);
-            reserved_line_ = entry.line;
-        } else if (key == "min_version") {
-            tls.min_version = one_of(entry, {"1.2", "1.3"});
-            tls_min_version_line_ = entry.line;
-        } else if (key == "max_version") {
-            tls.max_version = one_of(entry, {"1.2", "1.3"});
-            tls_max_version_line_ = entry.line;
-        } else if (key == "ciphers") {
-            tls.ciphers = cipher_names(entry);
-        } else {
-            return false;
-        }
-        return true;
     }
 
     // An array of tls_cipher_names, any case, each at most once, at least one.
@@ -550,141 +486,6 @@ class Parser {
         return names;
     }
 
-    bool discovery_key(const Entry& entry) {
-        const std::string_view key = leaf(entry);
-        if (key == "enabled") {
-            config_.discovery.enabled = boolean(entry);
-        } else if (key == "port") {
-            config_.discovery.port = port(entry);
-        } else if (key == "bind") {
-            config_.discovery.bind = addresses(entry);
-        } else {
-            return false;
-        }
-        return true;
-    }
-
-    bool protocol_key(const Entry& entry) {
-        const std::string_view key = leaf(entry);
-        if (key == "min_version") {
-            config_.protocol.min_version = static_cast<int>(integer(entry, 1, 4));
-            min_version_line_ = entry.line;
-        } else if (key == "max_version") {
-            config_.protocol.max_version = static_cast<int>(integer(entry, 1, 4));
-            max_version_line_ = entry.line;
-        } else {
-            return false;
-        }
-        return true;
-    }
-
-    bool limits_key(const Entry& entry) {
-        auto& limits = config_.limits;
-        const std::string_view key = leaf(entry);
-        if (key == "max_text_length") {
-            limits.max_text_length = size(entry, 1, 1073741824);
-            text_length_line_ = entry.line;
-        } else if (key == "max_file_size") {
-            limits.max_file_size = size(entry, 0, kInt64Max);
-        } else if (key == "max_file_count") {
-            limits.max_file_count = size(entry, 1, 4294967294);
-        } else if (key == "memory_budget") {
-            // At most what a 32-bit address space can count.
-            limits.memory_budget = size(entry, 1048576, 4294967295);
-            budget_line_ = entry.line;
-        } else if (key == "max_path_depth") {
-            limits.max_path_depth = integer(entry, 1, 1024);
-        } else if (key == "max_batch_name_bytes") {
-            limits.max_batch_name_bytes = size(entry, 2048, kInt64Max);
-        } else {
-            return false;
-        }
-        return true;
-    }
-
-    bool methods_key(const Entry& entry) {
-        auto& methods = config_.methods;
-        const std::array<std::pair<std::string_view, bool*>, 9> flags{{
-            {"get_text", &methods.get_text},
-            {"send_text", &methods.send_text},
-            {"get_files", &methods.get_files},
-            {"send_files", &methods.send_files},
-            {"get_image", &methods.get_image},
-            {"get_copied_image", &methods.get_copied_image},
-            {"get_screenshot", &methods.get_screenshot},
-            {"get_any", &methods.get_any},
-            {"info", &methods.info},
-        }};
-        for (const auto& [name, flag] : flags) {
-            if (leaf(entry) != name) continue;
-            *flag = boolean(entry);
-            return true;
-        }
-        return false;
-    }
-
-    bool command_key(const Entry& entry) {
-        auto& commands = config_.clipboard.commands;
-        const std::array<std::pair<std::string_view, std::string*>, 7> slots{{
-            {"get_text", &commands.get_text},
-            {"set_text", &commands.set_text},
-            {"targets", &commands.targets},
-            {"get_files", &commands.get_files},
-            {"set_files", &commands.set_files},
-            {"get_image", &commands.get_image},
-            {"screenshot", &commands.screenshot},
-        }};
-        for (const auto& [name, slot] : slots) {
-            if (leaf(entry) != name) continue;
-            *slot = non_empty_string(entry);
-            return true;
-        }
-        return false;
-    }
-
-    bool clipboard_key(const Entry& entry) {
-        auto& clipboard = config_.clipboard;
-        const std::string_view key = leaf(entry);
-        if (key == "backend") {
-            clipboard.backend = one_of(entry, {"store", "command"});
-            backend_line_ = entry.line;
-        } else if (key == "preset") {
-            clipboard.preset = one_of(entry, {"x11", "wayland"});
-        } else if (key == "commands") {
-            walk_table(entry, [this](const Entry& e) { return command_key(e); });
-        } else if (key == "cut_sent_files") {
-            clipboard.cut_sent_files = boolean(entry);
-        } else if (key == "client_selects_display") {
-            clipboard.client_selects_display = boolean(entry);
-        } else if (key == "display") {
-            clipboard.display = integer(entry, 1, 65536);
-        } else {
-            return false;
-        }
-        return true;
-    }
-
-    bool log_key(const Entry& entry) {
-        auto& log = config_.log;
-        const std::string_view key = leaf(entry);
-        if (key == "level") {
-            log.level = *parse_log_level(one_of(entry, {"debug", "info", "warning", "error"}));
-        } else if (key == "destination") {
-            const std::string where = one_of(entry, {"auto", "syslog", "stderr", "file"});
-            for (auto candidate : {LogDestination::automatic, LogDestination::syslog,
-                                   LogDestination::stderr_stream, LogDestination::file}) {
-                if (where == log_destination_name(candidate)) log.destination = candidate;
-            }
-            destination_line_ = entry.line;
-        } else if (key == "file") {
-            log.file = path(entry);
-            file_line_ = entry.line;
-        } else {
-            return false;
-        }
-        return true;
-    }
-
     // `file` alone means "log to this file"; with any other destination it would be ignored,
     // and `destination = "file"` without a file has nowhere to write.
     void check_log() {
@@ -693,11 +494,12 @@ class Parser {
             log.destination = LogDestination::file;
         }
         if (log.destination == LogDestination::file && log.file.empty()) {
-            fail_at(destination_line_, "key 'log.destination': \"file\" needs log.file");
+            fail_at(line_of("log.destination"), "key 'log.destination': \"file\" needs log.file");
         }
         if (log.destination != LogDestination::file && !log.file.empty()) {
-            fail_at(file_line_, std::string{"key 'log.file': set, but log.destination is \""} +
-                                    log_destination_name(log.destination) + "\"");
+            fail_at(line_of("log.file"),
+                    std::string{"key 'log.file': set, but log.destination is \""} +
+                        log_destination_name(log.destination) + "\"");
         }
     }
 
@@ -706,7 +508,7 @@ class Parser {
     void check_versions() const {
         const auto& protocol = config_.protocol;
         if (protocol.min_version <= protocol.max_version) return;
-        const std::uint32_t line = min_version_line_ != 0 ? min_version_line_ : max_version_line_;
+        const std::uint32_t line = line_of("protocol.min_version", "protocol.max_version");
         fail_at(line, "key 'protocol.min_version': " + std::to_string(protocol.min_version) +
                           " is greater than protocol.max_version (" +
                           std::to_string(protocol.max_version) + ")");
@@ -716,8 +518,7 @@ class Parser {
     void check_tls_versions() const {
         const auto& tls = config_.tls;
         if (tls.min_version <= tls.max_version) return;  // "1.2" < "1.3" as strings too
-        const std::uint32_t line =
-            tls_min_version_line_ != 0 ? tls_min_version_line_ : tls_max_version_line_;
+        const std::uint32_t line = line_of("tls.min_version", "tls.max_version");
         fail_at(line, "key 'tls.min_version': \"" + tls.min_version +
                           "\" is greater than tls.max_version (\"" + tls.max_version + "\")");
     }
@@ -732,8 +533,9 @@ class Parser {
                                            &c.set_files, &c.get_image, &c.screenshot}) {
             if (!command->empty()) return;
         }
-        fail_at(backend_line_, "key 'clipboard.backend': \"command\" needs clipboard.preset or "
-                               "at least one command in [clipboard.commands]");
+        fail_at(line_of("clipboard.backend"),
+                "key 'clipboard.backend': \"command\" needs clipboard.preset or "
+                "at least one command in [clipboard.commands]");
     }
 
     // Limits that cannot work together are a mistake in the file: a budget too small for one
@@ -743,21 +545,22 @@ class Parser {
         const auto& limits = config_.limits;
         constexpr std::int64_t working_room = 1048576;
         if (limits.memory_budget < limits.max_text_length + working_room) {
-            fail_at(budget_line_ != 0 ? budget_line_ : text_length_line_,
+            fail_at(line_of("limits.memory_budget", "limits.max_text_length"),
                     "key 'limits.memory_budget': " +
                                       std::to_string(limits.memory_budget) +
                                       " is too small: it must hold limits.max_text_length (" +
                                       std::to_string(limits.max_text_length) + ") plus 1 MiB");
         }
         auto& tls = config_.tls;
-        if (reserved_line_ == 0) {
+        const std::uint32_t reserved_line = line_of("tls.reserved_connections");
+        if (reserved_line == 0) {
             // Unset: a quarter of the slots, at most the documented default.
             tls.reserved_connections =
                 std::min(tls.reserved_connections, config_.server.max_connections / 4);
         }
         if (tls.enabled && config_.plain.enabled &&
             tls.reserved_connections >= config_.server.max_connections) {
-            fail_at(reserved_line_, "key 'tls.reserved_connections': " +
+            fail_at(reserved_line, "key 'tls.reserved_connections': " +
                                         std::to_string(tls.reserved_connections) +
                                         " leaves the plain port no slot of server.max_connections (" +
                                         std::to_string(config_.server.max_connections) + ")");
@@ -767,16 +570,9 @@ class Parser {
     std::string file_;
     fs::path base_dir_;
     Config& config_;
-    std::uint32_t budget_line_ = 0;
-    std::uint32_t text_length_line_ = 0;
-    std::uint32_t reserved_line_ = 0;
-    std::uint32_t backend_line_ = 0;
-    std::uint32_t min_version_line_ = 0;
-    std::uint32_t max_version_line_ = 0;
-    std::uint32_t tls_min_version_line_ = 0;
-    std::uint32_t tls_max_version_line_ = 0;
-    std::uint32_t destination_line_ = 0;
-    std::uint32_t file_line_ = 0;
+    // The declared name ("tls.reserved_connections") and line of every key the file sets,
+    // for the checks that relate one key to another.
+    std::vector<std::pair<std::string, std::uint32_t>> lines_;
 };
 
 ConfigResult failure(std::string message) {
@@ -793,36 +589,6 @@ bool file_exists(const fs::path& file) {
 std::string env_or_empty(const char* name) {
     const char* value = std::getenv(name);
     return value == nullptr ? std::string() : std::string(value);
-}
-
-// --- describe_config helpers ------------------------------------------------------------
-
-std::string toml_bool(bool value) {
-    return value ? "true" : "false";
-}
-
-std::string toml_string_array(const std::vector<std::string>& items) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i != 0) out += ", ";
-        out += toml_quoted(items[i]);
-    }
-    return out + "]";
-}
-
-// A single address prints as the plain string most files use; several as an array.
-std::string toml_addresses(const std::vector<std::string>& items) {
-    return items.size() == 1 ? toml_quoted(items.front()) : toml_string_array(items);
-}
-
-// Unset optional strings are shown as comments, because "" would not pass validation.
-void optional_line(std::ostream& out, std::string_view key, const std::string& value,
-                   std::string_view when_unset) {
-    if (value.empty()) {
-        out << "# " << key << " is not set (" << when_unset << ")\n";
-    } else {
-        out << key << " = " << toml_quoted(value) << "\n";
-    }
 }
 
 }  // namespace
@@ -915,108 +681,6 @@ ConfigResult load_config(const std::optional<std::filesystem::path>& explicit_fi
     ConfigResult result;
     result.config = default_config(cwd);
     return result;
-}
-
-std::string describe_config(const Config& config) {
-    std::ostringstream out;
-    const auto& server = config.server;
-    const auto& tls = config.tls;
-    const auto& clipboard = config.clipboard;
-    const auto& commands = clipboard.commands;
-
-    out << "# Effective clipshared settings, from "
-        << (config.source.empty() ? std::string("the built-in defaults") : config.source.string())
-        << "\n\n";
-
-    out << "[server]\n"
-        << "bind = " << toml_addresses(server.bind) << "\n"
-        << "working_dir = " << toml_quoted(server.working_dir.string()) << "\n"
-        << "state_dir = " << toml_quoted(config.effective_state_dir().string()) << "\n";
-    optional_line(out, "info_name", server.info_name, "no server name is announced");
-    out << "max_connections = " << server.max_connections << "\n"
-        << "max_connections_per_address = " << server.max_connections_per_address << "\n"
-        << "idle_timeout = " << server.idle_timeout << "\n"
-        << "header_timeout = " << server.header_timeout << "\n";
-    optional_line(out, "user", server.user, "privileges are not dropped");
-    optional_line(out, "group", server.group, "the user's primary group");
-    out << "allow_root = " << toml_bool(server.allow_root) << "\n";
-
-    out << "\n[plain]\n"
-        << "enabled = " << toml_bool(config.plain.enabled) << "\n"
-        << "port = " << config.plain.port << "\n";
-
-    out << "\n[tls]\n"
-        << "enabled = " << toml_bool(tls.enabled) << "\n"
-        << "port = " << tls.port << "\n"
-        << "certificate = " << toml_quoted(tls.certificate.string()) << "\n"
-        << "private_key = " << toml_quoted(tls.private_key.string()) << "\n"
-        << "ca = " << toml_quoted(tls.ca.string()) << "\n"
-        << "allowed_clients = "
-        << (tls.allowed_clients_inline ? toml_string_array(*tls.allowed_clients_inline)
-                                       : toml_quoted(tls.allowed_clients_file.string()))
-        << "\n"
-        << "handshake_timeout = " << tls.handshake_timeout << "\n"
-        << "reserved_connections = " << tls.reserved_connections << "\n"
-        << "min_version = " << toml_quoted(tls.min_version) << "\n"
-        << "max_version = " << toml_quoted(tls.max_version) << "\n"
-        << "ciphers = " << toml_string_array(tls.ciphers) << "\n";
-
-    out << "\n[discovery]\n"
-        << "enabled = " << toml_bool(config.discovery.enabled) << "\n"
-        << "port = " << config.discovery.port << "\n"
-        << "bind = " << toml_addresses(config.discovery.bind) << "\n";
-
-    out << "\n[protocol]\n"
-        << "min_version = " << config.protocol.min_version << "\n"
-        << "max_version = " << config.protocol.max_version << "\n";
-
-    out << "\n[limits]\n"
-        << "max_text_length = " << config.limits.max_text_length << "\n"
-        << "max_file_size = " << config.limits.max_file_size << "\n"
-        << "max_file_count = " << config.limits.max_file_count << "\n"
-        << "memory_budget = " << config.limits.memory_budget << "\n"
-        << "max_path_depth = " << config.limits.max_path_depth << "\n"
-        << "max_batch_name_bytes = " << config.limits.max_batch_name_bytes << "\n";
-
-    const auto& methods = config.methods;
-    out << "\n[methods]\n"
-        << "get_text = " << toml_bool(methods.get_text) << "\n"
-        << "send_text = " << toml_bool(methods.send_text) << "\n"
-        << "get_files = " << toml_bool(methods.get_files) << "\n"
-        << "send_files = " << toml_bool(methods.send_files) << "\n"
-        << "get_image = " << toml_bool(methods.get_image) << "\n"
-        << "get_copied_image = " << toml_bool(methods.get_copied_image) << "\n"
-        << "get_screenshot = " << toml_bool(methods.get_screenshot) << "\n"
-        << "get_any = " << toml_bool(methods.get_any) << "\n"
-        << "info = " << toml_bool(methods.info) << "\n";
-
-    out << "\n[clipboard]\n"
-        << "backend = " << toml_quoted(clipboard.backend) << "\n";
-    optional_line(out, "preset", clipboard.preset, "no preset commands");
-    out << "cut_sent_files = " << toml_bool(clipboard.cut_sent_files) << "\n"
-        << "client_selects_display = " << toml_bool(clipboard.client_selects_display) << "\n"
-        << "display = " << clipboard.display << "\n";
-
-    out << "\n[log]\n"
-        << "level = " << toml_quoted(log_level_name(config.log.level)) << "\n"
-        << "destination = " << toml_quoted(log_destination_name(config.log.destination)) << "\n";
-    if (config.log.file.empty()) {
-        out << "# file is not set (no log file)\n";
-    } else {
-        out << "file = " << toml_quoted(config.log.file.string()) << "\n";
-    }
-
-    // The sub-table comes last: every key after its header belongs to it.
-    out << "\n[clipboard.commands]\n";
-    const char* const kFromPreset = "the preset's command, if any";
-    optional_line(out, "get_text", commands.get_text, kFromPreset);
-    optional_line(out, "set_text", commands.set_text, kFromPreset);
-    optional_line(out, "targets", commands.targets, kFromPreset);
-    optional_line(out, "get_files", commands.get_files, kFromPreset);
-    optional_line(out, "set_files", commands.set_files, kFromPreset);
-    optional_line(out, "get_image", commands.get_image, kFromPreset);
-    optional_line(out, "screenshot", commands.screenshot, kFromPreset);
-    return out.str();
 }
 
 }  // namespace clipshare

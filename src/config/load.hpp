@@ -44,4 +44,9 @@ std::optional<std::int64_t> parse_size(std::string_view text);
 // The effective settings as a valid TOML document (what `clipshared --check` prints).
 std::string describe_config(const Config& config);
 
+// Whether `next` changes a setting that is bound or opened once at start-up (listeners,
+// directories, the clipboard backend and its commands, user, log destination), which a
+// reload therefore cannot apply.
+bool restart_needed(const Config& old, const Config& next);
+
 }  // namespace clipshare

@@ -23,7 +23,7 @@
 //   wrong keys (Mbed-TLS/mbedtls#10877): no client can read it. 3.2 added a certificate
 //   callback that runs after the ClientHello, where a TLS 1.3 session can be switched to
 //   "verify optional", so the handshake finishes and clipshared refuses afterwards with a
-//   readable alert (defer_tls13_client_verdict below; TlsStream does the refusing).
+//   readable alert (defer_tls13_client_verdict below; TlsEngine does the refusing).
 // - 3.x TLS 1.3 has session tickets (resumption by PSK). clipshared issues none: a resumed
 //   session shows no client certificate, so the CN could not be checked against a reloaded
 //   allowlist. The client asks for none either.

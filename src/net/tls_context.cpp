@@ -6,6 +6,7 @@
 #include "net/mbedtls_compat.hpp"
 #include "net/tls.hpp"
 #include "net/tls_credentials.hpp"
+#include "net/tls_engine.hpp"
 #include "net/tls_stream.hpp"
 #include "util/log.hpp"
 
@@ -63,20 +64,12 @@ std::string TlsContext::load(const TlsSection& settings) {
         return std::string{"tls.min_version = \"1.3\": this mbedTLS ("} +
                mbedtls_compat::version_string + ") was built without TLS 1.3";
     }
-    if (int rc = mbedtls_compat::init_crypto(); rc != 0) {
-        return "TLS: cannot initialise the crypto library: " + mbedtls_error_text(rc);
-    }
-    static const char personalization[] = "clipshared";
-    if (int rc = mbedtls_ctr_drbg_seed(rng_.get(), mbedtls_entropy_func, entropy_.get(),
-                                       reinterpret_cast<const unsigned char*>(personalization),
-                                       sizeof personalization - 1);
-        rc != 0) {
-        return "TLS: cannot seed the random generator: " + mbedtls_error_text(rc);
-    }
-
-    std::string error = load_certificates(settings.certificate, own_chain_.get());
-    if (!error.empty()) return about("certificate", settings.certificate) + error;
-    if (auto bytes = certificate_message_bytes(own_chain_.get());
+    std::string error = identity_.seed("clipshared");
+    if (!error.empty()) return "TLS: " + error;
+    error = identity_.load_own(settings.certificate, "tls.certificate", settings.private_key,
+                               "tls.private_key");
+    if (!error.empty()) return error;
+    if (auto bytes = certificate_message_bytes(identity_.own_chain());
         bytes > mbedtls_compat::out_content_length) {
         return about("certificate", settings.certificate) + "the chain takes " +
                std::to_string(bytes) + " bytes, more than the " +
@@ -84,15 +77,8 @@ std::string TlsContext::load(const TlsSection& settings) {
                " this mbedTLS build sends in one record (MBEDTLS_SSL_OUT_CONTENT_LEN): use " +
                "fewer or smaller certificates";
     }
-    error = load_private_key(settings.private_key, own_key_.get(), rng_.get());
-    if (!error.empty()) return about("private_key", settings.private_key) + error;
-    if (mbedtls_compat::check_key_pair(&own_chain_.get()->pk, own_key_.get(), rng_.get()) != 0) {
-        return about("private_key", settings.private_key) +
-               "does not belong to the certificate in " + settings.certificate.string();
-    }
-
-    error = load_certificates(settings.ca, client_ca_.get());
-    if (!error.empty()) return about("ca", settings.ca) + error;
+    error = identity_.load_ca(settings.ca, "tls.ca");
+    if (!error.empty()) return error;
 
     if (settings.allowed_clients_inline) {
         allowed_ = AllowedClients{*settings.allowed_clients_inline};
@@ -134,23 +120,18 @@ std::string TlsContext::load(const TlsSection& settings) {
 
 std::string TlsContext::configure(Variant& variant, const TlsSection& settings) {
     mbedtls_ssl_config* config = variant.config.get();
-    int rc = mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_SERVER,
-                                         MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
-    if (rc != 0) return "TLS: cannot set up the configuration: " + mbedtls_error_text(rc);
-    mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, rng_.get());
-    mbedtls_compat::set_protocol_range(config, settings.min_version == "1.3",
-                                       settings.max_version == "1.3");
-    mbedtls_compat::set_key_exchange_groups(config);
-    mbedtls_ssl_conf_ciphersuites(config, variant.suites.data());
-    mbedtls_compat::refuse_resumption(config, true);
-    // Client certificates are the only authentication there is: no certificate, no session.
-    // TLS 1.3 judges after its handshake where the library allows (see TlsStream), so that the
-    // refusal reaches the client as an alert it can read.
-    mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED);
+    const TlsConfigOptions options{.server = true,
+                                   .min_tls13 = settings.min_version == "1.3",
+                                   .max_tls13 = settings.max_version == "1.3",
+                                   .suites = variant.suites.data()};
+    if (auto problem = identity_.configure(config, options)) {
+        return (problem->at_own_certificate ? "TLS: cannot use the server certificate: "
+                                            : "TLS: cannot set up the configuration: ") +
+               mbedtls_error_text(problem->code);
+    }
+    // TLS 1.3 judges the client's certificate after its handshake where the library allows
+    // (see TlsEngine), so that the refusal reaches the client as an alert it can read.
     tls13_verdict_deferred_ = mbedtls_compat::defer_tls13_client_verdict(config);
-    mbedtls_ssl_conf_ca_chain(config, client_ca_.get(), nullptr);
-    rc = mbedtls_ssl_conf_own_cert(config, own_chain_.get(), own_key_.get());
-    if (rc != 0) return "TLS: cannot use the server certificate: " + mbedtls_error_text(rc);
     return {};
 }
 
@@ -173,14 +154,14 @@ std::size_t TlsContext::session_memory_bytes() const {
     // connection id): at most 13 + 16 + 48 + 256 + 32 bytes.
     constexpr std::size_t record_overhead = 365;
     // The rest, measured with bench/clipshare_bench (idle.tls: heap per idle connection on a
-    // fresh daemon, x86-64, minus the buffers above and the TlsStream): the negotiated
-    // session, the peer's certificate (kept: mbedTLS's TLS 1.3 needs it), the two cipher
+    // fresh daemon, x86-64, minus the buffers above, the TlsEngine and the TlsStream): the
+    // negotiated session, the peer's certificate (kept: mbedTLS's TLS 1.3 needs it), the two cipher
     // contexts and the malloc overhead of it all. 2.28.3: 39.6 KB measured, 5 KiB of it this.
     // 3.6.6 with TLS 1.3: 33.3 KB measured, 11 KiB of it this (its PSA key slots and
     // operations for both directions, and a bigger handshake leftover).
     constexpr std::size_t session_state = mbedtls_compat::has_tls13 ? 11 * 1024 : 5 * 1024;
     return mbedtls_compat::in_content_length + mbedtls_compat::out_content_length +
-           2 * record_overhead + session_state + sizeof(TlsStream);
+           2 * record_overhead + session_state + sizeof(TlsEngine) + sizeof(TlsStream);
 }
 
 std::shared_ptr<const TlsContext> make_tls_context(const TlsSection& settings, std::string& error) {

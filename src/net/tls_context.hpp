@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "net/allowed_clients.hpp"
 #include "net/mbedtls_objects.hpp"
+#include "net/tls_identity.hpp"
 
 namespace clipshare {
 
@@ -40,7 +41,7 @@ public:
 
     // The best estimate of what one established TLS session holds in memory: mbedTLS's input
     // and output record buffers as this library sizes them, its session state, and the
-    // TlsStream around it (see the definition for the figures, measured with
+    // TlsEngine and TlsStream around it (see the definition for the figures, measured with
     // bench/clipshare_bench). For the daemon's memory budget.
     std::size_t session_memory_bytes() const;
 
@@ -57,11 +58,7 @@ private:
 
     // Declaration order is destruction order in reverse: the configurations, which point at
     // all the others, go first.
-    EntropySource entropy_;
-    RandomGenerator rng_;
-    CertificateChain own_chain_;
-    PrivateKey own_key_;
-    CertificateChain client_ca_;
+    TlsIdentity identity_;  // the RNG, our chain and key, the CA that signs clients
     // [0]: every suite in the server's order; [1 + i]: TLS 1.3 restricted to tls13_order_[i].
     std::vector<std::unique_ptr<Variant>> variants_;
     std::vector<std::uint16_t> tls13_order_;

@@ -1,85 +1,25 @@
 #include "net/tls_stream.hpp"
 
-#include <mbedtls/x509.h>
-
-#include <algorithm>
 #include <array>
-#include <cstdio>
-#include <cstring>
 #include <string_view>
 
-#include "net/mbedtls_compat.hpp"
 #include "net/tls.hpp"
 #include "net/tls_client_hello.hpp"
 #include "net/tls_context.hpp"
-#include "net/tls_credentials.hpp"
+#include "net/tls_engine.hpp"
+#include "net/tls_reasons.hpp"
 #include "util/log.hpp"
 
 namespace clipshare {
 namespace {
 
-// No new record is sealed while this much ciphertext waits for the socket. The send callback
-// itself never refuses bytes: a WANT_WRITE from it would leave a half-sent record inside
-// mbedTLS that the next mbedtls_ssl_read or close_notify could flush behind our back, after
-// which "retry mbedtls_ssl_write with the same arguments" would send the data twice.
+// No new record is sealed while this much ciphertext waits for the socket.
 constexpr std::size_t ciphertext_high_water = 256 * 1024;
 
 // One plaintext buffer for every session, as TcpStream shares its read buffer: the user
 // consumes or copies delivered bytes before returning, and delivery never nests (it runs only
 // from libuv callbacks, never from a call the user makes).
-std::array<unsigned char, 16 * 1024> plaintext_buffer;
-
-// A certificate field is attacker-chosen bytes: keep log lines printable and short.
-std::string printable(std::string_view text) {
-    constexpr std::size_t longest = 128;
-    std::string out;
-    for (unsigned char ch : text.substr(0, longest)) {
-        if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
-            out += static_cast<char>(ch);
-        } else {
-            char escaped[5];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", ch);
-            out += escaped;
-        }
-    }
-    if (text.size() > longest) out += "...";
-    return out;
-}
-
-const char* describe_verify_failure(std::uint32_t flags) {
-    if (flags & MBEDTLS_X509_BADCERT_MISSING) return "is missing";
-    if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) return "is not signed by the configured CA";
-    if (flags & MBEDTLS_X509_BADCERT_EXPIRED) return "has expired";
-    if (flags & MBEDTLS_X509_BADCERT_FUTURE) return "is not valid yet";
-    if (flags & MBEDTLS_X509_BADCERT_REVOKED) return "is revoked";
-    if (flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
-                 MBEDTLS_X509_BADCERT_NS_CERT_TYPE)) {
-        return "is not meant for client authentication";
-    }
-    if (flags & (MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK |
-                 MBEDTLS_X509_BADCERT_BAD_KEY)) {
-        return "uses a hash or key that is too weak";
-    }
-    return "failed verification";
-}
-
-// The alert that tells a client why its certificate was refused (RFC 8446 6.2).
-unsigned char alert_for(std::uint32_t flags) {
-    if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) return MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA;
-    if (flags & MBEDTLS_X509_BADCERT_EXPIRED) return MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED;
-    if (flags & MBEDTLS_X509_BADCERT_REVOKED) return MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED;
-    if (flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
-                 MBEDTLS_X509_BADCERT_NS_CERT_TYPE)) {
-        return MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT;
-    }
-    return MBEDTLS_SSL_ALERT_MSG_BAD_CERT;
-}
-
-// TLS 1.3's "you sent no certificate" (RFC 8446 6.2); 2.28 has no name for it.
-constexpr unsigned char alert_certificate_required = 116;
-
-// No verify result to speak of (mbedTLS's "not available" value, or none yet).
-constexpr std::uint32_t no_verify_result = 0xFFFFFFFFu;
+std::array<std::uint8_t, 16 * 1024> plaintext_buffer;
 
 }  // namespace
 
@@ -103,16 +43,20 @@ TlsStream::TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsCon
 
 TlsStream::~TlsStream() = default;
 
+std::size_t TlsStream::held_ciphertext_bytes() const {
+    return hello_.size() + (engine_ ? engine_->held_input_bytes() : 0);
+}
+
 bool TlsStream::set_up_session() {
-    const auto offer = read_client_hello_offer(
-        std::span{incoming_}.subspan(incoming_offset_));
-    if (mbedtls_ssl_setup(ssl_.get(), context_->ssl_config(offer.suites)) != 0) return false;
-    session_set_up_ = true;
-    mbedtls_ssl_set_bio(ssl_.get(), this, &TlsStream::send_ciphertext,
-                        &TlsStream::receive_ciphertext, nullptr);
-    // Per session rather than per configuration, so the callback knows whose certificate it
-    // is looking at.
-    mbedtls_ssl_set_verify(ssl_.get(), &TlsStream::verify_certificate, this);
+    const auto offer = read_client_hello_offer(hello_);
+    const TlsContext* context = context_.get();
+    TlsEngine::ServerSide side{[context](std::string_view name) { return context->allows(name); },
+                               context->tls13_verdict_deferred()};
+    int error = 0;
+    engine_ = TlsEngine::create(context->ssl_config(offer.suites), std::move(side), error);
+    if (!engine_) return false;
+    engine_->feed(hello_);
+    std::vector<std::uint8_t>{}.swap(hello_);
     return true;
 }
 
@@ -152,7 +96,7 @@ void TlsStream::read_start() {
     if (closing_ || reading_) return;
     reading_ = true;
     started_ = true;
-    if (phase_ == Phase::established && resume_.open()) {
+    if (phase_ == Phase::established && resume_.open() && engine_->input_pending()) {
         uv_idle_start(resume_.get(), [](uv_idle_t* idle) {
             uv_idle_stop(idle);
             auto* self = static_cast<TlsStream*>(idle->data);
@@ -179,7 +123,8 @@ void TlsStream::write(std::vector<std::uint8_t> bytes) {
 }
 
 std::size_t TlsStream::pending_write_bytes() const {
-    return plaintext_bytes_ + outgoing_.size() + inner_->pending_write_bytes();
+    return plaintext_bytes_ + (engine_ ? engine_->output_bytes() : 0) +
+           inner_->pending_write_bytes();
 }
 
 void TlsStream::shutdown_write() {
@@ -214,15 +159,11 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
             return;
         }
     }
-    // Drop what mbedTLS consumed. What is left is a partial record, or what came while the
-    // user paused (one inner read at most: the inner stream stops reading then), so this
-    // stays small however long the stream runs.
-    incoming_.erase(incoming_.begin(),
-                    incoming_.begin() + static_cast<std::ptrdiff_t>(incoming_offset_));
-    incoming_offset_ = 0;
-    incoming_.insert(incoming_.end(), data.begin(), data.end());
-    if (!session_set_up_) {
-        const auto offer = read_client_hello_offer(incoming_);
+    if (engine_) {
+        engine_->feed(data);
+    } else {
+        hello_.insert(hello_.end(), data.begin(), data.end());
+        const auto offer = read_client_hello_offer(hello_);
         if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
         if (!set_up_session()) {
             LOG_WARN("%s: refused: cannot set up a TLS session", peer_.c_str());
@@ -244,12 +185,16 @@ void TlsStream::on_stream_end(int status) {
         finish_failure_if_flushed();  // a refused client that has read its alert and gone
         return;
     }
-    // An orderly end: mbedTLS sees it (the receive callback returns 0) once it has consumed
-    // what is still queued, which may be a handshake message or data the user paused on.
-    if (!session_set_up_ && !set_up_session()) {
-        end(UV_ENOMEM);
+    if (!engine_) {
+        // Gone before its ClientHello was whole: no mbedTLS session is set up just to hear
+        // that (port scanners cost nothing).
+        LOG_INFO("%s: %s", peer_.c_str(), tls_reasons::client_closed_handshake);
+        fail(0);
         return;
     }
+    // An orderly end: the engine sees it once it has consumed what is still queued, which
+    // may be a handshake message or data the user paused on.
+    engine_->feed_end();
     advance();
 }
 
@@ -267,43 +212,7 @@ void TlsStream::on_stream_closed() {
     if (handler_) handler_->on_stream_closed();
 }
 
-// ---- mbedTLS callbacks --------------------------------------------------------------------
-
-int TlsStream::send_ciphertext(void* context, const unsigned char* data, std::size_t length) {
-    auto* self = static_cast<TlsStream*>(context);
-    self->outgoing_.insert(self->outgoing_.end(), data, data + length);
-    return static_cast<int>(length);
-}
-
-int TlsStream::receive_ciphertext(void* context, unsigned char* buffer, std::size_t length) {
-    auto* self = static_cast<TlsStream*>(context);
-    std::size_t available = self->incoming_.size() - self->incoming_offset_;
-    if (available == 0) return self->inner_ended_ ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
-    std::size_t count = std::min(length, available);
-    std::memcpy(buffer, self->incoming_.data() + self->incoming_offset_, count);
-    self->incoming_offset_ += count;
-    return static_cast<int>(count);
-}
-
-int TlsStream::verify_certificate(void* context, mbedtls_x509_crt* certificate, int depth,
-                                  std::uint32_t* flags) {
-    // Called for each certificate of the chain, the client's own (depth 0) last.
-    if (depth != 0) return 0;
-    auto* self = static_cast<TlsStream*>(context);
-    auto common_name = subject_common_name(*certificate);
-    self->certificate_seen_ = true;
-    self->client_cn_ = common_name.value_or("");
-    if (*flags != 0) return 0;  // refused already; fail_handshake or judge_client says why
-    if (common_name && self->context_->allows(*common_name)) {
-        self->client_allowed_ = true;
-    } else {
-        self->client_refused_ = true;
-        *flags |= MBEDTLS_X509_BADCERT_OTHER;  // fails the handshake with an alert
-    }
-    return 0;
-}
-
-// ---- the engine ---------------------------------------------------------------------------
+// ---- driving the engine -------------------------------------------------------------------
 
 void TlsStream::advance() {
     if (closing_ || phase_ == Phase::failed) return;
@@ -314,121 +223,68 @@ void TlsStream::advance() {
         deliver_plaintext();
     }
     if (closing_) return;
-    release_consumed_ciphertext();
     flush_ciphertext();
     update_inner_reading();
 }
 
-void TlsStream::release_consumed_ciphertext() {
-    // An idle session holds no received ciphertext: a transfer's last reads (up to 64 KiB
-    // each) are given back once mbedTLS has consumed them.
-    if (incoming_offset_ == incoming_.size() && incoming_.capacity() != 0) {
-        std::vector<std::uint8_t>{}.swap(incoming_);
-        incoming_offset_ = 0;
-    }
-}
-
 void TlsStream::continue_handshake() {
-    if (!session_set_up_) return;
-    int rc = mbedtls_ssl_handshake(ssl_.get());
-    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return;
-    if (rc != 0) {
-        fail_handshake(rc);
-        return;
+    if (!engine_) return;
+    switch (engine_->handshake()) {
+        case TlsEngine::Progress::want_more:
+            return;
+        case TlsEngine::Progress::failed:
+            fail_with_engine_reason();
+            return;
+        case TlsEngine::Progress::done:
+            on_handshake_done();
+            return;
     }
-    on_handshake_done();
 }
 
 void TlsStream::on_handshake_done() {
-    if (context_->tls13_verdict_deferred() && mbedtls_compat::is_tls13(ssl_.get()) &&
-        !judge_client()) {
-        return;
-    }
-    if (!client_allowed_) {
-        // Unreachable with MBEDTLS_SSL_VERIFY_REQUIRED and the verify callback; kept so that a
-        // configuration mistake can never let an unchecked client in.
-        LOG_WARN("%s: TLS client refused: CN=%s: no verified client certificate", peer_.c_str(),
-                 client_cn_.empty() ? "(none)" : printable(client_cn_).c_str());
-        mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-                                       MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED);
-        fail(UV_EACCES);
-        return;
-    }
     uv_timer_stop(handshake_timer_.get());
     inner_->set_quick_ack(false);
     phase_ = Phase::established;
-    peer_ += " CN=" + printable(client_cn_);
-    LOG_INFO("%s: TLS established (%s, %s)", peer_.c_str(), mbedtls_ssl_get_version(ssl_.get()),
-             mbedtls_ssl_get_ciphersuite(ssl_.get()));
+    peer_ += " CN=" + tls_reasons::loggable(engine_->peer_name().value_or(""));
+    LOG_INFO("%s: TLS established (%s, %s)", peer_.c_str(), engine_->version().c_str(),
+             engine_->ciphersuite().c_str());
 }
 
-bool TlsStream::judge_client() {
-    const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl_.get());
-    if (flags == 0 && client_allowed_) return true;
-    // The handshake is complete, so this alert goes out under the session's traffic keys and
-    // the client can read it, unlike the one mbedTLS 3.6 sends inside a TLS 1.3 handshake.
-    const unsigned char alert = log_refusal(flags);
-    mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL, alert);
-    fail(UV_EACCES);
-    return false;
-}
-
-unsigned char TlsStream::log_refusal(std::uint32_t flags) {
-    const std::string cn =
-        certificate_seen_ && !client_cn_.empty() ? printable(client_cn_) : std::string{"(none)"};
-    if (client_refused_) {
-        LOG_WARN("%s: TLS client refused: CN=%s is not in allowed_clients", peer_.c_str(),
-                 cn.c_str());
-        return MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED;
+void TlsStream::fail_with_engine_reason() {
+    const TlsFailure& failure = engine_->failure();
+    switch (failure.kind) {
+        case TlsFailure::Kind::refused:
+            LOG_WARN("%s: %s", peer_.c_str(), failure.reason.c_str());
+            fail(UV_EACCES);
+            return;
+        case TlsFailure::Kind::peer_closed:
+            // Port scanners and clients that give up: not worth a warning.
+            LOG_INFO("%s: %s", peer_.c_str(), failure.reason.c_str());
+            fail(0);
+            return;
+        case TlsFailure::Kind::error:
+            LOG_INFO("%s: %s", peer_.c_str(), failure.reason.c_str());
+            fail(UV_EPROTO);
+            return;
     }
-    if (!certificate_seen_ || (flags != no_verify_result && (flags & MBEDTLS_X509_BADCERT_MISSING))) {
-        LOG_WARN("%s: TLS client refused: CN=(none): no client certificate", peer_.c_str());
-        return alert_certificate_required;
-    }
-    LOG_WARN("%s: TLS client refused: CN=%s: certificate %s", peer_.c_str(), cn.c_str(),
-             describe_verify_failure(flags));
-    return alert_for(flags);
-}
-
-void TlsStream::fail_handshake(int code) {
-    const std::uint32_t verify_result = mbedtls_ssl_get_verify_result(ssl_.get());
-    const bool judged = verify_result != 0 && verify_result != no_verify_result;
-    int status = UV_EACCES;
-    if (client_refused_ || code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
-        (certificate_seen_ && judged)) {
-        // Not allowed, not trusted, or (MBEDTLS_ERR_SSL_BAD_CERTIFICATE) a certificate whose
-        // key usage or extended key usage is not for a client.
-        log_refusal(verify_result);
-    } else if (!certificate_seen_ && judged && (verify_result & MBEDTLS_X509_BADCERT_MISSING)) {
-        log_refusal(verify_result);
-    } else if (code == MBEDTLS_ERR_SSL_CONN_EOF || inner_ended_) {
-        // Port scanners and clients that give up: not worth a warning.
-        LOG_INFO("%s: TLS handshake not finished: the client closed the connection", peer_.c_str());
-        status = 0;
-    } else {
-        LOG_INFO("%s: TLS handshake failed: %s", peer_.c_str(), mbedtls_error_text(code).c_str());
-        status = UV_EPROTO;
-    }
-    fail(status);
 }
 
 void TlsStream::seal_plaintext() {
-    while (!plaintext_.empty() && !closing_ && phase_ == Phase::established &&
-           outgoing_.size() + inner_->pending_write_bytes() < ciphertext_high_water) {
+    while (!plaintext_.empty() && !closing_ && phase_ == Phase::established) {
+        const std::size_t queued = inner_->pending_write_bytes();
+        if (engine_->output_bytes() + queued >= ciphertext_high_water) return;
         const std::vector<std::uint8_t>& front = plaintext_.front();
-        // One record per call at most, so it often takes less than offered. After WANT_*
-        // the next call repeats the same pointer and length, as mbedTLS requires: the front
-        // buffer and the offset stay put until bytes are accepted.
-        int rc = mbedtls_ssl_write(ssl_.get(), front.data() + plaintext_offset_,
-                                   front.size() - plaintext_offset_);
-        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == 0) return;
-        if (rc < 0) {
-            LOG_INFO("%s: TLS write failed: %s", peer_.c_str(), mbedtls_error_text(rc).c_str());
-            fail(UV_EPROTO);
+        // The front buffer and the offset stay put until bytes are accepted, so a retry
+        // repeats the same pointer and length, as mbedTLS requires.
+        auto taken = engine_->write(std::span{front}.subspan(plaintext_offset_),
+                                    ciphertext_high_water - queued);
+        if (!taken) {
+            fail_with_engine_reason();
             return;
         }
-        plaintext_offset_ += static_cast<std::size_t>(rc);
-        plaintext_bytes_ -= static_cast<std::size_t>(rc);
+        if (*taken == 0) return;
+        plaintext_offset_ += *taken;
+        plaintext_bytes_ -= *taken;
         if (plaintext_offset_ == front.size()) {
             plaintext_.pop_front();
             plaintext_offset_ = 0;
@@ -442,9 +298,7 @@ void TlsStream::send_close_notify_if_due() {
         return;
     }
     close_notify_sent_ = true;
-    // Cannot return WANT_WRITE (the send callback takes everything); any other error means
-    // the session is broken, and the TCP end below is all that is left to say.
-    mbedtls_ssl_close_notify(ssl_.get());
+    engine_->close_notify();
     flush_ciphertext();
     if (!closing_) inner_->shutdown_write();
 }
@@ -453,32 +307,21 @@ void TlsStream::deliver_plaintext() {
     if (delivering_) return;
     delivering_ = true;
     while (reading_ && !closing_ && !ended_ && phase_ == Phase::established) {
-        int rc = mbedtls_ssl_read(ssl_.get(), plaintext_buffer.data(), plaintext_buffer.size());
-        if (rc > 0) {
-            if (handler_) {
-                handler_->on_stream_data({plaintext_buffer.data(), static_cast<std::size_t>(rc)});
-            }
+        const auto result = engine_->read(plaintext_buffer);
+        if (result.kind == TlsEngine::ReadResult::Kind::data) {
+            if (handler_) handler_->on_stream_data({plaintext_buffer.data(), result.bytes});
             continue;
         }
-        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) break;
-        if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF) {
-            // close_notify, or a TCP end without one (clients often just close): nothing more
-            // will come either way, and the protocol's own lengths reveal a message cut short.
-            end(0);
-            break;
-        }
-        LOG_INFO("%s: TLS error: %s", peer_.c_str(), mbedtls_error_text(rc).c_str());
-        fail(UV_EPROTO);
+        if (result.kind == TlsEngine::ReadResult::Kind::ended) end(0);
+        if (result.kind == TlsEngine::ReadResult::Kind::failed) fail_with_engine_reason();
         break;
     }
     delivering_ = false;
 }
 
 void TlsStream::flush_ciphertext() {
-    if (outgoing_.empty() || closing_) return;
-    std::vector<std::uint8_t> batch;
-    batch.swap(outgoing_);
-    inner_->write(std::move(batch));  // one write per batch of records, not per record
+    if (closing_ || !engine_ || engine_->output_bytes() == 0) return;
+    inner_->write(engine_->take_output());  // one write per batch of records, not per record
 }
 
 void TlsStream::update_inner_reading() {
@@ -494,7 +337,7 @@ void TlsStream::update_inner_reading() {
 }
 
 void TlsStream::notify_drained_if_empty() {
-    if (!user_wrote_ || !plaintext_.empty() || !outgoing_.empty() ||
+    if (!user_wrote_ || !plaintext_.empty() || (engine_ && engine_->output_bytes() != 0) ||
         inner_->pending_write_bytes() != 0) {
         return;
     }
@@ -516,7 +359,7 @@ void TlsStream::fail(int status) {
     failure_pending_ = true;
     lingering_ = status == UV_EACCES && !inner_ended_;
     update_inner_reading();
-    flush_ciphertext();  // the alert mbedTLS queued, if any
+    flush_ciphertext();  // the alert the engine queued, if any
     finish_failure_if_flushed();
 }
 

@@ -1,7 +1,9 @@
-// A server-side TLS session over another Stream (the accepted TcpStream). mbedTLS runs
-// through send/recv callbacks on in-memory ciphertext queues, so it never touches a socket
-// and never blocks: the session above sees the same Stream interface as plain TCP, and a slow
-// handshake costs other clients nothing.
+// A server-side TLS session over another Stream (the accepted TcpStream): an adapter that
+// moves ciphertext between the inner stream and a TlsEngine, which works on memory only. It
+// owns what is about sockets and time: the handshake deadline, quick ACKs, backpressure,
+// pausing and resuming delivery, and lingering after a refusal so its alert is read. The
+// session above sees the same Stream interface as plain TCP, and a slow handshake costs other
+// clients nothing.
 //
 // For the outer user it is a Stream; for the inner stream it is the StreamHandler.
 // Byte accounting: pending_write_bytes() counts plaintext not yet sealed plus ciphertext not
@@ -16,13 +18,13 @@
 #include <string>
 #include <vector>
 
-#include "net/mbedtls_objects.hpp"
 #include "net/stream.hpp"
 #include "net/uv_handle.hpp"
 
 namespace clipshare {
 
 class TlsContext;
+class TlsEngine;
 
 class TlsStream final : public Stream, private StreamHandler {
 public:
@@ -44,7 +46,9 @@ public:
     const std::string& peer() const override { return peer_; }
 
     // Received ciphertext held in memory, consumed or not (for tests: it must stay bounded).
-    std::size_t held_ciphertext_bytes() const { return incoming_.size(); }
+    std::size_t held_ciphertext_bytes() const;
+    // Whether an mbedTLS session exists yet: not before a whole ClientHello (for tests).
+    bool has_session() const { return engine_ != nullptr; }
 
 private:
     enum class Phase {
@@ -55,9 +59,9 @@ private:
 
     TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context);
     bool init(uv_loop_t* loop);
-    // Sets up the mbedTLS session once the client's cipher suites are known (or cannot be):
-    // TlsContext::ssl_config picks the configuration by them. Until then the session holds
-    // no record buffers, so a port scanner costs almost nothing.
+    // Creates the engine once the client's cipher suites are known (or cannot be):
+    // TlsContext::ssl_config picks the configuration by them. Until then there is no mbedTLS
+    // session and no record buffers, so a port scanner costs almost nothing.
     bool set_up_session();
 
     // The inner stream's events (ciphertext side).
@@ -66,24 +70,12 @@ private:
     void on_stream_drained() override;
     void on_stream_closed() override;
 
-    static int send_ciphertext(void* self, const unsigned char* data, std::size_t length);
-    static int receive_ciphertext(void* self, unsigned char* buffer, std::size_t length);
-    static int verify_certificate(void* self, mbedtls_x509_crt* certificate, int depth,
-                                  std::uint32_t* flags);
-
     // Does everything that can be done now: handshake, sealing, close_notify, delivery.
     void advance();
     void continue_handshake();
     void on_handshake_done();
-    void fail_handshake(int code);
-    // TLS 1.3 with a deferred verdict: the handshake is done, the certificate not yet judged.
-    // Returns false after refusing the client.
-    bool judge_client();
-    // Logs why the client is refused, as a warning naming its address and CN, and returns
-    // the TLS alert that says so.
-    unsigned char log_refusal(std::uint32_t verify_flags);
-    void release_consumed_ciphertext();
-    void finish_failure_if_flushed();
+    // Logs why the engine failed, as the daemon always has, and fails the stream.
+    void fail_with_engine_reason();
     void seal_plaintext();
     void send_close_notify_if_due();
     void deliver_plaintext();
@@ -93,30 +85,24 @@ private:
     // Reports the end to the handler once; a failure waits until its alert is out.
     void end(int status);
     void fail(int status);
+    void finish_failure_if_flushed();
 
     std::unique_ptr<Stream> inner_;
-    // Declared before ssl_: the session points into the context's configuration.
+    // Declared before engine_: the engine points into the context's configuration.
     std::shared_ptr<const TlsContext> context_;
-    SslSession ssl_;
+    std::unique_ptr<TlsEngine> engine_;  // from the first ClientHello on (set_up_session)
     UvHandle<uv_timer_t> handshake_timer_;
-    // Restarts delivery after read_start(): what mbedTLS or our queue already holds brings no
-    // new socket event, so an idle callback on the next loop turn drains it.
+    // Restarts delivery after read_start(): what the engine already holds brings no new
+    // socket event, so an idle callback on the next loop turn drains it.
     UvHandle<uv_idle_t> resume_;
     StreamHandler* handler_ = nullptr;
     std::string peer_;
 
     Phase phase_ = Phase::handshake;
-    std::vector<std::uint8_t> incoming_;  // ciphertext received, from incoming_offset_ on
-    std::size_t incoming_offset_ = 0;
-    std::vector<std::uint8_t> outgoing_;               // ciphertext sealed, not yet given to inner_
+    std::vector<std::uint8_t> hello_;                  // ciphertext before the engine exists
     std::deque<std::vector<std::uint8_t>> plaintext_;  // written, not yet sealed
     std::size_t plaintext_offset_ = 0;                 // into plaintext_.front()
     std::size_t plaintext_bytes_ = 0;
-
-    std::string client_cn_;  // from the client's certificate, for logs and the allowlist
-    bool certificate_seen_ = false;
-    bool client_allowed_ = false;
-    bool client_refused_ = false;  // a valid certificate whose CN is not allowed
 
     bool started_ = false;      // the user called read_start: the handshake may begin
     bool reading_ = false;      // the user wants data
@@ -130,7 +116,6 @@ private:
     int failure_status_ = 0;
     bool closing_ = false;
     bool received_any_ = false;  // the first byte of the session has come
-    bool session_set_up_ = false;  // mbedtls_ssl_setup done (see set_up_session)
     // A refused client: after the alert, shut our side and read on until the client closes
     // (or the handshake timer fires), so that closing on unread bytes cannot turn into a TCP
     // reset that destroys the alert before the client reads it.

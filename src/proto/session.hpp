@@ -8,7 +8,6 @@
 // is feeding it, and resume_input() is only ever called from outside a feed.
 #pragma once
 
-#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -40,19 +39,13 @@ struct SessionLimits {
 struct SessionSettings {
     int min_version = lowest_version;
     int max_version = highest_version;
-    // Indexed by the method's code byte; a code no version defines is refused before this
-    // is asked, so "all set" means nothing is disabled.
-    std::bitset<256> enabled_methods = std::bitset<256>{}.set();
+    // Bit c stands for the method whose code is c (util/method_table.hpp).
+    MethodSet methods = default_methods();
     SessionLimits limits;
     std::string info_name;
 
     bool client_selects_display = false;
     std::int64_t display = 1;
-
-    bool enabled(Method method) const {
-        return enabled_methods.test(static_cast<std::size_t>(method));
-    }
-    void disable(Method method) { enabled_methods.reset(static_cast<std::size_t>(method)); }
 };
 
 class BatchCommitter;

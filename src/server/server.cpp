@@ -270,17 +270,7 @@ void Server::reload() {
     const Config& old = *config_;
     const Config& next = *result.config;
     // These are bound or opened once at start-up; say so instead of half-applying them.
-    if (next.server.bind != old.server.bind || next.plain.enabled != old.plain.enabled ||
-        next.plain.port != old.plain.port || next.tls.enabled != old.tls.enabled ||
-        next.tls.port != old.tls.port || next.discovery.enabled != old.discovery.enabled ||
-        next.discovery.port != old.discovery.port || next.discovery.bind != old.discovery.bind ||
-        next.server.working_dir != old.server.working_dir ||
-        next.effective_state_dir() != old.effective_state_dir() ||
-        next.clipboard.backend != old.clipboard.backend ||
-        next.clipboard.preset != old.clipboard.preset ||
-        next.clipboard.commands != old.clipboard.commands || next.server.user != old.server.user ||
-        next.server.group != old.server.group || next.log.destination != old.log.destination ||
-        next.log.file != old.log.file) {
+    if (restart_needed(old, next)) {
         LOG_WARN(
             "reload: changes to listeners, directories, the clipboard backend or its "
             "commands, user, or log destination need a restart");

@@ -17,7 +17,7 @@
 #include "config/config.hpp"
 #include "files/disk_files.hpp"
 #include "config/load.hpp"
-#include "net/discovery.hpp"
+#include "server/discovery.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
 #include "net/uv_handle.hpp"

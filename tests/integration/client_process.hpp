@@ -1,19 +1,14 @@
 // Running the real clipshare binary from the integration tests, and the small file helpers
-// its tests share (plain in test_client.cpp, TLS in test_client_tls.cpp).
+// its tests share (plain and TLS in test_client.cpp).
 #pragma once
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <stdexcept>
-#include <string>
-#include <string_view>
-#include <thread>
 
 #include "daemon_fixture.hpp"
+#include "support/files.hpp"
 
 namespace clipshare::test {
 
@@ -23,28 +18,15 @@ inline std::filesystem::path client_binary() {
     return path;
 }
 
-inline std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in{path, std::ios::binary};
-    std::stringstream content;
-    content << in.rdbuf();
-    return content.str();
-}
-
-inline void write_file(const std::filesystem::path& path, std::string_view content) {
-    std::filesystem::create_directories(path.parent_path());
-    std::ofstream{path, std::ios::binary} << content;
-}
-
 // Before v4 an upload is not confirmed: the daemon may still be storing it when the client
 // has already exited. Repeats `command` (a download) until `done` holds, with a deadline.
 inline RunResult until(const std::function<RunResult()>& command,
                        const std::function<bool(const RunResult&)>& done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    RunResult result = command();
-    while (!done(result) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    RunResult result;
+    wait_until([&] {
         result = command();
-    }
+        return done(result);
+    });
     return result;
 }
 

@@ -1,7 +1,6 @@
 #include "daemon_fixture.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -11,108 +10,20 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <random>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "proto/wire.hpp"
+#include "support/files.hpp"
 
 namespace clipshare::test {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in{path, std::ios::binary};
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void write_file(const fs::path& path, std::string_view text) {
-    std::ofstream out{path, std::ios::binary | std::ios::trunc};
-    out << text;
-}
-
-// Short naps between polls of a condition we cannot be notified of (a port opening in
-// another process). Every loop that uses it has a deadline.
-void poll_pause() { std::this_thread::sleep_for(10ms); }
-
-pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-            const fs::path& cwd, const fs::path& out_file, const fs::path& err_file,
-            const fs::path& in_file = "/dev/null") {
-    pid_t pid = fork();
-    if (pid != 0) return pid;
-    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int in = ::open(in_file.c_str(), O_RDONLY);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    for (const auto& assignment : extra_env) putenv(const_cast<char*>(assignment.c_str()));
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-}
-
-int decode_status(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return -1;
-}
-
-// Sends `signal_number`, polls (with a deadline) for the exit, kills if it never comes.
-// Returns the exit status, or -1 when it had to be killed.
-int signal_and_reap(pid_t pid, int signal_number, std::chrono::seconds patience, bool& reaped) {
-    ::kill(pid, signal_number);
-    int status = 0;
-    auto deadline = std::chrono::steady_clock::now() + patience;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            reaped = true;
-            return decode_status(status);
-        }
-        poll_pause();
-    }
-    ::kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    reaped = true;
-    return -1;
-}
-
-}  // namespace
-
 fs::path daemon_binary() {
     const char* path = std::getenv("CLIPSHARED");
     if (path == nullptr) throw std::runtime_error("CLIPSHARED is not set (run through meson test)");
     return path;
-}
-
-TempDir::TempDir() {
-    std::random_device random;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        auto candidate = fs::temp_directory_path() /
-                         ("clipshare-test-" + std::to_string(getpid()) + "-" +
-                          std::to_string(random() % 1000000000));
-        std::error_code error;
-        if (fs::create_directory(candidate, error)) {
-            path_ = candidate;
-            return;
-        }
-    }
-    throw std::runtime_error("cannot create a temporary directory");
-}
-
-TempDir::~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
 }
 
 namespace {
@@ -133,52 +44,6 @@ std::uint16_t pick_free(int type) {
 
 std::uint16_t pick_free_port() { return pick_free(SOCK_STREAM); }
 std::uint16_t pick_free_udp_port() { return pick_free(SOCK_DGRAM); }
-
-RunResult run_command(const std::vector<std::string>& argv,
-                      const std::vector<std::string>& extra_env, const fs::path& cwd,
-                      std::string_view input) {
-    TempDir capture;
-    write_file(capture.path() / "in", input);
-    pid_t pid = spawn(argv, extra_env, cwd, capture.path() / "out", capture.path() / "err",
-                      capture.path() / "in");
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return {decode_status(status), read_file(capture.path() / "out"),
-            read_file(capture.path() / "err")};
-}
-
-std::filesystem::path find_program(std::string_view name) {
-    const char* path = std::getenv("PATH");
-    std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
-    while (!dirs.empty()) {
-        auto end = dirs.find(':');
-        fs::path candidate = fs::path(dirs.substr(0, end)) / name;
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
-        dirs.remove_prefix(end == std::string_view::npos ? dirs.size() : end + 1);
-    }
-    return {};
-}
-
-ChildProcess::ChildProcess(const std::vector<std::string>& argv,
-                           const std::vector<std::string>& extra_env) {
-    pid_ = spawn(argv, extra_env, {}, dir_.path() / "out", dir_.path() / "err");
-}
-
-ChildProcess::~ChildProcess() { stop(); }
-
-bool ChildProcess::running() {
-    if (reaped_) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) reaped_ = true;
-    return !reaped_;
-}
-
-std::string ChildProcess::err() const { return read_file(dir_.path() / "err"); }
-
-int ChildProcess::stop() {
-    if (reaped_ || pid_ <= 0) return -1;
-    return signal_and_reap(pid_, SIGTERM, 10s, reaped_);
-}
 
 std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
                                       std::vector<std::string> extra_args,
@@ -240,15 +105,15 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
         }
         daemon->pid_ = spawn(argv, extra_env, daemon->dir(), daemon->dir() / "stdout.log",
                              daemon->dir() / "stderr.log");
-        auto deadline = std::chrono::steady_clock::now() + 20s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (!daemon->running()) break;
-            // The daemon says "ready" once every listener accepts. Asking it, rather than
-            // probing the ports, leaves no connection behind that would still hold a slot
-            // when the test begins.
-            if (daemon->log().find(" ready (") != std::string::npos) return daemon;
-            poll_pause();
-        }
+        // The daemon says "ready" once every listener accepts. Asking it, rather than probing
+        // the ports, leaves no connection behind that would still hold a slot when the test
+        // begins.
+        bool ready = false;
+        wait_until([&] {
+            ready = daemon->log().find(" ready (") != std::string::npos;
+            return ready || !daemon->running();
+        });
+        if (ready) return daemon;
         // Lost the port to someone else, or the daemon refused its config: say why on the
         // last attempt.
         if (attempt == 4) {
@@ -268,18 +133,15 @@ Daemon::~Daemon() {
 std::string Daemon::log() const { return read_file(dir() / "stderr.log"); }
 
 bool Daemon::wait_for_log(std::string_view text, std::size_t occurrences) const {
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
+    return wait_until([&] {
         std::string current = log();
         std::size_t found = 0;
         for (auto at = current.find(text); at != std::string::npos;
              at = current.find(text, at + 1)) {
             ++found;
         }
-        if (found >= occurrences) return true;
-        poll_pause();
-    }
-    return false;
+        return found >= occurrences;
+    });
 }
 
 void Daemon::signal(int number) const { ::kill(pid_, number); }

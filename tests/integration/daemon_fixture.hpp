@@ -13,6 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+
 namespace clipshare::test {
 
 // AddressSanitizer keeps freed memory in quarantine: memory figures mean nothing under it.
@@ -32,57 +36,10 @@ using Bytes = std::vector<std::uint8_t>;
 
 std::filesystem::path daemon_binary();
 
-// A directory removed (recursively) when the object goes.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
 // A port that was free a moment ago on 127.0.0.1.
 std::uint16_t pick_free_port();
 // The same for UDP (the discovery port).
 std::uint16_t pick_free_udp_port();
-
-// A process with its stdout and stderr captured into files.
-struct RunResult {
-    int exit_status = -1;
-    std::string out;
-    std::string err;
-};
-// `input` is what the process reads on its standard input (then end of file).
-RunResult run_command(const std::vector<std::string>& argv,
-                      const std::vector<std::string>& extra_env = {},
-                      const std::filesystem::path& cwd = {}, std::string_view input = {});
-
-// The full path of `name` found in PATH, or empty.
-std::filesystem::path find_program(std::string_view name);
-
-// A process left running in the background (a clipboard owner, a display server), with its
-// output captured; stopped (SIGTERM, then SIGKILL) and reaped when the object goes.
-class ChildProcess {
-public:
-    ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env);
-    ~ChildProcess();
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-
-    pid_t pid() const { return pid_; }
-    bool running();
-    std::string err() const;
-    // Sends SIGTERM, waits up to 10 s, then SIGKILL; returns the exit status.
-    int stop();
-
-private:
-    TempDir dir_;
-    pid_t pid_ = -1;
-    bool reaped_ = false;
-};
 
 class Daemon {
 public:

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "daemon_fixture.hpp"
 #include "protocol_helpers.hpp"
@@ -38,12 +37,8 @@ inline std::set<std::string> contents(const std::filesystem::path& dir) {
 // Clean-up of refused batches runs after the close: wait (bounded) for the disk to settle.
 inline std::set<std::string> settled(const std::filesystem::path& dir,
                                      const std::set<std::string>& expected) {
-    using namespace std::chrono_literals;
-    auto now = contents(dir);
-    for (int i = 0; i < 4000 && now != expected; ++i) {
-        std::this_thread::sleep_for(5ms);
-        now = contents(dir);
-    }
+    std::set<std::string> now;
+    wait_until([&] { return (now = contents(dir)) == expected; });
     return now;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,14 +47,17 @@ inline Bytes send_text_request(std::uint8_t version, std::string_view text) {
     return Bytes{version, 2} + i64_bytes(static_cast<std::int64_t>(text.size())) + bytes_of(text);
 }
 
-// Reads typed fields off a connected client; every read notes a short read in `ok`.
+// Reads typed fields off a connected client (anything with recv(n), plain or TLS); every
+// read notes a short read in `ok`.
 class ReplyReader {
 public:
-    explicit ReplyReader(Client& client) : client_(client) {}
+    template <typename Connection>
+    explicit ReplyReader(Connection& client)
+        : recv_([&client](std::size_t n) { return client.recv(n); }) {}
     bool ok = true;
 
     std::uint8_t byte() {
-        auto got = client_.recv(1);
+        auto got = recv_(1);
         if (got.size() != 1) {
             ok = false;
             return 0xee;
@@ -61,7 +65,7 @@ public:
         return got[0];
     }
     std::int64_t i64() {
-        auto got = client_.recv(8);
+        auto got = recv_(8);
         if (got.size() != 8) {
             ok = false;
             return -999;
@@ -73,7 +77,7 @@ public:
             ok = false;
             return {};
         }
-        auto got = client_.recv(static_cast<std::size_t>(n));
+        auto got = recv_(static_cast<std::size_t>(n));
         if (got.size() != static_cast<std::size_t>(n)) ok = false;
         return std::string(got.begin(), got.end());
     }
@@ -92,7 +96,7 @@ public:
     }
 
 private:
-    Client& client_;
+    std::function<Bytes(std::size_t)> recv_;
 };
 
 inline bool operator==(const WireEntry& a, const WireEntry& b) {

@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <vector>
 
 #include "daemon_fixture.hpp"
@@ -20,11 +19,12 @@ namespace {
 // the lock on /etc/passwd: try again for a few seconds.
 RunResult with_retries(const std::vector<std::string>& argv) {
     RunResult result;
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        result = run_command(argv);
-        if (result.exit_status == 0 || result.err.find("lock") == std::string::npos) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    wait_until(
+        [&] {
+            result = run_command(argv);
+            return result.exit_status == 0 || result.err.find("lock") == std::string::npos;
+        },
+        std::chrono::seconds(5), std::chrono::milliseconds(100));
     return result;
 }
 

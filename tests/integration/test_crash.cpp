@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "daemon_fixture.hpp"
@@ -95,8 +94,7 @@ protected:
             }
             return false;
         };
-        for (int i = 0; i < 4000 && leftovers(); ++i) std::this_thread::sleep_for(5ms);
-        EXPECT_FALSE(leftovers()) << when;
+        EXPECT_TRUE(wait_until([&] { return !leftovers(); })) << when;
         EXPECT_EQ(clipboard_entries(*daemon), on_disk) << when;
         daemon->stop();
         // The next attempt starts from an empty working directory.
@@ -144,10 +142,7 @@ TEST_F(Crash, AClientResetDuringTheCommitLeavesDiskAndClipboardInAgreement) {
     client.reset();
     // The daemon finishes the batch without the client: placed, then on the clipboard.
     std::int64_t served = 0;
-    for (int i = 0; i < 2000 && served != batch_size; ++i) {
-        served = clipboard_entries(*daemon);
-        if (served != batch_size) std::this_thread::sleep_for(10ms);
-    }
+    wait_until([&] { return (served = clipboard_entries(*daemon)) == batch_size; });
     EXPECT_EQ(served, batch_size);
     EXPECT_EQ(placed(work()), batch_size);
 }

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <pwd.h>
@@ -12,21 +11,18 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <string>
-#include <thread>
 
 #include "build_config.hpp"
 #include "daemon_fixture.hpp"
+#include "support/files.hpp"
+#include "transport.hpp"
 
 namespace clipshare::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-void rewrite(const fs::path& path, std::string_view text) {
-    std::ofstream out{path, std::ios::trunc};
-    out << text;
-}
 
 Bytes ask(std::uint16_t port, const Bytes& request) {
     auto client = Client::connect(port);
@@ -35,99 +31,123 @@ Bytes ask(std::uint16_t port, const Bytes& request) {
     return client.recv_all();
 }
 
-TEST(Daemon, InfoInEveryVersion) {
-    auto daemon = Daemon::start();
+// ---- the protocol, plain and over TLS ----
+
+class DaemonOver : public TransportTest {};
+INSTANTIATE_TEST_SUITE_P(Transports, DaemonOver, all_transports(), transport_name);
+
+TEST_P(DaemonOver, InfoInEveryVersion) {
+    auto daemon = start();
     for (std::uint8_t v = 1; v <= 3; ++v) {
-        EXPECT_EQ(ask(daemon->port(), {v, 125}), Bytes{1} + info_reply("clip_share"))
-            << int{v};
+        EXPECT_EQ(ask(*daemon, {v, 125}), Bytes{1} + info_reply("clip_share")) << int{v};
     }
-    EXPECT_EQ(ask(daemon->port(), {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    if (tls()) {
+        // One line names the peer by its address and its certificate.
+        EXPECT_TRUE(wait_until([&] {
+            std::istringstream log{daemon->log()};
+            for (std::string line; std::getline(log, line);) {
+                if (line.find("127.0.0.1:") != std::string::npos &&
+                    line.find(" CN=phone: TLS established") != std::string::npos) {
+                    return true;
+                }
+            }
+            return false;
+        })) << daemon->log();
+    }
 }
 
-TEST(Daemon, InfoV4AnswersBeforeTheAckArrives) {
-    auto daemon = Daemon::start();
-    auto client = Client::connect(daemon->port());
-    client.send(Bytes{4, 125});
-    EXPECT_EQ(client.recv(1 + 1 + 8 + 10), Bytes{1} + info_reply("clip_share"));
-    client.send(Bytes{1});
-    EXPECT_TRUE(client.closed_by_peer());
+TEST_P(DaemonOver, InfoV4AnswersBeforeTheAckArrives) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    client->send(Bytes{4, 125});
+    EXPECT_EQ(client->recv(1 + 1 + 8 + 10), Bytes{1} + info_reply("clip_share"));
+    client->send(Bytes{1});
+    EXPECT_TRUE(client->closed_by_peer());
 }
 
-TEST(Daemon, InfoNameInV4Only) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "info_name = \"kitchen-router\"\n");
-    EXPECT_EQ(ask(daemon->port(), {4, 125, 1}),
+TEST_P(DaemonOver, InfoNameInV4Only) {
+    auto daemon = start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                        "info_name = \"kitchen-router\"\n");
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}),
               Bytes{1} + info_reply("clip_share\nserver_name=kitchen-router"));
-    EXPECT_EQ(ask(daemon->port(), {3, 125}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_EQ(ask(*daemon, {3, 125}), Bytes{1} + info_reply("clip_share"));
 }
 
-TEST(Daemon, VersionZeroIsRefused) {
-    auto daemon = Daemon::start();
-    EXPECT_EQ(ask(daemon->port(), {0}), Bytes{2});
+TEST_P(DaemonOver, VersionZeroIsRefused) {
+    auto daemon = start();
+    EXPECT_EQ(ask(*daemon, {0}), Bytes{2});
 }
 
-TEST(Daemon, VersionBelowMinimumIsRefused) {
-    auto daemon = Daemon::start("[protocol]\nmin_version = 3\n");
-    EXPECT_EQ(ask(daemon->port(), {2, 125}), Bytes{2});
-    EXPECT_EQ(ask(daemon->port(), {3, 125}), Bytes{1} + info_reply("clip_share"));
+TEST_P(DaemonOver, VersionBelowMinimumIsRefused) {
+    auto daemon = start("[protocol]\nmin_version = 3\n");
+    EXPECT_EQ(ask(*daemon, {2, 125}), Bytes{2});
+    EXPECT_EQ(ask(*daemon, {3, 125}), Bytes{1} + info_reply("clip_share"));
 }
 
-TEST(Daemon, NewerClientGetsOfferAndMayAccept) {
-    auto daemon = Daemon::start();
-    auto client = Client::connect(daemon->port());
-    client.send(Bytes{5});
-    EXPECT_EQ(client.recv(2), (Bytes{3, 4}));
-    client.send(Bytes{4, 125, 1});
-    EXPECT_EQ(client.recv_all(), info_reply("clip_share"));
+TEST_P(DaemonOver, NewerClientGetsOfferAndMayAccept) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    client->send(Bytes{5});
+    EXPECT_EQ(client->recv(2), (Bytes{3, 4}));
+    client->send(Bytes{4, 125, 1});
+    EXPECT_EQ(client->recv_all(), info_reply("clip_share"));
 }
 
-TEST(Daemon, NewerClientRefusingOfferIsClosed) {
-    auto daemon = Daemon::start("[protocol]\nmax_version = 2\n");
-    auto client = Client::connect(daemon->port());
-    client.send(Bytes{4});
-    EXPECT_EQ(client.recv(2), (Bytes{3, 2}));
-    client.send(Bytes{0});
-    EXPECT_TRUE(client.closed_by_peer());
+TEST_P(DaemonOver, NewerClientRefusingOfferIsClosed) {
+    auto daemon = start("[protocol]\nmax_version = 2\n");
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    client->send(Bytes{4});
+    EXPECT_EQ(client->recv(2), (Bytes{3, 2}));
+    client->send(Bytes{0});
+    EXPECT_TRUE(client->closed_by_peer());
 }
 
-TEST(Daemon, OfferOfLowerMaxThenInfoInThatVersion) {
-    auto daemon = Daemon::start("[protocol]\nmax_version = 2\n");
-    EXPECT_EQ(ask(daemon->port(), {4, 2, 125}), (Bytes{3, 2} + info_reply("clip_share")));
+TEST_P(DaemonOver, OfferOfLowerMaxThenInfoInThatVersion) {
+    auto daemon = start("[protocol]\nmax_version = 2\n");
+    EXPECT_EQ(ask(*daemon, {4, 2, 125}), (Bytes{3, 2} + info_reply("clip_share")));
 }
 
-TEST(Daemon, UnknownMethodsAnswer03) {
-    auto daemon = Daemon::start();
-    EXPECT_EQ(ask(daemon->port(), {4, 99}), (Bytes{1, 3}));
-    EXPECT_EQ(ask(daemon->port(), {2, 6}), (Bytes{1, 3}));
-    EXPECT_EQ(ask(daemon->port(), {3, 124}), (Bytes{1, 3}));
+TEST_P(DaemonOver, UnknownMethodsAnswer03) {
+    auto daemon = start();
+    EXPECT_EQ(ask(*daemon, {4, 99}), (Bytes{1, 3}));
+    EXPECT_EQ(ask(*daemon, {2, 6}), (Bytes{1, 3}));
+    EXPECT_EQ(ask(*daemon, {3, 124}), (Bytes{1, 3}));
     EXPECT_TRUE(daemon->wait_for_log("unknown method 99 in version 4"));
 }
 
-TEST(Daemon, DisabledMethodAnswers04) {
-    auto daemon = Daemon::start("[methods]\ninfo = false\n");
-    EXPECT_EQ(ask(daemon->port(), {4, 125}), (Bytes{1, 4}));
+TEST_P(DaemonOver, DisabledMethodAnswers04) {
+    auto daemon = start("[methods]\ninfo = false\n");
+    EXPECT_EQ(ask(*daemon, {4, 125}), (Bytes{1, 4}));
     EXPECT_TRUE(daemon->wait_for_log("method info is disabled"));
 }
 
-TEST(Daemon, PipelinedBytesOneByOneAndAllAtOnce) {
-    auto daemon = Daemon::start();
-    auto client = Client::connect(daemon->port());
-    for (std::uint8_t byte : {4, 125}) client.send(Bytes{byte});
-    EXPECT_EQ(client.recv(20), Bytes{1} + info_reply("clip_share"));
-    client.send(Bytes{1});
-    EXPECT_TRUE(client.closed_by_peer());
+TEST_P(DaemonOver, PipelinedBytesOneByOneAndAllAtOnce) {
+    auto daemon = start();
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    for (std::uint8_t byte : {4, 125}) client->send(Bytes{byte});
+    EXPECT_EQ(client->recv(20), Bytes{1} + info_reply("clip_share"));
+    client->send(Bytes{1});
+    EXPECT_TRUE(client->closed_by_peer());
 }
 
-TEST(Daemon, IdleConnectionIsDropped) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "idle_timeout = 1\n");
-    auto client = Client::connect(daemon->port());
-    client.send(Bytes{4});
-    EXPECT_EQ(client.recv(1), Bytes{1});
+TEST_P(DaemonOver, IdleConnectionIsDropped) {
+    auto daemon = start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+                        "idle_timeout = 1\n");
+    auto client = connect(*daemon);
+    ASSERT_TRUE(client->ready());
+    client->send(Bytes{4});
+    EXPECT_EQ(client->recv(1), Bytes{1});
     // No method follows: the daemon must give up on its own.
-    EXPECT_TRUE(client.closed_by_peer());
+    EXPECT_TRUE(client->closed_by_peer());
     EXPECT_TRUE(daemon->wait_for_log("no progress"));
 }
+
+// ---- the daemon's own life: connections, signals, addresses ----
 
 TEST(Daemon, MaxConnectionsRefusesTheOneTooMany) {
     auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
@@ -184,7 +204,7 @@ TEST(Daemon, SighupAppliesNewSettingsAndKeepsConnections) {
     std::string config = "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                          "allow_root = true\ninfo_name = \"after\"\n[plain]\nport = " +
                          std::to_string(daemon->port()) + "\n[discovery]\nenabled = false\n";
-    rewrite(daemon->config_path(), config);
+    write_file(daemon->config_path(), config);
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
 
@@ -198,7 +218,7 @@ TEST(Daemon, SighupAppliesNewSettingsAndKeepsConnections) {
 TEST(Daemon, SighupWithBadConfigKeepsTheOldOne) {
     auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                                 "info_name = \"kept\"\n");
-    rewrite(daemon->config_path(), "[plain]\nport = 70000\n");
+    write_file(daemon->config_path(), "[plain]\nport = 70000\n");
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("reload failed"));
     EXPECT_NE(daemon->log().find("plain.port"), std::string::npos);
@@ -253,7 +273,7 @@ std::size_t line_count(const std::string& text) {
 
 TEST(CommandLine, VersionAndHelpIgnoreABrokenConfig) {
     TempDir dir;
-    rewrite(dir.path() / "bad.toml", "this is not toml");
+    write_file(dir.path() / "bad.toml", "this is not toml");
     auto version = clipshared({"-c", (dir.path() / "bad.toml").string(), "-v"});
     EXPECT_EQ(version.exit_status, 0);
     EXPECT_EQ(version.out.rfind("clipshared ", 0), 0u);
@@ -277,7 +297,7 @@ TEST(CommandLine, ConfigErrorsAreOneLineAndExit1) {
              Case{"[plain\n", "TOML syntax error"},
          }) {
         auto path = dir.path() / "c.toml";
-        rewrite(path, c.text);
+        write_file(path, c.text);
         for (const char* mode : {"-D", "-t"}) {
             auto result = clipshared({mode, "-c", path.string()});
             EXPECT_EQ(result.exit_status, 1) << c.text;
@@ -310,7 +330,7 @@ TEST(CommandLine, CheckPrintsEffectiveSettings) {
     TempDir dir;
     fs::create_directory(dir.path() / "inbox");
     // allow_root: tests run as root in CI, and -t refuses what the daemon would refuse.
-    rewrite(dir.path() / "c.toml",
+    write_file(dir.path() / "c.toml",
             "[server]\nworking_dir = \"inbox\"\nallow_root = true\n[plain]\nport = 4444\n");
     auto result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 0) << result.err;
@@ -321,7 +341,7 @@ TEST(CommandLine, CheckPrintsEffectiveSettings) {
 
 TEST(CommandLine, MissingWorkingDirIsAStartError) {
     TempDir dir;
-    rewrite(dir.path() / "c.toml", "[server]\nworking_dir = \"nowhere\"\n");
+    write_file(dir.path() / "c.toml", "[server]\nworking_dir = \"nowhere\"\n");
     for (const char* mode : {"-D", "-t"}) {
         auto result = clipshared({mode, "-c", (dir.path() / "c.toml").string()});
         EXPECT_EQ(result.exit_status, 1);
@@ -333,7 +353,7 @@ TEST(CommandLine, MissingWorkingDirIsAStartError) {
 TEST(CommandLine, PortInUseIsAStartError) {
     auto daemon = Daemon::start();
     TempDir dir;
-    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nallow_root = true\n[plain]\nport = " +
+    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nallow_root = true\n[plain]\nport = " +
                                        std::to_string(daemon->port()) +
                                        "\n[discovery]\nenabled = false\n");
     auto result = clipshared({"-D", "-c", (dir.path() / "c.toml").string()});
@@ -348,7 +368,7 @@ TEST(CommandLine, PortInUseIsAStartError) {
 TEST(CommandLine, TlsInABuildWithoutTlsIsAStartError) {
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    rewrite(dir.path() / "c.toml", "[server]\nworking_dir = \"work\"\n[tls]\nenabled = true\n");
+    write_file(dir.path() / "c.toml", "[server]\nworking_dir = \"work\"\n[tls]\nenabled = true\n");
     for (const char* mode : {"-D", "-t"}) {
         auto result = clipshared({mode, "-c", (dir.path() / "c.toml").string()});
         EXPECT_EQ(result.exit_status, 1);
@@ -364,7 +384,7 @@ TEST(CommandLine, DetachesWritesPidfileRestartsAndStops) {
     fs::create_directory(dir.path() / "work");
     auto config = dir.path() / "c.toml";
     auto pidfile = dir.path() / "clipshared.pid";
-    rewrite(config, "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\nallow_root = true\n"
+    write_file(config, "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\nallow_root = true\n"
                     "[plain]\nport = " + std::to_string(port) + "\n[discovery]\nenabled = false\n");
     auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     ASSERT_EQ(started.exit_status, 0) << started.err;
@@ -401,7 +421,7 @@ TEST(CommandLine, DetachesWritesPidfileRestartsAndStops) {
 TEST(CommandLine, DetachedStartErrorReachesTheTerminal) {
     TempDir dir;
     auto config = dir.path() / "c.toml";
-    rewrite(config, "[server]\nworking_dir = \"missing\"\n");
+    write_file(config, "[server]\nworking_dir = \"missing\"\n");
     auto result = clipshared({"-d", "-c", config.string(), "-p", (dir.path() / "p").string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("working_dir"), std::string::npos) << result.err;
@@ -419,29 +439,15 @@ TEST(CommandLine, BuiltInDefaultsListenOn4337) {
                                  "XDG_CONFIG_HOME=" + (dir.path() / "home").string()};
     // Discovery is on by default and binds UDP 4337 on all addresses; that only listens.
     TempDir capture;
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (chdir(dir.path().c_str()) != 0) _exit(126);
-        for (auto& assignment : env) putenv(assignment.data());
-        freopen((capture.path() / "err").c_str(), "w", stderr);
-        execl(daemon_binary().c_str(), "clipshared", "-D", static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    bool up = false;
-    for (int attempt = 0; attempt < 2000 && !up; ++attempt) {
-        up = Client::connect(4337).connected();
-        if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(up);
+    pid_t pid = spawn({daemon_binary().string(), "-D"}, env, dir.path(), capture.path() / "out",
+                      capture.path() / "err");
+    ASSERT_TRUE(wait_until([] { return Client::connect(4337).connected(); }));
     for (std::uint8_t v = 1; v <= 3; ++v) {
         EXPECT_EQ(ask(4337, {v, 125}), Bytes{1} + info_reply("clip_share"));
     }
     EXPECT_EQ(ask(4337, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0);
+    bool reaped = false;
+    EXPECT_EQ(signal_and_reap(pid, SIGTERM, std::chrono::seconds(20), reaped), 0);
 }
 
 }  // namespace
@@ -454,7 +460,7 @@ TEST(Privileges, RootIsRefusedWithAConfigFileUnlessAllowed) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                                    "[plain]\nport = " + std::to_string(pick_free_port()) +
                                        "\n[discovery]\nenabled = false\n");
     auto result = run_command({daemon_binary().string(), "-D", "-c",
@@ -495,7 +501,7 @@ TEST(Privileges, UnknownUserIsAStartError) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    rewrite(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
                                    "user = \"no-such-user-here\"\n[plain]\nport = " +
                                        std::to_string(pick_free_port()) +
                                        "\n[discovery]\nenabled = false\n");

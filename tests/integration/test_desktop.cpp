@@ -5,10 +5,10 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include "daemon_fixture.hpp"
 #include "protocol_helpers.hpp"
+#include "support/files.hpp"
 #include "x_server.hpp"
 
 namespace clipshare::test {
@@ -23,11 +23,6 @@ constexpr int screen_height = 480;
 // A PNG as far as anyone here looks: the signature and an IHDR chunk (3 x 2 pixels).
 constexpr char png_head[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x03\0\0\0\x02\x08\x02\0\0\0";
 const std::string small_png = std::string(png_head, sizeof png_head - 1) + "rest of the image";
-
-void write_file(const fs::path& path, std::string_view data) {
-    fs::create_directories(path.parent_path());
-    std::ofstream{path, std::ios::binary} << data;
-}
 
 std::uint32_t big_endian32(const std::string& bytes, std::size_t at) {
     std::uint32_t value = 0;
@@ -79,12 +74,7 @@ class Desktop : public ::testing::Test {
     // daemon put there is polled for, with a deadline.
     std::string wait_for_paste(const std::string& target, const std::string& expected) {
         std::string got;
-        auto deadline = std::chrono::steady_clock::now() + 10s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            got = paste(target);
-            if (got == expected) break;
-            std::this_thread::sleep_for(10ms);
-        }
+        wait_until([&] { return (got = paste(target)) == expected; }, 10s);
         return got;
     }
 

@@ -109,9 +109,7 @@ TEST(Fairness, ASlowlorisFromManyAddressesGivesUpSlotsToNewClients) {
     Slowloris attack{*daemon, {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}, 10};
     ASSERT_EQ(attack.size(), 40u);
     // Every slot is taken once the daemon holds 40 more descriptors.
-    for (int i = 0; i < 2000 && daemon->open_fd_count() < baseline + 40; ++i) {
-        std::this_thread::sleep_for(5ms);
-    }
+    wait_until([&] { return daemon->open_fd_count() >= baseline + 40; });
     ASSERT_GE(daemon->open_fd_count(), baseline + 40);
     // The attack's connections made no progress since their headers began; after a second
     // they are the first to go when someone new arrives.

@@ -12,9 +12,9 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "daemon_fixture.hpp"
+#include "support/files.hpp"
 #include "protocol_helpers.hpp"
 #include "system_user.hpp"
 
@@ -34,13 +34,6 @@ fs::path under(const fs::path& destdir, const std::string& absolute) {
 }
 
 bool executable(const fs::path& path) { return access(path.c_str(), X_OK) == 0; }
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in{path};
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 class Installed : public ::testing::Test {
 protected:
@@ -78,10 +71,25 @@ TEST_F(Installed, TreeHoldsEveryPiece) {
     auto unit = path("INSTALL_PREFIX", "lib/systemd/system/clipshared.service");
     ASSERT_TRUE(fs::exists(unit));
     // The unit and the script point at the installed binary, not at the build tree.
-    EXPECT_NE(slurp(unit).find(env("INSTALL_SBINDIR") + "/clipshared -D"), std::string::npos);
-    EXPECT_NE(slurp(path("INSTALL_SYSCONFDIR", "init.d/clipshared"))
+    EXPECT_NE(read_file(unit).find(env("INSTALL_SBINDIR") + "/clipshared -D"), std::string::npos);
+    EXPECT_NE(read_file(path("INSTALL_SYSCONFDIR", "init.d/clipshared"))
                   .find("DAEMON=" + env("INSTALL_SBINDIR") + "/clipshared"),
               std::string::npos);
+}
+
+// The pages' .TH line takes the project's version from meson, never a hand-typed one.
+TEST_F(Installed, ManPagesCarryTheProjectVersion) {
+    std::vector<fs::path> pages{path("INSTALL_MANDIR", "man8/clipshared.8"),
+                                path("INSTALL_MANDIR", "man5/clipshared.toml.5")};
+    if (env("CLIENT_BUILT") == "1") pages.push_back(path("INSTALL_MANDIR", "man1/clipshare.1"));
+    for (const auto& page : pages) {
+        auto text = read_file(page);
+        auto th = text.substr(text.find("\n.TH "));
+        th = th.substr(0, th.find('\n', 1));
+        EXPECT_NE(th.find("\"clipshare " + env("PROJECT_VERSION") + "\""), std::string::npos)
+            << page << ": " << th;
+        EXPECT_EQ(text.find('@'), std::string::npos) << page << " kept a placeholder";
+    }
 }
 
 // Full RELRO: a read-only GOT resolved at start (-z relro -z now) on everything installed.
@@ -101,7 +109,7 @@ TEST_F(Installed, BinariesHaveFullRelro) {
 // The unit gives the default max_connections the descriptors it needs (2 per connection
 // plus 64, as the daemon asks for), and runs as a static user whose files keep one owner.
 TEST_F(Installed, SystemdUnitFitsTheDefaults) {
-    auto unit = slurp(path("INSTALL_PREFIX", "lib/systemd/system/clipshared.service"));
+    auto unit = read_file(path("INSTALL_PREFIX", "lib/systemd/system/clipshared.service"));
     auto at = unit.find("\nLimitNOFILE=");
     ASSERT_NE(at, std::string::npos);
     long limit = std::stol(unit.substr(at + 13));
@@ -116,15 +124,15 @@ TEST_F(Installed, AReinstallKeepsAnEditedConfig) {
     auto config = path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml");
     auto sample = path("INSTALL_DATADIR", "clipshare/clipshared.toml");
     ASSERT_TRUE(fs::exists(sample));
-    EXPECT_EQ(slurp(config), slurp(sample)) << "a first install puts the sample in place";
+    EXPECT_EQ(read_file(config), read_file(sample)) << "a first install puts the sample in place";
     std::ofstream{config, std::ios::app} << "# edited by the administrator\n";
     auto again = run_command({"/bin/sh", "-c",
                               "meson install -C \"$BUILD_ROOT\" --no-rebuild --quiet "
                               "--destdir \"$DESTDIR_UNDER_TEST\""},
                              {"DESTDIR_UNDER_TEST=" + destdir_->path().string()});
     ASSERT_EQ(again.exit_status, 0) << again.out << again.err;
-    EXPECT_NE(slurp(config).find("# edited by the administrator"), std::string::npos);
-    EXPECT_EQ(slurp(sample).find("# edited"), std::string::npos);
+    EXPECT_NE(read_file(config).find("# edited by the administrator"), std::string::npos);
+    EXPECT_EQ(read_file(sample).find("# edited"), std::string::npos);
 }
 
 TEST_F(Installed, ClientAndItsManPageWhenBuilt) {
@@ -137,7 +145,7 @@ TEST_F(Installed, SampleConfigIsValid) {
     // The sample names /var/lib/clipshare and the user clipshare, which this machine may not
     // have: point both elsewhere and let --check judge the rest (as that user, when root).
     TempDir work;
-    auto sample = slurp(path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml"));
+    auto sample = read_file(path("INSTALL_SYSCONFDIR", "clipshare/clipshared.toml"));
     auto at = sample.find("working_dir = \"/var/lib/clipshare\"");
     ASSERT_NE(at, std::string::npos);
     sample.replace(at, 34, "working_dir = \"" + work.path().string() + "\"");
@@ -205,12 +213,8 @@ TEST_F(Installed, SysvScriptStartsReloadsAndStops) {
     write_config("second");
     ASSERT_EQ(run("reload").exit_status, 0);
     // The daemon applies SIGHUP asynchronously: poll until the new name shows.
-    bool reloaded = false;
-    for (int i = 0; i < 2000 && !reloaded; ++i) {
-        reloaded = info() == Bytes{1} + info_reply("clip_share\nserver_name=second");
-        if (!reloaded) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    EXPECT_TRUE(reloaded);
+    EXPECT_TRUE(wait_until(
+        [&] { return info() == Bytes{1} + info_reply("clip_share\nserver_name=second"); }));
 
     auto stopped = run("stop");
     EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
@@ -270,13 +274,6 @@ TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
         auto paren = text.rfind(')');
         return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
     };
-    auto eventually = [](auto condition) {
-        for (int i = 0; i < 2000; ++i) {
-            if (condition()) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return false;
-    };
 
     EXPECT_EQ(run("status").exit_status, 3);
     auto started = run("start");
@@ -289,7 +286,7 @@ TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
 
     write_config("second", work);
     ASSERT_EQ(run("reload").exit_status, 0);
-    EXPECT_TRUE(eventually([&] { return serves("second"); }));
+    EXPECT_TRUE(wait_until([&] { return serves("second"); }));
     EXPECT_EQ(pid(), first) << "a reload keeps the process";
 
     auto restarted = run("restart");
@@ -321,7 +318,7 @@ TEST_F(Installed, SysvScriptUnderAServiceUserFollowsLsb) {
     ASSERT_EQ(run("start").exit_status, 0);
     pid_t third = pid();
     ASSERT_EQ(kill(third, SIGKILL), 0);
-    ASSERT_TRUE(eventually([&] { return gone(third); }));
+    ASSERT_TRUE(wait_until([&] { return gone(third); }));
     status = run("status");
     EXPECT_EQ(status.exit_status, 1) << status.out;
     EXPECT_NE(status.out.find("pidfile"), std::string::npos) << status.out;

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "daemon_fixture.hpp"
@@ -114,15 +113,12 @@ TEST(Memory, ASpentBudgetRefusesNewWorkCleanlyAndRecovers) {
     EXPECT_TRUE(serves_info(*daemon));
     hogs.clear();
     // With the hogs gone their memory is back: a download works again.
-    bool served = false;
-    for (int i = 0; i < 200 && !served; ++i) {
+    EXPECT_TRUE(wait_until([&] {
         auto client = Client::connect(daemon->port());
         client.send(Bytes{4, 3});
         ReplyReader reply{client};
-        served = reply.byte() == 1 && reply.byte() == 1 && reply.entries().size() == 1;
-        if (!served) std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_TRUE(served);
+        return reply.byte() == 1 && reply.byte() == 1 && reply.entries().size() == 1;
+    }));
 }
 
 TEST(Memory, GetFilesNeverFollowsADirectorySwappedForASymlink) {

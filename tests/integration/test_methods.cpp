@@ -1,18 +1,18 @@
-// Every method in every version over real sockets against the real daemon, and every
-// bad-input rule of SPEC.md section 5 checked on the disk afterwards.
+// Every method in every version over real sockets against the real daemon, plain and over
+// TLS, and every bad-input rule of SPEC.md section 5 checked on the disk afterwards.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "daemon_fixture.hpp"
 #include "protocol_helpers.hpp"
+#include "transport.hpp"
 
 namespace clipshare::test {
 namespace {
@@ -61,28 +61,11 @@ void write_text(const fs::path& path, std::string_view text) {
     out << text;
 }
 
-// Connects, sends `request`, and returns the connection for reading the reply.
-Client request(const Daemon& daemon, const Bytes& bytes) {
-    auto client = Client::connect(daemon.port());
-    client.send(bytes);
-    return client;
-}
-
-// Sends a whole upload and returns everything the daemon answered until it closed.
-Bytes upload(const Daemon& daemon, const Bytes& bytes) {
-    auto client = request(daemon, bytes);
-    client.shutdown_write();
-    return client.recv_all();
-}
-
 // A refused batch is removed on the thread pool after the connection closes: poll (with a
 // deadline) until the disk is back to `expected`.
 std::set<std::string> settled_snapshot(const fs::path& dir, const std::set<std::string>& expected) {
-    auto current = snapshot(dir);
-    for (int i = 0; i < 4000 && current != expected; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        current = snapshot(dir);
-    }
+    std::set<std::string> current;
+    wait_until([&] { return (current = snapshot(dir)) == expected; });
     return current;
 }
 
@@ -90,38 +73,61 @@ Bytes expected_upload_reply(std::uint8_t version) {
     return version >= 4 ? Bytes{1, 1, 1} : Bytes{1, 1};
 }
 
-std::string get_text(const Daemon& daemon, std::uint8_t version) {
-    auto client = request(daemon, {version, 1});
-    ReplyReader reply{client};
-    if (reply.byte() != 1 || reply.byte() != 1) return "<refused>";
-    auto text = reply.string();
-    if (version >= 4) client.send(Bytes{1});
-    return reply.ok ? text : "<short>";
-}
-
-std::vector<WireEntry> get_files(const Daemon& daemon, std::uint8_t version, bool* no_data = nullptr) {
-    auto client = request(daemon, {version, 3});
-    ReplyReader reply{client};
-    EXPECT_EQ(reply.byte(), 1);
-    auto status = reply.byte();
-    if (no_data) *no_data = status == 2;
-    if (status != 1) return {};
-    auto entries = reply.entries();
-    EXPECT_TRUE(reply.ok);
-    if (version >= 4) client.send(Bytes{1});
-    return entries;
-}
-
-class Methods : public ::testing::Test {
+// Every method in every version, plain and over TLS.
+class Methods : public TransportTest {
 protected:
-    void SetUp() override { daemon = Daemon::start(); }
+    void SetUp() override {
+        TransportTest::SetUp();
+        if (!HasFatalFailure()) daemon = start();
+    }
     fs::path work() const { return daemon->working_dir(); }
+
+    // Connects, sends `bytes`, and returns the connection for reading the reply.
+    std::unique_ptr<TestConnection> request(const Daemon& to, const Bytes& bytes) const {
+        auto client = connect(to);
+        EXPECT_TRUE(client->ready());
+        client->send(bytes);
+        return client;
+    }
+
+    // Sends a whole upload and returns everything the daemon answered until it closed.
+    Bytes upload(const Daemon& to, const Bytes& bytes) const {
+        auto client = request(to, bytes);
+        client->shutdown_write();
+        return client->recv_all();
+    }
+
+    std::string get_text(const Daemon& from, std::uint8_t version) const {
+        auto client = request(from, {version, 1});
+        ReplyReader reply{*client};
+        if (reply.byte() != 1 || reply.byte() != 1) return "<refused>";
+        auto text = reply.string();
+        if (version >= 4) client->send(Bytes{1});
+        return reply.ok ? text : "<short>";
+    }
+
+    std::vector<WireEntry> get_files(const Daemon& from, std::uint8_t version,
+                                     bool* no_data = nullptr) const {
+        auto client = request(from, {version, 3});
+        ReplyReader reply{*client};
+        EXPECT_EQ(reply.byte(), 1);
+        auto status = reply.byte();
+        if (no_data) *no_data = status == 2;
+        if (status != 1) return {};
+        auto entries = reply.entries();
+        EXPECT_TRUE(reply.ok);
+        if (version >= 4) client->send(Bytes{1});
+        return entries;
+    }
+
     std::unique_ptr<Daemon> daemon;
 };
 
+INSTANTIATE_TEST_SUITE_P(Transports, Methods, all_transports(), transport_name);
+
 // ---- text ----
 
-TEST_F(Methods, TextRoundTripsBetweenEveryPairOfVersions) {
+TEST_P(Methods, TextRoundTripsBetweenEveryPairOfVersions) {
     for (std::uint8_t sender = 1; sender <= 4; ++sender) {
         std::string text = "from v" + std::to_string(sender) + " caf\xc3\xa9";
         ASSERT_EQ(upload(*daemon, send_text_request(sender, text)), expected_upload_reply(sender));
@@ -131,16 +137,16 @@ TEST_F(Methods, TextRoundTripsBetweenEveryPairOfVersions) {
     }
 }
 
-TEST_F(Methods, GetTextWithNothingCopiedIsNoData) {
+TEST_P(Methods, GetTextWithNothingCopiedIsNoData) {
     EXPECT_EQ(upload(*daemon, {4, 1}), (Bytes{1, 2}));
 }
 
-TEST_F(Methods, SendTextConvertsCrlf) {
+TEST_P(Methods, SendTextConvertsCrlf) {
     upload(*daemon, send_text_request(4, "a\r\nb\rc\r\n"));
     EXPECT_EQ(get_text(*daemon, 4), "a\nb\rc\n");
 }
 
-TEST_F(Methods, BadTextIsRefusedAndNothingChanges) {
+TEST_P(Methods, BadTextIsRefusedAndNothingChanges) {
     upload(*daemon, send_text_request(4, "kept"));
     const std::vector<Bytes> bad{
         Bytes{4, 2} + i64_bytes(0),
@@ -158,14 +164,14 @@ TEST_F(Methods, BadTextIsRefusedAndNothingChanges) {
     EXPECT_TRUE(daemon->wait_for_log("is not valid UTF-8"));
 }
 
-TEST_F(Methods, TextOverConfiguredLimitIsRefused) {
-    auto limited = Daemon::start("[limits]\nmax_text_length = 8\n");
+TEST_P(Methods, TextOverConfiguredLimitIsRefused) {
+    auto limited = start("[limits]\nmax_text_length = 8\n");
     EXPECT_EQ(upload(*limited, send_text_request(4, "123456789")), (Bytes{1, 1}));
     EXPECT_EQ(upload(*limited, send_text_request(4, "12345678")), (Bytes{1, 1, 1}));
     EXPECT_EQ(get_text(*limited, 4), "12345678");
 }
 
-TEST_F(Methods, PipelinedV4ExchangesInOneWrite) {
+TEST_P(Methods, PipelinedV4ExchangesInOneWrite) {
     // Upload and its end in one write; then a download with its acknowledgement pipelined.
     ASSERT_EQ(upload(*daemon, send_text_request(4, "pipelined")), (Bytes{1, 1, 1}));
     auto reply = upload(*daemon, Bytes{4, 1, 1});
@@ -183,9 +189,9 @@ const std::vector<WireEntry> tree{
     file_entry("zero.txt", ""),
 };
 
-TEST_F(Methods, TreeWithEmptyDirectoriesRoundTripsInV3AndV4) {
+TEST_P(Methods, TreeWithEmptyDirectoriesRoundTripsInV3AndV4) {
     for (std::uint8_t version : {3, 4}) {
-        auto fresh = Daemon::start();
+        auto fresh = start();
         ASSERT_EQ(upload(*fresh, send_files_request(version, tree)),
                   expected_upload_reply(version));
         EXPECT_EQ(read_text(fresh->working_dir() / "dir/sub/b.bin"), std::string("\0\1\2", 3));
@@ -210,7 +216,7 @@ TEST_F(Methods, TreeWithEmptyDirectoriesRoundTripsInV3AndV4) {
     }
 }
 
-TEST_F(Methods, V2SendFilesAndV1SendFile) {
+TEST_P(Methods, V2SendFilesAndV1SendFile) {
     ASSERT_EQ(upload(*daemon, send_files_request(2, {file_entry("/abs/x.txt", "x"),
                                                      file_entry("y.txt", "yy")})),
               (Bytes{1, 1}));
@@ -222,7 +228,7 @@ TEST_F(Methods, V2SendFilesAndV1SendFile) {
     EXPECT_EQ(get_files(*daemon, 4), (std::vector<WireEntry>{file_entry("v1.txt", "one")}));
 }
 
-TEST_F(Methods, NameClashesGetNumberedNames) {
+TEST_P(Methods, NameClashesGetNumberedNames) {
     write_text(work() / "a.txt", "original");
     for (int i = 0; i < 3; ++i) {
         ASSERT_EQ(upload(*daemon, send_files_request(4, {file_entry("a.txt", std::to_string(i))})),
@@ -236,7 +242,7 @@ TEST_F(Methods, NameClashesGetNumberedNames) {
     EXPECT_EQ(get_files(*daemon, 4), (std::vector<WireEntry>{file_entry("3_a.txt", "2")}));
 }
 
-TEST_F(Methods, SymlinkInWorkingDirIsNeverWrittenThrough) {
+TEST_P(Methods, SymlinkInWorkingDirIsNeverWrittenThrough) {
     TempDir outside;
     fs::create_symlink(outside.path(), work() / "link");
     fs::create_symlink(outside.path() / "target.txt", work() / "file-link");
@@ -248,7 +254,7 @@ TEST_F(Methods, SymlinkInWorkingDirIsNeverWrittenThrough) {
     EXPECT_EQ(read_text(work() / "1_file-link"), "y");
 }
 
-TEST_F(Methods, GetFilesSkipsSymlinksInsideDirectories) {
+TEST_P(Methods, GetFilesSkipsSymlinksInsideDirectories) {
     TempDir outside;
     write_text(outside.path() / "secret", "secret");
     ASSERT_EQ(upload(*daemon, send_files_request(4, {file_entry("d/ok.txt", "ok")})),
@@ -258,7 +264,7 @@ TEST_F(Methods, GetFilesSkipsSymlinksInsideDirectories) {
     EXPECT_EQ(get_files(*daemon, 4), (std::vector<WireEntry>{file_entry("d/ok.txt", "ok")}));
 }
 
-TEST_F(Methods, GetFilesWithNothingCopiedIsNoData) {
+TEST_P(Methods, GetFilesWithNothingCopiedIsNoData) {
     bool no_data = false;
     get_files(*daemon, 4, &no_data);
     EXPECT_TRUE(no_data);
@@ -267,7 +273,7 @@ TEST_F(Methods, GetFilesWithNothingCopiedIsNoData) {
     EXPECT_TRUE(no_data);
 }
 
-TEST_F(Methods, GetFilesAfterTheFilesWereDeletedIsNoData) {
+TEST_P(Methods, GetFilesAfterTheFilesWereDeletedIsNoData) {
     upload(*daemon, send_files_request(4, {file_entry("gone.txt", "x")}));
     fs::remove(work() / "gone.txt");
     bool no_data = false;
@@ -280,7 +286,7 @@ struct BadUpload {
     Bytes bytes;
 };
 
-TEST_F(Methods, BadUploadsLeaveNothingOnDisk) {
+TEST_P(Methods, BadUploadsLeaveNothingOnDisk) {
     write_text(work() / "existing.txt", "untouched");
     auto before = snapshot(work());
     auto entry = [](std::string_view name, std::int64_t size, std::string_view data) {
@@ -318,8 +324,8 @@ TEST_F(Methods, BadUploadsLeaveNothingOnDisk) {
               (Bytes{1, 1, 1}));
 }
 
-TEST_F(Methods, LimitsOnSizeAndCountHold) {
-    auto limited = Daemon::start("[limits]\nmax_file_size = 4\nmax_file_count = 2\n");
+TEST_P(Methods, LimitsOnSizeAndCountHold) {
+    auto limited = start("[limits]\nmax_file_size = 4\nmax_file_count = 2\n");
     auto before = snapshot(limited->working_dir());
     EXPECT_EQ(upload(*limited, send_files_request(4, {file_entry("big", "12345")})), (Bytes{1, 1}));
     EXPECT_EQ(upload(*limited, send_files_request(4, {file_entry("a", "1"), file_entry("b", "2"),
@@ -330,13 +336,13 @@ TEST_F(Methods, LimitsOnSizeAndCountHold) {
               (Bytes{1, 1, 1}));
 }
 
-TEST_F(Methods, ClientVanishingMidFileLeavesNothing) {
+TEST_P(Methods, ClientVanishingMidFileLeavesNothing) {
     auto before = snapshot(work());
     {
-        auto client = Client::connect(daemon->port());
-        client.send(Bytes{4, 4} + i64_bytes(1) + i64_bytes(5) + bytes_of("a.bin") +
-                    i64_bytes(1 << 20) + Bytes(300000, 7));
-        ASSERT_EQ(client.recv(2), (Bytes{1, 1}));
+        auto client = request(*daemon, Bytes{4, 4} + i64_bytes(1) + i64_bytes(5) +
+                                           bytes_of("a.bin") + i64_bytes(1 << 20) +
+                                           Bytes(300000, 7));
+        ASSERT_EQ(client->recv(2), (Bytes{1, 1}));
     }  // closed mid-file
     ASSERT_TRUE(daemon->wait_for_log("client closed in the middle of an upload"));
     EXPECT_EQ(settled_snapshot(work(), before), before);
@@ -344,19 +350,19 @@ TEST_F(Methods, ClientVanishingMidFileLeavesNothing) {
 
 // ---- images ----
 
-TEST_F(Methods, PngBatchIsTheCopiedImage) {
+TEST_P(Methods, PngBatchIsTheCopiedImage) {
     ASSERT_EQ(upload(*daemon, send_files_request(4, {file_entry("shot.png", png_bytes)})),
               (Bytes{1, 1, 1}));
     for (std::uint8_t version = 1; version <= 4; ++version) {
         for (std::uint8_t method : {5, 6}) {
             if (method == 6 && version < 3) continue;  // Get Copied Image came with v3
             auto client = request(*daemon, {version, method});
-            ReplyReader reply{client};
+            ReplyReader reply{*client};
             EXPECT_EQ(reply.byte(), 1);
             EXPECT_EQ(reply.byte(), 1) << int{version} << "/" << int{method};
             EXPECT_EQ(reply.string(), png_bytes);
-            if (version >= 4) client.send(Bytes{1});
-            EXPECT_TRUE(client.closed_by_peer());
+            if (version >= 4) client->send(Bytes{1});
+            EXPECT_TRUE(client->closed_by_peer());
         }
     }
     EXPECT_EQ(upload(*daemon, {2, 6}), (Bytes{1, 3}));
@@ -367,7 +373,7 @@ TEST_F(Methods, PngBatchIsTheCopiedImage) {
     EXPECT_EQ(v1, expected);
 }
 
-TEST_F(Methods, NoImageWithoutAPngBatch) {
+TEST_P(Methods, NoImageWithoutAPngBatch) {
     upload(*daemon, send_files_request(4, {file_entry("not.png", "plain text")}));
     EXPECT_EQ(upload(*daemon, {4, 6}), (Bytes{1, 2}));
     EXPECT_EQ(upload(*daemon, {4, 5}), (Bytes{1, 2}));
@@ -376,7 +382,7 @@ TEST_F(Methods, NoImageWithoutAPngBatch) {
     EXPECT_EQ(upload(*daemon, {4, 6}), (Bytes{1, 2})) << "two files are not one image";
 }
 
-TEST_F(Methods, ScreenshotOnTheStoreIsOkThenNoData) {
+TEST_P(Methods, ScreenshotOnTheStoreIsOkThenNoData) {
     EXPECT_EQ(upload(*daemon, Bytes{4, 7} + i64_bytes(0)), (Bytes{1, 1, 2}));
     EXPECT_EQ(upload(*daemon, Bytes{3, 7} + i64_bytes(2)), (Bytes{1, 1, 2}));
     EXPECT_EQ(upload(*daemon, Bytes{4, 7} + i64_bytes(70000)), (Bytes{1, 1}));
@@ -384,7 +390,7 @@ TEST_F(Methods, ScreenshotOnTheStoreIsOkThenNoData) {
 
 // ---- get any ----
 
-TEST_F(Methods, GetAnyServesTheCurrentType) {
+TEST_P(Methods, GetAnyServesTheCurrentType) {
     EXPECT_EQ(upload(*daemon, {4, 124}), (Bytes{1, 2}));
 
     upload(*daemon, send_text_request(4, "any text"));
@@ -393,44 +399,44 @@ TEST_F(Methods, GetAnyServesTheCurrentType) {
 
     upload(*daemon, send_files_request(4, {file_entry("f.txt", "file"), dir_entry("e")}));
     auto client = request(*daemon, {4, 124});
-    ReplyReader reply{client};
+    ReplyReader reply{*client};
     EXPECT_EQ(reply.byte(), 1);
     EXPECT_EQ(reply.byte(), 1);
     EXPECT_EQ(reply.byte(), 2);
     EXPECT_EQ(reply.entries(), (std::vector<WireEntry>{dir_entry("e"), file_entry("f.txt", "file")}));
-    client.send(Bytes{1});
-    EXPECT_TRUE(client.closed_by_peer());
+    client->send(Bytes{1});
+    EXPECT_TRUE(client->closed_by_peer());
 }
 
 // ---- persistence ----
 
-TEST(Persistence, ClipboardSurvivesARestart) {
+TEST_P(Methods, ClipboardSurvivesARestart) {
     TempDir shared;
     fs::create_directory(shared.path() / "work");
     std::string body = "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" +
                        (shared.path() / "work").string() + "\"\n";
     {
-        auto first = Daemon::start(body);
+        auto first = start(body);
         ASSERT_EQ(upload(*first, send_text_request(4, "remember me")), (Bytes{1, 1, 1}));
         EXPECT_EQ(first->stop(), 0);
     }
     {
-        auto second = Daemon::start(body);
+        auto second = start(body);
         EXPECT_EQ(get_text(*second, 4), "remember me");
         ASSERT_EQ(upload(*second, send_files_request(4, {file_entry("kept.txt", "k")})),
                   (Bytes{1, 1, 1}));
         EXPECT_EQ(second->stop(), 0);
     }
-    auto third = Daemon::start(body);
+    auto third = start(body);
     EXPECT_EQ(get_files(*third, 4), (std::vector<WireEntry>{file_entry("kept.txt", "k")}));
     EXPECT_FALSE(fs::exists(shared.path() / "work/.clipshare/clipboard.state.tmp"));
 }
 
-TEST(Persistence, LeftoverUploadDirectoryIsRemovedAtStart) {
+TEST_P(Methods, LeftoverUploadDirectoryIsRemovedAtStart) {
     TempDir shared;
     fs::create_directories(shared.path() / "work/.clipshare-upload-dead/partial");
     write_text(shared.path() / "work/.clipshare-upload-dead/partial/half.bin", "half");
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" +
+    auto daemon = start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" +
                                 (shared.path() / "work").string() + "\"\n");
     // Removed in the background once the daemon is ready, and logged when it is gone.
     EXPECT_TRUE(daemon->wait_for_log("removed " + (shared.path() / "work").string() +

@@ -14,10 +14,10 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "build_config.hpp"
 #include "daemon_fixture.hpp"
+#include "support/files.hpp"
 #include "system_user.hpp"
 
 namespace clipshare::test {
@@ -25,18 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-void rewrite(const fs::path& path, std::string_view text) {
-    std::ofstream out{path, std::ios::trunc};
-    out << text;
-}
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in{path};
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 RunResult clipshared(std::vector<std::string> args) {
     args.insert(args.begin(), daemon_binary().string());
@@ -51,17 +39,6 @@ bool process_gone(pid_t pid) {
     auto close_paren = text.rfind(')');
     return close_paren != std::string::npos && close_paren + 2 < text.size() &&
            text[close_paren + 2] == 'Z';
-}
-
-// Polls (with a deadline) for something only another process can make true.
-template <typename Condition>
-bool eventually(Condition&& condition) {
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return condition();
 }
 
 pid_t pid_in(const fs::path& pidfile) {
@@ -97,12 +74,12 @@ std::string service_config(std::uint16_t port, const fs::path& work, const std::
 
 TEST(ServiceCheck, AUserThatDoesNotExistFailsTheCheck) {
     TempDir dir;
-    rewrite(dir.path() / "c.toml", service_config(4337, dir.path(), "no-such-user-here"));
+    write_file(dir.path() / "c.toml", service_config(4337, dir.path(), "no-such-user-here"));
     auto result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("user 'no-such-user-here' does not exist"), std::string::npos)
         << result.err;
-    rewrite(dir.path() / "c.toml",
+    write_file(dir.path() / "c.toml",
             service_config(4337, dir.path(), "root", "group = \"no-such-group-here\"\n"));
     result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 1);
@@ -113,7 +90,7 @@ TEST(ServiceCheck, AUserThatDoesNotExistFailsTheCheck) {
 TEST(ServiceCheck, IdsThatWouldWrapToRootAreRefused) {
     TempDir dir;
     for (std::string key : {"group = \"4294967296\"\n", "user = \"4294967296\"\n"}) {
-        rewrite(dir.path() / "c.toml", "[server]\nallow_root = true\n" + key);
+        write_file(dir.path() / "c.toml", "[server]\nallow_root = true\n" + key);
         auto result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
         EXPECT_EQ(result.exit_status, 1) << key;
         EXPECT_NE(result.err.find("out of range"), std::string::npos) << result.err;
@@ -127,7 +104,7 @@ TEST(ServiceCheck, WorkingDirIsJudgedAsTheServiceUser) {
     fs::create_directory(work);
     fs::permissions(work, fs::perms::owner_all);  // root's alone: root could, the user cannot
     auto config = dir.path() / "c.toml";
-    rewrite(config, service_config(4337, work, user.name()));
+    write_file(config, service_config(4337, work, user.name()));
     auto result = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(result.exit_status, 1) << result.out;
     EXPECT_NE(result.err.find("as user " + user.name() + ": working_dir " + work.string()),
@@ -156,13 +133,13 @@ TEST(ServiceCheck, StateDirAndLogFileAreJudgedAsTheServiceUser) {
                                    fs::perms::group_exec | fs::perms::others_read |
                                    fs::perms::others_exec);
     auto config = dir.path() / "c.toml";
-    rewrite(config, service_config(4337, work, user.name(),
+    write_file(config, service_config(4337, work, user.name(),
                                    "state_dir = \"" + (root_only / "state").string() + "\"\n"));
     auto result = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("state_dir"), std::string::npos) << result.err;
 
-    rewrite(config, service_config(4337, work, user.name()) + "[log]\nfile = \"" +
+    write_file(config, service_config(4337, work, user.name()) + "[log]\nfile = \"" +
                         (root_only / "clipshared.log").string() + "\"\n");
     result = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(result.exit_status, 1);
@@ -237,7 +214,7 @@ TEST(MakeCerts, TheServiceGroupReadsTheKeyAndTheCheckProvesIt) {
     fs::create_directory(work);
     user.give(work);
     auto config = certs / "clipshared.toml";  // the file names resolve next to it
-    rewrite(config,
+    write_file(config,
             service_config(4337, work, user.name()) + "[tls]\nenabled = true\nport = 4338\n");
     auto checked = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(checked.exit_status, 0) << checked.err;
@@ -259,13 +236,13 @@ TEST(Restart, AConfigThatWouldNotStartLeavesTheRunningDaemonAlone) {
     auto port = pick_free_port();
     auto config = dir.path() / "c.toml";
     auto pidfile = dir.path() / "run" / "clipshared.pid";
-    rewrite(config, service_config(port, work, ""));
+    write_file(config, service_config(port, work, ""));
     auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     ASSERT_EQ(started.exit_status, 0) << started.err;
     pid_t pid = pid_in(pidfile);
     ASSERT_GT(pid, 1);
 
-    rewrite(config, service_config(port, dir.path() / "missing", ""));
+    write_file(config, service_config(port, dir.path() / "missing", ""));
     auto refused = clipshared({"-r", "-c", config.string(), "-p", pidfile.string()});
     EXPECT_EQ(refused.exit_status, 1);
     EXPECT_NE(refused.err.find("working_dir"), std::string::npos) << refused.err;
@@ -273,7 +250,7 @@ TEST(Restart, AConfigThatWouldNotStartLeavesTheRunningDaemonAlone) {
     EXPECT_FALSE(process_gone(pid));
     EXPECT_EQ(info(port), Bytes{1} + info_reply("clip_share"));
 
-    rewrite(config, service_config(port, work, "", "info_name = \"second\"\n"));
+    write_file(config, service_config(port, work, "", "info_name = \"second\"\n"));
     auto restarted = clipshared({"-r", "-c", config.string(), "-p", pidfile.string()});
     ASSERT_EQ(restarted.exit_status, 0) << restarted.err;
     EXPECT_TRUE(process_gone(pid));
@@ -291,7 +268,7 @@ TEST(Pidfile, GoneAfterACleanStopEvenAfterGivingUpRoot) {
     user.give(work);
     auto port = pick_free_port();
     auto config = dir.path() / "c.toml";
-    rewrite(config, service_config(port, work, user.name()));
+    write_file(config, service_config(port, work, user.name()));
     // Like /run/clipshared after a boot: the directory does not exist yet.
     auto pidfile = dir.path() / "run" / "clipshared.pid";
     auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
@@ -303,7 +280,7 @@ TEST(Pidfile, GoneAfterACleanStopEvenAfterGivingUpRoot) {
     ASSERT_GT(pid, 1);
     // A plain SIGTERM, as systemd, procd or kill would send: no clipshared -s to clean up.
     ASSERT_EQ(kill(pid, SIGTERM), 0);
-    ASSERT_TRUE(eventually([&] { return process_gone(pid); }));
+    ASSERT_TRUE(wait_until([&] { return process_gone(pid); }));
     EXPECT_FALSE(fs::exists(pidfile));
 }
 
@@ -315,13 +292,13 @@ TEST(Pidfile, EmptiedWhereItsDirectoryIsRootsAndRemovedByStop) {
     user.give(work);
     auto port = pick_free_port();
     auto config = dir.path() / "c.toml";
-    rewrite(config, service_config(port, work, user.name()));
+    write_file(config, service_config(port, work, user.name()));
     auto pidfile = dir.path() / "clipshared.pid";  // dir.path() is root's, 0755
     auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     ASSERT_EQ(started.exit_status, 0) << started.err;
     pid_t pid = pid_in(pidfile);
     ASSERT_EQ(kill(pid, SIGTERM), 0);
-    ASSERT_TRUE(eventually([&] { return process_gone(pid); }));
+    ASSERT_TRUE(wait_until([&] { return process_gone(pid); }));
     // It could not unlink the file; it left no pid in it either.
     ASSERT_TRUE(fs::exists(pidfile));
     EXPECT_EQ(fs::file_size(pidfile), 0u);
@@ -362,8 +339,8 @@ TEST(Logging, DebugLinesOnlyWhenAskedFor) {
 
 TEST(Logging, ReloadAppliesANewLevel) {
     auto daemon = Daemon::start();
-    auto text = slurp(daemon->config_path());
-    rewrite(daemon->config_path(), text + "[log]\nlevel = \"debug\"\n");
+    auto text = read_file(daemon->config_path());
+    write_file(daemon->config_path(), text + "[log]\nlevel = \"debug\"\n");
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
     exchange(daemon->port());
@@ -374,19 +351,19 @@ TEST(Logging, AFileIsReopenedOnSighupForLogrotate) {
     TempDir logs;
     auto file = logs.path() / "clipshared.log";
     auto config = logs.path() / "c.toml";
-    rewrite(config, service_config(pick_free_port(), logs.path(), "") + "[log]\nfile = \"" +
+    write_file(config, service_config(pick_free_port(), logs.path(), "") + "[log]\nfile = \"" +
                         file.string() + "\"\n");
     // Not the Daemon fixture: it waits for "ready" on stderr, and this daemon logs elsewhere.
     ChildProcess daemon{{daemon_binary().string(), "-D", "-c", config.string()}, {}};
-    ASSERT_TRUE(eventually([&] { return slurp(file).find("ready") != std::string::npos; }))
+    ASSERT_TRUE(wait_until([&] { return read_file(file).find("ready") != std::string::npos; }))
         << daemon.err();
     EXPECT_EQ(daemon.err(), "") << "nothing on stderr";
     fs::rename(file, logs.path() / "clipshared.log.1");
     ::kill(daemon.pid(), SIGHUP);
-    ASSERT_TRUE(eventually([&] {
-        return slurp(file).find("configuration reloaded") != std::string::npos;
-    })) << slurp(logs.path() / "clipshared.log.1");
-    EXPECT_EQ(slurp(logs.path() / "clipshared.log.1").find("configuration reloaded"),
+    ASSERT_TRUE(wait_until([&] {
+        return read_file(file).find("configuration reloaded") != std::string::npos;
+    })) << read_file(logs.path() / "clipshared.log.1");
+    EXPECT_EQ(read_file(logs.path() / "clipshared.log.1").find("configuration reloaded"),
               std::string::npos);
 }
 
@@ -398,7 +375,7 @@ TEST(Logging, DetachedWithoutASyslogDaemonSaysSoAtStart) {
     TempDir dir;
     auto port = pick_free_port();
     auto config = dir.path() / "c.toml";
-    rewrite(config, service_config(port, dir.path(), ""));
+    write_file(config, service_config(port, dir.path(), ""));
     auto pidfile = dir.path() / "clipshared.pid";
     auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     EXPECT_EQ(started.exit_status, 0) << started.err;
@@ -407,12 +384,12 @@ TEST(Logging, DetachedWithoutASyslogDaemonSaysSoAtStart) {
     EXPECT_EQ(clipshared({"-s", "-p", pidfile.string()}).exit_status, 0);
 
     // With a log file there is nothing to warn about.
-    rewrite(config, service_config(port, dir.path(), "") + "[log]\nfile = \"c.log\"\n");
+    write_file(config, service_config(port, dir.path(), "") + "[log]\nfile = \"c.log\"\n");
     started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     EXPECT_EQ(started.exit_status, 0) << started.err;
     EXPECT_EQ(started.err, "");
     EXPECT_EQ(clipshared({"-s", "-p", pidfile.string()}).exit_status, 0);
-    EXPECT_NE(slurp(dir.path() / "c.log").find("ready"), std::string::npos);
+    EXPECT_NE(read_file(dir.path() / "c.log").find("ready"), std::string::npos);
 }
 
 TEST(Logging, ALevelFlagThatIsNotALevelIsAUsageError) {

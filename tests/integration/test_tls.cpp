@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "daemon_fixture.hpp"
+#include "support/files.hpp"
 #include "net/mbedtls_compat.hpp"
 #include "test_certificates.hpp"
 #include "tls_client.hpp"
@@ -22,11 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-void rewrite(const fs::path& path, std::string_view text) {
-    std::ofstream out{path, std::ios::trunc};
-    out << text;
-}
 
 std::size_t line_count(const std::string& text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -45,12 +40,7 @@ bool log_has_line_with(const Daemon& daemon, std::initializer_list<std::string> 
 
 // Polls the log for a line with all of `parts` (the daemon logs asynchronously).
 bool wait_for_line_with(const Daemon& daemon, std::initializer_list<std::string> parts) {
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (log_has_line_with(daemon, parts)) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return false;
+    return wait_until([&] { return log_has_line_with(daemon, parts); });
 }
 
 // Refused: the handshake fails, or (TLS 1.3, where the client finishes first and the
@@ -113,39 +103,8 @@ protected:
     const TestCertificates* certs_ = nullptr;
 };
 
-TEST_F(Tls, InfoInEveryVersionWithMbedtlsClient) {
-    auto daemon = start();
-    for (std::uint8_t v = 1; v <= 3; ++v) {
-        EXPECT_EQ(ask(*daemon, {v, 125}), Bytes{1} + info_reply("clip_share")) << int{v};
-    }
-    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
-    EXPECT_TRUE(wait_for_line_with(*daemon, {"127.0.0.1:", " CN=phone: TLS established"}));
-}
-
-TEST_F(Tls, NegotiationAndUnknownMethodWithMbedtlsClient) {
-    auto daemon = start();
-    auto client = connect(*daemon);
-    ASSERT_TRUE(client->handshake_ok()) << client->error();
-    client->send({5});
-    EXPECT_EQ(client->recv(2), (Bytes{3, 4}));
-    client->send({4, 125, 1});
-    EXPECT_EQ(client->recv_all(), info_reply("clip_share"));
-
-    EXPECT_EQ(ask(*daemon, {4, 99}), (Bytes{1, 3}));
-    EXPECT_EQ(ask(*daemon, {0}), Bytes{2});
-    EXPECT_TRUE(daemon->wait_for_log("unknown method 99 in version 4"));
-}
-
-TEST_F(Tls, InfoV4AnswersBeforeTheAckAndClosesAfterIt) {
-    auto daemon = start();
-    auto client = connect(*daemon);
-    ASSERT_TRUE(client->handshake_ok()) << client->error();
-    client->send({4});
-    client->send({125});
-    EXPECT_EQ(client->recv(1 + 1 + 8 + 10), Bytes{1} + info_reply("clip_share"));
-    client->send({1});
-    EXPECT_TRUE(client->closed_by_peer());
-}
+// Info, negotiation and unknown methods over TLS with the mbedTLS client: DaemonOver in
+// test_daemon.cpp, run both ways.
 
 TEST_F(Tls, OpensslSClientGetsInfoInEveryVersion) {
     auto daemon = start();
@@ -266,16 +225,10 @@ TEST_F(Tls, ClientsVanishingMidHandshakeLeakNothing) {
         }
         return count;
     };
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (gone() < 2 * clients && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_GE(gone(), 2 * clients) << daemon->log();
+    EXPECT_TRUE(wait_until([&] { return gone() >= 2 * clients; })) << daemon->log();
     // ... and to have left nothing open behind.
-    while (daemon->open_fd_count() > baseline && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_LE(daemon->open_fd_count(), baseline) << daemon->log();
+    EXPECT_TRUE(wait_until([&] { return daemon->open_fd_count() <= baseline; }))
+        << daemon->log();
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
@@ -328,17 +281,13 @@ TEST_F(Tls, FloodOfHalfOpenHandshakesIsSurvivedAndCleared) {
     for (auto& client : half_open) EXPECT_TRUE(client.closed_by_peer());
     half_open.clear();
     // ...and nothing of them stays open in the daemon.
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (daemon->open_fd_count() > baseline && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_LE(daemon->open_fd_count(), baseline);
+    EXPECT_TRUE(wait_until([&] { return daemon->open_fd_count() <= baseline; }));
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
 TEST_F(Tls, AllowlistFileWithCommentsAndWhitespace) {
     TempDir lists;
-    rewrite(lists.path() / "allowed.txt",
+    write_file(lists.path() / "allowed.txt",
             "# who may connect\n\n  phone \t# Alice's phone\n#laptop\n");
     auto daemon = start("\"" + (lists.path() / "allowed.txt").string() + "\"");
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
@@ -348,7 +297,7 @@ TEST_F(Tls, AllowlistFileWithCommentsAndWhitespace) {
 TEST_F(Tls, SighupReloadsTheAllowlistAndKeepsEstablishedSessions) {
     TempDir lists;
     auto allowed = lists.path() / "allowed.txt";
-    rewrite(allowed, "phone\n");
+    write_file(allowed, "phone\n");
     auto daemon = start("\"" + allowed.string() + "\"");
     auto established = connect(*daemon, "phone");
     ASSERT_TRUE(established->handshake_ok()) << established->error();
@@ -356,7 +305,7 @@ TEST_F(Tls, SighupReloadsTheAllowlistAndKeepsEstablishedSessions) {
     ASSERT_EQ(established->recv(1), Bytes{1});
     EXPECT_TRUE(refused(*connect(*daemon, "laptop")));
 
-    rewrite(allowed, "laptop\n");
+    write_file(allowed, "laptop\n");
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
 
@@ -378,7 +327,7 @@ TEST_F(Tls, SighupWithABrokenCertificateKeepsTheRunningOne) {
         section.replace(section.find(from), from.size(), (copy.path() / name).string());
     }
     auto daemon = Daemon::start(section);
-    rewrite(copy.path() / "server.crt", "not a certificate\n");
+    write_file(copy.path() / "server.crt", "not a certificate\n");
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("reload failed"));
     EXPECT_TRUE(
@@ -415,7 +364,7 @@ TEST_F(Tls, ServerPfxConvertedAsTheManPageSaysServes) {
 TEST_F(Tls, UnreadableOrInvalidFilesAreOneLineStartErrors) {
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    rewrite(dir.path() / "garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n");
+    write_file(dir.path() / "garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n");
     struct Case {
         std::string key;
         fs::path file;
@@ -439,7 +388,7 @@ TEST_F(Tls, UnreadableOrInvalidFilesAreOneLineStartErrors) {
         auto at = config.find(c.key + " = ");
         auto end = config.find('\n', at);
         config.replace(at, end - at, c.key + " = \"" + c.file.string() + "\"");
-        rewrite(dir.path() / "c.toml", config);
+        write_file(dir.path() / "c.toml", config);
         for (const char* mode : {"-D", "-t"}) {
             auto result = run_command(
                 {daemon_binary().string(), mode, "-c", (dir.path() / "c.toml").string()});
@@ -489,7 +438,7 @@ TEST_F(Tls, CertificateNotMeantForClientsIsAWarningWithTheCn) {
     // usage serverAuth): mbedTLS refuses it for its usage, not in the verify callback.
     TempDir dir;
     auto file = [&](const char* name) { return (dir.path() / name).string(); };
-    rewrite(dir.path() / "ext.cnf", "extendedKeyUsage = serverAuth\n");
+    write_file(dir.path() / "ext.cnf", "extendedKeyUsage = serverAuth\n");
     auto openssl = [](std::vector<std::string> args) {
         args.insert(args.begin(), {"/usr/bin/env", "openssl"});
         auto result = run_command(args);
@@ -549,7 +498,7 @@ TEST_F(Tls, MinVersion13RefusesTls12Clients) {
         std::string config = "[plain]\nenabled = false\n[discovery]\nenabled = false\n" +
                              certs_->tls_section(R"(["phone"])", "min_version = \"1.3\"\n");
         config.replace(config.find("@TLS_PORT@"), 10, std::to_string(pick_free_port()));
-        rewrite(dir.path() / "c.toml", config);
+        write_file(dir.path() / "c.toml", config);
         auto result = run_command({daemon_binary().string(), "-t", "-c",
                                    (dir.path() / "c.toml").string()});
         EXPECT_EQ(result.exit_status, 1);

@@ -250,6 +250,61 @@ TEST_F(TlsStreamTest, LargeDownloadWithBackpressureAndCloseNotify) {
     EXPECT_LT(most_pending, pause_above + chunk + 64 * 1024);
 }
 
+TEST_F(TlsStreamTest, NoMbedtlsSessionForAClientGoneBeforeItsClientHelloIsWhole) {
+    LoopServer server{*certs_};
+    Handler handler;
+    bool session_at_start = true;
+    bool session_at_end = true;
+    int end_status = -1;
+    handler.ended = [&](int status) {
+        end_status = status;
+        session_at_end = dynamic_cast<TlsStream*>(handler.stream.get())->has_session();
+        handler.stream->close();
+    };
+    server.on_stream = [&](std::unique_ptr<Stream> stream) {
+        handler.stream = std::move(stream);
+        session_at_start = dynamic_cast<TlsStream*>(handler.stream.get())->has_session();
+        handler.stream->set_handler(&handler);
+        handler.stream->read_start();
+    };
+    {
+        // A record header that promises a ClientHello, and then the end: a port scanner.
+        auto scanner = Client::connect(server.port());
+        scanner.send(Bytes{0x16, 0x03, 0x01, 0x02, 0x00});
+    }
+    EXPECT_TRUE(server.run_until(handler.closed));
+    handler.stream.reset();
+    EXPECT_FALSE(session_at_start);
+    EXPECT_FALSE(session_at_end);
+    EXPECT_EQ(end_status, 0);  // an orderly end, as when mbedTLS reported it
+}
+
+TEST_F(TlsStreamTest, TheSessionIsSetUpOnceTheClientHelloIsWhole) {
+    LoopServer server{*certs_};
+    Handler handler;
+    bool session_when_established = false;
+    handler.data = [&](std::span<const std::uint8_t>) {
+        session_when_established = dynamic_cast<TlsStream*>(handler.stream.get())->has_session();
+        handler.stream->close();
+    };
+    server.on_stream = [&](std::unique_ptr<Stream> stream) {
+        handler.stream = std::move(stream);
+        handler.stream->set_handler(&handler);
+        handler.stream->read_start();
+    };
+    std::thread client_thread{[&] {
+        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
+        if (client->handshake_ok()) client->send({1});
+        client->closed_by_peer();
+    }};
+    bool finished = server.run_until(handler.closed);
+    if (!finished) handler.stream->close();
+    client_thread.join();
+    EXPECT_TRUE(finished);
+    handler.stream.reset();
+    EXPECT_TRUE(session_when_established);
+}
+
 TEST_F(TlsStreamTest, LongUploadKeepsReceivedCiphertextBounded) {
     LoopServer server{*certs_};
     constexpr std::size_t total = 32 * 1024 * 1024;

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include "daemon_fixture.hpp"
 #include "protocol_helpers.hpp"
@@ -95,12 +94,7 @@ TEST(Transfer, SigtermMidUploadExitsZeroAndLeavesNothing) {
                 Bytes(1 << 20, 1));
     ASSERT_EQ(client.recv(2), (Bytes{1, 1}));
     // The daemon has started the batch once its temporary directory exists.
-    bool started = false;
-    for (int i = 0; i < 4000 && !started; ++i) {
-        started = !no_upload_leftovers(daemon->working_dir());
-        if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    ASSERT_TRUE(started);
+    ASSERT_TRUE(wait_until([&] { return !no_upload_leftovers(daemon->working_dir()); }));
     EXPECT_EQ(daemon->stop(), 0);
     EXPECT_TRUE(client.closed_by_peer());
     EXPECT_TRUE(fs::is_empty(daemon->working_dir()) ||

@@ -164,6 +164,11 @@ bool TlsClient::send(const std::vector<std::uint8_t>& bytes) {
     return true;
 }
 
+void TlsClient::shutdown_write() {
+    mbedtls_ssl_close_notify(impl_->ssl.get());
+    ::shutdown(impl_->fd, SHUT_WR);
+}
+
 std::vector<std::uint8_t> TlsClient::recv(std::size_t n) {
     std::vector<std::uint8_t> out(n);
     std::size_t done = 0;

@@ -37,6 +37,9 @@ public:
     std::uint16_t local_port() const { return local_port_; }
 
     bool send(const std::vector<std::uint8_t>& bytes);
+    // Ends our side of the session (close_notify, then the socket's sending side) and keeps
+    // reading: the end of an upload, or of a truncated one.
+    void shutdown_write();
     // Exactly n bytes; fewer when the server ends the session or the safety timeout hits.
     std::vector<std::uint8_t> recv(std::size_t n);
     // Until the server ends the session.

@@ -7,31 +7,17 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
-#include <thread>
+
+#include "support/files.hpp"
 
 namespace clipshare::test {
 namespace {
 
-std::string read_log(const std::filesystem::path& path) {
-    std::ifstream in{path};
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // Stops Xvfb politely (so it removes its socket and lock file), then for sure.
 void stop_server(pid_t pid) {
     if (pid <= 0) return;
-    ::kill(pid, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (waitpid(pid, nullptr, WNOHANG) == pid) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
+    bool reaped = false;
+    signal_and_reap(pid, SIGTERM, std::chrono::seconds(10), reaped);
 }
 
 }  // namespace
@@ -83,7 +69,7 @@ std::unique_ptr<XServer> XServer::start(int width, int height, std::string& why)
     if (number.find('\n') == std::string::npos) {
         stop_server(pid);
         server->pid_ = -1;
-        why = "Xvfb did not start: " + read_log(log);
+        why = "Xvfb did not start: " + read_file(log);
         return nullptr;
     }
     server->display_ = std::stoi(number);

@@ -5,18 +5,19 @@
 
 #include <chrono>
 #include <csignal>
-#include <fstream>
-#include <random>
-#include <sstream>
 
 #include "clipboard/command.hpp"
 #include "clipboard/presets.hpp"
 #include "clipboard/targets.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace clipshare {
 namespace {
 
 namespace fs = std::filesystem;
+using test::read_file;
+using test::TempDir;
 
 // ---- targets ----
 
@@ -117,22 +118,6 @@ TEST(DistinctRoots, KeepsTheFirstOfEachNameInOrder) {
 
 // ---- CommandClipboard ----
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("clipshare-command-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in{path, std::ios::binary};
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 const std::string png_printf = "printf '\\211PNG\\r\\n\\032\\nIHDR'";
 
@@ -150,7 +135,7 @@ class Desktop : public ::testing::Test {
 
     void make(ClipboardCommands commands, bool cut = false, std::int64_t max_text = 1000) {
         clipboard =
-            std::make_unique<CommandClipboard>(&loop, dir.path, std::move(commands), max_text, cut);
+            std::make_unique<CommandClipboard>(&loop, dir.path(), std::move(commands), max_text, cut);
     }
 
     // Runs the loop until the callback handed to `call` has run; returns its value.
@@ -328,10 +313,10 @@ TEST_F(Desktop, MissingCommandsMeanNoData) {
 
 TEST_F(Desktop, SetTextFeedsTheCommand) {
     ClipboardCommands commands;
-    commands.set_text = "cat > '" + (dir.path / "clip").string() + "'";
+    commands.set_text = "cat > '" + (dir.path() / "clip").string() + "'";
     make(commands);
     EXPECT_EQ(set_text("line one\nline two"), "");
-    EXPECT_EQ(read_file(dir.path / "clip"), "line one\nline two");
+    EXPECT_EQ(read_file(dir.path() / "clip"), "line one\nline two");
 }
 
 TEST_F(Desktop, FailedSetTextFailsTheUpload) {
@@ -343,11 +328,11 @@ TEST_F(Desktop, FailedSetTextFailsTheUpload) {
 
 TEST_F(Desktop, SetFilesWritesCopyOrCutUris) {
     ClipboardCommands commands;
-    auto out = dir.path / "list";
+    auto out = dir.path() / "list";
     commands.set_files = "cat > '" + out.string() + "'";
     make(commands);
     EXPECT_EQ(set_files({{"a b.txt", false, false}, {"dir", true, false}}), "");
-    auto base = "file://" + dir.path.string();
+    auto base = "file://" + dir.path().string();
     EXPECT_EQ(read_file(out), "copy\n" + base + "/a%20b.txt\n" + base + "/dir");
     clipboard->reconfigure(1000, true);
     EXPECT_EQ(set_files({{"x", false, false}}), "");

@@ -414,9 +414,9 @@ void expect_default_values(const Config& c, const fs::path& base) {
     EXPECT_EQ(c.limits.max_text_length, 4194304);
     EXPECT_EQ(c.limits.max_file_size, 68719476736);
     EXPECT_EQ(c.limits.max_file_count, 4294967294);
-    EXPECT_TRUE(c.methods.get_text && c.methods.send_text && c.methods.get_files &&
-                c.methods.send_files && c.methods.get_image && c.methods.get_copied_image &&
-                c.methods.get_screenshot && c.methods.get_any && c.methods.info);
+    for (const MethodInfo& info : method_table) {
+        EXPECT_TRUE(method_enabled(info.method, c.methods)) << info.key;
+    }
     EXPECT_EQ(c.clipboard.backend, "store");
     EXPECT_EQ(c.clipboard.preset, "");
     EXPECT_EQ(c.clipboard.commands.get_text, "");
@@ -532,9 +532,9 @@ TEST(ConfigParse, FullFileSetsEveryField) {
     EXPECT_EQ(c.limits.max_text_length, 1048576);
     EXPECT_EQ(c.limits.max_file_size, 10000000000);
     EXPECT_EQ(c.limits.max_file_count, 1000);
-    EXPECT_FALSE(c.methods.get_text || c.methods.send_text || c.methods.get_files ||
-                 c.methods.send_files || c.methods.get_image || c.methods.get_copied_image ||
-                 c.methods.get_screenshot || c.methods.get_any || c.methods.info);
+    for (const MethodInfo& info : method_table) {
+        EXPECT_FALSE(method_enabled(info.method, c.methods)) << info.key;
+    }
     EXPECT_EQ(c.clipboard.backend, "command");
     EXPECT_EQ(c.clipboard.preset, "wayland");
     EXPECT_TRUE(c.clipboard.cut_sent_files);
@@ -768,15 +768,7 @@ void expect_same_settings(const Config& a, const Config& b) {
     EXPECT_EQ(a.server.max_connections_per_address, b.server.max_connections_per_address);
     EXPECT_EQ(a.server.header_timeout, b.server.header_timeout);
     EXPECT_EQ(a.tls.reserved_connections, b.tls.reserved_connections);
-    EXPECT_EQ(a.methods.get_text, b.methods.get_text);
-    EXPECT_EQ(a.methods.send_text, b.methods.send_text);
-    EXPECT_EQ(a.methods.get_files, b.methods.get_files);
-    EXPECT_EQ(a.methods.send_files, b.methods.send_files);
-    EXPECT_EQ(a.methods.get_image, b.methods.get_image);
-    EXPECT_EQ(a.methods.get_copied_image, b.methods.get_copied_image);
-    EXPECT_EQ(a.methods.get_screenshot, b.methods.get_screenshot);
-    EXPECT_EQ(a.methods.get_any, b.methods.get_any);
-    EXPECT_EQ(a.methods.info, b.methods.info);
+    EXPECT_EQ(a.methods, b.methods);
     EXPECT_EQ(a.clipboard.backend, b.clipboard.backend);
     EXPECT_EQ(a.clipboard.preset, b.clipboard.preset);
     EXPECT_EQ(a.clipboard.commands.get_text, b.clipboard.commands.get_text);

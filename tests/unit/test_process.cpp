@@ -9,41 +9,30 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <sstream>
-#include <thread>
 
 #include "clipboard/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 namespace clipshare {
 namespace {
 
 namespace fs = std::filesystem;
+using test::TempDir;
 using Clock = std::chrono::steady_clock;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("clipshare-process-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 // A child that was reaped has no /proc entry; an orphan killed with its group may linger a
 // moment as a zombie until init collects it, which counts as gone too.
 bool process_gone(int pid) {
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (Clock::now() < deadline) {
-        std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
-        if (!stat) return true;
-        std::string pid_field, name, state;
-        stat >> pid_field >> name >> state;
-        if (state == "Z") return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+    return test::wait_until(
+        [pid] {
+            std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+            if (!stat) return true;
+            std::string pid_field, name, state;
+            stat >> pid_field >> name >> state;
+            return state == "Z";
+        },
+        std::chrono::seconds(10));
 }
 
 int read_pid(const fs::path& file) {
@@ -169,16 +158,16 @@ TEST_F(Process, EnvironmentIsAddedAndReplaced) {
 
 TEST_F(Process, TheChildIsReaped) {
     TempDir dir;
-    auto outcome = run(spec("echo $$ > '" + (dir.path / "pid").string() + "'"));
+    auto outcome = run(spec("echo $$ > '" + (dir.path() / "pid").string() + "'"));
     EXPECT_TRUE(outcome.ok()) << outcome.error;
-    int pid = read_pid(dir.path / "pid");
+    int pid = read_pid(dir.path() / "pid");
     ASSERT_GT(pid, 0);
     EXPECT_FALSE(fs::exists("/proc/" + std::to_string(pid))) << "left as a zombie";
 }
 
 TEST_F(Process, TimeoutKillsTheWholePipeline) {
     TempDir dir;
-    auto pids = (dir.path / "pids").string();
+    auto pids = (dir.path() / "pids").string();
     auto request = spec("sleep 30 & echo $! > '" + pids + "'; sleep 30 | cat");
     request.timeout_ms = 300;
     auto started = Clock::now();
@@ -208,7 +197,7 @@ TEST_F(Process, OutputExactlyAtTheCapIsFine) {
 // and stderr still open; a writing command must end when its own process does.
 TEST_F(Process, WritingCommandEndsWhenItExitsDespiteABackgroundChild) {
     TempDir dir;
-    auto pid_file = (dir.path / "pid").string();
+    auto pid_file = (dir.path() / "pid").string();
     auto request = spec("sleep 30 & echo $! > '" + pid_file + "'; cat > /dev/null");
     request.input = "text";
     request.capture_output = false;
@@ -231,17 +220,18 @@ TEST_F(Process, CommandThatIgnoresItsInputStillEnds) {
 
 TEST_F(Process, CancelKillsWithoutAnswering) {
     TempDir dir;
-    auto pid_file = (dir.path / "pid").string();
+    auto pid_file = (dir.path() / "pid").string();
     bool answered = false;
     auto started = Clock::now();
     auto run = CommandRun::start(&loop, spec("echo $$ > '" + pid_file + "'; exec sleep 30"),
                                  [&](CommandOutcome) { answered = true; });
     // Let the shell write its pid, then cancel while it sleeps.
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while ((!fs::exists(pid_file) || fs::file_size(pid_file) == 0) && Clock::now() < deadline) {
-        uv_run(&loop, UV_RUN_NOWAIT);
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    test::wait_until(
+        [&] {
+            uv_run(&loop, UV_RUN_NOWAIT);
+            return fs::exists(pid_file) && fs::file_size(pid_file) > 0;
+        },
+        std::chrono::seconds(10));
     ASSERT_FALSE(run.expired());
     run.lock()->cancel();
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -255,18 +245,19 @@ TEST_F(Process, CancelKillsWithoutAnswering) {
 // until the timeout; cancelling ends that wait and the child at once.
 TEST_F(Process, CancelAfterTheCommandExitedEndsTheWaitForOutput) {
     TempDir dir;
-    auto pid_file = (dir.path / "pid").string();
+    auto pid_file = (dir.path() / "pid").string();
     auto request = spec("sleep 30 & echo $! > '" + pid_file + "'");
     request.timeout_ms = 60'000;
     bool answered = false;
     auto started = Clock::now();
     auto run =
         CommandRun::start(&loop, std::move(request), [&](CommandOutcome) { answered = true; });
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while ((!fs::exists(pid_file) || fs::file_size(pid_file) == 0) && Clock::now() < deadline) {
-        uv_run(&loop, UV_RUN_NOWAIT);
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    test::wait_until(
+        [&] {
+            uv_run(&loop, UV_RUN_NOWAIT);
+            return fs::exists(pid_file) && fs::file_size(pid_file) > 0;
+        },
+        std::chrono::seconds(10));
     ASSERT_FALSE(run.expired());
     run.lock()->cancel();
     uv_run(&loop, UV_RUN_DEFAULT);

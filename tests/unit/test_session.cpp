@@ -133,7 +133,7 @@ TEST_P(SessionFeeding, UnknownMethodsPerVersion) {
 TEST_P(SessionFeeding, DisabledMethodAnswersNotImplemented) {
     RecordingHost host;
     SessionSettings settings;
-    settings.disable(Method::info);
+    settings.methods.reset(method_code(Method::info));
     Session session{settings, host};
     feed(session, {4, 125});
     EXPECT_EQ(host.sent, (Bytes{1, 4}));
@@ -145,7 +145,7 @@ TEST_P(SessionFeeding, DisabledUnknownMethodIsStillUnknown) {
     // A method the version does not define is unknown, whatever [methods] says.
     RecordingHost host;
     SessionSettings settings;
-    settings.disable(Method::get_any);
+    settings.methods.reset(method_code(Method::get_any));
     Session session{settings, host};
     feed(session, {3, 124});
     EXPECT_EQ(host.sent, (Bytes{1, 3}));

@@ -17,7 +17,7 @@ TEST(SessionSettingsFrom, DefaultsAgreeWithTheConfigsDefaults) {
     EXPECT_EQ(settings.limits.max_batch_name_bytes, core.limits.max_batch_name_bytes);
     EXPECT_EQ(settings.min_version, core.min_version);
     EXPECT_EQ(settings.max_version, core.max_version);
-    EXPECT_EQ(settings.enabled_methods, core.enabled_methods);
+    EXPECT_EQ(settings.methods, core.methods);
 }
 
 TEST(SessionSettingsFrom, CopiesEveryField) {
@@ -46,27 +46,12 @@ TEST(SessionSettingsFrom, CopiesEveryField) {
 }
 
 TEST(SessionSettingsFrom, EachDisabledMethodClearsItsOwnCodeOnly) {
-    struct Case {
-        bool MethodsSection::*key;
-        Method method;
-    };
-    const Case cases[] = {
-        {&MethodsSection::get_text, Method::get_text},
-        {&MethodsSection::send_text, Method::send_text},
-        {&MethodsSection::get_files, Method::get_files},
-        {&MethodsSection::send_files, Method::send_files},
-        {&MethodsSection::get_image, Method::get_image},
-        {&MethodsSection::get_copied_image, Method::get_copied_image},
-        {&MethodsSection::get_screenshot, Method::get_screenshot},
-        {&MethodsSection::get_any, Method::get_any},
-        {&MethodsSection::info, Method::info},
-    };
-    for (const auto& c : cases) {
+    for (const MethodInfo& info : method_table) {
         Config config;
-        config.methods.*c.key = false;
+        config.methods.reset(method_code(info.method));
         auto settings = session_settings_from(config);
-        EXPECT_FALSE(settings.enabled(c.method)) << method_name(c.method);
-        EXPECT_EQ(settings.enabled_methods.count(), 255u) << method_name(c.method);
+        EXPECT_FALSE(method_enabled(info.method, settings.methods)) << info.key;
+        EXPECT_EQ(settings.methods.count(), method_table.size() - 1) << info.key;
     }
 }
 

@@ -3,41 +3,21 @@
 #include <gtest/gtest.h>
 #include <uv.h>
 
-#include <fstream>
-#include <random>
-#include <sstream>
 
 #include "clipboard/store.hpp"
 #include "files/batch_plan.hpp"
 #include "files/disk_files.hpp"
 #include "files/listing.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace clipshare {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("clipshare-unit-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write_file(const fs::path& path, std::string_view text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream{path, std::ios::binary} << text;
-}
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in{path, std::ios::binary};
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using test::read_file;
+using test::TempDir;
+using test::write_file;
 
 // ---- state file ----
 
@@ -102,13 +82,13 @@ TEST(BatchPlan, RefusesConflicts) {
 
 TEST(Listing, SortedDepthFirstPerVersion) {
     TempDir dir;
-    write_file(dir.path / "root/b.txt", "b");
-    write_file(dir.path / "root/a/z.txt", "zz");
-    fs::create_directories(dir.path / "root/a/empty");
-    fs::create_directories(dir.path / "root/c");
-    write_file(dir.path / "top.txt", "top");
-    fs::create_symlink(dir.path / "top.txt", dir.path / "root/link");
-    std::vector<fs::path> roots{dir.path / "top.txt", dir.path / "root"};
+    write_file(dir.path() / "root/b.txt", "b");
+    write_file(dir.path() / "root/a/z.txt", "zz");
+    fs::create_directories(dir.path() / "root/a/empty");
+    fs::create_directories(dir.path() / "root/c");
+    write_file(dir.path() / "top.txt", "top");
+    fs::create_symlink(dir.path() / "top.txt", dir.path() / "root/link");
+    std::vector<fs::path> roots{dir.path() / "top.txt", dir.path() / "root"};
 
     std::vector<FileEntry> v3;
     list_file_entries(roots, 3, v3);
@@ -135,7 +115,7 @@ class DiskBatchTest : public ::testing::Test {
 protected:
     void SetUp() override {
         uv_loop_init(&loop);
-        files = std::make_unique<DiskFiles>(&loop, dir.path, 128);
+        files = std::make_unique<DiskFiles>(&loop, dir.path(), 128);
         ASSERT_EQ(files->open(), "");
     }
     void TearDown() override {
@@ -146,7 +126,7 @@ protected:
     void run() { uv_run(&loop, UV_RUN_DEFAULT); }
     std::vector<std::string> names() {
         std::vector<std::string> out;
-        for (const auto& e : fs::directory_iterator(dir.path)) out.push_back(e.path().filename());
+        for (const auto& e : fs::directory_iterator(dir.path())) out.push_back(e.path().filename());
         std::sort(out.begin(), out.end());
         return out;
     }
@@ -157,7 +137,7 @@ protected:
 };
 
 TEST_F(DiskBatchTest, CommitPlacesTopLevelWithClashNames) {
-    write_file(dir.path / "a.png", "existing");
+    write_file(dir.path() / "a.png", "existing");
     std::string errors;
     auto collect = [&](std::string error) { errors += error; };
     std::vector<PlacedItem> placed;
@@ -180,8 +160,8 @@ TEST_F(DiskBatchTest, CommitPlacesTopLevelWithClashNames) {
     EXPECT_TRUE(placed[0].png);
     EXPECT_EQ(placed[1].name, "d");
     EXPECT_TRUE(placed[1].directory);
-    EXPECT_EQ(read_file(dir.path / "a.png"), "existing");
-    EXPECT_TRUE(fs::is_directory(dir.path / "d/e"));
+    EXPECT_EQ(read_file(dir.path() / "a.png"), "existing");
+    EXPECT_TRUE(fs::is_directory(dir.path() / "d/e"));
     EXPECT_EQ(names(), (std::vector<std::string>{"1_a.png", "a.png", "d"}));
 }
 
@@ -198,9 +178,9 @@ TEST_F(DiskBatchTest, UncommittedBatchLeavesNothing) {
 }
 
 TEST_F(DiskBatchTest, OpenRemovesLeftoversOfACrash) {
-    write_file(dir.path / ".clipshare-upload-old/f", "partial");
-    write_file(dir.path / "keep.txt", "keep");
-    DiskFiles again{&loop, dir.path, 128};
+    write_file(dir.path() / ".clipshare-upload-old/f", "partial");
+    write_file(dir.path() / "keep.txt", "keep");
+    DiskFiles again{&loop, dir.path(), 128};
     EXPECT_EQ(again.open(), "");
     again.clean_up_leftovers();  // in the background: the daemon listens meanwhile
     run();
@@ -208,8 +188,8 @@ TEST_F(DiskBatchTest, OpenRemovesLeftoversOfACrash) {
 }
 
 TEST_F(DiskBatchTest, ReaderNoticesASizeChange) {
-    write_file(dir.path / "f", "12345");
-    auto reader = files->open(FileEntry{"f", 5, dir.path / "f", dir.path, "f"});
+    write_file(dir.path() / "f", "12345");
+    auto reader = files->open(FileEntry{"f", 5, dir.path() / "f", dir.path(), "f"});
     std::string error;
     std::vector<std::uint8_t> got;
     reader->read(2, [&](std::string e, std::vector<std::uint8_t> chunk) {
@@ -219,7 +199,7 @@ TEST_F(DiskBatchTest, ReaderNoticesASizeChange) {
     run();
     EXPECT_EQ(error, "");
     EXPECT_EQ(got.size(), 2u);
-    write_file(dir.path / "f", "1");  // shrinks underneath the sender
+    write_file(dir.path() / "f", "1");  // shrinks underneath the sender
     reader->read(3, [&](std::string e, std::vector<std::uint8_t>) { error = e; });
     run();
     EXPECT_NE(error, "");

@@ -1,4 +1,4 @@
-#include "net/discovery.hpp"
+#include "server/discovery.hpp"
 
 #include <array>
 #include <cstring>

@@ -1,6 +1,8 @@
 // The UDP discovery responder (SPEC.md section 8): one socket per configured address, each
 // answering "in..." datagrams with "clip_share" sent back to the sender. IPv4 sockets on the
 // wildcard address also hear broadcasts; an IPv6 wildcard socket joins ff05::4567.
+// It lives in server/ because it joins a socket (net's level) to the protocol's discovery
+// codec (proto/discovery.hpp), and net/ and proto/ do not see each other.
 #pragma once
 
 #include <uv.h>

@@ -1,0 +1,327 @@
+#include "net/tls_engine.hpp"
+
+#include <mbedtls/x509.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <utility>
+
+#include "net/mbedtls_compat.hpp"
+#include "net/tls_credentials.hpp"
+#include "net/tls_reasons.hpp"
+
+namespace clipshare {
+namespace {
+
+// No verify result to speak of (mbedTLS's "not available" value, or none yet).
+constexpr std::uint32_t no_verify_result = 0xFFFFFFFFu;
+
+bool wants_io(int rc) {
+    return rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE;
+}
+
+bool is_end(int rc) {
+    return rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF;
+}
+
+tls_reasons::ClientView view(const TlsEngine::ClientSide& client) {
+    return {client.peer, client.server_name, client.ca, client.presents_certificate,
+            client.own_name};
+}
+
+}  // namespace
+
+std::unique_ptr<TlsEngine> TlsEngine::create(const mbedtls_ssl_config* config, Side side,
+                                             int& error) {
+    std::unique_ptr<TlsEngine> engine{new TlsEngine(std::move(side))};
+    mbedtls_ssl_context* ssl = engine->ssl_.get();
+    error = mbedtls_ssl_setup(ssl, config);
+    if (error == 0 && !engine->is_server()) error = mbedtls_compat::skip_host_name(ssl);
+    if (error != 0) return nullptr;
+    // The callbacks work on the engine's own queues, so mbedTLS never waits on a socket.
+    mbedtls_ssl_set_bio(ssl, engine.get(), &TlsEngine::send_ciphertext,
+                        &TlsEngine::receive_ciphertext, nullptr);
+    // Per session rather than per configuration, so the callback knows whose certificate it
+    // is looking at.
+    mbedtls_ssl_set_verify(ssl, &TlsEngine::verify_certificate, engine.get());
+    return engine;
+}
+
+TlsEngine::TlsEngine(Side side) : side_(std::move(side)) {}
+
+TlsEngine::~TlsEngine() = default;
+
+// ---- ciphertext ---------------------------------------------------------------------------
+
+void TlsEngine::feed(std::span<const std::uint8_t> ciphertext) {
+    // Drop what mbedTLS consumed. What is left is a partial record, or what came while the
+    // reader paused, so this stays small however long the session runs.
+    input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(input_offset_));
+    input_offset_ = 0;
+    input_.insert(input_.end(), ciphertext.begin(), ciphertext.end());
+}
+
+void TlsEngine::feed_end() {
+    input_ended_ = true;
+}
+
+std::vector<std::uint8_t> TlsEngine::take_output() {
+    return std::exchange(output_, {});
+}
+
+void TlsEngine::release_consumed_input() {
+    // An idle session holds no received ciphertext: a transfer's last reads (up to 64 KiB
+    // each) are given back once mbedTLS has consumed them.
+    if (input_offset_ == input_.size() && input_.capacity() != 0) {
+        std::vector<std::uint8_t>{}.swap(input_);
+        input_offset_ = 0;
+    }
+}
+
+int TlsEngine::send_ciphertext(void* context, const unsigned char* data, std::size_t length) {
+    // Never refuses: a WANT_WRITE here would leave a half-sent record inside mbedTLS that a
+    // later read or close_notify could flush behind the caller's back, after which retrying
+    // mbedtls_ssl_write with the same arguments would send the data twice.
+    auto* self = static_cast<TlsEngine*>(context);
+    length = std::min<std::size_t>(length, INT_MAX);
+    self->output_.insert(self->output_.end(), data, data + length);
+    return static_cast<int>(length);
+}
+
+int TlsEngine::receive_ciphertext(void* context, unsigned char* buffer, std::size_t length) {
+    auto* self = static_cast<TlsEngine*>(context);
+    const std::size_t available = self->input_.size() - self->input_offset_;
+    if (available == 0) return self->input_ended_ ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
+    const std::size_t count = std::min({length, available, std::size_t{INT_MAX}});
+    std::memcpy(buffer, self->input_.data() + self->input_offset_, count);
+    self->input_offset_ += count;
+    return static_cast<int>(count);
+}
+
+int TlsEngine::verify_certificate(void* context, mbedtls_x509_crt* certificate, int depth,
+                                  std::uint32_t* flags) {
+    // Called for each certificate of the chain, the peer's own (depth 0) last.
+    if (depth != 0) return 0;
+    auto* self = static_cast<TlsEngine*>(context);
+    self->certificate_seen_ = true;
+    self->peer_name_ = subject_common_name(*certificate);
+    if (const auto* server = std::get_if<ServerSide>(&self->side_)) {
+        if (*flags != 0) return 0;  // refused already; the failure says why
+        if (self->peer_name_ && server->allows(*self->peer_name_)) {
+            self->peer_allowed_ = true;
+        } else {
+            self->peer_refused_ = true;
+            *flags |= MBEDTLS_X509_BADCERT_OTHER;  // fails the handshake with an alert
+        }
+        return 0;
+    }
+    const std::string& expected = std::get<ClientSide>(self->side_).server_name;
+    // Exactly, case and all: a name is an identity here, not a DNS name.
+    if (!expected.empty() && self->peer_name_ != expected) {
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;  // fails the handshake, with an alert
+    }
+    return 0;
+}
+
+// ---- the handshake ------------------------------------------------------------------------
+
+TlsEngine::Progress TlsEngine::handshake() {
+    if (failed_) return Progress::failed;
+    if (handshake_done_) return Progress::done;
+    const int rc = mbedtls_ssl_handshake(ssl_.get());
+    if (wants_io(rc)) {
+        release_consumed_input();
+        return Progress::want_more;
+    }
+    if (rc != 0) return fail_handshake(rc);
+    return on_handshake_done();
+}
+
+TlsEngine::Progress TlsEngine::on_handshake_done() {
+    const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl_.get());
+    if (const auto* server = std::get_if<ServerSide>(&side_)) {
+        if (server->tls13_verdict_deferred && mbedtls_compat::is_tls13(ssl_.get()) &&
+            (flags != 0 || !peer_allowed_)) {
+            return refuse_after_handshake(flags);
+        }
+        if (!peer_allowed_) {
+            // Unreachable with MBEDTLS_SSL_VERIFY_REQUIRED and the verify callback; kept so
+            // that a configuration mistake can never let an unchecked client in.
+            mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                           MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED);
+            const std::string cn = peer_name_.value_or("");
+            return fail(TlsFailure::Kind::refused,
+                        "TLS client refused: CN=" +
+                            (cn.empty() ? std::string{"(none)"} : tls_reasons::loggable(cn)) +
+                            ": no verified client certificate");
+        }
+    } else {
+        // VERIFY_REQUIRED makes this unreachable; kept so that a configuration mistake can
+        // never let an unchecked server through.
+        if (flags != 0) return fail_handshake(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
+        verdict_pending_ = mbedtls_compat::is_tls13(ssl_.get());
+    }
+    handshake_done_ = true;
+    release_consumed_input();
+    return Progress::done;
+}
+
+TlsEngine::Progress TlsEngine::refuse_after_handshake(std::uint32_t verify_flags) {
+    auto refusal = tls_reasons::server_refusal(peer_refused_, certificate_seen_,
+                                               peer_name_.value_or(""), verify_flags);
+    // The handshake is complete, so this alert goes out under the session's traffic keys and
+    // the client can read it, unlike the one mbedTLS 3.6 sends inside a TLS 1.3 handshake.
+    mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL, refusal.alert);
+    return fail(TlsFailure::Kind::refused, std::move(refusal.reason));
+}
+
+TlsEngine::Progress TlsEngine::fail_handshake(int code) {
+    const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl_.get());
+    const bool judged = flags != 0 && flags != no_verify_result;
+    if (is_server()) {
+        // Not allowed, not trusted, or (MBEDTLS_ERR_SSL_BAD_CERTIFICATE) a certificate whose
+        // key usage or extended key usage is not for a client; or no certificate at all.
+        if (peer_refused_ || code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
+            (certificate_seen_ && judged) ||
+            (!certificate_seen_ && judged && (flags & MBEDTLS_X509_BADCERT_MISSING))) {
+            return fail(TlsFailure::Kind::refused,
+                        tls_reasons::server_refusal(peer_refused_, certificate_seen_,
+                                                    peer_name_.value_or(""), flags)
+                            .reason);
+        }
+        if (code == MBEDTLS_ERR_SSL_CONN_EOF || input_ended_) {
+            return fail(TlsFailure::Kind::peer_closed, tls_reasons::client_closed_handshake);
+        }
+        return fail(TlsFailure::Kind::error, "TLS handshake failed: " + mbedtls_error_text(code));
+    }
+    const auto client = view(std::get<ClientSide>(side_));
+    if (code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || judged) {
+        return fail(TlsFailure::Kind::refused,
+                    tls_reasons::untrusted_server(client, peer_name_, flags));
+    }
+    if (code == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+        return fail(TlsFailure::Kind::refused,
+                    tls_reasons::refusal(client, mbedtls_compat::received_alert(ssl_.get())));
+    }
+    if (code == MBEDTLS_ERR_SSL_CONN_EOF) {
+        return fail(TlsFailure::Kind::peer_closed,
+                    tls_reasons::closed_during_handshake(client, certificate_seen_));
+    }
+    return fail(TlsFailure::Kind::error, "TLS handshake with " + std::string{client.peer} +
+                                             " failed: " + mbedtls_error_text(code) +
+                                             " (does the server speak TLS on this port?)");
+}
+
+TlsEngine::Progress TlsEngine::fail(TlsFailure::Kind kind, std::string reason) {
+    failed_ = true;
+    failure_ = {kind, std::move(reason)};
+    return Progress::failed;
+}
+
+// ---- application data ---------------------------------------------------------------------
+
+TlsEngine::ReadResult TlsEngine::read(std::span<std::uint8_t> out) {
+    using Kind = ReadResult::Kind;
+    if (failed_) return {Kind::failed};
+    if (end_reported_) return {Kind::ended};
+    const std::size_t wanted = std::min<std::size_t>(out.size(), INT_MAX);
+    for (;;) {
+        const int rc = mbedtls_ssl_read(ssl_.get(), out.data(), wanted);
+        if (rc > 0) {
+            verdict_pending_ = false;
+            return {Kind::data, static_cast<std::size_t>(rc)};
+        }
+        if (wants_io(rc)) {
+            release_consumed_input();
+            return {Kind::want_more};
+        }
+        if (mbedtls_compat::read_again(rc)) continue;  // a TLS 1.3 ticket, say
+        if (is_end(rc) && !verdict_pending_) {
+            // close_notify, or a TCP end without one (peers often just close): nothing more
+            // will come either way, and the protocol's own lengths reveal a message cut short.
+            end_reported_ = true;
+            return {Kind::ended};
+        }
+        fail_session(rc, false);
+        return {Kind::failed};
+    }
+}
+
+std::optional<std::size_t> TlsEngine::write(std::span<const std::uint8_t> plaintext,
+                                            std::size_t output_limit) {
+    if (failed_) return std::nullopt;
+    std::size_t taken = 0;
+    while (taken < plaintext.size() && output_.size() < output_limit) {
+        // One record per call at most, so it often takes less than offered. After WANT_*
+        // the caller's next call starts at the same byte with the same length, as mbedTLS
+        // requires.
+        const std::size_t chunk = std::min<std::size_t>(plaintext.size() - taken, INT_MAX);
+        const int rc = mbedtls_ssl_write(ssl_.get(), plaintext.data() + taken, chunk);
+        if (rc > 0) {
+            taken += static_cast<std::size_t>(rc);
+            continue;
+        }
+        if (rc == 0 || wants_io(rc)) break;
+        fail_session(rc, true);
+        return std::nullopt;
+    }
+    return taken;
+}
+
+void TlsEngine::close_notify() {
+    if (close_notify_sent_ || failed_) return;
+    close_notify_sent_ = true;
+    // Cannot return WANT_WRITE (the send callback takes everything); any other error means
+    // the session is broken, and the end of the connection is all that is left to say.
+    mbedtls_ssl_close_notify(ssl_.get());
+}
+
+bool TlsEngine::input_pending() {
+    if (failed_) return false;
+    return input_offset_ < input_.size() || mbedtls_ssl_get_bytes_avail(ssl_.get()) > 0 ||
+           mbedtls_ssl_check_pending(ssl_.get()) != 0 || (input_ended_ && !end_reported_);
+}
+
+void TlsEngine::fail_session(int code, bool writing) {
+    if (is_server()) {
+        fail(TlsFailure::Kind::error,
+             (writing ? "TLS write failed: " : "TLS error: ") + mbedtls_error_text(code));
+        return;
+    }
+    const auto client = view(std::get<ClientSide>(side_));
+    if (verdict_pending_ && is_end(code)) {
+        fail(TlsFailure::Kind::refused, tls_reasons::closed_during_handshake(client, true));
+        return;
+    }
+    if (code == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+        const int alert = mbedtls_compat::received_alert(ssl_.get());
+        if (verdict_pending_) {
+            fail(TlsFailure::Kind::refused, tls_reasons::refusal(client, alert));
+        } else {
+            fail(TlsFailure::Kind::error, "the server " + std::string{client.peer} +
+                                              " ended the TLS session with " +
+                                              tls_reasons::describe_alert(alert));
+        }
+        return;
+    }
+    if (verdict_pending_ && code == MBEDTLS_ERR_SSL_INVALID_MAC) {
+        // The first record after a TLS 1.3 handshake does not decrypt: an mbedTLS 3.6 server
+        // (Mbed-TLS/mbedtls#10877) that refused our certificate sends its alert under the
+        // wrong keys. No reason can be read, but a refusal is by far the likeliest story.
+        fail(TlsFailure::Kind::refused, tls_reasons::unreadable_refusal(client));
+        return;
+    }
+    fail(TlsFailure::Kind::error, "TLS error in the session with " + std::string{client.peer} +
+                                      ": " + mbedtls_error_text(code));
+}
+
+std::string TlsEngine::version() const {
+    return mbedtls_ssl_get_version(ssl_.get());
+}
+
+std::string TlsEngine::ciphersuite() const {
+    return mbedtls_ssl_get_ciphersuite(ssl_.get());
+}
+
+}  // namespace clipshare

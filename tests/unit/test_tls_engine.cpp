@@ -1,0 +1,356 @@
+// TlsEngine in memory: a server engine and a client engine joined by nothing but this test
+// moving their ciphertext across, with the certificates the TLS tests make (etc/make-certs.sh).
+// No sockets, no loop: what each side says and sends is all there is to look at.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../integration/test_certificates.hpp"
+#include "net/mbedtls_compat.hpp"
+#include "net/tls.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_engine.hpp"
+#include "net/tls_identity.hpp"
+
+namespace clipshare {
+namespace {
+
+using test::test_certificates;
+using Bytes = std::vector<std::uint8_t>;
+using Progress = TlsEngine::Progress;
+using ReadKind = TlsEngine::ReadResult::Kind;
+
+Bytes pattern(std::size_t size) {
+    Bytes bytes(size);
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(i % 251);
+    return bytes;
+}
+
+// The daemon's side: its TlsContext over the test certificates, allowing `allowed`.
+std::shared_ptr<const TlsContext> server_context(const std::string& allowed) {
+    const auto& certs = test_certificates();
+    TlsSection settings;
+    settings.certificate = certs.dir / "server.crt";
+    settings.private_key = certs.dir / "server.key";
+    settings.ca = certs.dir / "ca.crt";
+    settings.allowed_clients_inline = std::vector<std::string>{allowed};
+    if (auto version = test::test_tls_max_version(); !version.empty()) {
+        settings.max_version = version;
+    }
+    std::string error;
+    auto context = make_tls_context(settings, error);
+    EXPECT_TRUE(context) << error;
+    return context;
+}
+
+// The client's side through the same loader the client uses: `name` of the main CA or of the
+// other one, or no certificate at all when `name` is empty.
+struct ClientConfig {
+    TlsIdentity identity;
+    SslConfig config;
+    TlsEngine::ClientSide side;
+
+    ClientConfig(const std::string& name, bool from_other_ca = false,
+                 const std::string& server_name = {}) {
+        const auto& certs = test_certificates();
+        EXPECT_EQ(identity.seed("test"), "");
+        EXPECT_EQ(identity.load_ca(certs.dir / "ca.crt", "--ca"), "");
+        if (!name.empty()) {
+            const auto& base = from_other_ca ? certs.other : certs.dir;
+            EXPECT_EQ(identity.load_own(base / (name + ".crt"), "--cert", base / (name + ".key"),
+                                        "--key"),
+                      "");
+        }
+        EXPECT_FALSE(identity.configure(config.get(), TlsConfigOptions{}));
+        side = {"127.0.0.1:4338", server_name, (certs.dir / "ca.crt").string(), !name.empty(),
+                name};
+    }
+};
+
+// A server engine and a client engine with the ciphertext moved between them by hand.
+class EnginePair {
+public:
+    EnginePair(std::shared_ptr<const TlsContext> server_context, ClientConfig& client_config)
+        : context_(std::move(server_context)) {
+        int error = 0;
+        const TlsContext* context = context_.get();
+        server = TlsEngine::create(
+            context->ssl_config(),
+            TlsEngine::ServerSide{[context](std::string_view n) { return context->allows(n); },
+                                  context->tls13_verdict_deferred()},
+            error);
+        EXPECT_TRUE(server) << error;
+        client = TlsEngine::create(client_config.config.get(), client_config.side, error);
+        EXPECT_TRUE(client) << error;
+    }
+
+    // Moves everything each side has for the other; returns whether anything moved.
+    bool exchange() {
+        Bytes to_server = client->take_output();
+        Bytes to_client = server->take_output();
+        if (!to_server.empty()) server->feed(to_server);
+        if (!to_client.empty()) client->feed(to_client);
+        return !to_server.empty() || !to_client.empty();
+    }
+
+    // Runs both handshakes until neither can go on.
+    void handshake() {
+        for (int round = 0; round < 20; ++round) {
+            server_progress = server->handshake();
+            client_progress = client->handshake();
+            if (!exchange()) return;
+        }
+        ADD_FAILURE() << "the handshake did not settle";
+    }
+
+    bool established() const {
+        return server_progress == Progress::done && client_progress == Progress::done;
+    }
+
+    // Everything `reader` can read now, at most `chunk` bytes per read.
+    static Bytes read_all(TlsEngine& reader, std::size_t chunk = 16 * 1024) {
+        Bytes got;
+        Bytes buffer(chunk);
+        for (;;) {
+            auto result = reader.read(buffer);
+            if (result.kind != ReadKind::data) return got;
+            got.insert(got.end(), buffer.begin(), buffer.begin() + result.bytes);
+        }
+    }
+
+    std::unique_ptr<TlsEngine> server;
+    std::unique_ptr<TlsEngine> client;
+    Progress server_progress = Progress::want_more;
+    Progress client_progress = Progress::want_more;
+
+private:
+    std::shared_ptr<const TlsContext> context_;
+};
+
+// The client's first read after its handshake: where a TLS 1.3 client learns of a refusal.
+TlsEngine::ReadResult first_read(TlsEngine& client) {
+    Bytes buffer(64);
+    return client.read(buffer);
+}
+
+class TlsEngineTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (test_certificates().dir.empty()) GTEST_SKIP() << "no certificates (openssl?)";
+    }
+};
+
+TEST_F(TlsEngineTest, HandshakeBetweenTwoEnginesNamesEachPeer) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    EXPECT_EQ(pair.client->handshake(), Progress::want_more);  // its ClientHello is out
+    EXPECT_GT(pair.client->output_bytes(), 0u);
+    pair.handshake();
+    ASSERT_TRUE(pair.established())
+        << pair.server->failure().reason << pair.client->failure().reason;
+    EXPECT_EQ(pair.server->peer_name(), "phone");
+    EXPECT_EQ(pair.client->peer_name(), "clipshare_server");
+    EXPECT_EQ(pair.server->version(), pair.client->version());
+    EXPECT_EQ(pair.server->ciphersuite(), pair.client->ciphersuite());
+    EXPECT_FALSE(pair.server->failed());
+    EXPECT_FALSE(pair.client->failed());
+}
+
+TEST_F(TlsEngineTest, DataFlowsBothWays) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_TRUE(pair.established());
+
+    const Bytes request{0x04, 'h', 'e', 'l', 'l', 'o'};
+    EXPECT_EQ(pair.client->write(request), request.size());
+    pair.exchange();
+    EXPECT_EQ(EnginePair::read_all(*pair.server), request);
+
+    const Bytes reply = pattern(3000);
+    EXPECT_EQ(pair.server->write(reply), reply.size());
+    pair.exchange();
+    EXPECT_EQ(EnginePair::read_all(*pair.client), reply);
+    // Nothing more to read: the reader is told to wait, not that the session ended.
+    Bytes buffer(16);
+    EXPECT_EQ(pair.client->read(buffer).kind, ReadKind::want_more);
+}
+
+TEST_F(TlsEngineTest, RecordSplitAcrossFeedsComesOutWhenItsLastByteArrives) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_TRUE(pair.established());
+
+    const Bytes message = pattern(500);
+    ASSERT_EQ(pair.client->write(message), message.size());
+    const Bytes record = pair.client->take_output();
+    ASSERT_GT(record.size(), message.size());  // header and tag around the plaintext
+    Bytes buffer(1024);
+    // One byte at a time: nothing comes out until the record is whole.
+    for (std::size_t i = 0; i + 1 < record.size(); ++i) {
+        pair.server->feed(std::span{record}.subspan(i, 1));
+        ASSERT_EQ(pair.server->read(buffer).kind, ReadKind::want_more) << "after byte " << i;
+    }
+    pair.server->feed(std::span{record}.last(1));
+    auto result = pair.server->read(buffer);
+    ASSERT_EQ(result.kind, ReadKind::data);
+    EXPECT_EQ(Bytes(buffer.begin(), buffer.begin() + result.bytes), message);
+    // Consumed ciphertext is given back.
+    EXPECT_EQ(pair.server->read(buffer).kind, ReadKind::want_more);
+    EXPECT_EQ(pair.server->held_input_bytes(), 0u);
+}
+
+TEST_F(TlsEngineTest, LargeWriteIsSealedInPartsUnderTheOutputLimit) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_TRUE(pair.established());
+
+    const Bytes download = pattern(1024 * 1024 + 7);
+    constexpr std::size_t limit = 32 * 1024;
+    std::size_t offset = 0;
+    std::size_t rounds = 0;
+    Bytes received;
+    while (offset < download.size()) {
+        auto taken = pair.server->write(std::span{download}.subspan(offset), limit);
+        ASSERT_TRUE(taken) << pair.server->failure().reason;
+        ASSERT_GT(*taken, 0u);
+        // It stops once the output holds the limit: at most one record beyond it.
+        EXPECT_LT(pair.server->output_bytes(), limit + mbedtls_compat::out_content_length + 512);
+        offset += *taken;
+        ++rounds;
+        pair.exchange();
+        // Small reads: partial records inside mbedTLS come out over several calls.
+        Bytes part = EnginePair::read_all(*pair.client, 1000);
+        received.insert(received.end(), part.begin(), part.end());
+    }
+    EXPECT_GT(rounds, download.size() / (limit + mbedtls_compat::out_content_length));
+    EXPECT_EQ(received, download);
+}
+
+TEST_F(TlsEngineTest, InputPendingTellsWhatAPausedReaderMustDrain) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_TRUE(pair.established());
+    EXPECT_FALSE(pair.server->input_pending());
+
+    ASSERT_EQ(pair.client->write(pattern(100)), 100u);
+    pair.exchange();
+    EXPECT_TRUE(pair.server->input_pending());  // a whole record, not yet opened
+    Bytes buffer(10);
+    ASSERT_EQ(pair.server->read(buffer).kind, ReadKind::data);
+    EXPECT_TRUE(pair.server->input_pending());  // 90 bytes of plaintext inside mbedTLS
+    EnginePair::read_all(*pair.server, 10);
+    EXPECT_FALSE(pair.server->input_pending());
+
+    pair.server->feed_end();
+    EXPECT_TRUE(pair.server->input_pending());  // the end, not yet reported
+    EXPECT_EQ(pair.server->read(buffer).kind, ReadKind::ended);
+    EXPECT_FALSE(pair.server->input_pending());
+}
+
+TEST_F(TlsEngineTest, CloseNotifyEndsThePeersReads) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_TRUE(pair.established());
+
+    ASSERT_EQ(pair.server->write(pattern(10)), 10u);
+    pair.server->close_notify();
+    pair.server->close_notify();  // once only
+    pair.exchange();
+    EXPECT_EQ(EnginePair::read_all(*pair.client), pattern(10));  // data first, then the end
+    Bytes buffer(16);
+    EXPECT_EQ(pair.client->read(buffer).kind, ReadKind::ended);
+    EXPECT_EQ(pair.client->read(buffer).kind, ReadKind::ended);
+    EXPECT_FALSE(pair.client->failed());
+}
+
+TEST_F(TlsEngineTest, ConnectionEndDuringTheHandshakeIsTheClientClosing) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.client->handshake();
+    pair.exchange();          // the ClientHello reaches the server
+    pair.server->feed_end();  // and then nothing more
+    EXPECT_EQ(pair.server->handshake(), Progress::failed);
+    EXPECT_EQ(pair.server->failure().kind, TlsFailure::Kind::peer_closed);
+    EXPECT_EQ(pair.server->failure().reason,
+              "TLS handshake not finished: the client closed the connection");
+}
+
+// Runs a handshake the server must refuse, and returns the client's failure, wherever the
+// client learns of it: inside the handshake (TLS 1.2), at its first read (TLS 1.3), or when
+// the server closes the connection after refusing without an alert (2.28, no certificate).
+TlsFailure refused_client(EnginePair& pair) {
+    pair.handshake();
+    EXPECT_EQ(pair.server_progress, Progress::failed);
+    EXPECT_EQ(pair.server->failure().kind, TlsFailure::Kind::refused);
+    if (pair.client_progress == Progress::want_more) {
+        pair.client->feed_end();
+        pair.client_progress = pair.client->handshake();
+    }
+    if (pair.client_progress == Progress::done) {
+        EXPECT_EQ(first_read(*pair.client).kind, ReadKind::failed);
+    } else {
+        EXPECT_EQ(pair.client_progress, Progress::failed);
+    }
+    return pair.client->failure();
+}
+
+TEST_F(TlsEngineTest, ClientWithoutCertificateIsRefusedWithReasonsOnBothSides) {
+    ClientConfig anonymous{""};
+    EnginePair pair{server_context("phone"), anonymous};
+    const TlsFailure client = refused_client(pair);
+    EXPECT_EQ(pair.server->failure().reason, "TLS client refused: CN=(none): no client certificate")
+        << client.reason;
+    EXPECT_NE(client.kind, TlsFailure::Kind::error);
+    EXPECT_EQ(client.reason.rfind("the server 127.0.0.1:4338 ", 0), 0u) << client.reason;
+    EXPECT_NE(client.reason.find("requires a client certificate"), std::string::npos)
+        << client.reason;
+    EXPECT_NE(client.reason.find("give clipshare one with --cert and --key"), std::string::npos)
+        << client.reason;
+}
+
+TEST_F(TlsEngineTest, ClientWhoseNameIsNotAllowedIsRefusedWithReasonsOnBothSides) {
+    ClientConfig eve{"eve"};
+    EnginePair pair{server_context("phone"), eve};
+    const TlsFailure client = refused_client(pair);
+    EXPECT_EQ(pair.server->failure().reason,
+              "TLS client refused: CN=eve is not in allowed_clients");
+    EXPECT_EQ(client.reason,
+              "the server 127.0.0.1:4338 refused our certificate (CN=eve): that name is not one "
+              "of its allowed clients (TLS alert access_denied)");
+}
+
+TEST_F(TlsEngineTest, ClientFromAnotherCaIsRefusedWithReasonsOnBothSides) {
+    ClientConfig stranger{"phone", true};
+    EnginePair pair{server_context("phone"), stranger};
+    const TlsFailure client = refused_client(pair);
+    EXPECT_EQ(pair.server->failure().reason,
+              "TLS client refused: CN=phone: certificate is not signed by the configured CA");
+    EXPECT_EQ(client.reason,
+              "the server 127.0.0.1:4338 does not trust our certificate (CN=phone): it is not "
+              "signed by the CA the server accepts clients from (TLS alert unknown_ca)");
+    // The refused engine writes nothing more.
+    EXPECT_FALSE(pair.server->write(pattern(10)));
+}
+
+TEST_F(TlsEngineTest, ClientRefusesAServerWithAnotherName) {
+    ClientConfig phone{"phone", false, "my_router"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_EQ(pair.client_progress, Progress::failed);
+    EXPECT_EQ(pair.client->failure().kind, TlsFailure::Kind::refused);
+    EXPECT_EQ(pair.client->failure().reason,
+              "the server 127.0.0.1:4338 is not 'my_router' (--server-name): its certificate is "
+              "for CN=clipshare_server");
+    EXPECT_NE(pair.server_progress, Progress::done);
+}
+
+}  // namespace
+}  // namespace clipshare
