@@ -1,7 +1,8 @@
 #!/bin/sh
 # layer_check.sh SRC_DIR BUILD_DIR CXX [ARG...]: fails when a layer reaches, directly or
 # through another header, what it must not: the protocol core (src/proto) libuv, toml++ or
-# the config, net, server and client layers; the client libuv, toml++, config or server.
+# the config, net, server and client layers; net (beside proto) proto, server or client;
+# the client libuv, toml++, config or server.
 # The compiler lists every header a file reaches (-M); with -MG a header not installed here
 # (a vendored mbedTLS) is listed by name instead of failing, so only the tree decides.
 
@@ -45,6 +46,7 @@ check() {
 
 no_runtime='(^|/)uv\.h$|(^|/)toml\+\+/'
 check proto "$no_runtime|^(config|net|server|client)/" "$@"
+check net "^(proto|server|client)/" "$@"
 check client "$no_runtime|^(config|server)/" "$@"
 
 exit "$failed"
