@@ -1,8 +1,8 @@
 #!/bin/sh
 # layer_check.sh SRC_DIR BUILD_DIR CXX [ARG...]: fails when a layer reaches, directly or
-# through another header, what it must not: the protocol core (src/proto) libuv, toml++ or
-# the config, net, server and client layers; net (beside proto) proto, server or client;
-# the client libuv, toml++, config or server.
+# through another header, a layer above it or beside it (the order is at the end and in
+# src/LAYERS.md); besides, the protocol core (src/proto) and the client never reach libuv or
+# toml++, and net never toml++.
 # The compiler lists every header a file reaches (-M); with -MG a header not installed here
 # (a vendored mbedTLS) is listed by name instead of failing, so only the tree decides.
 
@@ -44,9 +44,16 @@ check() {
     done
 }
 
+# The order, bottom up (src/LAYERS.md): util; files; clipboard; proto and net side by side;
+# config (it reads files into the types the layers below declare); server; and the client on
+# proto, net, files and util.
 no_runtime='(^|/)uv\.h$|(^|/)toml\+\+/'
+check util "^(files|clipboard|proto|net|config|server|client)/" "$@"
+check files "^(clipboard|proto|net|config|server|client)/" "$@"
+check clipboard "^(proto|net|config|server|client)/" "$@"
 check proto "$no_runtime|^(config|net|server|client)/" "$@"
-check net "^(proto|server|client)/" "$@"
+check net "(^|/)toml\+\+/|^(files|clipboard|proto|config|server|client)/" "$@"
+check config "^(proto|server|client)/" "$@"
 check client "$no_runtime|^(config|server)/" "$@"
 
 exit "$failed"

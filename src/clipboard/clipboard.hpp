@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "files/placed_item.hpp"
 #include "util/memory_budget.hpp"
 
 namespace clipshare {
@@ -41,13 +42,6 @@ inline SharedBytes make_shared_bytes(std::string bytes, MemoryCharge charge = {}
 struct Image {
     std::filesystem::path file;
     SharedBytes bytes;
-};
-
-// One top-level item of a received batch, as placed in working_dir.
-struct PlacedItem {
-    std::string name;  // relative to working_dir, one segment
-    bool directory = false;
-    bool png = false;  // a regular file that starts with the PNG signature
 };
 
 class Clipboard {

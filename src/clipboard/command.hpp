@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "clipboard/clipboard.hpp"
+#include "clipboard/commands.hpp"
 #include "clipboard/process.hpp"
 #include "clipboard/targets.hpp"
-#include "config/config.hpp"
 #include "util/callback_guard.hpp"
 
 namespace clipshare {

@@ -31,9 +31,8 @@ ClipboardCommands preset_commands(std::string_view preset) {
     return commands;
 }
 
-ClipboardCommands effective_commands(const ClipboardSection& clipboard) {
-    ClipboardCommands commands = preset_commands(clipboard.preset);
-    const ClipboardCommands& own = clipboard.commands;
+ClipboardCommands effective_commands(std::string_view preset, const ClipboardCommands& own) {
+    ClipboardCommands commands = preset_commands(preset);
     auto take = [](std::string& slot, const std::string& configured) {
         if (!configured.empty()) slot = configured;
     };

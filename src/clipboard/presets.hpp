@@ -4,14 +4,14 @@
 
 #include <string_view>
 
-#include "config/config.hpp"
+#include "clipboard/commands.hpp"
 
 namespace clipshare {
 
 // The commands of a preset; all empty for "" or an unknown name.
 ClipboardCommands preset_commands(std::string_view preset);
 
-// The preset's commands, each replaced by the configured one where that is set.
-ClipboardCommands effective_commands(const ClipboardSection& clipboard);
+// The preset's commands, each replaced by the configured one (`own`) where that is set.
+ClipboardCommands effective_commands(std::string_view preset, const ClipboardCommands& own);
 
 }  // namespace clipshare

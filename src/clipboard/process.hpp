@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "net/uv_handle.hpp"
+#include "util/uv_handle.hpp"
 #include "util/memory_budget.hpp"
 
 namespace clipshare {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "clipboard/clipboard.hpp"
+#include "files/placed_item.hpp"
 
 namespace clipshare {
 

@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "clipboard/clipboard.hpp"
+#include "files/placed_item.hpp"
 #include "files/below.hpp"
 
 namespace clipshare {

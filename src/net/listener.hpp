@@ -8,7 +8,7 @@
 #include <string>
 
 #include "net/tcp_stream.hpp"
-#include "net/uv_handle.hpp"
+#include "util/uv_handle.hpp"
 
 namespace clipshare {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "net/stream.hpp"
-#include "net/uv_handle.hpp"
+#include "util/uv_handle.hpp"
 
 namespace clipshare {
 

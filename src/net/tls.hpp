@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "net/tls_settings.hpp"
 #include "net/stream.hpp"
 
 namespace clipshare {

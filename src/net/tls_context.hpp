@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.hpp"
+#include "net/tls_settings.hpp"
 #include "net/allowed_clients.hpp"
 #include "net/mbedtls_objects.hpp"
 #include "net/tls_identity.hpp"

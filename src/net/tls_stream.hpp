@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "net/stream.hpp"
-#include "net/uv_handle.hpp"
+#include "util/uv_handle.hpp"
 
 namespace clipshare {
 

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "net/stream.hpp"
-#include "net/uv_handle.hpp"
+#include "util/uv_handle.hpp"
 #include "proto/session.hpp"
 #include "util/memory_budget.hpp"
 

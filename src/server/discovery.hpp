@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "net/uv_handle.hpp"
+#include "util/uv_handle.hpp"
 
 namespace clipshare {
 

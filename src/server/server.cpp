@@ -185,7 +185,7 @@ std::string Server::open_clipboard() {
     const auto& section = config_->clipboard;
     if (section.backend == "command") {
         auto desktop = std::make_unique<CommandClipboard>(
-            &loop_, config_->server.working_dir, effective_commands(section),
+            &loop_, config_->server.working_dir, effective_commands(section.preset, section.commands),
             config_->limits.max_text_length, section.cut_sent_files, &budget_);
         command_clipboard_ = desktop.get();
         clipboard_ = std::move(desktop);

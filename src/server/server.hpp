@@ -20,7 +20,7 @@
 #include "server/discovery.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
-#include "net/uv_handle.hpp"
+#include "util/uv_handle.hpp"
 #include "proto/batch_committer.hpp"
 #include "server/connection.hpp"
 #include "server/uv_next_turn.hpp"

@@ -7,7 +7,7 @@
 #include <functional>
 #include <vector>
 
-#include "net/uv_handle.hpp"
+#include "util/uv_handle.hpp"
 #include "util/next_turn.hpp"
 
 namespace clipshare {

@@ -9,6 +9,7 @@
 #include "clipboard/command.hpp"
 #include "clipboard/presets.hpp"
 #include "clipboard/targets.hpp"
+#include "config/config.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
@@ -81,14 +82,14 @@ TEST(Presets, ExplicitCommandsReplaceThePresetOneByOne) {
     section.preset = "x11";
     section.commands.get_text = "my-paste";
     section.commands.screenshot = "my-shot";
-    auto commands = effective_commands(section);
+    auto commands = effective_commands(section.preset, section.commands);
     EXPECT_EQ(commands.get_text, "my-paste");
     EXPECT_EQ(commands.screenshot, "my-shot");
     EXPECT_EQ(commands.set_text, preset_commands("x11").set_text);
     EXPECT_EQ(commands.targets, preset_commands("x11").targets);
 
     section.preset.clear();
-    commands = effective_commands(section);
+    commands = effective_commands(section.preset, section.commands);
     EXPECT_EQ(commands.get_text, "my-paste");
     EXPECT_TRUE(commands.set_text.empty());
 }

@@ -1,0 +1,41 @@
+// The [tls] section as the TLS layer takes it. net/ declares it and config/ reads it (config
+// sits above net; net never sees the rest of the configuration).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clipshare {
+
+struct TlsSection {
+    bool enabled = false;
+    std::uint16_t port = 4338;
+    std::filesystem::path certificate{"server.crt"};
+    std::filesystem::path private_key{"server.key"};
+    std::filesystem::path ca{"ca.crt"};
+    // Exactly one of these is meaningful: a file of names, or an inline TOML array.
+    std::filesystem::path allowed_clients_file{"allowed_clients.txt"};
+    std::optional<std::vector<std::string>> allowed_clients_inline;
+    std::int64_t handshake_timeout = 10;  // seconds
+    // Connection slots that only the TLS port may use: unauthenticated plain clients cannot
+    // lock out certificate holders.
+    std::int64_t reserved_connections = 32;
+    // The TLS versions offered, "1.2" or "1.3". max_version "1.3" means "1.3 where the mbedTLS
+    // build has it"; min_version "1.3" needs a build that has it (a start-up error otherwise).
+    std::string min_version{"1.2"};
+    std::string max_version{"1.3"};
+    // The server's order of preference among the AEADs (tls_cipher_names below), strongest
+    // wish first. Leaving one out refuses clients that have nothing else.
+    std::vector<std::string> ciphers{"CHACHA20-POLY1305", "AES-128-GCM", "AES-256-GCM"};
+};
+
+// Every name [tls] ciphers accepts. ChaCha20-Poly1305 leads the default: it is the faster one
+// in mbedTLS without AES instructions (every MIPS router) and was measured faster with AES-NI
+// too (bench/README.md).
+inline constexpr const char* tls_cipher_names[] = {"CHACHA20-POLY1305", "AES-128-GCM",
+                                                   "AES-256-GCM"};
+
+}  // namespace clipshare
