@@ -24,21 +24,31 @@ inline Bytes i64_bytes(std::int64_t value) {
     return Bytes(encoded.begin(), encoded.end());
 }
 
-inline Bytes bytes_of(std::string_view text) { return Bytes(text.begin(), text.end()); }
+inline Bytes bytes_of(std::string_view text) {
+    return Bytes(text.begin(), text.end());
+}
 
 inline WireEntry file_entry(std::string name, std::string data) {
     auto size = static_cast<std::int64_t>(data.size());
     return {std::move(name), size, std::move(data)};
 }
-inline WireEntry dir_entry(std::string name) { return {std::move(name), -1, {}}; }
+inline WireEntry dir_entry(std::string name) {
+    return {std::move(name), -1, {}};
+}
 
 // Version byte, method 4, then (v2+) the count and every entry; v1 one entry, no count.
 inline Bytes send_files_request(std::uint8_t version, const std::vector<WireEntry>& entries) {
+    // Appended in place: a batch of many large entries is built in one pass (rebuilding it
+    // per entry took seconds under load, which the daemon's header deadline counts once the
+    // client has connected).
     Bytes out{version, 4};
-    if (version >= 2) out = out + i64_bytes(static_cast<std::int64_t>(entries.size()));
+    auto append = [&out](const Bytes& part) { out.insert(out.end(), part.begin(), part.end()); };
+    if (version >= 2) append(i64_bytes(static_cast<std::int64_t>(entries.size())));
     for (const auto& entry : entries) {
-        out = out + i64_bytes(static_cast<std::int64_t>(entry.name.size())) + bytes_of(entry.name) +
-              i64_bytes(entry.size) + bytes_of(entry.data);
+        append(i64_bytes(static_cast<std::int64_t>(entry.name.size())));
+        append(bytes_of(entry.name));
+        append(i64_bytes(entry.size));
+        append(bytes_of(entry.data));
     }
     return out;
 }

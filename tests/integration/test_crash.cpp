@@ -90,7 +90,8 @@ protected:
         EXPECT_TRUE(on_disk == 0 || on_disk == batch_size) << when << ": " << on_disk << " placed";
         auto leftovers = [&] {
             for (const auto& item : fs::directory_iterator(work())) {
-                if (item.path().filename().string().rfind(".clipshare-upload-", 0) == 0) return true;
+                if (item.path().filename().string().rfind(".clipshare-upload-", 0) == 0)
+                    return true;
             }
             return false;
         };
@@ -154,7 +155,8 @@ TEST_F(Crash, DeepTemporaryTreesAreRemovedAfterAFailureAndAtStart) {
     std::vector<WireEntry> entries;
     for (int level = 0; level < 1000; ++level) {
         path += level ? "/d" : "d";
-        if (level % 100 == 99) entries.push_back(file_entry(path + "/payload", std::string(4096, 'p')));
+        if (level % 100 == 99)
+            entries.push_back(file_entry(path + "/payload", std::string(4096, 'p')));
     }
     auto request = send_files_request(4, entries);
     auto client = Client::connect(daemon->port());
@@ -192,9 +194,10 @@ TEST_F(Crash, TwentyThousandSmallFilesAreAckedAtTheDefaultTimeouts) {
         for (int i = 0; i < 20000; ++i) {
             entries.push_back(file_entry("folder/" + std::to_string(i), content));
         }
+        auto request = send_files_request(4, entries);
         auto started = Clock::now();
         auto client = Client::connect(daemon->port());
-        client.send(send_files_request(4, entries));
+        client.send(request);
         EXPECT_EQ(client.recv_all(), (Bytes{1, 1, 1})) << daemon->log().substr(0, 4000);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
         std::printf("[ figures  ] 20,000 files of %zu bytes acked in %lld ms\n",

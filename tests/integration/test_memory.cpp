@@ -29,8 +29,7 @@ std::string server_section(const std::string& extra) {
 TEST(Memory, DeclaredLengthsAreNeverAllocated) {
     if (built_with_asan) GTEST_SKIP() << "AddressSanitizer cannot run under an address-space limit";
     auto daemon = Daemon::start(
-        "[limits]\nmax_text_length = \"1GiB\"\nmemory_budget = \"1100MiB\"\n",
-        {}, small_box);
+        "[limits]\nmax_text_length = \"1GiB\"\nmemory_budget = \"1100MiB\"\n", {}, small_box);
     // A 10-byte header promising a gigabyte of text, then a few bytes of it.
     auto liar = Client::connect(daemon->port());
     liar.send(Bytes{4, 2} + i64_bytes(std::int64_t{1} << 30) + bytes_of("only this"));
@@ -50,7 +49,8 @@ TEST(Memory, DeclaredLengthsAreNeverAllocated) {
     std::string folder;
     for (int level = 0; level < 126; ++level) folder += level ? "/d" : "d";
     std::vector<WireEntry> files;
-    for (int i = 0; i < 700; ++i) files.push_back(file_entry(folder + "/f" + std::to_string(i), "x"));
+    for (int i = 0; i < 700; ++i)
+        files.push_back(file_entry(folder + "/f" + std::to_string(i), "x"));
     auto uploader = Client::connect(daemon->port());
     uploader.send(send_files_request(4, files));
     EXPECT_EQ(uploader.recv_all(), (Bytes{1, 1, 1}));
@@ -133,9 +133,10 @@ TEST(Memory, GetFilesNeverFollowsADirectorySwappedForASymlink) {
                                          std::string(256 * 1024, 'o')));
         }
     }
+    auto request = send_files_request(4, entries);  // built before the header deadline runs
     auto upload = Client::connect(daemon->port());
-    upload.send(send_files_request(4, entries));
-    ASSERT_EQ(upload.recv_all(), (Bytes{1, 1, 1}));
+    upload.send(request);
+    ASSERT_EQ(upload.recv_all(), (Bytes{1, 1, 1})) << daemon->log();
     TempDir outside;
     for (int i = 0; i < 40; ++i) {
         std::ofstream{outside.path() / ("f" + std::to_string(i))} << std::string(256 * 1024, 'S');
