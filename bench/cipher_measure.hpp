@@ -72,5 +72,4 @@ inline double measure(const Aead& aead, bool seal, double seconds) {
     return rc == 0 ? static_cast<double>(bytes) / elapsed / 1e6 : -1;
 }
 
-
 }  // namespace bench

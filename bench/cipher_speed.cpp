@@ -4,8 +4,8 @@
 // ceiling for one TLS connection on one core.
 //
 //   bench/cipher_speed [SECONDS_PER_CIPHER]
-#include "cipher_measure.hpp"
 #include "../src/net/mbedtls_compat.hpp"
+#include "cipher_measure.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -15,7 +15,6 @@
 using bench::Aead;
 using bench::measure;
 using bench::record_size;
-
 
 int main(int argc, char** argv) {
     double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;

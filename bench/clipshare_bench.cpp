@@ -29,12 +29,12 @@
 #include <map>
 #include <mutex>
 
-#include "cipher_measure.hpp"
-#include "support.hpp"
 #include "../src/net/mbedtls_compat.hpp"
 #include "../src/net/tls.hpp"
 #include "../src/net/tls_context.hpp"
 #include "../tests/integration/tls_client.hpp"
+#include "cipher_measure.hpp"
+#include "support.hpp"
 
 using namespace bench;
 using clipshare::test::TlsClient;
@@ -54,7 +54,9 @@ struct Settings {
 
 // Results in print order, for the table and the JSON file.
 std::vector<std::pair<std::string, double>> results;
-void record(const std::string& key, double value) { results.emplace_back(key, value); }
+void record(const std::string& key, double value) {
+    results.emplace_back(key, value);
+}
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -165,8 +167,8 @@ void connection_rate(const Settings& s, const Daemon& daemon, const TlsClient::O
     std::string key = std::string{"rate."} + (tls ? "tls" : "plain") + ".v" +
                       std::to_string(version) + ".x" + std::to_string(parallel);
     double rate = static_cast<double>(latencies.size()) / elapsed;
-    std::printf("%-28s %10.0f /s   p50 %8.0f us   p99 %8.0f us   failures %ld\n", key.c_str(),
-                rate, percentile(0.5), percentile(0.99), failures.load());
+    std::printf("%-28s %10.0f /s   p50 %8.0f us   p99 %8.0f us   failures %ld\n", key.c_str(), rate,
+                percentile(0.5), percentile(0.99), failures.load());
     record(key + ".per_second", rate);
     record(key + ".p50_us", percentile(0.5));
     record(key + ".p99_us", percentile(0.99));
@@ -219,12 +221,14 @@ void concurrency(const Settings& s, const Daemon& daemon) {
     }
     long after = rss_kib(daemon.pid());
     double per_connection =
-        fds.empty() ? 0 : static_cast<double>(during - before) * 1024 / static_cast<double>(fds.size());
-    std::printf("%-28s %10zu open (%.1f s), %ld served Get Text (%.1f s total)\n",
-                "concurrency", fds.size(), open_seconds, served, total_seconds);
-    std::printf("%-28s before %ld KiB, during %ld KiB, after %ld KiB: %.0f bytes per idle "
-                "connection\n",
-                "concurrency.rss", before, during, after, per_connection);
+        fds.empty() ? 0
+                    : static_cast<double>(during - before) * 1024 / static_cast<double>(fds.size());
+    std::printf("%-28s %10zu open (%.1f s), %ld served Get Text (%.1f s total)\n", "concurrency",
+                fds.size(), open_seconds, served, total_seconds);
+    std::printf(
+        "%-28s before %ld KiB, during %ld KiB, after %ld KiB: %.0f bytes per idle "
+        "connection\n",
+        "concurrency.rss", before, during, after, per_connection);
     record("concurrency.open", static_cast<double>(fds.size()));
     record("concurrency.served", static_cast<double>(served));
     record("concurrency.rss_before_kib", static_cast<double>(before));
@@ -281,11 +285,12 @@ void idle_memory_tls(const Settings& s, const std::string& tls_config,
     std::string error;
     auto context = clipshare::make_tls_context(section, error);
     double estimate = context ? static_cast<double>(context->session_memory_bytes()) : 0;
-    std::printf("%-28s %7.0f bytes (TlsContext::session_memory_bytes, mbedTLS %s: records of "
-                "%zu in, %zu out)\n",
-                "idle.tls.estimate", estimate, clipshare::mbedtls_compat::version_string,
-                clipshare::mbedtls_compat::in_content_length,
-                clipshare::mbedtls_compat::out_content_length);
+    std::printf(
+        "%-28s %7.0f bytes (TlsContext::session_memory_bytes, mbedTLS %s: records of "
+        "%zu in, %zu out)\n",
+        "idle.tls.estimate", estimate, clipshare::mbedtls_compat::version_string,
+        clipshare::mbedtls_compat::in_content_length,
+        clipshare::mbedtls_compat::out_content_length);
     record("idle.tls.estimate_bytes", estimate);
 }
 
@@ -389,8 +394,8 @@ Transfer download(const Settings& s, const Daemon& daemon, const TlsClient::Opti
 }
 
 void report_transfer(const char* key, const Transfer& t, double reference, const char* against) {
-    std::printf("%-28s %10.0f MiB/s   %.2f x %s   daemon CPU %.2f s/GiB%s\n", key,
-                t.mib_per_second, t.mib_per_second / reference, against, t.cpu_seconds_per_gib,
+    std::printf("%-28s %10.0f MiB/s   %.2f x %s   daemon CPU %.2f s/GiB%s\n", key, t.mib_per_second,
+                t.mib_per_second / reference, against, t.cpu_seconds_per_gib,
                 t.ok ? "" : "   (FAILED)");
     record(std::string{key} + ".mib_per_second", t.mib_per_second);
     record(std::string{key} + ".ratio", t.mib_per_second / reference);
@@ -487,9 +492,10 @@ void latency_under_slowloris(const Settings& s) {
         return latencies.empty() ? 0.0
                                  : latencies[static_cast<std::size_t>(p * (latencies.size() - 1))];
     };
-    std::printf("%-28s %zu slow clients: p50 %.2f ms, p99 %.2f ms (target <= 100), %d of 300 "
-                "failed\n",
-                "hostile.latency", slow.size(), percentile(0.5), percentile(0.99), failures);
+    std::printf(
+        "%-28s %zu slow clients: p50 %.2f ms, p99 %.2f ms (target <= 100), %d of 300 "
+        "failed\n",
+        "hostile.latency", slow.size(), percentile(0.5), percentile(0.99), failures);
     record("hostile.latency.slow_clients", static_cast<double>(slow.size()));
     record("hostile.latency.p50_ms", percentile(0.5));
     record("hostile.latency.p99_ms", percentile(0.99));
@@ -526,13 +532,20 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
         std::string value = argv[i + 1];
-        if (flag == "--binary") s.binary = value;
-        else if (flag == "--make-certs") s.make_certs = value;
-        else if (flag == "--seconds") s.seconds = std::atof(value.c_str());
-        else if (flag == "--connections") s.connections = std::atoi(value.c_str());
-        else if (flag == "--mib") s.mib = std::atoll(value.c_str());
-        else if (flag == "--tls-connections") s.tls_connections = std::atoi(value.c_str());
-        else if (flag == "--json") s.json = value;
+        if (flag == "--binary")
+            s.binary = value;
+        else if (flag == "--make-certs")
+            s.make_certs = value;
+        else if (flag == "--seconds")
+            s.seconds = std::atof(value.c_str());
+        else if (flag == "--connections")
+            s.connections = std::atoi(value.c_str());
+        else if (flag == "--mib")
+            s.mib = std::atoll(value.c_str());
+        else if (flag == "--tls-connections")
+            s.tls_connections = std::atoi(value.c_str());
+        else if (flag == "--json")
+            s.json = value;
         else {
             std::fprintf(stderr, "clipshare_bench: unknown option %s\n", flag.c_str());
             return 2;
@@ -541,7 +554,8 @@ int main(int argc, char** argv) {
     raise_descriptor_limit(s.connections);
     signal(SIGPIPE, SIG_IGN);
 
-    fs::path certs = fs::temp_directory_path() / ("clipshare-bench-certs-" + std::to_string(getpid()));
+    fs::path certs =
+        fs::temp_directory_path() / ("clipshare-bench-certs-" + std::to_string(getpid()));
     std::string command = "CLIPSHARE_PFX_PASSWORD=bench sh " + s.make_certs + " -d " +
                           certs.string() + " phone >/dev/null";
     if (std::system(command.c_str()) != 0) {
@@ -549,11 +563,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     TlsClient::Options tls{certs / "ca.crt", certs / "phone.crt", certs / "phone.key"};
-    const std::string tls_config = "[tls]\nenabled = true\nport = @TLS_PORT@\ncertificate = \"" +
-                                   (certs / "server.crt").string() + "\"\nprivate_key = \"" +
-                                   (certs / "server.key").string() + "\"\nca = \"" +
-                                   (certs / "ca.crt").string() +
-                                   "\"\nallowed_clients = [\"phone\"]\n";
+    const std::string tls_config =
+        "[tls]\nenabled = true\nport = @TLS_PORT@\ncertificate = \"" +
+        (certs / "server.crt").string() + "\"\nprivate_key = \"" + (certs / "server.key").string() +
+        "\"\nca = \"" + (certs / "ca.crt").string() + "\"\nallowed_clients = [\"phone\"]\n";
     clipshare::TlsSection section;
     section.certificate = certs / "server.crt";
     section.private_key = certs / "server.key";
@@ -597,8 +610,8 @@ int main(int argc, char** argv) {
                        : Aead{"AES-128-GCM", MBEDTLS_CIPHER_AES_128_GCM, 128};
     double seal = measure(aead, true, 1.0) * 1e6 / (1 << 20);
     double open_speed = measure(aead, false, 1.0) * 1e6 / (1 << 20);
-    std::printf("%-28s %10.0f MiB/s seal, %.0f MiB/s open (%s, negotiated %s)\n",
-                "mbedTLS cipher", seal, open_speed, aead.name, suite.c_str());
+    std::printf("%-28s %10.0f MiB/s seal, %.0f MiB/s open (%s, negotiated %s)\n", "mbedTLS cipher",
+                seal, open_speed, aead.name, suite.c_str());
     record("cipher.seal_mib_per_second", seal);
     record("cipher.open_mib_per_second", open_speed);
     report_transfer("tls.upload", upload(s, daemon, &tls), open_speed, "cipher open");

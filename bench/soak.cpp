@@ -13,8 +13,8 @@ using namespace bench;
 namespace {
 
 enum Method { info, send_text, get_text, send_files, get_files, get_any, method_count };
-const char* const method_names[] = {"info", "send_text", "get_text", "send_files", "get_files",
-                                    "get_any"};
+const char* const method_names[] = {"info",       "send_text", "get_text",
+                                    "send_files", "get_files", "get_any"};
 
 struct Counts {
     std::atomic<long> ok{0};
@@ -23,7 +23,9 @@ struct Counts {
 };
 Counts counts[method_count];
 
-std::string file_content(const std::string& name) { return name + ":" + name; }
+std::string file_content(const std::string& name) {
+    return name + ":" + name;
+}
 
 // Reads one i64-prefixed field.
 bool read_string(int fd, std::string& out, std::int64_t limit = 1 << 26) {

@@ -50,7 +50,9 @@ inline Bytes operator+(Bytes a, const Bytes& b) {
     return a;
 }
 
-inline Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+inline Bytes bytes_of(std::string_view s) {
+    return Bytes(s.begin(), s.end());
+}
 
 inline std::uint16_t free_port() {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -97,7 +99,9 @@ inline bool send_all(int fd, const std::uint8_t* data, std::size_t size) {
     }
     return true;
 }
-inline bool send_all(int fd, const Bytes& b) { return send_all(fd, b.data(), b.size()); }
+inline bool send_all(int fd, const Bytes& b) {
+    return send_all(fd, b.data(), b.size());
+}
 
 inline bool recv_exact(int fd, std::uint8_t* out, std::size_t size) {
     while (size > 0) {
@@ -128,10 +132,14 @@ inline long proc_status_kib(pid_t pid, const char* key) {
     }
     return -1;
 }
-inline long rss_kib(pid_t pid) { return proc_status_kib(pid, "VmRSS"); }
+inline long rss_kib(pid_t pid) {
+    return proc_status_kib(pid, "VmRSS");
+}
 // The heap and other private data mapped, touched or not: what a connection's buffers
 // claim even where calloc left their pages untouched (and so out of the RSS).
-inline long data_kib(pid_t pid) { return proc_status_kib(pid, "VmData"); }
+inline long data_kib(pid_t pid) {
+    return proc_status_kib(pid, "VmData");
+}
 
 // User + system CPU seconds the process has used so far.
 inline double cpu_seconds(pid_t pid) {
@@ -158,8 +166,9 @@ public:
     // `server` replaces the [server] keys after bind and working_dir (the default measures the
     // machine: room for 20,000 connections from one address).
     Daemon(const std::string& binary, std::string extra,
-           std::string server = "max_connections = 20000\nmax_connections_per_address = 20000\n"
-                                "idle_timeout = 120\n[limits]\nmemory_budget = \"1GiB\"\n") {
+           std::string server =
+               "max_connections = 20000\nmax_connections_per_address = 20000\n"
+               "idle_timeout = 120\n[limits]\nmemory_budget = \"1GiB\"\n") {
         std::random_device random;
         dir_ = fs::temp_directory_path() / ("clipshare-bench-" + std::to_string(random()));
         fs::create_directories(dir_ / "work");
@@ -170,9 +179,10 @@ public:
             extra.replace(at, 10, std::to_string(tls_port_));
         }
         std::ofstream{dir_ / "c.toml"} << "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                        << "allow_root = true\n" << server << "[plain]\nport = "
-                                        << port_ << "\n[discovery]\nenabled = false\n"
-                                        << extra;
+                                       << "allow_root = true\n"
+                                       << server << "[plain]\nport = " << port_
+                                       << "\n[discovery]\nenabled = false\n"
+                                       << extra;
         pid_ = fork();
         if (pid_ == 0) {
             int log = open((dir_ / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -184,7 +194,8 @@ public:
         // Ready when it says so (a probe connection would hold a slot for a moment).
         for (int i = 0; i < 2000; ++i) {
             std::ifstream log{dir_ / "log"};
-            std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+            std::string text((std::istreambuf_iterator<char>(log)),
+                             std::istreambuf_iterator<char>());
             if (text.find(" ready (") != std::string::npos) return;
             if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the log

@@ -76,13 +76,27 @@ std::optional<Options> parse_options(int argc, char** argv) {
     int opt;
     while ((opt = getopt_long(argc, argv, ":c:Ddp:srtl:vh", long_options, nullptr)) != -1) {
         switch (opt) {
-            case 'c': options.config_file = optarg; break;
-            case 'D': options.foreground = true; break;
-            case 'd': options.foreground = false; break;
-            case 'p': options.pidfile = optarg; break;
-            case 's': options.stop = true; break;
-            case 'r': options.restart = true; break;
-            case 't': options.check = true; break;
+            case 'c':
+                options.config_file = optarg;
+                break;
+            case 'D':
+                options.foreground = true;
+                break;
+            case 'd':
+                options.foreground = false;
+                break;
+            case 'p':
+                options.pidfile = optarg;
+                break;
+            case 's':
+                options.stop = true;
+                break;
+            case 'r':
+                options.restart = true;
+                break;
+            case 't':
+                options.check = true;
+                break;
             case 'l':
                 options.log_level = parse_log_level(optarg);
                 if (!options.log_level) {
@@ -93,8 +107,12 @@ std::optional<Options> parse_options(int argc, char** argv) {
                     usage_error = true;
                 }
                 break;
-            case 'v': options.version = true; break;
-            case 'h': options.help = true; break;
+            case 'v':
+                options.version = true;
+                break;
+            case 'h':
+                options.help = true;
+                break;
             case ':':
                 std::fprintf(stderr, "clipshared: error: option %s needs an argument\n",
                              argv[optind - 1]);

@@ -42,30 +42,30 @@ std::string fit_to_width(std::string_view text, std::size_t columns);
 
 class Progress {
 public:
-  using Clock = std::chrono::steady_clock;
+    using Clock = std::chrono::steady_clock;
 
-  // Draws on `out` when it is non-null; nullptr makes every call a no-op.
-  explicit Progress(std::FILE* out) : out_(out) {}
-  // stderr when it is a terminal and `quiet` is false, else off.
-  static Progress for_stderr(bool quiet);
-  ~Progress() { finish(); }
-  Progress(const Progress&) = delete;
-  Progress& operator=(const Progress&) = delete;
+    // Draws on `out` when it is non-null; nullptr makes every call a no-op.
+    explicit Progress(std::FILE* out) : out_(out) {}
+    // stderr when it is a terminal and `quiet` is false, else off.
+    static Progress for_stderr(bool quiet);
+    ~Progress() { finish(); }
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
 
-  // One item (an image): its label and size (< 0: unknown).
-  void start(std::string label, std::int64_t total);
-  // A batch of `items` files of `total_bytes` in all (< 0: unknown, as for a download whose
-  // sizes arrive with each file). The bar then advances by bytes when the total is known,
-  // else by files plus the current file's share.
-  void start_batch(std::int64_t total_bytes, std::int64_t items);
-  // The next file of the batch: its name and size.
-  void item(const std::string& name, std::int64_t size);
-  void advance(std::int64_t bytes);
-  // Ends the line (if one was drawn): after the whole transfer.
-  void finish();
+    // One item (an image): its label and size (< 0: unknown).
+    void start(std::string label, std::int64_t total);
+    // A batch of `items` files of `total_bytes` in all (< 0: unknown, as for a download whose
+    // sizes arrive with each file). The bar then advances by bytes when the total is known,
+    // else by files plus the current file's share.
+    void start_batch(std::int64_t total_bytes, std::int64_t items);
+    // The next file of the batch: its name and size.
+    void item(const std::string& name, std::int64_t size);
+    void advance(std::int64_t bytes);
+    // Ends the line (if one was drawn): after the whole transfer.
+    void finish();
 
-  // The frame as it would be drawn at `now` (for tests; draw() uses the real clock).
-  ProgressView view(Clock::time_point now) const;
+    // The frame as it would be drawn at `now` (for tests; draw() uses the real clock).
+    ProgressView view(Clock::time_point now) const;
 
 private:
     void draw(bool force);

@@ -56,12 +56,13 @@ public:
     // `text` is already valid UTF-8 with LF line ends.
     virtual void set_text(SharedBytes text, Done done) = 0;
     // Absolute paths of the copied top-level items; nothing when the content is not files.
-    virtual void get_files(std::function<void(std::optional<std::vector<std::filesystem::path>>)>
-                               done) = 0;
+    virtual void get_files(
+        std::function<void(std::optional<std::vector<std::filesystem::path>>)> done) = 0;
     virtual void set_files(std::vector<PlacedItem> items, Done done) = 0;
     virtual void get_image(std::function<void(std::optional<Image>)> done) = 0;
     // `display` is 1-based; nothing when there is no screen.
-    virtual void screenshot(std::int64_t display, std::function<void(std::optional<Image>)> done) = 0;
+    virtual void screenshot(std::int64_t display,
+                            std::function<void(std::optional<Image>)> done) = 0;
 };
 
 }  // namespace clipshare

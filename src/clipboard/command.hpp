@@ -25,7 +25,7 @@
 namespace clipshare {
 
 class CommandClipboard final : public Clipboard {
-  public:
+public:
     // `commands` are the effective ones (presets.hpp); received files are named relative to
     // `working_dir`, which must be absolute.
     // What commands print is charged to `budget` (if any) while it is held.
@@ -49,7 +49,7 @@ class CommandClipboard final : public Clipboard {
     void get_image(std::function<void(std::optional<Image>)> done) override;
     void screenshot(std::int64_t display, std::function<void(std::optional<Image>)> done) override;
 
-  private:
+private:
     using Output = std::function<void(std::optional<std::vector<std::uint8_t>>)>;
     using Paths = std::optional<std::vector<std::filesystem::path>>;
 

@@ -12,11 +12,9 @@ void DeferredClipboard::get_text(std::function<void(SharedBytes)> done) {
 }
 
 void DeferredClipboard::set_text(SharedBytes text, Done done) {
-    deferred(
-        [this, &text](auto completion) {
-            backend_.set_text(std::move(text), std::move(completion));
-        },
-        std::move(done));
+    deferred([this, &text](
+                 auto completion) { backend_.set_text(std::move(text), std::move(completion)); },
+             std::move(done));
 }
 
 void DeferredClipboard::get_files(
@@ -26,11 +24,9 @@ void DeferredClipboard::get_files(
 }
 
 void DeferredClipboard::set_files(std::vector<PlacedItem> items, Done done) {
-    deferred(
-        [this, &items](auto completion) {
-            backend_.set_files(std::move(items), std::move(completion));
-        },
-        std::move(done));
+    deferred([this, &items](
+                 auto completion) { backend_.set_files(std::move(items), std::move(completion)); },
+             std::move(done));
 }
 
 void DeferredClipboard::get_image(std::function<void(std::optional<Image>)> done) {
@@ -41,9 +37,7 @@ void DeferredClipboard::get_image(std::function<void(std::optional<Image>)> done
 void DeferredClipboard::screenshot(std::int64_t display,
                                    std::function<void(std::optional<Image>)> done) {
     deferred(
-        [this, display](auto completion) {
-            backend_.screenshot(display, std::move(completion));
-        },
+        [this, display](auto completion) { backend_.screenshot(display, std::move(completion)); },
         std::move(done));
 }
 

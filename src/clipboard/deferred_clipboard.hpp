@@ -33,9 +33,8 @@ private:
         auto returned = std::make_shared<bool>(false);
         ask([this, returned, done = std::move(done)](auto... answer) {
             if (*returned) return done(std::move(answer)...);
-            next_turn_.post([done, ... answer = std::move(answer)]() mutable {
-                done(std::move(answer)...);
-            });
+            next_turn_.post(
+                [done, ... answer = std::move(answer)]() mutable { done(std::move(answer)...); });
         });
         *returned = true;
     }

@@ -188,8 +188,7 @@ void CommandRun::spawn() {
                 std::size_t room = self->spec_.max_output + 1 - self->output_size_;
                 std::size_t wanted = self->output_size_ + std::min(read_chunk, room);
                 if (wanted > output.capacity() &&
-                    !self->outcome_.output_charge.resize(
-                        std::max(wanted, 2 * output.capacity()))) {
+                    !self->outcome_.output_charge.resize(std::max(wanted, 2 * output.capacity()))) {
                     // No buffer: libuv reports UV_ENOBUFS to the read callback.
                     self->budget_spent_ = true;
                     *buf = uv_buf_init(nullptr, 0);

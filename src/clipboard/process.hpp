@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "util/uv_handle.hpp"
 #include "util/memory_budget.hpp"
+#include "util/uv_handle.hpp"
 
 namespace clipshare {
 
@@ -38,12 +38,12 @@ struct CommandOutcome {
     std::string error;  // "" when the command exited with status 0, in time, within the cap
     std::vector<std::uint8_t> output;
     MemoryCharge output_charge;  // what `output` holds of the budget
-    std::string diagnostic;  // the first line the command wrote on stderr, if any
+    std::string diagnostic;      // the first line the command wrote on stderr, if any
     bool ok() const { return error.empty(); }
 };
 
 class CommandRun {
-  public:
+public:
     using Done = std::function<void(CommandOutcome)>;
 
     // Starts the command; `done` runs on the loop once it is over (possibly before this
@@ -59,13 +59,13 @@ class CommandRun {
     CommandRun(const CommandRun&) = delete;
     CommandRun& operator=(const CommandRun&) = delete;
 
-  private:
+private:
     struct Passkey {};
 
-  public:
+public:
     CommandRun(Passkey, uv_loop_t* loop, CommandSpec spec, Done done);
 
-  private:
+private:
     void spawn();
     void write_input();
     void on_exit(std::int64_t status, int signal);

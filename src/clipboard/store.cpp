@@ -123,8 +123,8 @@ bool StoreClipboard::parse(std::string_view data, Content& content) {
             if (line_end == std::string_view::npos || line_end < 3 || data[1] != ' ') return false;
             char type = data[0];
             auto name = std::string{data.substr(2, line_end - 2)};
-            if ((type != 'd' && type != 'f' && type != 'p') || name.find('/') != std::string::npos ||
-                name == "." || name == "..") {
+            if ((type != 'd' && type != 'f' && type != 'p') ||
+                name.find('/') != std::string::npos || name == "." || name == "..") {
                 return false;
             }
             parsed.items.push_back({name, type == 'd', type == 'p'});
@@ -166,13 +166,17 @@ void StoreClipboard::replace(Content next, Done done) {
     auto error = std::make_shared<std::string>();
     queue_.post([dir = state_dir_, data, error] { *error = write_atomically(dir, *data); },
                 [this, next = std::move(next), error, done = std::move(done)]() mutable {
-                    if (error->empty()) content_ = std::move(next);
-                    else LOG_ERROR("clipboard not saved: %s", error->c_str());
+                    if (error->empty())
+                        content_ = std::move(next);
+                    else
+                        LOG_ERROR("clipboard not saved: %s", error->c_str());
                     done(*error);
                 });
 }
 
-void StoreClipboard::kind(std::function<void(ContentKind)> done) { done(content_.kind); }
+void StoreClipboard::kind(std::function<void(ContentKind)> done) {
+    done(content_.kind);
+}
 
 void StoreClipboard::get_text(std::function<void(SharedBytes)> done) {
     if (content_.kind != ContentKind::text) return done(nullptr);

@@ -58,7 +58,7 @@ struct LimitsSection {
     // Every buffer of the daemon together (connections, replies, batches, TLS sessions).
     // The default suits a router with 64 MB of RAM.
     std::int64_t memory_budget = 16 * 1024 * 1024;
-    std::int64_t max_path_depth = 128;  // segments of one received or sent path
+    std::int64_t max_path_depth = 128;                     // segments of one received or sent path
     std::int64_t max_batch_name_bytes = 64 * 1024 * 1024;  // all names of one batch
 };
 

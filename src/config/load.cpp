@@ -176,7 +176,7 @@ std::vector<Entry> entries_in_order(const toml::table& table, const std::string&
 }
 
 class Parser {
-  public:
+public:
     Parser(std::string file_label, fs::path base_dir, Config& config)
         : file_(std::move(file_label)), base_dir_(std::move(base_dir)), config_(config) {}
 
@@ -189,7 +189,7 @@ class Parser {
         check_budgets();
     }
 
-  private:
+private:
     // Every message is one line, whatever a quoted key in the file holds.
     [[noreturn]] void fail_at(std::uint32_t line, const std::string& what) const {
         throw ConfigError{file_ + ":" + std::to_string(line) + ": " + one_line(what)};
@@ -258,22 +258,46 @@ class Parser {
 
     void apply(const Key& key, const Entry& entry) {
         switch (key.kind) {
-            case Kind::boolean: store(key, boolean(entry)); break;
-            case Kind::integer: store_integer(key, integer(entry, key.low, key.high)); break;
-            case Kind::size: store(key, size(entry, key.low, key.high)); break;
+            case Kind::boolean:
+                store(key, boolean(entry));
+                break;
+            case Kind::integer:
+                store_integer(key, integer(entry, key.low, key.high));
+                break;
+            case Kind::size:
+                store(key, size(entry, key.low, key.high));
+                break;
             case Kind::path:
-            case Kind::state_dir: store(key, path(entry)); break;
-            case Kind::announced_name: store(key, announced_name(entry)); break;
-            case Kind::account: store(key, account(entry)); break;
-            case Kind::command: store(key, non_empty_string(entry)); break;
-            case Kind::choice: store_choice(key, one_of(entry, key.choices)); break;
-            case Kind::addresses: store(key, addresses(entry)); break;
-            case Kind::ciphers: store(key, cipher_names(entry)); break;
-            case Kind::allowed_clients: allowed_clients(entry); break;
+            case Kind::state_dir:
+                store(key, path(entry));
+                break;
+            case Kind::announced_name:
+                store(key, announced_name(entry));
+                break;
+            case Kind::account:
+                store(key, account(entry));
+                break;
+            case Kind::command:
+                store(key, non_empty_string(entry));
+                break;
+            case Kind::choice:
+                store_choice(key, one_of(entry, key.choices));
+                break;
+            case Kind::addresses:
+                store(key, addresses(entry));
+                break;
+            case Kind::ciphers:
+                store(key, cipher_names(entry));
+                break;
+            case Kind::allowed_clients:
+                allowed_clients(entry);
+                break;
             case Kind::method:
                 config_.methods.set(method_code(std::get<Method>(key.field)), boolean(entry));
                 break;
-            case Kind::table: walk_table(entry, *std::get<const Section*>(key.field)); break;
+            case Kind::table:
+                walk_table(entry, *std::get<const Section*>(key.field));
+                break;
         }
     }
 
@@ -466,9 +490,9 @@ class Parser {
             std::string name = element_string(entry, element);
             std::transform(name.begin(), name.end(), name.begin(),
                            [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-            const auto* known = std::find_if(std::begin(tls_cipher_names),
-                                             std::end(tls_cipher_names),
-                                             [&](const char* known) { return name == known; });
+            const auto* known =
+                std::find_if(std::begin(tls_cipher_names), std::end(tls_cipher_names),
+                             [&](const char* known) { return name == known; });
             if (known == std::end(tls_cipher_names)) {
                 std::string list;
                 for (const char* choice : tls_cipher_names) {
@@ -546,10 +570,9 @@ class Parser {
         constexpr std::int64_t working_room = 1048576;
         if (limits.memory_budget < limits.max_text_length + working_room) {
             fail_at(line_of("limits.memory_budget", "limits.max_text_length"),
-                    "key 'limits.memory_budget': " +
-                                      std::to_string(limits.memory_budget) +
-                                      " is too small: it must hold limits.max_text_length (" +
-                                      std::to_string(limits.max_text_length) + ") plus 1 MiB");
+                    "key 'limits.memory_budget': " + std::to_string(limits.memory_budget) +
+                        " is too small: it must hold limits.max_text_length (" +
+                        std::to_string(limits.max_text_length) + ") plus 1 MiB");
         }
         auto& tls = config_.tls;
         const std::uint32_t reserved_line = line_of("tls.reserved_connections");
@@ -560,10 +583,10 @@ class Parser {
         }
         if (tls.enabled && config_.plain.enabled &&
             tls.reserved_connections >= config_.server.max_connections) {
-            fail_at(reserved_line, "key 'tls.reserved_connections': " +
-                                        std::to_string(tls.reserved_connections) +
-                                        " leaves the plain port no slot of server.max_connections (" +
-                                        std::to_string(config_.server.max_connections) + ")");
+            fail_at(reserved_line,
+                    "key 'tls.reserved_connections': " + std::to_string(tls.reserved_connections) +
+                        " leaves the plain port no slot of server.max_connections (" +
+                        std::to_string(config_.server.max_connections) + ")");
         }
     }
 

@@ -20,7 +20,7 @@
 namespace clipshare {
 
 struct BatchLimits {
-    std::size_t max_depth = 1024;                       // segments in one path
+    std::size_t max_depth = 1024;                           // segments in one path
     std::uint64_t max_name_bytes = std::uint64_t{1} << 40;  // all names of the batch together
 };
 

@@ -69,7 +69,8 @@ void roll_back(int working_fd, int items_fd, const Journal& journal) {
 Recovery recover_batches(int working_fd) {
     Recovery recovery;
     for (auto& name : temporary_directories(working_fd)) {
-        UniqueFd temp{openat(working_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+        UniqueFd temp{
+            openat(working_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
         auto journal = temp ? parse_journal(read_journal(temp.get())) : std::nullopt;
         if (!journal) {
             recovery.leftovers.push_back(std::move(name));

@@ -18,7 +18,9 @@
 namespace clipshare {
 namespace {
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 constexpr std::uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
@@ -34,7 +36,9 @@ std::uint64_t realtime_ns() {
            static_cast<std::uint64_t>(now.tv_nsec);
 }
 
-char type_of(bool directory, bool png) { return directory ? 'd' : (png ? 'p' : 'f'); }
+char type_of(bool directory, bool png) {
+    return directory ? 'd' : (png ? 'p' : 'f');
+}
 
 }  // namespace
 
@@ -177,8 +181,8 @@ std::string BatchWriter::begin_file(const std::string& path, std::int64_t size) 
     }
     UniqueFd dir{open_directory_below(items_fd_.get(), parent, true)};
     if (!dir) return fail_with(errno_text("cannot create directory '" + parent + "'"));
-    file_fd_.reset(
-        openat(dir.get(), leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    file_fd_.reset(openat(dir.get(), leaf.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!file_fd_) return fail_with(errno_text("cannot create '" + path + "'"));
     file_path_ = path;
     file_size_ = size;
@@ -282,8 +286,8 @@ void BatchWriter::take_back(const std::vector<PlacedItem>& placed) {
     // its received name in items/ is free again.
     for (std::size_t i = 0; i < placed.size() && i < top_level_.size(); ++i) {
         const auto& from = placed[i].name;
-        if (renameat(target_fd_.get(), from.c_str(), items_fd_.get(),
-                     top_level_[i].name.c_str()) != 0) {
+        if (renameat(target_fd_.get(), from.c_str(), items_fd_.get(), top_level_[i].name.c_str()) !=
+            0) {
             remove_tree_at(target_fd_.get(), from.c_str());
         }
     }

@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "files/placed_item.hpp"
 #include "files/below.hpp"
+#include "files/placed_item.hpp"
 
 namespace clipshare {
 
@@ -83,9 +83,9 @@ private:
     std::int64_t file_written_ = 0;
     std::uint8_t file_head_[8] = {};
     bool committed_ = false;
-    std::vector<TopLevel> top_level_;                    // in order of arrival
+    std::vector<TopLevel> top_level_;                         // in order of arrival
     std::unordered_map<std::string, std::size_t> top_index_;  // name -> index in top_level_
-    std::vector<PlacedItem> placed_;  // as committed, names in the target
+    std::vector<PlacedItem> placed_;                          // as committed, names in the target
 };
 
 }  // namespace clipshare

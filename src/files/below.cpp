@@ -47,7 +47,8 @@ int open_directory_below(int root_fd, std::string_view path, bool create) {
 
 int open_below(int root_fd, std::string_view path, int flags, mode_t mode) {
     auto slash = path.rfind('/');
-    std::string_view parent = slash == std::string_view::npos ? std::string_view{} : path.substr(0, slash);
+    std::string_view parent =
+        slash == std::string_view::npos ? std::string_view{} : path.substr(0, slash);
     std::string leaf{slash == std::string_view::npos ? path : path.substr(slash + 1)};
     if (bad_segment(leaf)) {
         errno = EINVAL;

@@ -47,7 +47,9 @@ std::string journal_text(const Journal& journal) {
     return text;
 }
 
-std::string journal_amendment(const JournalEntry& entry) { return entry_line(entry); }
+std::string journal_amendment(const JournalEntry& entry) {
+    return entry_line(entry);
+}
 
 std::optional<Journal> parse_journal(std::string_view text) {
     auto next_line = [&text]() -> std::optional<std::string_view> {
@@ -61,7 +63,8 @@ std::optional<Journal> parse_journal(std::string_view text) {
     if (!first || first->substr(0, header.size()) != header) return std::nullopt;
     auto number = first->substr(header.size());
     Journal journal;
-    auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), journal.sequence);
+    auto [end, error] =
+        std::from_chars(number.data(), number.data() + number.size(), journal.sequence);
     if (error != std::errc{} || end != number.data() + number.size()) return std::nullopt;
     bool ended = false;
     while (auto line = next_line()) {

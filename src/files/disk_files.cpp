@@ -23,7 +23,9 @@ static_assert(sizeof(off_t) == 8, "large file support: build with -D_FILE_OFFSET
 namespace clipshare {
 namespace {
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 // ---- receiving ----
 
@@ -32,7 +34,8 @@ std::string errno_text(const std::string& what) { return what + ": " + std::stre
 class DiskBatch final : public IncomingBatch {
 public:
     DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir)
-        : queue_(loop), writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")) {}
+        : queue_(loop),
+          writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")) {}
     ~DiskBatch() override {
         // Steps still queued have nobody to report to: skip them rather than write what is
         // about to be removed. A commit is never abandoned: its owner keeps the batch until
@@ -253,9 +256,10 @@ std::string DiskFiles::open() {
     recovery_ = recover_batches(working.get());
     for (const auto& problem : recovery_.problems) LOG_ERROR("%s", problem.c_str());
     for (const auto& batch : recovery_.finished) {
-        LOG_WARN("finished placing a batch of %zu entries that a crash interrupted after its "
-                 "commit point",
-                 batch.placed.size());
+        LOG_WARN(
+            "finished placing a batch of %zu entries that a crash interrupted after its "
+            "commit point",
+            batch.placed.size());
     }
     return {};
 }

@@ -24,7 +24,9 @@ constexpr std::size_t window_bytes = 32 * 1024;
 constexpr std::size_t ancestor_bytes = 2 * 1024;
 constexpr std::size_t child_overhead = sizeof(std::string) + 8;
 
-std::size_t cost(std::string_view name) { return name.size() + child_overhead; }
+std::size_t cost(std::string_view name) {
+    return name.size() + child_overhead;
+}
 
 // Opens the file once, as sending it will, and returns its size (or -1 when unusable).
 std::int64_t checked_size(int dir_fd, const char* name) {
@@ -37,8 +39,7 @@ std::int64_t checked_size(int dir_fd, const char* name) {
 
 }  // namespace
 
-TreeWalker::TreeWalker(std::vector<std::filesystem::path> roots, int version,
-                       std::size_t max_depth)
+TreeWalker::TreeWalker(std::vector<std::filesystem::path> roots, int version, std::size_t max_depth)
     : roots_(std::move(roots)), version_(version), max_depth_(max_depth) {
     // std::string compares bytes: a stable order.
     std::sort(roots_.begin(), roots_.end(), [](const auto& a, const auto& b) {
@@ -141,7 +142,8 @@ void TreeWalker::refill(Level& level, int dir_fd) {
     }
     closedir(dir);
     // Largest first, so the next name to walk is at the back.
-    std::sort(heap.begin(), heap.end(), [](const Child& a, const Child& b) { return b.name < a.name; });
+    std::sort(heap.begin(), heap.end(),
+              [](const Child& a, const Child& b) { return b.name < a.name; });
 }
 
 void TreeWalker::finish_level(std::vector<FileEntry>& out) {

@@ -5,7 +5,9 @@
 namespace clipshare {
 namespace {
 
-ReceivedPath refuse(std::string why) { return {{}, std::move(why)}; }
+ReceivedPath refuse(std::string why) {
+    return {{}, std::move(why)};
+}
 
 }  // namespace
 

@@ -13,7 +13,9 @@
 namespace clipshare {
 namespace {
 
-bool is_dot(const char* name) { return std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0; }
+bool is_dot(const char* name) {
+    return std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0;
+}
 
 // Calls `visit(name)` for each entry of the directory `dir_fd` (not "." or ".."), reading it
 // through a descriptor of its own so that `dir_fd` stays usable. False if it cannot be read.
@@ -77,7 +79,8 @@ bool remove_tree_at(int dir_fd, const char* name) {
             any = true;
             if (unlinkat(top.get(), entry, 0) == 0) {
                 progress = true;
-            } else if ((errno == EISDIR || errno == EPERM) && flatten_one(top.get(), entry, serial)) {
+            } else if ((errno == EISDIR || errno == EPERM) &&
+                       flatten_one(top.get(), entry, serial)) {
                 progress = true;
             }
         });

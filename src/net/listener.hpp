@@ -24,7 +24,8 @@ protected:
 
 class Listener {
 public:
-    Listener(std::string name, ListenerHandler& handler) : name_(std::move(name)), handler_(handler) {}
+    Listener(std::string name, ListenerHandler& handler)
+        : name_(std::move(name)), handler_(handler) {}
 
     // Binds (the part that may need root). Returns "" or a one-line error
     // ("cannot listen on ...: reason").
@@ -37,11 +38,13 @@ public:
     std::string listen();
 
     // Takes the next pending connection; nullptr (and `error`) when that fails.
-    std::unique_ptr<TcpStream> accept(int& error) { return TcpStream::accept(tcp_.stream(), error); }
+    std::unique_ptr<TcpStream> accept(int& error) {
+        return TcpStream::accept(tcp_.stream(), error);
+    }
 
     void close() { tcp_.close(); }
 
-    const std::string& name() const { return name_; }  // "plain" or "tls"
+    const std::string& name() const { return name_; }        // "plain" or "tls"
     const std::string& address() const { return address_; }  // what was bound, for logs
     std::uint16_t port() const { return port_; }
 

@@ -45,7 +45,6 @@
 #include <psa/crypto.h>
 #endif
 
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -112,8 +111,8 @@ inline void set_protocol_versions(mbedtls_ssl_config* config, bool tls13 = true)
 inline void set_protocol_range(mbedtls_ssl_config* config, bool min_tls13, bool max_tls13) {
 #if MBEDTLS_VERSION_NUMBER >= 0x03020000
     const bool top = has_tls13 && max_tls13;
-    mbedtls_ssl_conf_min_tls_version(config, has_tls13 && min_tls13 ? MBEDTLS_SSL_VERSION_TLS1_3
-                                                                     : MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_min_tls_version(
+        config, has_tls13 && min_tls13 ? MBEDTLS_SSL_VERSION_TLS1_3 : MBEDTLS_SSL_VERSION_TLS1_2);
     mbedtls_ssl_conf_max_tls_version(config,
                                      top ? MBEDTLS_SSL_VERSION_TLS1_3 : MBEDTLS_SSL_VERSION_TLS1_2);
 #else

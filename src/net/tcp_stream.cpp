@@ -63,8 +63,8 @@ std::unique_ptr<TcpStream> TcpStream::accept(uv_stream_t* server, int& error) {
     uv_tcp_nodelay(stream->tcp_.get(), 1);
     sockaddr_storage address{};
     int length = sizeof address;
-    if (uv_tcp_getpeername(stream->tcp_.get(), reinterpret_cast<sockaddr*>(&address),
-                           &length) == 0) {
+    if (uv_tcp_getpeername(stream->tcp_.get(), reinterpret_cast<sockaddr*>(&address), &length) ==
+        0) {
         stream->peer_ = format_address(reinterpret_cast<sockaddr*>(&address));
         stream->address_ = format_host(reinterpret_cast<sockaddr*>(&address));
     } else {

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "net/tls_settings.hpp"
 #include "net/stream.hpp"
+#include "net/tls_settings.hpp"
 
 namespace clipshare {
 

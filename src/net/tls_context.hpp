@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "net/tls_settings.hpp"
 #include "net/allowed_clients.hpp"
 #include "net/mbedtls_objects.hpp"
 #include "net/tls_identity.hpp"
+#include "net/tls_settings.hpp"
 
 namespace clipshare {
 

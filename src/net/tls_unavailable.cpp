@@ -10,7 +10,9 @@ std::shared_ptr<const TlsContext> make_tls_context(const TlsSection&, std::strin
     return nullptr;
 }
 
-std::size_t tls_session_memory(const TlsContext&) { return 0; }
+std::size_t tls_session_memory(const TlsContext&) {
+    return 0;
+}
 
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream>, std::shared_ptr<const TlsContext>,
                                     uv_loop_t*) {

@@ -16,9 +16,8 @@ void BatchCommitter::commit(std::unique_ptr<IncomingBatch> batch, Done done) {
                     [this, slot, entries, done](std::string) { finish(slot, {}, entries, done); });
             }
             // All or nothing to the end: the batch goes back out of working_dir.
-            (*slot)->uncommit([this, slot, error, done](std::string) {
-                finish(slot, error, 0, done);
-            });
+            (*slot)->uncommit(
+                [this, slot, error, done](std::string) { finish(slot, error, 0, done); });
         });
     });
 }

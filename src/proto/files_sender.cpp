@@ -39,9 +39,9 @@ void FilesSender::pump() {
                     return;
                 }
                 if (started_ != expected_) {
-                    return session_.abort("the files changed while being sent: " +
-                                          std::to_string(started_) + " entries instead of " +
-                                          std::to_string(expected_));
+                    return session_.abort(
+                        "the files changed while being sent: " + std::to_string(started_) +
+                        " entries instead of " + std::to_string(expected_));
                 }
                 finished_ = true;
                 on_done_();
@@ -71,9 +71,10 @@ void FilesSender::pump() {
         reading_ = true;
         auto want = static_cast<std::size_t>(
             std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(file_chunk_size)));
-        current_->read(want, guard_.wrap([this](std::string error, std::vector<std::uint8_t> chunk) {
-            on_chunk(std::move(error), std::move(chunk));
-        }));
+        current_->read(want,
+                       guard_.wrap([this](std::string error, std::vector<std::uint8_t> chunk) {
+                           on_chunk(std::move(error), std::move(chunk));
+                       }));
         return;
     }
 }

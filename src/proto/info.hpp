@@ -14,5 +14,4 @@ inline constexpr std::string_view info_magic = "clip_share";
 // configured (the Android app's scan needs the bare magic, so nothing else is added).
 std::string info_payload(int version, std::string_view info_name);
 
-
 }  // namespace clipshare

@@ -24,10 +24,14 @@ public:
         if (!image_.reserve()) return;  // covers whichever of the three replies it becomes
         session_.services().clipboard->kind(guard_.wrap([this](ContentKind kind) {
             switch (kind) {
-                case ContentKind::text: return text();
-                case ContentKind::files: return files();
-                case ContentKind::image: return image();
-                case ContentKind::empty: return no_data();
+                case ContentKind::text:
+                    return text();
+                case ContentKind::files:
+                    return files();
+                case ContentKind::image:
+                    return image();
+                case ContentKind::empty:
+                    return no_data();
             }
         }));
     }
@@ -45,7 +49,8 @@ public:
 private:
     void text() {
         session_.services().clipboard->get_text(guard_.wrap([this](SharedBytes text) {
-            text_ = make_text_reply(session_, {wire::ok, any_text}, text, [this] { ack_.expect(); });
+            text_ =
+                make_text_reply(session_, {wire::ok, any_text}, text, [this] { ack_.expect(); });
             if (!text_) return no_data();
             text_->start();
         }));

@@ -167,8 +167,8 @@ private:
     bool take_content(std::span<const std::uint8_t>& rest) {
         if (chunk_.capacity() == 0) chunk_.reserve(transfer_chunk_size);
         auto take = static_cast<std::size_t>(std::min<std::int64_t>(
-            remaining_, static_cast<std::int64_t>(std::min(rest.size(),
-                                                           transfer_chunk_size - chunk_.size()))));
+            remaining_,
+            static_cast<std::int64_t>(std::min(rest.size(), transfer_chunk_size - chunk_.size()))));
         chunk_.insert(chunk_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
         rest = rest.subspan(take);
         remaining_ -= static_cast<std::int64_t>(take);
@@ -204,14 +204,16 @@ private:
         state_ = State::committing;
         session_.summary().entries = received_;
         // From here the daemon finishes the batch whatever the client does.
-        session_.commits().commit(
-            std::move(batch_), guard_.wrap([this](std::string error, std::size_t) {
-                if (!session_.active()) return;  // an earlier step failed and ended it
-                if (!error.empty()) return fail(error), void();
-                // Only now is the batch stored: that is what the acknowledgement says.
-                if (session_.version() >= 4) session_.send({wire::ok});
-                session_.finish();
-            }));
+        session_.commits().commit(std::move(batch_),
+                                  guard_.wrap([this](std::string error, std::size_t) {
+                                      if (!session_.active())
+                                          return;  // an earlier step failed and ended it
+                                      if (!error.empty()) return fail(error), void();
+                                      // Only now is the batch stored: that is what the
+                                      // acknowledgement says.
+                                      if (session_.version() >= 4) session_.send({wire::ok});
+                                      session_.finish();
+                                  }));
         return false;
     }
 

@@ -108,12 +108,13 @@ public:
 private:
     void screenshot(std::int64_t display) {
         waiting_ = true;
-        session_.services().clipboard->screenshot(
-            display, guard_.wrap([this](std::optional<Image> image) {
-                waiting_ = false;
-                if (image) return sender_.send(std::move(*image));
-                no_data();
-            }));
+        session_.services().clipboard->screenshot(display,
+                                                  guard_.wrap([this](std::optional<Image> image) {
+                                                      waiting_ = false;
+                                                      if (image)
+                                                          return sender_.send(std::move(*image));
+                                                      no_data();
+                                                  }));
     }
     void no_data() {
         session_.send({wire::no_data});

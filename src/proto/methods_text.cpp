@@ -69,8 +69,7 @@ public:
         if (state_ == State::length) {
             if (!length_reader_.i64(rest, length_)) return input.size();
             if (length_ <= 0 || length_ > session_.settings().limits.max_text_length) {
-                session_.abort("text length " + std::to_string(length_) +
-                               " is outside 1.." +
+                session_.abort("text length " + std::to_string(length_) + " is outside 1.." +
                                std::to_string(session_.settings().limits.max_text_length));
                 return input.size();
             }

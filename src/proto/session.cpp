@@ -37,9 +37,12 @@ void Session::send(std::vector<std::uint8_t> message) {
 bool Session::in_request_header() const {
     switch (phase_) {
         case Phase::negotiating:
-        case Phase::awaiting_method: return true;
-        case Phase::in_method: return handler_->reading_header();
-        case Phase::done: return false;
+        case Phase::awaiting_method:
+            return true;
+        case Phase::in_method:
+            return handler_->reading_header();
+        case Phase::done:
+            return false;
     }
     return false;
 }
@@ -64,8 +67,7 @@ void Session::feed_input(std::span<const std::uint8_t> input) {
                 if (negotiation_.state() == Negotiation::State::accepted) {
                     phase_ = Phase::awaiting_method;
                 } else if (negotiation_.state() == Negotiation::State::refused) {
-                    finish("version " + std::to_string(negotiation_.requested()) +
-                           " refused");
+                    finish("version " + std::to_string(negotiation_.requested()) + " refused");
                 }
                 break;
             }
@@ -157,15 +159,22 @@ std::unique_ptr<MethodHandler> Session::make_handler(Method method) {
     // Everything else works on the clipboard, and most on files too.
     if (services_.clipboard == nullptr || services_.files == nullptr) return nullptr;
     switch (method) {
-        case Method::get_text: return make_get_text_handler(*this);
-        case Method::send_text: return make_send_text_handler(*this);
-        case Method::get_files: return make_get_files_handler(*this);
-        case Method::send_files: return make_send_files_handler(*this);
+        case Method::get_text:
+            return make_get_text_handler(*this);
+        case Method::send_text:
+            return make_send_text_handler(*this);
+        case Method::get_files:
+            return make_get_files_handler(*this);
+        case Method::send_files:
+            return make_send_files_handler(*this);
         case Method::get_image:
         case Method::get_copied_image:
-        case Method::get_screenshot: return make_get_image_handler(*this, method);
-        case Method::get_any: return make_get_any_handler(*this);
-        case Method::info: break;
+        case Method::get_screenshot:
+            return make_get_image_handler(*this, method);
+        case Method::get_any:
+            return make_get_any_handler(*this);
+        case Method::info:
+            break;
     }
     return nullptr;
 }

@@ -102,9 +102,9 @@ void Connection::on_timer(uv_timer_t* timer) {
         return;
     }
     if (self->state_ == State::active) {
-        self->log_exchange("no progress for " + std::to_string(self->timeouts_.idle_ms / 1000) +
-                               " s, closing",
-                           false);
+        self->log_exchange(
+            "no progress for " + std::to_string(self->timeouts_.idle_ms / 1000) + " s, closing",
+            false);
     }
     self->close();
 }
@@ -133,7 +133,8 @@ void Connection::on_stream_data(std::span<const std::uint8_t> data) {
     bool header_before = session_.in_request_header();
     auto epoch_before = session_.header_epoch();
     guarded([&] { session_.feed(data); });
-    if (!header_before || !session_.in_request_header() || session_.header_epoch() != epoch_before) {
+    if (!header_before || !session_.in_request_header() ||
+        session_.header_epoch() != epoch_before) {
         note_progress();
     } else if (state_ == State::active) {
         arm_timer(timeouts_.idle_ms);  // still alive, but no progress in the ranking
@@ -177,7 +178,9 @@ void Connection::on_stream_drained() {
     }
 }
 
-void Connection::on_stream_closed() { owner_.on_connection_closed(*this); }
+void Connection::on_stream_closed() {
+    owner_.on_connection_closed(*this);
+}
 
 void Connection::send(std::vector<std::uint8_t> message) {
     if (state_ != State::closing) stream_->write(std::move(message));
@@ -189,7 +192,8 @@ void Connection::log_exchange(std::string_view outcome, bool failed) {
     const auto& summary = session_.summary();
     std::string line;
     if (summary.method) {
-        line = std::string{method_name(*summary.method)} + " v" + std::to_string(session_.version());
+        line =
+            std::string{method_name(*summary.method)} + " v" + std::to_string(session_.version());
         if (summary.entries >= 0) line += ", " + std::to_string(summary.entries) + " entries";
         if (summary.bytes_in > 0) line += ", " + std::to_string(summary.bytes_in) + " bytes in";
         line += ", " + std::to_string(summary.bytes_out) + " bytes out";

@@ -9,9 +9,9 @@
 #include <memory>
 
 #include "net/stream.hpp"
-#include "util/uv_handle.hpp"
 #include "proto/session.hpp"
 #include "util/memory_budget.hpp"
+#include "util/uv_handle.hpp"
 
 namespace clipshare {
 

@@ -147,8 +147,7 @@ std::string Server::start() {
     if (listeners_.empty()) return "no listener is enabled ([plain] and [tls] are both off)";
 
     // Everything that needs root is bound by now; the rest runs as the configured user.
-    if (auto error = drop_privileges(config_->server.user, config_->server.group);
-        !error.empty()) {
+    if (auto error = drop_privileges(config_->server.user, config_->server.group); !error.empty()) {
         return error;
     }
     if (geteuid() == 0 && !config_->server.allow_root) {
@@ -185,8 +184,9 @@ std::string Server::open_clipboard() {
     const auto& section = config_->clipboard;
     if (section.backend == "command") {
         auto desktop = std::make_unique<CommandClipboard>(
-            &loop_, config_->server.working_dir, effective_commands(section.preset, section.commands),
-            config_->limits.max_text_length, section.cut_sent_files, &budget_);
+            &loop_, config_->server.working_dir,
+            effective_commands(section.preset, section.commands), config_->limits.max_text_length,
+            section.cut_sent_files, &budget_);
         command_clipboard_ = desktop.get();
         clipboard_ = std::move(desktop);
         LOG_INFO("clipboard: desktop commands (%s)",
@@ -209,7 +209,8 @@ void Server::restore_recovered_batches() {
     if (store_clipboard_ != nullptr && store_clipboard_->saved_at_ns() > latest.sequence) return;
     bool done = false;
     clipboard_->set_files(latest.placed, [&done](std::string error) {
-        if (!error.empty()) LOG_ERROR("cannot put a recovered batch on the clipboard: %s", error.c_str());
+        if (!error.empty())
+            LOG_ERROR("cannot put a recovered batch on the clipboard: %s", error.c_str());
         done = true;
     });
     // Before any client is served: the clipboard and the disk agree from the first request.
@@ -276,12 +277,12 @@ void Server::reload() {
             "commands, user, or log destination need a restart");
     }
     if (next.limits.max_path_depth != old.limits.max_path_depth) {
-        LOG_WARN("reload: a new limits.max_path_depth applies to uploads now, to Get Files after "
-                 "a restart");
+        LOG_WARN(
+            "reload: a new limits.max_path_depth applies to uploads now, to Get Files after "
+            "a restart");
     }
     if (command_clipboard_) {
-        command_clipboard_->reconfigure(next.limits.max_text_length,
-                                        next.clipboard.cut_sent_files);
+        command_clipboard_->reconfigure(next.limits.max_text_length, next.clipboard.cut_sent_files);
     }
     // New certificates and allowed clients apply to new connections; established ones keep
     // the context they started with. If they do not load, nothing of the reload applies.
@@ -335,9 +336,10 @@ void Server::accept_one(Listener& listener) {
     auto per_address = per_address_.find(address);
     if (per_address != per_address_.end() &&
         per_address->second >= static_cast<std::size_t>(server.max_connections_per_address)) {
-        LOG_WARN("%s: refused: %zu connections from this address already "
-                 "(max_connections_per_address)",
-                 tcp->peer().c_str(), per_address->second);
+        LOG_WARN(
+            "%s: refused: %zu connections from this address already "
+            "(max_connections_per_address)",
+            tcp->peer().c_str(), per_address->second);
         return;
     }
     if (!make_room(tls)) {

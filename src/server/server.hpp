@@ -15,16 +15,16 @@
 #include "clipboard/presets.hpp"
 #include "clipboard/store.hpp"
 #include "config/config.hpp"
-#include "files/disk_files.hpp"
 #include "config/load.hpp"
-#include "server/discovery.hpp"
+#include "files/disk_files.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
-#include "util/uv_handle.hpp"
 #include "proto/batch_committer.hpp"
 #include "server/connection.hpp"
+#include "server/discovery.hpp"
 #include "server/uv_next_turn.hpp"
 #include "util/memory_budget.hpp"
+#include "util/uv_handle.hpp"
 
 namespace clipshare {
 

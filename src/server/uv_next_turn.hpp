@@ -7,8 +7,8 @@
 #include <functional>
 #include <vector>
 
-#include "util/uv_handle.hpp"
 #include "util/next_turn.hpp"
+#include "util/uv_handle.hpp"
 
 namespace clipshare {
 

@@ -23,8 +23,8 @@ public:
 
     template <typename F>
     auto wrap(F function) {
-        return [alive = std::weak_ptr<Token>(token_), function = std::move(function)](
-                   auto&&... args) mutable {
+        return [alive = std::weak_ptr<Token>(token_),
+                function = std::move(function)](auto&&... args) mutable {
             if (alive.expired()) return;
             try {
                 function(std::forward<decltype(args)>(args)...);

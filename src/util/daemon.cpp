@@ -159,8 +159,8 @@ std::optional<Pidfile> Pidfile::create(const std::filesystem::path& path, std::s
         return std::nullopt;
     }
     std::string text = std::to_string(getpid()) + "\n";
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) !=
-                                     static_cast<ssize_t>(text.size())) {
+    if (ftruncate(fd, 0) != 0 ||
+        pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
         error = "pidfile " + path.string() + ": " + std::strerror(errno);
         ::close(fd);
         return std::nullopt;
@@ -198,8 +198,7 @@ std::optional<pid_t> running_pid(const std::filesystem::path& pidfile) {
 int stop_instance(const std::filesystem::path& pidfile, int wait_seconds) {
     auto pid = running_pid(pidfile);
     if (!pid) {
-        std::fprintf(stderr, "clipshared: not running (no live process in %s)\n",
-                     pidfile.c_str());
+        std::fprintf(stderr, "clipshared: not running (no live process in %s)\n", pidfile.c_str());
         std::error_code ignored;
         if (std::filesystem::exists(pidfile, ignored)) std::filesystem::remove(pidfile, ignored);
         return 0;

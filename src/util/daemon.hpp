@@ -36,15 +36,15 @@ private:
 // A pidfile held with an exclusive lock while the daemon runs; removed when destroyed.
 class Pidfile {
 public:
-  // Creates (or takes over a stale) pidfile with our pid. A missing directory (one level,
-  // like /run/clipshared on a fresh tmpfs) is created, owned by `owner` when given, so that
-  // the daemon can still remove the file after giving up root. On failure returns nothing
-  // and fills `error` (another instance holds it, or the file cannot be written).
-  static std::optional<Pidfile> create(const std::filesystem::path& path, std::string& error,
-                                       std::optional<std::pair<uid_t, gid_t>> owner = {});
+    // Creates (or takes over a stale) pidfile with our pid. A missing directory (one level,
+    // like /run/clipshared on a fresh tmpfs) is created, owned by `owner` when given, so that
+    // the daemon can still remove the file after giving up root. On failure returns nothing
+    // and fills `error` (another instance holds it, or the file cannot be written).
+    static std::optional<Pidfile> create(const std::filesystem::path& path, std::string& error,
+                                         std::optional<std::pair<uid_t, gid_t>> owner = {});
 
-  Pidfile(Pidfile&& other) noexcept : path_(std::move(other.path_)), fd_(other.fd_) {
-      other.fd_ = -1;
+    Pidfile(Pidfile&& other) noexcept : path_(std::move(other.path_)), fd_(other.fd_) {
+        other.fd_ = -1;
     }
     Pidfile(const Pidfile&) = delete;
     // Removes the file; where the directory does not let us (root-owned, and we are not root

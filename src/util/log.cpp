@@ -25,10 +25,14 @@ std::filesystem::path file_path;
 
 constexpr int syslog_priority(LogLevel level) {
     switch (level) {
-        case LogLevel::error: return LOG_ERR;
-        case LogLevel::warning: return LOG_WARNING;
-        case LogLevel::info: return LOG_INFO;
-        case LogLevel::debug: return LOG_DEBUG;
+        case LogLevel::error:
+            return LOG_ERR;
+        case LogLevel::warning:
+            return LOG_WARNING;
+        case LogLevel::info:
+            return LOG_INFO;
+        case LogLevel::debug:
+            return LOG_DEBUG;
     }
     return LOG_INFO;
 }
@@ -98,7 +102,9 @@ void log_use_syslog(bool enabled) {
     }
 }
 
-void log_set_level(LogLevel level) { max_level = level; }
+void log_set_level(LogLevel level) {
+    max_level = level;
+}
 
 LogLevel log_level() {
     return max_level;

@@ -15,9 +15,8 @@ bool safe(const std::string& path) {
     std::size_t start = 0;
     for (;;) {
         auto end = path.find('/', start);
-        auto segment = std::string_view(path).substr(start, end == std::string::npos
-                                                                ? std::string::npos
-                                                                : end - start);
+        auto segment = std::string_view(path).substr(
+            start, end == std::string::npos ? std::string::npos : end - start);
         if (segment.empty() || segment == "." || segment == "..") return false;
         for (char c : segment) {
             if (static_cast<unsigned char>(c) < 0x20 || c == '\\') return false;

@@ -70,7 +70,9 @@ struct Host final : SessionHost {
     std::size_t pending_output() const override { return 0; }
 };
 
-void drain(uv_loop_t* loop) { uv_run(loop, UV_RUN_DEFAULT); }
+void drain(uv_loop_t* loop) {
+    uv_run(loop, UV_RUN_DEFAULT);
+}
 
 }  // namespace
 
@@ -121,8 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& entry : fs::directory_iterator(w.work)) {
         if (entry.path().filename().string().rfind(".clipshare-upload-", 0) == 0) __builtin_trap();
     }
-    for (auto it = fs::recursive_directory_iterator(w.work); it != fs::recursive_directory_iterator();
-         ++it) {
+    for (auto it = fs::recursive_directory_iterator(w.work);
+         it != fs::recursive_directory_iterator(); ++it) {
         if (static_cast<std::size_t>(it.depth()) >= max_depth) __builtin_trap();
     }
     for (const auto& entry : fs::directory_iterator(w.root)) {

@@ -42,8 +42,12 @@ std::uint16_t pick_free(int type) {
 
 }  // namespace
 
-std::uint16_t pick_free_port() { return pick_free(SOCK_STREAM); }
-std::uint16_t pick_free_udp_port() { return pick_free(SOCK_DGRAM); }
+std::uint16_t pick_free_port() {
+    return pick_free(SOCK_STREAM);
+}
+std::uint16_t pick_free_udp_port() {
+    return pick_free(SOCK_DGRAM);
+}
 
 std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
                                       std::vector<std::string> extra_args,
@@ -130,7 +134,9 @@ Daemon::~Daemon() {
     }
 }
 
-std::string Daemon::log() const { return read_file(dir() / "stderr.log"); }
+std::string Daemon::log() const {
+    return read_file(dir() / "stderr.log");
+}
 
 bool Daemon::wait_for_log(std::string_view text, std::size_t occurrences) const {
     return wait_until([&] {
@@ -144,7 +150,9 @@ bool Daemon::wait_for_log(std::string_view text, std::size_t occurrences) const 
     });
 }
 
-void Daemon::signal(int number) const { ::kill(pid_, number); }
+void Daemon::signal(int number) const {
+    ::kill(pid_, number);
+}
 
 std::size_t Daemon::open_fd_count() const {
     std::error_code error;
@@ -208,7 +216,9 @@ Client Client::connect(std::uint16_t port, const char* host, const char* source)
     return Client{fd};
 }
 
-Client::~Client() { close(); }
+Client::~Client() {
+    close();
+}
 
 void Client::reset() {
     if (fd_ < 0) return;
@@ -235,7 +245,9 @@ void Client::send(const Bytes& bytes) {
     }
 }
 
-void Client::send(std::string_view bytes) { send(Bytes(bytes.begin(), bytes.end())); }
+void Client::send(std::string_view bytes) {
+    send(Bytes(bytes.begin(), bytes.end()));
+}
 
 bool Client::try_send(const Bytes& bytes) {
     std::size_t done = 0;

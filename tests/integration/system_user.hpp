@@ -11,7 +11,7 @@
 namespace clipshare::test {
 
 class SystemUser {
-  public:
+public:
     // useradd --system --user-group; no home directory, no login shell.
     SystemUser();
     ~SystemUser();
@@ -27,7 +27,7 @@ class SystemUser {
     // chown -R to this user and group.
     void give(const std::filesystem::path& path) const;
 
-  private:
+private:
     std::string name_;
     std::string why_;
     uid_t uid_ = 0;

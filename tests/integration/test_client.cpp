@@ -796,8 +796,8 @@ TEST_F(ClientTls, Tls13RefusalThatCannotBeDecryptedStillSaysRefused) {
     EXPECT_NE(server.ending().find("handshake failed"), std::string::npos) << server.ending();
     EXPECT_EQ(result.exit_status, 4) << result.err;
     EXPECT_EQ(result.err.find("MAC"), std::string::npos) << result.err;
-    const bool unreadable = result.err.find("refused our certificate (CN=phone)") !=
-                            std::string::npos;
+    const bool unreadable =
+        result.err.find("refused our certificate (CN=phone)") != std::string::npos;
     const bool read = result.err.find("does not trust our certificate (CN=phone)") !=
                       std::string::npos;  // a fixed mbedTLS
     EXPECT_TRUE(unreadable || read) << result.err;

@@ -68,8 +68,9 @@ TEST_P(DaemonOver, InfoV4AnswersBeforeTheAckArrives) {
 }
 
 TEST_P(DaemonOver, InfoNameInV4Only) {
-    auto daemon = start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                        "info_name = \"kitchen-router\"\n");
+    auto daemon = start(
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+        "info_name = \"kitchen-router\"\n");
     EXPECT_EQ(ask(*daemon, {4, 125, 1}),
               Bytes{1} + info_reply("clip_share\nserver_name=kitchen-router"));
     EXPECT_EQ(ask(*daemon, {3, 125}), Bytes{1} + info_reply("clip_share"));
@@ -136,8 +137,9 @@ TEST_P(DaemonOver, PipelinedBytesOneByOneAndAllAtOnce) {
 }
 
 TEST_P(DaemonOver, IdleConnectionIsDropped) {
-    auto daemon = start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                        "idle_timeout = 1\n");
+    auto daemon = start(
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+        "idle_timeout = 1\n");
     auto client = connect(*daemon);
     ASSERT_TRUE(client->ready());
     client->send(Bytes{4});
@@ -150,8 +152,9 @@ TEST_P(DaemonOver, IdleConnectionIsDropped) {
 // ---- the daemon's own life: connections, signals, addresses ----
 
 TEST(Daemon, MaxConnectionsRefusesTheOneTooMany) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "max_connections = 2\n");
+    auto daemon = Daemon::start(
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+        "max_connections = 2\n");
     // The fixture's readiness probe also held a slot for a moment; retry until it is gone.
     auto negotiated = [&] {
         for (int attempt = 0; attempt < 200; ++attempt) {
@@ -195,15 +198,17 @@ TEST(Daemon, SigintStopsWithStatusZero) {
 }
 
 TEST(Daemon, SighupAppliesNewSettingsAndKeepsConnections) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "info_name = \"before\"\n");
+    auto daemon = Daemon::start(
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+        "info_name = \"before\"\n");
     auto established = Client::connect(daemon->port());
     established.send(Bytes{4});
     ASSERT_EQ(established.recv(1), Bytes{1});
 
-    std::string config = "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                         "allow_root = true\ninfo_name = \"after\"\n[plain]\nport = " +
-                         std::to_string(daemon->port()) + "\n[discovery]\nenabled = false\n";
+    std::string config =
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+        "allow_root = true\ninfo_name = \"after\"\n[plain]\nport = " +
+        std::to_string(daemon->port()) + "\n[discovery]\nenabled = false\n";
     write_file(daemon->config_path(), config);
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
@@ -216,8 +221,9 @@ TEST(Daemon, SighupAppliesNewSettingsAndKeepsConnections) {
 }
 
 TEST(Daemon, SighupWithBadConfigKeepsTheOldOne) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "info_name = \"kept\"\n");
+    auto daemon = Daemon::start(
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+        "info_name = \"kept\"\n");
     write_file(daemon->config_path(), "[plain]\nport = 70000\n");
     daemon->signal(SIGHUP);
     ASSERT_TRUE(daemon->wait_for_log("reload failed"));
@@ -227,8 +233,9 @@ TEST(Daemon, SighupWithBadConfigKeepsTheOldOne) {
 }
 
 TEST(Daemon, ServesIpv6Loopback) {
-    auto daemon = Daemon::start("[server]\nbind = [\"127.0.0.1\", \"::1\"]\n"
-                                "working_dir = \"work\"\n");
+    auto daemon = Daemon::start(
+        "[server]\nbind = [\"127.0.0.1\", \"::1\"]\n"
+        "working_dir = \"work\"\n");
     auto client = Client::connect(daemon->port(), "::1");
     if (!client.connected()) GTEST_SKIP() << "no IPv6 loopback on this machine";
     client.send(Bytes{4, 125, 1});
@@ -331,7 +338,7 @@ TEST(CommandLine, CheckPrintsEffectiveSettings) {
     fs::create_directory(dir.path() / "inbox");
     // allow_root: tests run as root in CI, and -t refuses what the daemon would refuse.
     write_file(dir.path() / "c.toml",
-            "[server]\nworking_dir = \"inbox\"\nallow_root = true\n[plain]\nport = 4444\n");
+               "[server]\nworking_dir = \"inbox\"\nallow_root = true\n[plain]\nport = 4444\n");
     auto result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 0) << result.err;
     EXPECT_NE(result.out.find("port = 4444"), std::string::npos) << result.out;
@@ -353,9 +360,9 @@ TEST(CommandLine, MissingWorkingDirIsAStartError) {
 TEST(CommandLine, PortInUseIsAStartError) {
     auto daemon = Daemon::start();
     TempDir dir;
-    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nallow_root = true\n[plain]\nport = " +
-                                       std::to_string(daemon->port()) +
-                                       "\n[discovery]\nenabled = false\n");
+    write_file(dir.path() / "c.toml",
+               "[server]\nbind = \"127.0.0.1\"\nallow_root = true\n[plain]\nport = " +
+                   std::to_string(daemon->port()) + "\n[discovery]\nenabled = false\n");
     auto result = clipshared({"-D", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("cannot listen on 127.0.0.1:" + std::to_string(daemon->port())),
@@ -384,8 +391,10 @@ TEST(CommandLine, DetachesWritesPidfileRestartsAndStops) {
     fs::create_directory(dir.path() / "work");
     auto config = dir.path() / "c.toml";
     auto pidfile = dir.path() / "clipshared.pid";
-    write_file(config, "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\nallow_root = true\n"
-                    "[plain]\nport = " + std::to_string(port) + "\n[discovery]\nenabled = false\n");
+    write_file(config,
+               "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\nallow_root = true\n"
+               "[plain]\nport = " +
+                   std::to_string(port) + "\n[discovery]\nenabled = false\n");
     auto started = clipshared({"-d", "-c", config.string(), "-p", pidfile.string()});
     ASSERT_EQ(started.exit_status, 0) << started.err;
     // The parent returns only once the daemon is listening, so no wait is needed here.
@@ -460,11 +469,12 @@ TEST(Privileges, RootIsRefusedWithAConfigFileUnlessAllowed) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                   "[plain]\nport = " + std::to_string(pick_free_port()) +
-                                       "\n[discovery]\nenabled = false\n");
-    auto result = run_command({daemon_binary().string(), "-D", "-c",
-                               (dir.path() / "c.toml").string()});
+    write_file(dir.path() / "c.toml",
+               "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+               "[plain]\nport = " +
+                   std::to_string(pick_free_port()) + "\n[discovery]\nenabled = false\n");
+    auto result =
+        run_command({daemon_binary().string(), "-D", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("refusing to serve clients as root"), std::string::npos)
         << result.err;
@@ -501,12 +511,12 @@ TEST(Privileges, UnknownUserIsAStartError) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
     TempDir dir;
     fs::create_directory(dir.path() / "work");
-    write_file(dir.path() / "c.toml", "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                   "user = \"no-such-user-here\"\n[plain]\nport = " +
-                                       std::to_string(pick_free_port()) +
-                                       "\n[discovery]\nenabled = false\n");
-    auto result = run_command({daemon_binary().string(), "-D", "-c",
-                               (dir.path() / "c.toml").string()});
+    write_file(dir.path() / "c.toml",
+               "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+               "user = \"no-such-user-here\"\n[plain]\nport = " +
+                   std::to_string(pick_free_port()) + "\n[discovery]\nenabled = false\n");
+    auto result =
+        run_command({daemon_binary().string(), "-D", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("no-such-user-here"), std::string::npos) << result.err;
 }

@@ -32,7 +32,7 @@ std::uint32_t big_endian32(const std::string& bytes, std::size_t at) {
 }
 
 class Desktop : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         xclip_ = find_program("xclip");
         if (xclip_.empty()) GTEST_SKIP() << "xclip is not installed (apt-get install xclip)";

@@ -18,7 +18,9 @@ namespace {
 using namespace std::chrono_literals;
 
 // The start of a Send Files request whose first name is long: a header to trickle.
-Bytes endless_header() { return Bytes{4, 4} + i64_bytes(1) + i64_bytes(2000); }
+Bytes endless_header() {
+    return Bytes{4, 4} + i64_bytes(1) + i64_bytes(2000);
+}
 
 std::string server_section(const std::string& extra) {
     return "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n" + extra;

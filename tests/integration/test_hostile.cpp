@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 Bytes small_batch() {
-    return send_files_request(4, {file_entry("a.txt", "alpha"), dir_entry("empty"),
-                                  file_entry("d/b.txt", "bravo")});
+    return send_files_request(
+        4, {file_entry("a.txt", "alpha"), dir_entry("empty"), file_entry("d/b.txt", "bravo")});
 }
 
 TEST(Hostile, DisconnectAtEveryByteOfAnUploadLeavesNothing) {
@@ -47,8 +47,9 @@ TEST(Hostile, DisconnectAtEveryByteOfAnUploadLeavesNothing) {
 }
 
 TEST(Hostile, SlowlorisDoesNotDelayOthersAndIsDroppedWhenItStalls) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "idle_timeout = 1\n");
+    auto daemon = Daemon::start(
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+        "idle_timeout = 1\n");
     auto slow = Client::connect(daemon->port());
     auto request = send_text_request(4, "dribbled text");
     // One byte at a time, well apart: every byte is progress, so it is not dropped yet...
@@ -64,12 +65,12 @@ TEST(Hostile, SlowlorisDoesNotDelayOthersAndIsDroppedWhenItStalls) {
 }
 
 TEST(Hostile, ClientThatNeverReadsIsNotBufferedWithoutBound) {
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
-                                "idle_timeout = 2\n");
+    auto daemon = Daemon::start(
+        "[server]\nbind = \"127.0.0.1\"\nworking_dir = \"work\"\n"
+        "idle_timeout = 2\n");
     // The clipboard gets a 64 MiB file; then a client asks for it and never reads.
     auto upload = Client::connect(daemon->port());
-    upload.send(Bytes{4, 4} + i64_bytes(1) + i64_bytes(3) + bytes_of("big") +
-                i64_bytes(64 << 20));
+    upload.send(Bytes{4, 4} + i64_bytes(1) + i64_bytes(3) + bytes_of("big") + i64_bytes(64 << 20));
     Bytes block(1 << 20, 'x');
     for (int i = 0; i < 64; ++i) upload.send(block);
     ASSERT_EQ(upload.recv(3), (Bytes{1, 1, 1}));
@@ -130,8 +131,8 @@ TEST(Hostile, WorkingDirMadeReadOnlyAtRunTime) {
     auto work = shared.path() / "work";
     fs::create_directory(work);
     fs::permissions(work, fs::perms::all);
-    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" +
-                                work.string() + "\"\nuser = \"nobody\"\n");
+    auto daemon = Daemon::start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" + work.string() +
+                                "\"\nuser = \"nobody\"\n");
     fs::permissions(work, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                               fs::perms::others_read | fs::perms::others_exec);
     auto client = Client::connect(daemon->port());

@@ -14,8 +14,8 @@
 #include <sstream>
 
 #include "daemon_fixture.hpp"
-#include "support/files.hpp"
 #include "protocol_helpers.hpp"
+#include "support/files.hpp"
 #include "system_user.hpp"
 
 namespace clipshare::test {
@@ -33,7 +33,9 @@ fs::path under(const fs::path& destdir, const std::string& absolute) {
     return destdir / fs::path(absolute).relative_path();
 }
 
-bool executable(const fs::path& path) { return access(path.c_str(), X_OK) == 0; }
+bool executable(const fs::path& path) {
+    return access(path.c_str(), X_OK) == 0;
+}
 
 class Installed : public ::testing::Test {
 protected:
@@ -170,8 +172,8 @@ TEST_F(Installed, SampleConfigIsValid) {
     TempDir config_dir;
     auto copy = config_dir.path() / "sample.toml";
     std::ofstream{copy} << sample;
-    auto result = run_command({path("INSTALL_SBINDIR", "clipshared").string(), "-t", "-c",
-                               copy.string()});
+    auto result =
+        run_command({path("INSTALL_SBINDIR", "clipshared").string(), "-t", "-c", copy.string()});
     EXPECT_EQ(result.exit_status, 0) << result.err;
     EXPECT_NE(result.out.find("user = \"" + user_name + "\""), std::string::npos);
 }

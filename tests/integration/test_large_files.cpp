@@ -91,8 +91,8 @@ TEST(LargeFiles, JustOver4GiBGoesUpAndComesBackIntact) {
     EXPECT_EQ(check_file(daemon->working_dir() / "big.bin"), "");
 
     TempDir target;
-    auto down = run_command({client_binary().string(), "-p", port, "get-files", "127.0.0.1",
-                             target.path().string()});
+    auto down = run_command(
+        {client_binary().string(), "-p", port, "get-files", "127.0.0.1", target.path().string()});
     ASSERT_EQ(down.exit_status, 0) << down.err;
     EXPECT_EQ(check_file(target.path() / "big.bin"), "");
 }

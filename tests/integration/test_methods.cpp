@@ -199,10 +199,12 @@ TEST_P(Methods, TreeWithEmptyDirectoriesRoundTripsInV3AndV4) {
         EXPECT_TRUE(fs::is_directory(fresh->working_dir() / "lonely"));
         for (std::uint8_t getter : {3, 4}) {
             auto entries = get_files(*fresh, getter);
-            std::vector<WireEntry> expected{
-                file_entry("dir/a.txt", "alpha"), dir_entry("dir/empty"),
-                file_entry("dir/sub/b.bin", std::string("\0\1\2", 3)), dir_entry("lonely"),
-                file_entry("top.txt", "top"), file_entry("zero.txt", "")};
+            std::vector<WireEntry> expected{file_entry("dir/a.txt", "alpha"),
+                                            dir_entry("dir/empty"),
+                                            file_entry("dir/sub/b.bin", std::string("\0\1\2", 3)),
+                                            dir_entry("lonely"),
+                                            file_entry("top.txt", "top"),
+                                            file_entry("zero.txt", "")};
             EXPECT_EQ(entries, expected) << int{version} << "->" << int{getter};
         }
         // v2 walks directories but leaves empty ones out; v1 sends top-level files only.
@@ -217,8 +219,8 @@ TEST_P(Methods, TreeWithEmptyDirectoriesRoundTripsInV3AndV4) {
 }
 
 TEST_P(Methods, V2SendFilesAndV1SendFile) {
-    ASSERT_EQ(upload(*daemon, send_files_request(2, {file_entry("/abs/x.txt", "x"),
-                                                     file_entry("y.txt", "yy")})),
+    ASSERT_EQ(upload(*daemon, send_files_request(
+                                  2, {file_entry("/abs/x.txt", "x"), file_entry("y.txt", "yy")})),
               (Bytes{1, 1}));
     EXPECT_EQ(read_text(work() / "abs/x.txt"), "x");
     EXPECT_EQ(read_text(work() / "y.txt"), "yy");
@@ -294,8 +296,8 @@ TEST_P(Methods, BadUploadsLeaveNothingOnDisk) {
                i64_bytes(size) + bytes_of(data);
     };
     std::vector<BadUpload> cases{
-        {"traversal", send_files_request(4, {file_entry("ok.txt", "1"),
-                                             file_entry("../escape.txt", "x")})},
+        {"traversal",
+         send_files_request(4, {file_entry("ok.txt", "1"), file_entry("../escape.txt", "x")})},
         {"deep traversal", send_files_request(4, {file_entry("a/../../b", "x")})},
         {"control byte", send_files_request(4, {file_entry("bad\nname", "x")})},
         {"backslash", send_files_request(4, {file_entry("..\\x", "x")})},
@@ -306,8 +308,8 @@ TEST_P(Methods, BadUploadsLeaveNothingOnDisk) {
         {"count negative", Bytes{4, 4} + i64_bytes(-3)},
         {"size negative in v2", Bytes{2, 4} + i64_bytes(1) + entry("d", -1, "")},
         {"size -2 in v4", Bytes{4, 4} + i64_bytes(1) + entry("d", -2, "")},
-        {"duplicate path", send_files_request(4, {file_entry("same.txt", "1"),
-                                                  file_entry("same.txt", "2")})},
+        {"duplicate path",
+         send_files_request(4, {file_entry("same.txt", "1"), file_entry("same.txt", "2")})},
         {"file then dir", send_files_request(4, {file_entry("f", "1"), file_entry("f/g", "2")})},
         {"truncated", Bytes{4, 4} + i64_bytes(2) + entry("one.txt", 3, "abc") +
                           entry("two.txt", 100, "only some")},
@@ -339,9 +341,9 @@ TEST_P(Methods, LimitsOnSizeAndCountHold) {
 TEST_P(Methods, ClientVanishingMidFileLeavesNothing) {
     auto before = snapshot(work());
     {
-        auto client = request(*daemon, Bytes{4, 4} + i64_bytes(1) + i64_bytes(5) +
-                                           bytes_of("a.bin") + i64_bytes(1 << 20) +
-                                           Bytes(300000, 7));
+        auto client =
+            request(*daemon, Bytes{4, 4} + i64_bytes(1) + i64_bytes(5) + bytes_of("a.bin") +
+                                 i64_bytes(1 << 20) + Bytes(300000, 7));
         ASSERT_EQ(client->recv(2), (Bytes{1, 1}));
     }  // closed mid-file
     ASSERT_TRUE(daemon->wait_for_log("client closed in the middle of an upload"));
@@ -368,8 +370,8 @@ TEST_P(Methods, PngBatchIsTheCopiedImage) {
     EXPECT_EQ(upload(*daemon, {2, 6}), (Bytes{1, 3}));
     // v1/v2 know method 5 too.
     auto v1 = upload(*daemon, {1, 5});
-    Bytes expected = Bytes{1, 1} + i64_bytes(static_cast<std::int64_t>(png_bytes.size())) +
-                     bytes_of(png_bytes);
+    Bytes expected =
+        Bytes{1, 1} + i64_bytes(static_cast<std::int64_t>(png_bytes.size())) + bytes_of(png_bytes);
     EXPECT_EQ(v1, expected);
 }
 
@@ -377,8 +379,8 @@ TEST_P(Methods, NoImageWithoutAPngBatch) {
     upload(*daemon, send_files_request(4, {file_entry("not.png", "plain text")}));
     EXPECT_EQ(upload(*daemon, {4, 6}), (Bytes{1, 2}));
     EXPECT_EQ(upload(*daemon, {4, 5}), (Bytes{1, 2}));
-    upload(*daemon, send_files_request(4, {file_entry("a.png", png_bytes),
-                                           file_entry("b.png", png_bytes)}));
+    upload(*daemon,
+           send_files_request(4, {file_entry("a.png", png_bytes), file_entry("b.png", png_bytes)}));
     EXPECT_EQ(upload(*daemon, {4, 6}), (Bytes{1, 2})) << "two files are not one image";
 }
 
@@ -403,7 +405,8 @@ TEST_P(Methods, GetAnyServesTheCurrentType) {
     EXPECT_EQ(reply.byte(), 1);
     EXPECT_EQ(reply.byte(), 1);
     EXPECT_EQ(reply.byte(), 2);
-    EXPECT_EQ(reply.entries(), (std::vector<WireEntry>{dir_entry("e"), file_entry("f.txt", "file")}));
+    EXPECT_EQ(reply.entries(),
+              (std::vector<WireEntry>{dir_entry("e"), file_entry("f.txt", "file")}));
     client->send(Bytes{1});
     EXPECT_TRUE(client->closed_by_peer());
 }
@@ -437,7 +440,7 @@ TEST_P(Methods, LeftoverUploadDirectoryIsRemovedAtStart) {
     fs::create_directories(shared.path() / "work/.clipshare-upload-dead/partial");
     write_text(shared.path() / "work/.clipshare-upload-dead/partial/half.bin", "half");
     auto daemon = start("[server]\nbind = \"127.0.0.1\"\nworking_dir = \"" +
-                                (shared.path() / "work").string() + "\"\n");
+                        (shared.path() / "work").string() + "\"\n");
     // Removed in the background once the daemon is ready, and logged when it is gone.
     EXPECT_TRUE(daemon->wait_for_log("removed " + (shared.path() / "work").string() +
                                      "/.clipshare-upload-dead"));

@@ -80,7 +80,7 @@ TEST(ServiceCheck, AUserThatDoesNotExistFailsTheCheck) {
     EXPECT_NE(result.err.find("user 'no-such-user-here' does not exist"), std::string::npos)
         << result.err;
     write_file(dir.path() / "c.toml",
-            service_config(4337, dir.path(), "root", "group = \"no-such-group-here\"\n"));
+               service_config(4337, dir.path(), "root", "group = \"no-such-group-here\"\n"));
     result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("group 'no-such-group-here' does not exist"), std::string::npos)
@@ -134,13 +134,13 @@ TEST(ServiceCheck, StateDirAndLogFileAreJudgedAsTheServiceUser) {
                                    fs::perms::others_exec);
     auto config = dir.path() / "c.toml";
     write_file(config, service_config(4337, work, user.name(),
-                                   "state_dir = \"" + (root_only / "state").string() + "\"\n"));
+                                      "state_dir = \"" + (root_only / "state").string() + "\"\n"));
     auto result = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("state_dir"), std::string::npos) << result.err;
 
     write_file(config, service_config(4337, work, user.name()) + "[log]\nfile = \"" +
-                        (root_only / "clipshared.log").string() + "\"\n");
+                           (root_only / "clipshared.log").string() + "\"\n");
     result = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(result.exit_status, 1);
     EXPECT_NE(result.err.find("log file"), std::string::npos) << result.err;
@@ -215,7 +215,7 @@ TEST(MakeCerts, TheServiceGroupReadsTheKeyAndTheCheckProvesIt) {
     user.give(work);
     auto config = certs / "clipshared.toml";  // the file names resolve next to it
     write_file(config,
-            service_config(4337, work, user.name()) + "[tls]\nenabled = true\nport = 4338\n");
+               service_config(4337, work, user.name()) + "[tls]\nenabled = true\nport = 4338\n");
     auto checked = clipshared({"-t", "-c", config.string()});
     EXPECT_EQ(checked.exit_status, 0) << checked.err;
 
@@ -352,7 +352,7 @@ TEST(Logging, AFileIsReopenedOnSighupForLogrotate) {
     auto file = logs.path() / "clipshared.log";
     auto config = logs.path() / "c.toml";
     write_file(config, service_config(pick_free_port(), logs.path(), "") + "[log]\nfile = \"" +
-                        file.string() + "\"\n");
+                           file.string() + "\"\n");
     // Not the Daemon fixture: it waits for "ready" on stderr, and this daemon logs elsewhere.
     ChildProcess daemon{{daemon_binary().string(), "-D", "-c", config.string()}, {}};
     ASSERT_TRUE(wait_until([&] { return read_file(file).find("ready") != std::string::npos; }))

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "daemon_fixture.hpp"
-#include "support/files.hpp"
 #include "net/mbedtls_compat.hpp"
+#include "support/files.hpp"
 #include "test_certificates.hpp"
 #include "tls_client.hpp"
 
@@ -79,8 +79,8 @@ protected:
     // The same with `openssl s_client`, the request piped on its standard input, as client
     // `name` (of the other CA: `from_other_ca`; none: "").
     RunResult s_client(const Daemon& daemon, const Bytes& request,
-                       std::vector<std::string> extra_args = {},
-                       const std::string& name = "phone", bool from_other_ca = false) {
+                       std::vector<std::string> extra_args = {}, const std::string& name = "phone",
+                       bool from_other_ca = false) {
         std::vector<std::string> argv{"/usr/bin/env", "openssl", "s_client", "-connect",
                                       "127.0.0.1:" + std::to_string(daemon.tls_port()), "-CAfile",
                                       (certs_->dir / "ca.crt").string(),
@@ -227,8 +227,7 @@ TEST_F(Tls, ClientsVanishingMidHandshakeLeakNothing) {
     };
     EXPECT_TRUE(wait_until([&] { return gone() >= 2 * clients; })) << daemon->log();
     // ... and to have left nothing open behind.
-    EXPECT_TRUE(wait_until([&] { return daemon->open_fd_count() <= baseline; }))
-        << daemon->log();
+    EXPECT_TRUE(wait_until([&] { return daemon->open_fd_count() <= baseline; })) << daemon->log();
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
@@ -288,7 +287,7 @@ TEST_F(Tls, FloodOfHalfOpenHandshakesIsSurvivedAndCleared) {
 TEST_F(Tls, AllowlistFileWithCommentsAndWhitespace) {
     TempDir lists;
     write_file(lists.path() / "allowed.txt",
-            "# who may connect\n\n  phone \t# Alice's phone\n#laptop\n");
+               "# who may connect\n\n  phone \t# Alice's phone\n#laptop\n");
     auto daemon = start("\"" + (lists.path() / "allowed.txt").string() + "\"");
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
     EXPECT_TRUE(refused(*connect(*daemon, "laptop")));
@@ -421,8 +420,7 @@ TEST_F(Tls, Tls13RefusalsReachTheClientAsReadableAlerts) {
     EXPECT_NE(stranger.err.find("alert unknown ca"), std::string::npos) << stranger.err;
     auto anonymous = s_client(*daemon, {4, 125, 1}, {"-tls1_3"}, "");
     EXPECT_EQ(anonymous.out, "");
-    EXPECT_NE(anonymous.err.find("alert certificate required"), std::string::npos)
-        << anonymous.err;
+    EXPECT_NE(anonymous.err.find("alert certificate required"), std::string::npos) << anonymous.err;
     for (const char* reason : {"CN=eve is not in allowed_clients",
                                "CN=phone: certificate is not signed by the configured CA",
                                "CN=(none): no client certificate"}) {
@@ -477,16 +475,16 @@ TEST_F(Tls, CipherOrderOfTheConfigHoldsInTls13) {
     if (!tls13_here()) GTEST_SKIP() << "no TLS 1.3 in this build or run";
     // mbedTLS alone would take the client's first choice; the daemon takes its own.
     auto daemon = start();
-    auto chacha = s_client(*daemon, {4, 125, 1},
-                           {"-tls1_3", "-ciphersuites",
-                            "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"});
+    auto chacha = s_client(
+        *daemon, {4, 125, 1},
+        {"-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"});
     EXPECT_EQ(chacha.out, text(Bytes{1} + info_reply("clip_share"))) << chacha.err;
     EXPECT_TRUE(wait_for_line_with(*daemon, {"TLS established (TLSv1.3", "CHACHA20-POLY1305"}));
 
     auto aes = start(R"(["phone"])", "ciphers = [\"AES-256-GCM\", \"CHACHA20-POLY1305\"]\n");
-    auto result = s_client(*aes, {4, 125, 1},
-                           {"-tls1_3", "-ciphersuites",
-                            "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"});
+    auto result = s_client(
+        *aes, {4, 125, 1},
+        {"-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"});
     EXPECT_EQ(result.out, text(Bytes{1} + info_reply("clip_share"))) << result.err;
     EXPECT_TRUE(wait_for_line_with(*aes, {"TLS established (TLSv1.3", "AES-256-GCM"}));
 }
@@ -499,8 +497,8 @@ TEST_F(Tls, MinVersion13RefusesTls12Clients) {
                              certs_->tls_section(R"(["phone"])", "min_version = \"1.3\"\n");
         config.replace(config.find("@TLS_PORT@"), 10, std::to_string(pick_free_port()));
         write_file(dir.path() / "c.toml", config);
-        auto result = run_command({daemon_binary().string(), "-t", "-c",
-                                   (dir.path() / "c.toml").string()});
+        auto result =
+            run_command({daemon_binary().string(), "-t", "-c", (dir.path() / "c.toml").string()});
         EXPECT_EQ(result.exit_status, 1);
         EXPECT_NE(result.err.find("tls.min_version = \"1.3\": this mbedTLS"), std::string::npos)
             << result.err;

@@ -15,7 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 // Peak resident memory of a process, in KiB (VmHWM).
 long peak_rss_kib(pid_t pid) {
     std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
@@ -75,9 +74,10 @@ TEST(Transfer, OneGibUpAndDownWithSmallPeakMemory) {
     EXPECT_TRUE(same) << "downloaded bytes differ from the uploaded ones";
 
     long peak = peak_rss_kib(daemon->pid());
-    std::printf("1 GiB upload %.0f MiB/s, download %.0f MiB/s; daemon peak RSS %ld KiB "
-                "(baseline %ld KiB)\n",
-                1024 / up_seconds, 1024 / down_seconds, peak, baseline);
+    std::printf(
+        "1 GiB upload %.0f MiB/s, download %.0f MiB/s; daemon peak RSS %ld KiB "
+        "(baseline %ld KiB)\n",
+        1024 / up_seconds, 1024 / down_seconds, peak, baseline);
     // Memory per connection must not depend on file size: a few chunks, not the file.
     // (AddressSanitizer keeps freed memory in quarantine, so it cannot judge this.)
     if (!built_with_asan) {

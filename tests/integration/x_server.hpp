@@ -13,7 +13,7 @@
 namespace clipshare::test {
 
 class XServer {
-  public:
+public:
     // Starts Xvfb with one screen of width x height; nothing (and `why` says why) when Xvfb
     // is missing or does not come up within 20 s.
     static std::unique_ptr<XServer> start(int width, int height, std::string& why);
@@ -27,7 +27,7 @@ class XServer {
     std::string display_variable() const { return "DISPLAY=:" + std::to_string(display_); }
     std::vector<std::string> environment() const { return {display_variable()}; }
 
-  private:
+private:
     XServer() = default;
     TempDir dir_;
     pid_t pid_ = -1;

@@ -84,7 +84,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
     pid_ = spawn(argv, extra_env, {}, dir_.path() / "out", dir_.path() / "err");
 }
 
-ChildProcess::~ChildProcess() { stop(); }
+ChildProcess::~ChildProcess() {
+    stop();
+}
 
 bool ChildProcess::running() {
     if (reaped_) return false;
@@ -93,7 +95,9 @@ bool ChildProcess::running() {
     return !reaped_;
 }
 
-std::string ChildProcess::err() const { return read_file(dir_.path() / "err"); }
+std::string ChildProcess::err() const {
+    return read_file(dir_.path() / "err");
+}
 
 int ChildProcess::stop() {
     if (reaped_ || pid_ <= 0) return -1;

@@ -26,8 +26,7 @@ int exit_status(int wait_status);
 
 // Sends `signal_number`, waits up to `patience` for the exit and kills if it never comes.
 // Returns the exit status, or -1 when it had to be killed; sets `reaped` either way.
-int signal_and_reap(pid_t pid, int signal_number, std::chrono::milliseconds patience,
-                    bool& reaped);
+int signal_and_reap(pid_t pid, int signal_number, std::chrono::milliseconds patience, bool& reaped);
 
 struct RunResult {
     int exit_status = -1;

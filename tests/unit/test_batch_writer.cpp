@@ -12,8 +12,8 @@
 #include <span>
 #include <string>
 
-#include "sandbox.hpp"
 #include "files/batch_writer.hpp"
+#include "sandbox.hpp"
 
 namespace clipshare {
 namespace {

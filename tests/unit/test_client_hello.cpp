@@ -16,9 +16,9 @@ using Status = ClientHelloOffer::Status;
 // A ClientHello record offering `suites`, with a 32-byte session id and some extension bytes
 // after the suites (which the reader must not need).
 Bytes client_hello(const std::vector<std::uint16_t>& suites) {
-    Bytes body{3, 3};                        // legacy_version
-    body.insert(body.end(), 32, 0xAA);       // random
-    body.push_back(32);                      // session id
+    Bytes body{3, 3};                   // legacy_version
+    body.insert(body.end(), 32, 0xAA);  // random
+    body.push_back(32);                 // session id
     body.insert(body.end(), 32, 0xBB);
     body.push_back(static_cast<std::uint8_t>(suites.size() * 2 >> 8));
     body.push_back(static_cast<std::uint8_t>(suites.size() * 2));
@@ -50,8 +50,7 @@ TEST(ClientHelloOffer, EveryShorterPrefixIsIncomplete) {
         auto offer = read_client_hello_offer(std::span{hello}.first(n));
         EXPECT_EQ(offer.status, Status::incomplete) << n;
     }
-    EXPECT_EQ(read_client_hello_offer(std::span{hello}.first(suites_end)).status,
-              Status::parsed);
+    EXPECT_EQ(read_client_hello_offer(std::span{hello}.first(suites_end)).status, Status::parsed);
 }
 
 TEST(ClientHelloOffer, OtherRecordsAndBrokenLengthsAreUnreadable) {

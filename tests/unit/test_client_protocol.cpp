@@ -14,7 +14,6 @@
 #include <set>
 #include <sstream>
 
-#include "sandbox.hpp"
 #include "client/conversation.hpp"
 #include "client/downloads.hpp"
 #include "client/errors.hpp"
@@ -22,6 +21,7 @@
 #include "client/output.hpp"
 #include "client/uploads.hpp"
 #include "client_fakes.hpp"
+#include "sandbox.hpp"
 
 namespace clipshare::client::test {
 namespace {

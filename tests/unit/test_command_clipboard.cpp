@@ -119,11 +119,10 @@ TEST(DistinctRoots, KeepsTheFirstOfEachNameInOrder) {
 
 // ---- CommandClipboard ----
 
-
 const std::string png_printf = "printf '\\211PNG\\r\\n\\032\\nIHDR'";
 
 class Desktop : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         std::signal(SIGPIPE, SIG_IGN);
         uv_loop_init(&loop);
@@ -135,8 +134,8 @@ class Desktop : public ::testing::Test {
     }
 
     void make(ClipboardCommands commands, bool cut = false, std::int64_t max_text = 1000) {
-        clipboard =
-            std::make_unique<CommandClipboard>(&loop, dir.path(), std::move(commands), max_text, cut);
+        clipboard = std::make_unique<CommandClipboard>(&loop, dir.path(), std::move(commands),
+                                                       max_text, cut);
     }
 
     // Runs the loop until the callback handed to `call` has run; returns its value.

@@ -27,7 +27,7 @@ const fs::path kFile = "/srv/clip/clipshared.toml";
 
 // A fresh directory under the system temp dir, removed with everything in it.
 class TempDir {
-  public:
+public:
     TempDir() {
         static std::atomic<int> counter{0};
         std::random_device random;
@@ -46,7 +46,7 @@ class TempDir {
 
     const fs::path& path() const { return path_; }
 
-  private:
+private:
     fs::path path_;
 };
 
@@ -59,7 +59,7 @@ void write_file(const fs::path& file, const std::string& text) {
 
 // Sets or unsets an environment variable for one test and puts the old value back.
 class EnvGuard {
-  public:
+public:
     explicit EnvGuard(const char* name) : name_(name) {
         if (const char* old = std::getenv(name)) old_ = old;
     }
@@ -76,7 +76,7 @@ class EnvGuard {
     void set(const std::string& value) const { ::setenv(name_, value.c_str(), 1); }
     void unset() const { ::unsetenv(name_); }
 
-  private:
+private:
     const char* name_;
     std::optional<std::string> old_;
 };
@@ -141,8 +141,7 @@ TEST(ConfigErrors, UnknownSection) {
 
 TEST(ConfigErrors, QuotedKeyWithLineBreaksStaysOneLine) {
     // Found by the config fuzzer: a quoted key may hold any character, newlines included.
-    const std::string error =
-        expect_error("[\"a\\nb\"]\nx = 1\n", 1, "a\\nb");
+    const std::string error = expect_error("[\"a\\nb\"]\nx = 1\n", 1, "a\\nb");
     EXPECT_EQ(error, kFile.string() + ":1: unknown section 'a\\nb'");
     const std::string key_error = expect_error("[server]\n\"c\\td\" = 1\n", 2, "server.c\\td");
     EXPECT_EQ(key_error, kFile.string() + ":2: unknown key 'server.c\\td'");
@@ -303,7 +302,8 @@ TEST(ConfigErrors, CommandBackendNeedsSomethingToRun) {
                                      3, "clipboard.backend");
     EXPECT_TRUE(contains(error, "needs clipboard.preset or at least one command"));
     // Either a preset or a single command is enough.
-    EXPECT_TRUE(parse_config("[clipboard]\nbackend = \"command\"\npreset = \"x11\"\n", kFile).config);
+    EXPECT_TRUE(
+        parse_config("[clipboard]\nbackend = \"command\"\npreset = \"x11\"\n", kFile).config);
     EXPECT_TRUE(parse_config("[clipboard]\nbackend = \"command\"\n[clipboard.commands]\n"
                              "screenshot = \"scrot -\"\n",
                              kFile)
@@ -588,8 +588,8 @@ TEST(ConfigParse, UnsetTlsReserveIsAQuarterOfSmallConnectionLimits) {
 
 TEST(ConfigErrors, LimitsThatCannotWorkTogether) {
     // A budget that could never hold one text of max_text_length.
-    auto error = expect_error("[limits]\nmax_text_length = \"8MiB\"\nmemory_budget = \"8MiB\"\n",
-                              3, "limits.memory_budget");
+    auto error = expect_error("[limits]\nmax_text_length = \"8MiB\"\nmemory_budget = \"8MiB\"\n", 3,
+                              "limits.memory_budget");
     EXPECT_TRUE(contains(error, "max_text_length"));
     // Unset budget: the line of the text limit that outgrew the default is named.
     expect_error("[limits]\nmax_text_length = \"64MiB\"\n", 2, "limits.memory_budget");
@@ -662,7 +662,7 @@ TEST(ConfigParse, LoadsARealFile) {
 // --- search order ---------------------------------------------------------------------
 
 class ConfigSearch : public ::testing::Test {
-  protected:
+protected:
     // /etc/clipshare/clipshared.toml belongs to the machine; tests that need "nothing found"
     // only make sense without it.
     static bool system_file_present() {

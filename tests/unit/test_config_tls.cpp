@@ -44,8 +44,9 @@ TEST(ConfigTls, UnknownVersionIsAnErrorNamingLineAndKey) {
     EXPECT_EQ(error_of("[tls]\n\nmin_version = \"1.1\"\n"),
               "/srv/clip/clipshared.toml:3: key 'tls.min_version': must be \"1.2\" or \"1.3\", "
               "got \"1.1\"");
-    EXPECT_NE(error_of("[tls]\nmax_version = 1.3\n").find("key 'tls.max_version': expected a "
-                                                          "string"),
+    EXPECT_NE(error_of("[tls]\nmax_version = 1.3\n")
+                  .find("key 'tls.max_version': expected a "
+                        "string"),
               std::string::npos);
 }
 
@@ -68,8 +69,7 @@ TEST(ConfigTls, CipherListErrors) {
 }
 
 TEST(ConfigTls, DescribeConfigReadsBack) {
-    auto first = parse_config(
-        "[tls]\nmin_version = \"1.3\"\nciphers = [\"AES-128-GCM\"]\n", kFile);
+    auto first = parse_config("[tls]\nmin_version = \"1.3\"\nciphers = [\"AES-128-GCM\"]\n", kFile);
     ASSERT_TRUE(first.config) << first.error;
     const std::string text = describe_config(*first.config);
     EXPECT_NE(text.find("min_version = \"1.3\"\nmax_version = \"1.3\"\nciphers = "

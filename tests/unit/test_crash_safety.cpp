@@ -85,14 +85,16 @@ TEST(RemoveTree, ReportsWhatItCouldNotRemove) {
     if (geteuid() == 0) GTEST_SKIP() << "root removes from read-only directories";
     Sandbox sandbox;
     write(sandbox.target() / "tree/locked/file", "x");
-    fs::permissions(sandbox.target() / "tree/locked", fs::perms::owner_read | fs::perms::owner_exec);
+    fs::permissions(sandbox.target() / "tree/locked",
+                    fs::perms::owner_read | fs::perms::owner_exec);
     UniqueFd target{::open(sandbox.target().c_str(), O_RDONLY | O_DIRECTORY)};
     EXPECT_FALSE(remove_tree_at(target.get(), "tree"));
     fs::permissions(sandbox.target() / "tree/locked", fs::perms::owner_all);
 }
 
 TEST(CommitJournal, RoundTripsWithAmendments) {
-    Journal journal{1234, {{'f', "a.txt", "a.txt"}, {'d', "dir", "1_dir"}, {'p', "i.png", "i.png"}}};
+    Journal journal{1234,
+                    {{'f', "a.txt", "a.txt"}, {'d', "dir", "1_dir"}, {'p', "i.png", "i.png"}}};
     auto text = journal_text(journal) + journal_amendment({'d', "dir", "2_dir"});
     auto parsed = parse_journal(text);
     ASSERT_TRUE(parsed);

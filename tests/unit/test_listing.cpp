@@ -35,7 +35,8 @@ void oracle_walk(const fs::path& dir, const std::string& prefix, int version, Li
     for (const auto& name : names) {
         auto status = fs::symlink_status(dir / name);
         if (fs::is_regular_file(status)) {
-            out.emplace_back(prefix + "/" + name, static_cast<std::int64_t>(fs::file_size(dir / name)));
+            out.emplace_back(prefix + "/" + name,
+                             static_cast<std::int64_t>(fs::file_size(dir / name)));
         } else if (fs::is_directory(status)) {
             oracle_walk(dir / name, prefix + "/" + name, version, out);
         }

@@ -23,7 +23,7 @@ std::string slurp(const fs::path& path) {
 }
 
 class LogFile : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("clipshare-test-log-" + std::to_string(getpid()));
         fs::create_directories(dir_);

@@ -20,7 +20,9 @@ Bytes i64(std::int64_t v) {
     auto e = wire::encode_i64(v);
     return Bytes(e.begin(), e.end());
 }
-Bytes str(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes str(std::string_view s) {
+    return Bytes(s.begin(), s.end());
+}
 SharedBytes shared(const Bytes& bytes) {
     return make_shared_bytes(std::string(bytes.begin(), bytes.end()));
 }
@@ -107,9 +109,9 @@ TEST_P(MethodTest, SendTextThatCannotBeStoredGetsNoAck) {
 }
 
 TEST_P(MethodTest, SendTextRefusesBadLengthsAndBytes) {
-    for (const Bytes& bad : {Bytes{4, 2} + i64(0), Bytes{4, 2} + i64(-1),
-                             Bytes{4, 2} + i64(4194305), Bytes{4, 2} + i64(1) + Bytes{0},
-                             Bytes{4, 2} + i64(2) + Bytes{0xc3, 0x28}}) {
+    for (const Bytes& bad :
+         {Bytes{4, 2} + i64(0), Bytes{4, 2} + i64(-1), Bytes{4, 2} + i64(4194305),
+          Bytes{4, 2} + i64(1) + Bytes{0}, Bytes{4, 2} + i64(2) + Bytes{0xc3, 0x28}}) {
         fake::Host fresh;
         fake::Clipboard board;
         Session s{settings, fresh, Services{&board, &files}};
@@ -126,8 +128,9 @@ TEST_P(MethodTest, SendFilesV4WritesInOrderAndAcksAfterCommit) {
     feed(Bytes{4, 4} + i64(3) + entry("/d/a.txt", 3, "abc") + entry("d/e/", -1) +
          entry("d/zero", 0));
     // Once committed and on the clipboard, the batch's life ends ("finish", "destroyed").
-    std::vector<std::string> expected{"file d/a.txt 3", "write 3", "end", "dir d/e",
-                                      "file d/zero 0", "end", "commit", "finish", "destroyed"};
+    std::vector<std::string> expected{"file d/a.txt 3", "write 3",       "end",
+                                      "dir d/e",        "file d/zero 0", "end",
+                                      "commit",         "finish",        "destroyed"};
     EXPECT_EQ(files.log, expected);
     EXPECT_EQ(files.written, "abc");
     EXPECT_EQ(clipboard.current, ContentKind::files);
@@ -137,8 +140,8 @@ TEST_P(MethodTest, SendFilesV4WritesInOrderAndAcksAfterCommit) {
 
 TEST_P(MethodTest, SendFileV1HasNoCountAndKeepsTheBaseName) {
     feed(Bytes{1, 4} + entry("some/where/f.txt", 2, "hi"));
-    std::vector<std::string> expected{"file f.txt 2", "write 2", "end", "commit", "finish",
-                                      "destroyed"};
+    std::vector<std::string> expected{"file f.txt 2", "write 2", "end",
+                                      "commit",       "finish",  "destroyed"};
     EXPECT_EQ(files.log, expected);
     EXPECT_EQ(host.sent, (Bytes{1, 1}));
     EXPECT_TRUE(host.finished);
@@ -209,8 +212,8 @@ TEST_P(MethodTest, GetFilesSendsTheListingWithContent) {
                      {"d/z", 0, "/w/d/z", "/w", "d/z"}};
     files.disk["/w/d/a"] = "AB";
     feed({4, 3});
-    EXPECT_EQ(host.sent, (Bytes{1, 1} + i64(3) + entry("d/a", 2, "AB") + entry("d/e", -1) +
-                             entry("d/z", 0)));
+    EXPECT_EQ(host.sent,
+              (Bytes{1, 1} + i64(3) + entry("d/a", 2, "AB") + entry("d/e", -1) + entry("d/z", 0)));
     EXPECT_FALSE(host.finished);
     feed({1});
     EXPECT_TRUE(host.finished);

@@ -43,7 +43,7 @@ int read_pid(const fs::path& file) {
 }
 
 class Process : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         // The daemon ignores SIGPIPE (main.cpp); so must a test that writes to commands
         // which may exit without reading.

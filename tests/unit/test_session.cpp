@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "proto/session.hpp"
 #include "fakes.hpp"
+#include "proto/session.hpp"
 #include "proto/wire.hpp"
 
 namespace clipshare {

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <uv.h>
 
-
 #include "clipboard/store.hpp"
 #include "files/batch_plan.hpp"
 #include "files/disk_files.hpp"
@@ -94,9 +93,11 @@ TEST(Listing, SortedDepthFirstPerVersion) {
     list_file_entries(roots, 3, v3);
     std::vector<std::pair<std::string, std::int64_t>> got;
     for (const auto& e : v3) got.emplace_back(e.name, e.size);
-    std::vector<std::pair<std::string, std::int64_t>> expected{
-        {"root/a/empty", -1}, {"root/a/z.txt", 2}, {"root/b.txt", 1}, {"root/c", -1},
-        {"top.txt", 3}};
+    std::vector<std::pair<std::string, std::int64_t>> expected{{"root/a/empty", -1},
+                                                               {"root/a/z.txt", 2},
+                                                               {"root/b.txt", 1},
+                                                               {"root/c", -1},
+                                                               {"top.txt", 3}};
     EXPECT_EQ(got, expected);
 
     std::vector<FileEntry> v2;

@@ -24,9 +24,8 @@ TEST(Wire, EncodesNegativeAsTwosComplement) {
 }
 
 TEST(Wire, RoundTripsExtremes) {
-    for (std::int64_t value : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1},
-                               std::int64_t{10}, std::int64_t{1} << 40,
-                               std::numeric_limits<std::int64_t>::max(),
+    for (std::int64_t value : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{10},
+                               std::int64_t{1} << 40, std::numeric_limits<std::int64_t>::max(),
                                std::numeric_limits<std::int64_t>::min()}) {
         auto bytes = encode_i64(value);
         EXPECT_EQ(decode_i64(bytes), value);
