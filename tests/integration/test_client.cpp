@@ -35,6 +35,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A socket listening on a free loopback port that nobody accepts on: connections complete in
+// the kernel, and then nothing ever comes back (or the owner accepts them itself). -1 on error.
+int silent_listener(std::uint16_t& port, int backlog = 4) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        listen(fd, backlog) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        if (fd >= 0) ::close(fd);
+        return -1;
+    }
+    port = ntohs(address.sin_port);
+    return fd;
+}
+
 // `clipshare ARGS...` with no daemon behind it.
 RunResult clipshare(std::vector<std::string> args) {
     args.insert(args.begin(), client_binary().string());
@@ -351,16 +369,10 @@ TEST(Client, ConnectionFailuresExit3) {
 TEST(Client, ServerThatNeverAnswersTimesOut) {
     // A listening socket that never accepts: the connection completes in the kernel, and
     // then nothing ever comes back.
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(listen(fd, 4), 0);
-    socklen_t length = sizeof address;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    auto result = clipshare(
-        {"-p", std::to_string(ntohs(address.sin_port)), "-t", "0.2", "info", "127.0.0.1"});
+    std::uint16_t port = 0;
+    int fd = silent_listener(port);
+    ASSERT_GE(fd, 0);
+    auto result = clipshare({"-p", std::to_string(port), "-t", "0.2", "info", "127.0.0.1"});
     ::close(fd);
     EXPECT_EQ(result.exit_status, 3);
     EXPECT_NE(result.err.find("timed out"), std::string::npos) << result.err;
@@ -439,15 +451,8 @@ public:
 
     ScriptedTlsServer(const TestCertificates& certs, std::vector<Step> steps, int alert = -1)
         : steps_(std::move(steps)), alert_(alert) {
-        listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-        EXPECT_EQ(listen(listen_fd_, 1), 0);
-        socklen_t length = sizeof address;
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-        port_ = ntohs(address.sin_port);
+        listen_fd_ = silent_listener(port_, 1);
+        EXPECT_GE(listen_fd_, 0);
         setup_error_ = configure(certs);
         EXPECT_EQ(setup_error_, "");
         thread_ = std::thread([this] { ending_ = serve(); });
@@ -743,18 +748,13 @@ TEST_F(ClientTls, DefaultPortIs4338) {
 
 TEST_F(ClientTls, SilentServerTimesOutInTheHandshake) {
     // A listening socket that never accepts: TCP connects, and no TLS answer ever comes.
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(listen(fd, 4), 0);
-    socklen_t length = sizeof address;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    std::uint16_t port = 0;
+    int fd = silent_listener(port);
+    ASSERT_GE(fd, 0);
     auto args = credentials("phone");
     args.insert(args.begin(), {"-t", "0.2"});
     args.insert(args.end(), {"info", "127.0.0.1"});
-    auto result = run(ntohs(address.sin_port), args);
+    auto result = run(port, args);
     ::close(fd);
     EXPECT_EQ(result.exit_status, 3) << result.err;
     EXPECT_NE(result.err.find("timed out"), std::string::npos) << result.err;

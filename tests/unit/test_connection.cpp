@@ -15,21 +15,13 @@
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 #include "util/log.hpp"
+#include "wire_bytes.hpp"
 
 namespace clipshare {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-using test::MemoryPeer;
+using namespace test;  // Bytes, operator+, i64, MemoryPeer
 
-Bytes operator+(Bytes a, const Bytes& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-Bytes i64(std::int64_t value) {
-    auto encoded = wire::encode_i64(value);
-    return Bytes(encoded.begin(), encoded.end());
-}
 Bytes info_reply() {
     return Bytes{1} + wire::MessageBuilder{}.byte(wire::ok).string("clip_share").take();
 }

@@ -14,24 +14,12 @@
 #include "proto/wire.hpp"
 #include "sandbox.hpp"
 #include "server/uv_next_turn.hpp"
+#include "wire_bytes.hpp"
 
 namespace clipshare {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-Bytes operator+(Bytes a, const Bytes& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-Bytes i64(std::int64_t v) {
-    auto e = wire::encode_i64(v);
-    return Bytes(e.begin(), e.end());
-}
-Bytes entry(const std::string& name, const std::string& data) {
-    return i64(static_cast<std::int64_t>(name.size())) + Bytes(name.begin(), name.end()) +
-           i64(static_cast<std::int64_t>(data.size())) + Bytes(data.begin(), data.end());
-}
+using namespace test;  // Bytes, operator+, i64, entry
 
 // ---- the boundary ----
 

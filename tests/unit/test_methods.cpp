@@ -6,28 +6,15 @@
 #include "clipboard/deferred_clipboard.hpp"
 #include "fakes.hpp"
 #include "proto/wire.hpp"
+#include "wire_bytes.hpp"
 
 namespace clipshare {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
+using namespace test;  // Bytes, operator+, i64, str, entry
 
-Bytes operator+(Bytes a, const Bytes& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-Bytes i64(std::int64_t v) {
-    auto e = wire::encode_i64(v);
-    return Bytes(e.begin(), e.end());
-}
-Bytes str(std::string_view s) {
-    return Bytes(s.begin(), s.end());
-}
 SharedBytes shared(const Bytes& bytes) {
     return make_shared_bytes(std::string(bytes.begin(), bytes.end()));
-}
-Bytes entry(std::string_view name, std::int64_t size, std::string_view data = {}) {
-    return i64(static_cast<std::int64_t>(name.size())) + str(name) + i64(size) + str(data);
 }
 
 enum class Feeding { whole, byte_by_byte };
