@@ -54,6 +54,6 @@ check clipboard "^(proto|net|config|server|client)/" "$@"
 check proto "$no_runtime|^(config|net|server|client)/" "$@"
 check net "(^|/)toml\+\+/|^(files|clipboard|proto|config|server|client)/" "$@"
 check config "^(proto|server|client)/" "$@"
-check client "$no_runtime|^(config|server)/" "$@"
+check client "$no_runtime|^(clipboard|config|server)/" "$@"
 
 exit "$failed"

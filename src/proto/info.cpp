@@ -1,6 +1,7 @@
 #include "proto/info.hpp"
 
 #include "proto/client_ack.hpp"
+#include "proto/handlers.hpp"
 #include "proto/wire.hpp"
 
 namespace clipshare {

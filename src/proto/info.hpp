@@ -4,8 +4,6 @@
 #include <string>
 #include <string_view>
 
-#include "proto/handlers.hpp"
-
 namespace clipshare {
 
 inline constexpr std::string_view info_magic = "clip_share";
