@@ -17,6 +17,7 @@
 #include "build_config.hpp"
 #include "daemon_fixture.hpp"
 #include "support/files.hpp"
+#include "support/private_network.hpp"
 #include "transport.hpp"
 
 namespace clipshare::test {
@@ -441,22 +442,40 @@ TEST(CommandLine, BuiltInDefaultsListenOn4337) {
     if (fs::exists(fs::path(CLIPSHARE_SYSCONFDIR) / "clipshare/clipshared.toml")) {
         GTEST_SKIP() << "a system config exists";
     }
-    if (Client::connect(4337).connected()) GTEST_SKIP() << "port 4337 is taken";
-    TempDir dir;
-    fs::create_directory(dir.path() / "home");
-    std::vector<std::string> env{"HOME=" + (dir.path() / "home").string(),
-                                 "XDG_CONFIG_HOME=" + (dir.path() / "home").string()};
-    // Discovery is on by default and binds UDP 4337 on all addresses; that only listens.
-    TempDir capture;
-    pid_t pid = spawn({daemon_binary().string(), "-D"}, env, dir.path(), capture.path() / "out",
-                      capture.path() / "err");
-    ASSERT_TRUE(wait_until([] { return Client::connect(4337).connected(); }));
-    for (std::uint8_t v = 1; v <= 3; ++v) {
-        EXPECT_EQ(ask(4337, {v, 125}), Bytes{1} + info_reply("clip_share"));
-    }
-    EXPECT_EQ(ask(4337, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
-    bool reaped = false;
-    EXPECT_EQ(signal_and_reap(pid, SIGTERM, std::chrono::seconds(20), reaped), 0);
+    // The defaults bind every address and join ff05::4567 on every interface (the kernel
+    // announces the join on the LAN): so the daemon runs in a network namespace of its own,
+    // where the only interface is a private loopback.
+    std::string outcome = run_in_child([]() -> std::string {
+        if (auto error = enter_private_network(); !error.empty()) return "skip: " + error;
+        if (!ip({"link", "set", "lo", "up"})) {
+            return "skip: cannot bring up the namespace's loopback (iproute2 `ip` missing)";
+        }
+        TempDir dir;
+        fs::create_directory(dir.path() / "home");
+        std::vector<std::string> env{"HOME=" + (dir.path() / "home").string(),
+                                     "XDG_CONFIG_HOME=" + (dir.path() / "home").string()};
+        TempDir capture;
+        pid_t pid = spawn({daemon_binary().string(), "-D"}, env, dir.path(), capture.path() / "out",
+                          capture.path() / "err");
+        std::string outcome = "ok";
+        if (!wait_until([] { return Client::connect(4337).connected(); })) {
+            outcome = "fail: nothing listens on 4337";
+        }
+        for (std::uint8_t v = 1; v <= 4 && outcome == "ok"; ++v) {
+            Bytes request = v == 4 ? Bytes{4, 125, 1} : Bytes{v, 125};
+            if (ask(4337, request) != Bytes{1} + info_reply("clip_share")) {
+                outcome = "fail: no Info answer in version " + std::to_string(v);
+            }
+        }
+        bool reaped = false;
+        if (signal_and_reap(pid, SIGTERM, std::chrono::seconds(20), reaped) != 0 &&
+            outcome == "ok") {
+            outcome = "fail: the daemon did not stop cleanly on SIGTERM";
+        }
+        return outcome;
+    });
+    if (outcome.rfind("skip: ", 0) == 0) GTEST_SKIP() << outcome.substr(6);
+    EXPECT_EQ(outcome, "ok");
 }
 
 }  // namespace
