@@ -47,8 +47,11 @@ std::unique_ptr<XServer> XServer::start(int width, int height, std::string& why)
         dup2(out, 1);
         dup2(out, 2);
         std::string fd_text = std::to_string(fd);
+        // -noreset: by default the server resets when its last client disconnects, and a
+        // client that connects during the reset is refused ("Can't open display"); the tests'
+        // short-lived xclips make that window a frequent one.
         execl(xvfb.c_str(), "Xvfb", "-displayfd", fd_text.c_str(), "-screen", "0", screen.c_str(),
-              "-nolisten", "tcp", static_cast<char*>(nullptr));
+              "-nolisten", "tcp", "-noreset", static_cast<char*>(nullptr));
         _exit(127);
     }
     ::close(ready[1]);
