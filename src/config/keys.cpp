@@ -107,6 +107,8 @@ constexpr Key kTlsKeys[] = {
      .field = &at<&TlsSection::handshake_timeout>, .low = 1, .high = 3600},
     {.name = "reserved_connections", .kind = Kind::integer,
      .field = &at<&TlsSection::reserved_connections>, .low = 0, .high = 1000000},
+    {.name = "max_handshakes", .kind = Kind::integer, .field = &at<&TlsSection::max_handshakes>,
+     .low = 1, .high = 1024},
     {.name = "min_version", .kind = Kind::choice, .field = &at<&TlsSection::min_version>,
      .choices = kTlsVersions},
     {.name = "max_version", .kind = Kind::choice, .field = &at<&TlsSection::max_version>,

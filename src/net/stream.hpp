@@ -46,6 +46,9 @@ public:
     // message separately: their Nagle algorithm would otherwise wait up to 40 ms for our
     // delayed ACK before sending the next one.
     virtual void set_quick_ack(bool enabled) { (void)enabled; }
+    // A TLS handshake that has begun (its ClientHello is whole) and not ended: it waits for a
+    // handshake slot or holds one. The server never closes such a connection to make room.
+    virtual bool handshake_pending() const { return false; }
 };
 
 }  // namespace clipshare

@@ -13,6 +13,7 @@
 
 namespace clipshare {
 
+class HandshakeSlots;
 class TlsContext;
 
 // Loads the certificate chain, private key, client CA and allowed clients that `settings`
@@ -23,11 +24,13 @@ std::shared_ptr<const TlsContext> make_tls_context(const TlsSection& settings, s
 // the client's first message is read (the mbedTLS session is set up then, with the
 // configuration TlsContext picks for the client's cipher suites). The session keeps
 // `context` alive, so a reload that replaces the context never touches established
-// connections. nullptr if the session's timers cannot be set up.
+// connections. With `slots`, its handshake runs only while it holds one of them (see
+// net/handshake_slots.hpp). nullptr if the session's timers cannot be set up.
 // What one TLS session over `context` costs in memory, for the daemon's budget (0 without TLS).
 std::size_t tls_session_memory(const TlsContext& context);
 
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream> inner,
-                                    std::shared_ptr<const TlsContext> context, uv_loop_t* loop);
+                                    std::shared_ptr<const TlsContext> context, uv_loop_t* loop,
+                                    HandshakeSlots* slots = nullptr);
 
 }  // namespace clipshare

@@ -23,6 +23,8 @@ struct TlsSection {
     // Connection slots that only the TLS port may use: unauthenticated plain clients cannot
     // lock out certificate holders.
     std::int64_t reserved_connections = 32;
+    // TLS handshakes in progress at once; more wait in line for a slot (net/handshake_slots).
+    std::int64_t max_handshakes = 8;
     // The TLS versions offered, "1.2" or "1.3". max_version "1.3" means "1.3 where the mbedTLS
     // build has it"; min_version "1.3" needs a build that has it (a start-up error otherwise).
     std::string min_version{"1.2"};

@@ -16,6 +16,10 @@ namespace {
 // No new record is sealed while this much ciphertext waits for the socket.
 constexpr std::size_t ciphertext_high_water = 256 * 1024;
 
+// A client in line for a handshake slot has sent its ClientHello and now waits for our reply;
+// it has nothing more to say. What it sends anyway is kept for the engine, up to two records.
+constexpr std::size_t hello_hold_limit = 2 * (5 + 16384);
+
 // One plaintext buffer for every session, as TcpStream shares its read buffer: the user
 // consumes or copies delivered bytes before returning, and delivery never nests (it runs only
 // from libuv callbacks, never from a call the user makes).
@@ -24,24 +28,33 @@ std::array<std::uint8_t, 16 * 1024> plaintext_buffer;
 }  // namespace
 
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream> inner,
-                                    std::shared_ptr<const TlsContext> context, uv_loop_t* loop) {
-    return TlsStream::create(std::move(inner), std::move(context), loop);
+                                    std::shared_ptr<const TlsContext> context, uv_loop_t* loop,
+                                    HandshakeSlots* slots) {
+    return TlsStream::create(std::move(inner), std::move(context), loop, slots);
 }
 
 std::unique_ptr<TlsStream> TlsStream::create(std::unique_ptr<Stream> inner,
                                              std::shared_ptr<const TlsContext> context,
-                                             uv_loop_t* loop) {
-    std::unique_ptr<TlsStream> stream{new TlsStream(std::move(inner), std::move(context))};
+                                             uv_loop_t* loop, HandshakeSlots* slots) {
+    std::unique_ptr<TlsStream> stream{new TlsStream(std::move(inner), std::move(context), slots)};
     if (!stream->init(loop)) return nullptr;
     return stream;
 }
 
-TlsStream::TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context)
-    : inner_(std::move(inner)), context_(std::move(context)), peer_(inner_->peer()) {
+TlsStream::TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context,
+                     HandshakeSlots* slots)
+    : inner_(std::move(inner)), context_(std::move(context)), slots_(slots), peer_(inner_->peer()) {
     inner_->set_handler(this);
 }
 
-TlsStream::~TlsStream() = default;
+TlsStream::~TlsStream() {
+    leave_slots();
+}
+
+void TlsStream::leave_slots() {
+    in_line_ = false;
+    if (slots_ && admitted()) slots_->leave(*this);
+}
 
 std::size_t TlsStream::held_ciphertext_bytes() const {
     return hello_.size() + (engine_ ? engine_->held_input_bytes() : 0);
@@ -64,22 +77,9 @@ bool TlsStream::init(uv_loop_t* loop) {
     if (uv_timer_init(loop, handshake_timer_.get()) != 0) return false;
     handshake_timer_.mark_initialized();
     handshake_timer_.get()->data = this;
-    uv_timer_start(
-        handshake_timer_.get(),
-        [](uv_timer_t* timer) {
-            auto* self = static_cast<TlsStream*>(timer->data);
-            if (self == nullptr || self->closing_) return;
-            if (self->phase_ == Phase::handshake) {
-                LOG_INFO(
-                    "%s: TLS handshake not finished after %llu s, closing", self->peer_.c_str(),
-                    static_cast<unsigned long long>(self->context_->handshake_timeout_ms() / 1000));
-                self->phase_ = Phase::failed;
-                self->end(UV_ETIMEDOUT);
-            } else if (self->phase_ == Phase::failed) {
-                self->end(self->failure_status_);  // its alert never drained: stop waiting
-            }
-        },
-        context_->handshake_timeout_ms(), 0);
+    // Runs from the accept until the ClientHello is whole and, in line, until a slot is free;
+    // once the handshake has its slot, the whole timeout again (start_deadline).
+    start_deadline();
 
     // The client's handshake flight often comes one message per write; see set_quick_ack.
     inner_->set_quick_ack(true);
@@ -88,6 +88,33 @@ bool TlsStream::init(uv_loop_t* loop) {
     resume_.mark_initialized();
     resume_.get()->data = this;
     return true;
+}
+
+void TlsStream::start_deadline() {
+    uv_timer_start(
+        handshake_timer_.get(),
+        [](uv_timer_t* timer) {
+            auto* self = static_cast<TlsStream*>(timer->data);
+            if (self == nullptr || self->closing_) return;
+            const auto seconds =
+                static_cast<unsigned long long>(self->context_->handshake_timeout_ms() / 1000);
+            if (self->phase_ == Phase::handshake) {
+                if (self->in_line_) {
+                    LOG_INFO(
+                        "%s: no TLS handshake slot free within %llu s of connecting "
+                        "(max_handshakes), closing",
+                        self->peer_.c_str(), seconds);
+                } else {
+                    LOG_INFO("%s: TLS handshake not finished after %llu s, closing",
+                             self->peer_.c_str(), seconds);
+                }
+                self->phase_ = Phase::failed;
+                self->end(UV_ETIMEDOUT);
+            } else if (self->phase_ == Phase::failed) {
+                self->end(self->failure_status_);  // its alert never drained: stop waiting
+            }
+        },
+        context_->handshake_timeout_ms(), 0);
 }
 
 // ---- the user's side ----------------------------------------------------------------------
@@ -137,6 +164,7 @@ void TlsStream::close() {
     if (closing_) return;
     closing_ = true;
     reading_ = false;
+    leave_slots();
     handshake_timer_.close();
     resume_.close();
     inner_->close();  // its on_stream_closed is ours to pass on
@@ -161,10 +189,26 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
     }
     if (engine_) {
         engine_->feed(data);
+        fed_since_step_ = true;
     } else {
+        if (in_line_ && hello_.size() + data.size() > hello_hold_limit) {
+            LOG_INFO("%s: sent %zu bytes after its ClientHello without an answer, closing",
+                     peer_.c_str(), hello_.size() + data.size());
+            fail(UV_EPROTO);
+            return;
+        }
         hello_.insert(hello_.end(), data.begin(), data.end());
+        if (in_line_)
+            return;  // kept for the engine; still read, so that a client that
+                     // gives up while in line is seen to go
         const auto offer = read_client_hello_offer(hello_);
         if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
+        if (slots_) {
+            // The expensive part begins with the reply to this: wait for a slot.
+            in_line_ = true;
+            slots_->join(*this);
+            return;
+        }
         if (!set_up_session()) {
             LOG_WARN("%s: refused: cannot set up a TLS session", peer_.c_str());
             fail(UV_ENOMEM);
@@ -195,6 +239,7 @@ void TlsStream::on_stream_end(int status) {
     // An orderly end: the engine sees it once it has consumed what is still queued, which
     // may be a handshake message or data the user paused on.
     engine_->feed_end();
+    fed_since_step_ = true;
     advance();
 }
 
@@ -210,6 +255,41 @@ void TlsStream::on_stream_drained() {
 
 void TlsStream::on_stream_closed() {
     if (handler_) handler_->on_stream_closed();
+}
+
+// ---- the handshake slots' side ------------------------------------------------------------
+
+void TlsStream::on_handshake_turn() {
+    if (closing_ || phase_ != Phase::handshake) {
+        leave_slots();
+        return;
+    }
+    my_turn_ = true;
+    if (!engine_) {
+        in_line_ = false;
+        // The handshake starts now, and so does its deadline: time spent in line is not the
+        // client's.
+        start_deadline();
+        if (!set_up_session()) {
+            LOG_WARN("%s: refused: cannot set up a TLS session", peer_.c_str());
+            my_turn_ = false;
+            fail(UV_ENOMEM);
+            return;
+        }
+        fed_since_step_ = true;
+    }
+    advance();
+    my_turn_ = false;
+}
+
+void TlsStream::on_handshake_evicted(std::uint64_t waited_ms) {
+    if (closing_ || phase_ != Phase::handshake) return;
+    LOG_INFO(
+        "%s: TLS handshake stalled: no answer from the client for %llu ms while others wait "
+        "for a handshake slot, closing",
+        peer_.c_str(), static_cast<unsigned long long>(waited_ms));
+    phase_ = Phase::failed;
+    end(UV_ETIMEDOUT);
 }
 
 // ---- driving the engine -------------------------------------------------------------------
@@ -229,6 +309,13 @@ void TlsStream::advance() {
 
 void TlsStream::continue_handshake() {
     if (!engine_) return;
+    if (slots_ && !my_turn_) {
+        // Steps run on the slots' turns, one per loop turn, so that other clients are served
+        // between them.
+        if (fed_since_step_) slots_->step_due(*this);
+        return;
+    }
+    fed_since_step_ = false;
     switch (engine_->handshake()) {
         case TlsEngine::Progress::want_more:
             return;
@@ -242,6 +329,7 @@ void TlsStream::continue_handshake() {
 }
 
 void TlsStream::on_handshake_done() {
+    leave_slots();
     uv_timer_stop(handshake_timer_.get());
     inner_->set_quick_ack(false);
     phase_ = Phase::established;
@@ -346,6 +434,7 @@ void TlsStream::notify_drained_if_empty() {
 }
 
 void TlsStream::end(int status) {
+    leave_slots();
     if (ended_) return;
     ended_ = true;
     failure_pending_ = false;
@@ -354,6 +443,7 @@ void TlsStream::end(int status) {
 }
 
 void TlsStream::fail(int status) {
+    leave_slots();
     phase_ = Phase::failed;
     failure_status_ = status;
     failure_pending_ = true;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "net/handshake_slots.hpp"
 #include "net/stream.hpp"
 #include "util/uv_handle.hpp"
 
@@ -26,12 +27,14 @@ namespace clipshare {
 class TlsContext;
 class TlsEngine;
 
-class TlsStream final : public Stream, private StreamHandler {
+class TlsStream final : public Stream, private StreamHandler, private HandshakeSlots::Member {
 public:
-    // nullptr if mbedTLS cannot set up the session (out of memory).
+    // nullptr if mbedTLS cannot set up the session (out of memory). With `slots`, the
+    // handshake waits for one of them once the ClientHello is whole, and its deadline starts
+    // again when it gets one; without, it starts at once (tests and benchmarks).
     static std::unique_ptr<TlsStream> create(std::unique_ptr<Stream> inner,
                                              std::shared_ptr<const TlsContext> context,
-                                             uv_loop_t* loop);
+                                             uv_loop_t* loop, HandshakeSlots* slots = nullptr);
     // As for every Stream: destroy it before close() or after on_stream_closed().
     ~TlsStream() override;
 
@@ -44,6 +47,9 @@ public:
     void close() override;
     // The address until the handshake is done, then "address CN=name".
     const std::string& peer() const override { return peer_; }
+    bool handshake_pending() const override {
+        return phase_ == Phase::handshake && (in_line_ || engine_ != nullptr);
+    }
 
     // Received ciphertext held in memory, consumed or not (for tests: it must stay bounded).
     std::size_t held_ciphertext_bytes() const;
@@ -57,8 +63,10 @@ private:
         failed,       // refused or broken: flushing the alert, then reporting the end
     };
 
-    TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context);
+    TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context,
+              HandshakeSlots* slots);
     bool init(uv_loop_t* loop);
+    void start_deadline();
     // Creates the engine once the client's cipher suites are known (or cannot be):
     // TlsContext::ssl_config picks the configuration by them. Until then there is no mbedTLS
     // session and no record buffers, so a port scanner costs almost nothing.
@@ -69,6 +77,11 @@ private:
     void on_stream_end(int status) override;
     void on_stream_drained() override;
     void on_stream_closed() override;
+
+    // HandshakeSlots::Member: a slot (first call) or the next step; a stall while others wait.
+    void on_handshake_turn() override;
+    void on_handshake_evicted(std::uint64_t waited_ms) override;
+    void leave_slots();
 
     // Does everything that can be done now: handshake, sealing, close_notify, delivery.
     void advance();
@@ -91,6 +104,7 @@ private:
     // Declared before engine_: the engine points into the context's configuration.
     std::shared_ptr<const TlsContext> context_;
     std::unique_ptr<TlsEngine> engine_;  // from the first ClientHello on (set_up_session)
+    HandshakeSlots* slots_;              // nullptr: no admission, steps run at once
     UvHandle<uv_timer_t> handshake_timer_;
     // Restarts delivery after read_start(): what the engine already holds brings no new
     // socket event, so an idle callback on the next loop turn drains it.
@@ -115,7 +129,10 @@ private:
     bool failure_pending_ = false;  // failed, end not reported until the alert has drained
     int failure_status_ = 0;
     bool closing_ = false;
-    bool received_any_ = false;  // the first byte of the session has come
+    bool received_any_ = false;    // the first byte of the session has come
+    bool in_line_ = false;         // the ClientHello is whole, waiting for a handshake slot
+    bool my_turn_ = false;         // inside on_handshake_turn: a step may run now
+    bool fed_since_step_ = false;  // the engine got input its handshake has not looked at
     // A refused client: after the alert, shut our side and read on until the client closes
     // (or the handshake timer fires), so that closing on unread bytes cannot turn into a TCP
     // reset that destroys the alert before the client reads it.

@@ -15,7 +15,7 @@ std::size_t tls_session_memory(const TlsContext&) {
 }
 
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream>, std::shared_ptr<const TlsContext>,
-                                    uv_loop_t*) {
+                                    uv_loop_t*, HandshakeSlots*) {
     return nullptr;
 }
 

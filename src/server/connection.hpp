@@ -38,6 +38,8 @@ public:
     // request header made none since that header began, however many bytes trickle in.
     std::uint64_t progress_time() const;
     bool closing() const { return state_ == State::closing; }
+    // Its TLS handshake has begun and not ended (Stream::handshake_pending).
+    bool handshake_pending() const { return stream_->handshake_pending(); }
 
     // StreamHandler
     void on_stream_data(std::span<const std::uint8_t> data) override;

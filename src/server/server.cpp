@@ -96,6 +96,8 @@ Server::~Server() {
     sigterm_.close();
     sigint_.close();
     sighup_.close();
+    // Every connection is gone by now (they end before run() returns).
+    handshakes_.reset();
     // Let the close callbacks run so every handle's memory is returned before the loop goes.
     uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
@@ -127,6 +129,8 @@ std::string Server::start() {
         std::string error;
         tls_context_ = make_tls_context(config_->tls, error);
         if (!tls_context_) return error;
+        handshakes_ = std::make_unique<HandshakeSlots>(
+            &loop_, static_cast<std::size_t>(config_->tls.max_handshakes));
     }
     // Bound with the TCP listeners, before privileges are dropped; it answers only once
     // the daemon is ready, like the listeners.
@@ -296,6 +300,7 @@ void Server::reload() {
         }
     }
     tls_context_ = std::move(tls_context);
+    if (handshakes_) handshakes_->set_limit(static_cast<std::size_t>(next.tls.max_handshakes));
     log_set_level(next.log.level);
     budget_.set_limit(static_cast<std::size_t>(next.limits.memory_budget));
     config_ = std::make_shared<const Config>(std::move(*result.config));
@@ -357,7 +362,7 @@ void Server::accept_one(Listener& listener) {
     std::unique_ptr<Stream> stream = std::move(tcp);
     if (tls) {
         std::string peer = stream->peer();
-        stream = wrap_in_tls(std::move(stream), tls_context_, &loop_);
+        stream = wrap_in_tls(std::move(stream), tls_context_, &loop_, handshakes_.get());
         if (!stream) {
             LOG_WARN("%s: refused: cannot set up a TLS session", peer.c_str());
             return;
@@ -393,7 +398,9 @@ bool Server::make_room(bool tls) {
     // port's); a TLS arrival any connection.
     Slot* victim = nullptr;
     for (auto& [raw, slot] : connections_) {
-        if (slot.evicted || raw->closing() || (!tls && slot.tls)) continue;
+        if (slot.evicted || raw->closing() || (!tls && slot.tls) || raw->handshake_pending()) {
+            continue;
+        }
         if (victim == nullptr || raw->progress_time() < victim->connection->progress_time()) {
             victim = &slot;
         }

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "config/load.hpp"
 #include "files/disk_files.hpp"
+#include "net/handshake_slots.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
 #include "proto/batch_committer.hpp"
@@ -64,8 +65,10 @@ private:
     void on_incoming(Listener& listener) override;
     void accept_one(Listener& listener);
     // Frees a slot for a new connection (plain or TLS) if the limits are reached, by closing
-    // the connection that made the least progress, if that was long enough ago. False when
-    // every slot is busy with a client that is making progress.
+    // the connection that made the least progress, if that was long enough ago. A TLS
+    // handshake that has begun (in line for a handshake slot or holding one) is never closed
+    // for this: a newcomer would only wait behind it. False when every slot is busy with a
+    // client that is making progress or a handshake.
     bool make_room(bool tls);
     void on_connection_closed(Connection& connection) override;
     // Puts batches that start-up recovery finished on the clipboard (when newer than it).
@@ -79,6 +82,9 @@ private:
     // Set while the TLS listener serves; replaced on reload, shared with the sessions.
     std::shared_ptr<const TlsContext> tls_context_;
     Reloader reloader_;
+    // With TLS: the bound on handshakes in progress. Declared before connections_, whose TLS
+    // streams point at it, so that it outlives them.
+    std::unique_ptr<HandshakeSlots> handshakes_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     Discovery discovery_;
     std::unordered_map<Connection*, Slot> connections_;

@@ -226,6 +226,8 @@ TEST(ConfigErrors, OtherIntegersOutOfRange) {
     expect_error("[server]\nidle_timeout = 86401\n", 2, "server.idle_timeout");
     expect_error("[tls]\nhandshake_timeout = 0\n", 2, "tls.handshake_timeout");
     expect_error("[tls]\nhandshake_timeout = 3601\n", 2, "tls.handshake_timeout");
+    expect_error("[tls]\nmax_handshakes = 0\n", 2, "tls.max_handshakes");
+    expect_error("[tls]\nmax_handshakes = 1025\n", 2, "tls.max_handshakes");
     expect_error("[clipboard]\ndisplay = 0\n", 2, "clipboard.display");
     expect_error("[clipboard]\ndisplay = 65537\n", 2, "clipboard.display");
 }
@@ -407,6 +409,7 @@ void expect_default_values(const Config& c, const fs::path& base) {
     EXPECT_EQ(c.tls.allowed_clients_file, base / "allowed_clients.txt");
     EXPECT_FALSE(c.tls.allowed_clients_inline);
     EXPECT_EQ(c.tls.handshake_timeout, 10);
+    EXPECT_EQ(c.tls.max_handshakes, 8);
     EXPECT_TRUE(c.discovery.enabled);
     EXPECT_EQ(c.discovery.port, 4337);
     EXPECT_EQ(c.protocol.min_version, 1);
@@ -460,6 +463,7 @@ private_key = "/etc/ssl/private/clip.key"
 ca = "../ca/ca.crt"
 allowed_clients = "clients.txt"
 handshake_timeout = 20
+max_handshakes = 3
 
 [discovery]
 enabled = false
@@ -524,6 +528,7 @@ TEST(ConfigParse, FullFileSetsEveryField) {
     EXPECT_EQ(c.tls.allowed_clients_file, fs::path("/srv/clip/clients.txt"));
     EXPECT_FALSE(c.tls.allowed_clients_inline);
     EXPECT_EQ(c.tls.handshake_timeout, 20);
+    EXPECT_EQ(c.tls.max_handshakes, 3);
     EXPECT_FALSE(c.discovery.enabled);
     EXPECT_EQ(c.discovery.port, 5002);
     EXPECT_EQ(c.discovery.bind, std::vector<std::string>{"::"});
@@ -754,6 +759,7 @@ void expect_same_settings(const Config& a, const Config& b) {
         EXPECT_EQ(a.tls.allowed_clients_file, b.tls.allowed_clients_file);
     }
     EXPECT_EQ(a.tls.handshake_timeout, b.tls.handshake_timeout);
+    EXPECT_EQ(a.tls.max_handshakes, b.tls.max_handshakes);
     EXPECT_EQ(a.discovery.enabled, b.discovery.enabled);
     EXPECT_EQ(a.discovery.port, b.discovery.port);
     EXPECT_EQ(a.discovery.bind, b.discovery.bind);
@@ -841,6 +847,7 @@ TEST(DescribeConfig, NamesEveryKey) {
                             "max_connections_per_address = 32",
                             "header_timeout = 10",
                             "reserved_connections = 32",
+                            "max_handshakes = 8",
                             "[methods]",
                             "get_text",
                             "send_text",
