@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct TlsClient::Impl {
     SslConfig config;
     SslSession ssl;
     int ciphersuites[2] = {0, 0};
+    bool deaf = false;  // the handshake reads nothing (send_hello_and_stall)
 
     ~Impl() {
         if (fd >= 0) ::close(fd);
@@ -37,6 +39,7 @@ struct TlsClient::Impl {
     }
 
     static int receive_bytes(void* context, unsigned char* buffer, std::size_t length) {
+        if (static_cast<Impl*>(context)->deaf) return MBEDTLS_ERR_SSL_WANT_READ;
         int fd = static_cast<Impl*>(context)->fd;
         ssize_t got = ::recv(fd, buffer, length, 0);
         if (got >= 0) return static_cast<int>(got);
@@ -142,6 +145,36 @@ void TlsClient::abandon_handshake(std::uint16_t port, const Options& options) {
     for (int step = 0; step < 3; ++step) {
         if (mbedtls_ssl_handshake_step(client.impl_->ssl.get()) != 0) break;
     }
+}
+
+std::unique_ptr<TlsClient> TlsClient::send_hello_and_stall(std::uint16_t port,
+                                                           const Options& options) {
+    std::unique_ptr<TlsClient> client{new TlsClient};
+    client->error_ = client->impl_->setup(port, options);
+    if (!client->error_.empty()) return client;
+    sockaddr_in local{};
+    socklen_t length = sizeof local;
+    getsockname(client->impl_->fd, reinterpret_cast<sockaddr*>(&local), &length);
+    client->local_port_ = ntohs(local.sin_port);
+    // The handshake writes the ClientHello, then finds nothing to read and returns.
+    client->impl_->deaf = true;
+    int rc = mbedtls_ssl_handshake(client->impl_->ssl.get());
+    if (rc != MBEDTLS_ERR_SSL_WANT_READ) client->error_ = mbedtls_error_text(rc);
+    return client;
+}
+
+bool TlsClient::socket_closed_by_peer() {
+    unsigned char buffer[4096];
+    for (;;) {
+        ssize_t got = ::recv(impl_->fd, buffer, sizeof buffer, 0);
+        if (got > 0) continue;
+        return got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+}
+
+bool TlsClient::wait_readable() {
+    pollfd readable{impl_->fd, POLLIN, 0};
+    return ::poll(&readable, 1, 20'000) == 1;  // a safety net against a hung test
 }
 
 std::string TlsClient::server_cn() const {

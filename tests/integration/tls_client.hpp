@@ -25,6 +25,15 @@ public:
     // Connects, sends the ClientHello, reads the server's reply and disconnects: a client
     // that vanishes in the middle of the handshake.
     static void abandon_handshake(std::uint16_t port, const Options& options);
+    // Connects and sends a whole ClientHello, then reads nothing and sends nothing more: a
+    // client that stalls once the server's part of the handshake has begun.
+    static std::unique_ptr<TlsClient> send_hello_and_stall(std::uint16_t port,
+                                                           const Options& options);
+    // Reads (and drops) raw bytes until the server closes the socket; false if the safety
+    // timeout hits first.
+    bool socket_closed_by_peer();
+    // Waits until the server has sent something (false after the safety timeout).
+    bool wait_readable();
 
     ~TlsClient();
     TlsClient(const TlsClient&) = delete;
