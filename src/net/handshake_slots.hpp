@@ -59,7 +59,7 @@ public:
     // A reload: more slots are granted at once; fewer take effect as handshakes end.
     void set_limit(std::size_t limit);
     // The member's ClientHello is whole. on_handshake_turn comes on a later loop turn, when
-    // a slot is free.
+    // a slot is free; how long to wait for it is the member's business.
     void join(Member& member);
     // A slot holder has input for its next step: on_handshake_turn on a later turn. After
     // each turn a holder counts as waiting for its client until it calls this again.

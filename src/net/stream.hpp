@@ -19,6 +19,8 @@ public:
     virtual void on_stream_drained() = 0;
     // The stream is closed for good; the handler may destroy it now.
     virtual void on_stream_closed() = 0;
+    // A stream with a handshake (TLS): it is done, data may flow from now on.
+    virtual void on_stream_established() {}
 
 protected:
     ~StreamHandler() = default;
@@ -49,6 +51,8 @@ public:
     // A TLS handshake that has begun (its ClientHello is whole) and not ended: it waits for a
     // handshake slot or holds one. The server never closes such a connection to make room.
     virtual bool handshake_pending() const { return false; }
+    // False until a stream with a handshake has finished it: no data can come before.
+    virtual bool established() const { return true; }
 };
 
 }  // namespace clipshare

@@ -77,8 +77,9 @@ bool TlsStream::init(uv_loop_t* loop) {
     if (uv_timer_init(loop, handshake_timer_.get()) != 0) return false;
     handshake_timer_.mark_initialized();
     handshake_timer_.get()->data = this;
-    // Runs from the accept until the ClientHello is whole and, in line, until a slot is free;
-    // once the handshake has its slot, the whole timeout again (start_deadline).
+    // Runs from the accept until the ClientHello is whole; once the handshake has its slot,
+    // the whole timeout again (start_deadline). The wait in line between the two is the
+    // connection's idle timeout's to bound.
     start_deadline();
 
     // The client's handshake flight often comes one message per write; see set_quick_ack.
@@ -99,15 +100,8 @@ void TlsStream::start_deadline() {
             const auto seconds =
                 static_cast<unsigned long long>(self->context_->handshake_timeout_ms() / 1000);
             if (self->phase_ == Phase::handshake) {
-                if (self->in_line_) {
-                    LOG_INFO(
-                        "%s: no TLS handshake slot free within %llu s of connecting "
-                        "(max_handshakes), closing",
-                        self->peer_.c_str(), seconds);
-                } else {
-                    LOG_INFO("%s: TLS handshake not finished after %llu s, closing",
-                             self->peer_.c_str(), seconds);
-                }
+                LOG_INFO("%s: TLS handshake not finished after %llu s, closing",
+                         self->peer_.c_str(), seconds);
                 self->phase_ = Phase::failed;
                 self->end(UV_ETIMEDOUT);
             } else if (self->phase_ == Phase::failed) {
@@ -204,7 +198,11 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
         const auto offer = read_client_hello_offer(hello_);
         if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
         if (slots_) {
-            // The expensive part begins with the reply to this: wait for a slot.
+            // The expensive part begins with the reply to this: wait for a slot. The client is
+            // not to blame for the wait, however long a burst makes it: it holds no deadline
+            // of ours (the connection's idle timeout still runs), and a client that gives up
+            // is seen to go, as it is still read.
+            uv_timer_stop(handshake_timer_.get());
             in_line_ = true;
             slots_->join(*this);
             return;
@@ -336,6 +334,7 @@ void TlsStream::on_handshake_done() {
     peer_ += " CN=" + tls_reasons::loggable(engine_->peer_name().value_or(""));
     LOG_INFO("%s: TLS established (%s, %s)", peer_.c_str(), engine_->version().c_str(),
              engine_->ciphersuite().c_str());
+    if (handler_) handler_->on_stream_established();
 }
 
 void TlsStream::fail_with_engine_reason() {

@@ -47,6 +47,7 @@ public:
     void close() override;
     // The address until the handshake is done, then "address CN=name".
     const std::string& peer() const override { return peer_; }
+    bool established() const override { return phase_ == Phase::established; }
     bool handshake_pending() const override {
         return phase_ == Phase::handshake && (in_line_ || engine_ != nullptr);
     }

@@ -36,6 +36,7 @@ Connection::Connection(ConnectionOwner& owner, uv_loop_t* loop, std::unique_ptr<
         }
     }
     last_progress_ = uv_now(loop_);
+    header_started_ = last_progress_;
 }
 
 Connection::~Connection() = default;
@@ -82,7 +83,9 @@ void Connection::note_progress() {
 
 void Connection::watch_header() {
     if (!header_timer_.open()) return;
-    if (state_ != State::active || !session_.in_request_header()) {
+    // No request can begin before a TLS handshake is done, however long a burst of them makes
+    // it wait (the handshake has deadlines of its own).
+    if (state_ != State::active || !session_.in_request_header() || !stream_->established()) {
         uv_timer_stop(header_timer_.get());
         return;
     }
@@ -176,6 +179,13 @@ void Connection::on_stream_drained() {
             arm_timer(std::min(timeouts_.idle_ms, linger_ms));
         }
     }
+}
+
+void Connection::on_stream_established() {
+    // A handshake done is progress, and the first request header's deadline starts now.
+    if (state_ != State::active) return;
+    note_progress();
+    watch_header();
 }
 
 void Connection::on_stream_closed() {

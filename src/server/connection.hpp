@@ -46,6 +46,7 @@ public:
     void on_stream_end(int status) override;
     void on_stream_drained() override;
     void on_stream_closed() override;
+    void on_stream_established() override;
 
     // SessionHost
     void send(std::vector<std::uint8_t> message) override;
