@@ -4,6 +4,7 @@
 //   build/bench/clipshare_bench [--binary build/src/clipshared] [--make-certs etc/make-certs.sh]
 //                               [--seconds 2] [--connections 10000] [--mib 1024]
 //                               [--tls-connections 1000] [--json bench-results.json]
+//                               [--flood 5000] [--flood-only 1]
 //
 // 1. Connection rate: negotiate + Info (v1 and v4, plain and TLS), one client and 64 in
 //    parallel, step by step like a real client (no TCP_NODELAY or other client tricks), with
@@ -21,6 +22,10 @@
 //    clients that asked for a 1 MiB Get Text and never read; peak RSS while a 10,000-entry
 //    batch is received (router defaults); latency of a well-behaved client while
 //    max_connections - 1 slow clients trickle request headers (router defaults).
+// 5. TLS flood (tls_flood.cpp): --flood clients connect to the TLS port at the same moment
+//    and ask for Info; handshakes completed per second, answers within 5 and 10 s, and the
+//    latency of requests on sessions established before the burst. --flood-only 1 runs
+//    just this.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -35,6 +40,7 @@
 #include "../tests/integration/tls_client.hpp"
 #include "cipher_measure.hpp"
 #include "support.hpp"
+#include "tls_flood.hpp"
 
 using namespace bench;
 using clipshare::test::TlsClient;
@@ -50,6 +56,8 @@ struct Settings {
     int tls_connections = 1000;
     std::int64_t mib = 1024;
     std::string json = "bench-results.json";
+    int flood = 5000;
+    bool flood_only = false;
 };
 
 // Results in print order, for the table and the JSON file.
@@ -502,6 +510,38 @@ void latency_under_slowloris(const Settings& s) {
     record("hostile.latency.failures", failures);
 }
 
+// ---- 5. TLS flood ----
+
+void tls_flood(const Settings& s, const std::string& tls_config, const fs::path& certs) {
+    if (s.flood <= 0) return;
+    FloodSettings flood;
+    flood.clients = s.flood;
+    flood.ca = certs / "ca.crt";
+    flood.certificate = certs / "phone.crt";
+    flood.key = certs / "phone.key";
+    Daemon daemon{s.binary, tls_config};
+    auto f = bench::tls_flood(daemon, flood);
+    std::printf(
+        "%-28s %d clients at once: %d handshakes, %.0f /s; answered %d within 5 s, %d within "
+        "10 s, %d within %.0f s (last at %.1f s); daemon CPU %.1f s\n",
+        "flood.tls", f.clients, f.handshakes, f.handshakes_per_second, f.answered_5s,
+        f.answered_10s, f.answered, flood.give_up, f.last_answer, f.daemon_cpu_seconds);
+    std::printf(
+        "%-28s %d requests on sessions established before: p50 %.1f ms, max %.1f ms, %d "
+        "failed; client peak RSS %ld KiB\n",
+        "flood.tls.established", f.probes, f.probe_p50_ms, f.probe_max_ms, f.probe_failures,
+        f.client_peak_rss_kib);
+    record("flood.tls.clients", f.clients);
+    record("flood.tls.handshakes", f.handshakes);
+    record("flood.tls.handshakes_per_second", f.handshakes_per_second);
+    record("flood.tls.answered_5s", f.answered_5s);
+    record("flood.tls.answered_10s", f.answered_10s);
+    record("flood.tls.answered", f.answered);
+    record("flood.tls.established_p50_ms", f.probe_p50_ms);
+    record("flood.tls.established_max_ms", f.probe_max_ms);
+    record("flood.tls.established_failures", f.probe_failures);
+}
+
 void raise_descriptor_limit(int connections) {
     rlimit limit{};
     getrlimit(RLIMIT_NOFILE, &limit);
@@ -546,12 +586,16 @@ int main(int argc, char** argv) {
             s.tls_connections = std::atoi(value.c_str());
         else if (flag == "--json")
             s.json = value;
+        else if (flag == "--flood")
+            s.flood = std::atoi(value.c_str());
+        else if (flag == "--flood-only")
+            s.flood_only = value == "1";
         else {
             std::fprintf(stderr, "clipshare_bench: unknown option %s\n", flag.c_str());
             return 2;
         }
     }
-    raise_descriptor_limit(s.connections);
+    raise_descriptor_limit(std::max(s.connections, s.flood));
     signal(SIGPIPE, SIG_IGN);
 
     fs::path certs =
@@ -572,6 +616,14 @@ int main(int argc, char** argv) {
     section.private_key = certs / "server.key";
     section.ca = certs / "ca.crt";
     section.allowed_clients_inline = std::vector<std::string>{"phone"};
+    if (s.flood_only) {
+        std::printf("== TLS flood\n");
+        tls_flood(s, tls_config, certs);
+        write_json(s);
+        std::error_code ignored;
+        fs::remove_all(certs, ignored);
+        return 0;
+    }
     Daemon daemon{s.binary, tls_config};
     std::printf("clipshared pid %d, plain port %u, TLS port %u\n\n", daemon.pid(), daemon.port(),
                 daemon.tls_port());
@@ -621,6 +673,9 @@ int main(int argc, char** argv) {
     non_readers(s);
     big_batch(s);
     latency_under_slowloris(s);
+
+    std::printf("\n== TLS flood\n");
+    tls_flood(s, tls_config, certs);
 
     write_json(s);
     std::printf("\nJSON: %s\n", s.json.c_str());
