@@ -192,9 +192,9 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
             return;
         }
         hello_.insert(hello_.end(), data.begin(), data.end());
-        if (in_line_)
-            return;  // kept for the engine; still read, so that a client that
-                     // gives up while in line is seen to go
+        // In line: kept for the engine. (Still read, so that a client that gives up while in
+        // line is seen to go.)
+        if (in_line_) return;
         const auto offer = read_client_hello_offer(hello_);
         if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
         if (slots_) {
