@@ -127,6 +127,7 @@ std::string Server::start() {
         std::string error;
         tls_context_ = make_tls_context(config_->tls, error);
         if (!tls_context_) return error;
+        tls_resumption_charge_.force_resize(tls_resumption_memory(*tls_context_));
     }
     // Bound with the TCP listeners, before privileges are dropped; it answers only once
     // the daemon is ready, like the listeners.
@@ -296,6 +297,9 @@ void Server::reload() {
         }
     }
     tls_context_ = std::move(tls_context);
+    // The old context's cache goes once its last session ends; until then it is uncounted,
+    // as the sessions that hold it were charged when they came.
+    if (tls_context_) tls_resumption_charge_.force_resize(tls_resumption_memory(*tls_context_));
     log_set_level(next.log.level);
     budget_.set_limit(static_cast<std::size_t>(next.limits.memory_budget));
     config_ = std::make_shared<const Config>(std::move(*result.config));
