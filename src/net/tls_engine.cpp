@@ -140,9 +140,11 @@ TlsEngine::Progress TlsEngine::handshake() {
 
 TlsEngine::Progress TlsEngine::on_handshake_done() {
     const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl_.get());
-    // With VERIFY_REQUIRED a full handshake always shows the verify callback the peer's
-    // certificate; one that did not was a resumption.
-    resumed_ = !certificate_seen_;
+    // A full TLS 1.2 handshake always shows the verify callback the peer's certificate
+    // (VERIFY_REQUIRED: none is a failed handshake); one that did not was a resumption. TLS 1.3
+    // is never resumed (no PSK key exchange), and there a handshake without a certificate is
+    // a client that sent none, refused below (tls13_verdict_deferred).
+    resumed_ = !certificate_seen_ && !mbedtls_compat::is_tls13(ssl_.get());
     if (resumed_) {
         if (const mbedtls_x509_crt* stored = mbedtls_ssl_get_peer_cert(ssl_.get())) {
             peer_name_ = subject_common_name(*stored);
