@@ -8,9 +8,10 @@
 namespace clipshare {
 namespace {
 
-// What one cache entry may hold beyond its struct: the client's certificate (DER; those of
-// make-certs.sh are under 1 KiB, 2 KiB leaves room for longer names and RSA-4096), 3.6's
-// serialised session around it, and the allocator's overhead for both.
+// What one cache entry may hold beyond its struct (200 bytes on 2.28, 72 on 3.6): the
+// client's certificate (DER; make-certs.sh's RSA-2048 ones are 942 bytes, 2 KiB leaves room
+// for longer names and RSA-4096), 3.6's serialised session around it (about 100 bytes more),
+// and the allocator's overhead.
 constexpr std::size_t cache_entry_payload = 2 * 1024 + 256;
 // The two ticket keys' AES-256-GCM contexts (key schedule and GCM tables) and their
 // allocations.
