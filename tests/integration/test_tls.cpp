@@ -596,6 +596,22 @@ TEST_F(TlsResumption, NothingResumesWithTicketsAndCacheOff) {
     EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
 }
 
+TEST_F(TlsResumption, TicketFromAnotherDaemonGetsAFullHandshake) {
+    // As after a restart: the other daemon's ticket keys never existed here.
+    auto other = start_logging();
+    auto earlier = connect12(*other, "phone");
+    ASSERT_TRUE(earlier->handshake_ok()) << earlier->error();
+    hang_up(*earlier);
+    auto daemon = start_logging();
+    auto client = connect12(*daemon, "phone", earlier.get());
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_FALSE(client->resumed());
+    expect_served(*client);
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"a session ticket was not accepted"}))
+        << daemon->log();
+    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+}
+
 TEST_F(TlsResumption, SighupVoidsStoredSessionsAndARemovedClientIsRefused) {
     TempDir lists;
     auto allowed = lists.path() / "allowed.txt";
