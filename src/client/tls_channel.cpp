@@ -42,7 +42,7 @@ void TlsClientContext::load_files() {
         }
         own_name_ = subject_common_name(*identity_.own_chain()).value_or("");
     }
-    // Up to TLS 1.3 where the library has it; one session per run, so nothing to resume.
+    // Up to TLS 1.3 where the library has it.
     if (auto problem = identity_.configure(config_.get(), TlsConfigOptions{})) {
         if (problem->at_own_certificate) {
             fail(Exit::tls, "--cert " + settings_.certificate +
@@ -50,6 +50,14 @@ void TlsClientContext::load_files() {
         }
         fail(Exit::tls, "cannot set up TLS: " + mbedtls_error_text(problem->code));
     }
+    // A second connection of this run resumes the first one's TLS 1.2 session (by ticket,
+    // or by session id where the server keeps a cache).
+    mbedtls_compat::allow_tls12_tickets(config_.get());
+}
+
+void TlsClientContext::save_session(TlsEngine& engine) {
+    auto session = std::make_unique<SavedSession>();
+    if (engine.save_session(session->get())) saved_ = std::move(session);
 }
 
 // ---- the session --------------------------------------------------------------------------
@@ -72,7 +80,12 @@ TlsChannel::TlsChannel(std::unique_ptr<Channel> transport,
     int error = 0;
     engine_ = TlsEngine::create(context_->ssl_config(), std::move(side), error);
     if (!engine_) fail(Exit::tls, "cannot set up a TLS session: " + mbedtls_error_text(error));
+    // A session the server no longer knows costs nothing: it answers with a full handshake.
+    if (const mbedtls_ssl_session* saved = context_->saved_session()) {
+        engine_->offer_session(saved);
+    }
     handshake();
+    context_->save_session(*engine_);
 }
 
 TlsChannel::~TlsChannel() {

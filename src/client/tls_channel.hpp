@@ -22,8 +22,9 @@
 
 namespace clipshare::client {
 
-// Everything this run's one session needs, loaded before connecting: the RNG, the CA, our
-// certificate and key, the mbedTLS configuration.
+// Everything this run's sessions need, loaded before connecting: the RNG, the CA, our
+// certificate and key, the mbedTLS configuration; and the last TLS 1.2 session, which the
+// run's next connection offers to resume (kept in memory only: see clipshare(1)).
 class TlsClientContext {
 public:
     // Throws ClientError(Exit::tls) naming the file that cannot be used.
@@ -38,6 +39,12 @@ public:
     // Our certificate's CN, for messages ("" when it has none, or none is presented).
     const std::string& own_name() const { return own_name_; }
 
+    // The session a new connection offers to resume; nullptr before the first one is saved.
+    const mbedtls_ssl_session* saved_session() const { return saved_ ? saved_->get() : nullptr; }
+    // Keeps the session of `engine`'s finished handshake for the next connection, if it has
+    // one to resume.
+    void save_session(TlsEngine& engine);
+
 private:
     explicit TlsClientContext(TlsSettings settings) : settings_(std::move(settings)) {}
     void load_files();
@@ -48,6 +55,7 @@ private:
     // identity, goes first.
     TlsIdentity identity_;
     SslConfig config_;
+    std::unique_ptr<SavedSession> saved_;
 };
 
 class TlsChannel final : public Channel {

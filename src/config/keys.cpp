@@ -114,6 +114,12 @@ constexpr Key kTlsKeys[] = {
     {.name = "max_version", .kind = Kind::choice, .field = &at<&TlsSection::max_version>,
      .choices = kTlsVersions},
     {.name = "ciphers", .kind = Kind::ciphers, .field = &at<&TlsSection::ciphers>},
+    {.name = "session_tickets", .kind = Kind::boolean,
+     .field = &at<&TlsSection::session_tickets>},
+    {.name = "session_cache_size", .kind = Kind::integer,
+     .field = &at<&TlsSection::session_cache_size>, .low = 0, .high = 4096},
+    {.name = "session_lifetime", .kind = Kind::integer,
+     .field = &at<&TlsSection::session_lifetime>, .low = 60, .high = 86400},
 };
 
 constexpr Key kDiscoveryKeys[] = {

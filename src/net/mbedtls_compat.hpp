@@ -24,9 +24,12 @@
 //   callback that runs after the ClientHello, where a TLS 1.3 session can be switched to
 //   "verify optional", so the handshake finishes and clipshared refuses afterwards with a
 //   readable alert (defer_tls13_client_verdict below; TlsEngine does the refusing).
-// - 3.x TLS 1.3 has session tickets (resumption by PSK). clipshared issues none: a resumed
-//   session shows no client certificate, so the CN could not be checked against a reloaded
-//   allowlist. The client asks for none either.
+// - Resumption (TlsResumption): TLS 1.2 tickets and the session cache carry the client's
+//   certificate in both versions (MBEDTLS_SSL_KEEP_PEER_CERTIFICATE), so a resumed session's
+//   CN can be checked again. 3.6's TLS 1.3 tickets do not (ssl_tls13_session_save writes no
+//   peer certificate), so clipshared issues no TLS 1.3 tickets and its client asks for none.
+//   3.x made the session's fields private (read through MBEDTLS_PRIVATE below) and gave the
+//   cache callbacks the session id as arguments.
 // - OpenWrt builds 3.6 without MBEDTLS_VERSION_C (no mbedtls_version_get_string): use the
 //   MBEDTLS_VERSION_STRING macro, which every build has.
 //
@@ -41,6 +44,13 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#if defined(MBEDTLS_SSL_CACHE_C)
+#include <mbedtls/ssl_cache.h>
+#endif
+#if defined(MBEDTLS_SSL_TICKET_C)
+#include <mbedtls/ssl_ticket.h>
+#endif
+
 #if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
 #include <psa/crypto.h>
 #endif
@@ -48,6 +58,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -122,9 +133,9 @@ inline void set_protocol_range(mbedtls_ssl_config* config, bool min_tls13, bool 
 #endif
 }
 
-// No session resumption: see the top of this file. The server issues no tickets (it never
-// registers ticket callbacks; for 3.x TLS 1.3 this also says so and refuses PSK key exchange);
-// the client asks for none.
+// No session resumption unless asked for afterwards (allow_tls12_tickets, TlsResumption):
+// the server issues no tickets (it registers no ticket callbacks; for 3.x TLS 1.3 this also
+// says so and refuses PSK key exchange: see the top of this file); the client asks for none.
 inline void refuse_resumption(mbedtls_ssl_config* config, bool server) {
 #if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_CLI_C)
     if (!server) mbedtls_ssl_conf_session_tickets(config, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
@@ -140,6 +151,107 @@ inline void refuse_resumption(mbedtls_ssl_config* config, bool server) {
     (void)config;
     (void)server;
 }
+
+// ---- resumption -----------------------------------------------------------------------
+
+// What this library can resume: TLS 1.2 session tickets (server: the ticket module too), and
+// a session cache; both only where stored sessions keep the peer's certificate, without
+// which a resumed client could not be checked against allowed_clients.
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_TICKET_C) && \
+    defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE) && defined(MBEDTLS_HAVE_TIME)
+#define CLIPSHARE_MBEDTLS_TICKETS 1
+#else
+#define CLIPSHARE_MBEDTLS_TICKETS 0
+#endif
+#if defined(MBEDTLS_SSL_CACHE_C) && defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
+#define CLIPSHARE_MBEDTLS_CACHE 1
+#else
+#define CLIPSHARE_MBEDTLS_CACHE 0
+#endif
+inline constexpr bool has_tickets = CLIPSHARE_MBEDTLS_TICKETS == 1;
+inline constexpr bool has_session_cache = CLIPSHARE_MBEDTLS_CACHE == 1;
+
+// Client: asks for (and keeps) TLS 1.2 session tickets; TLS 1.3 stays without PSK
+// (refuse_resumption), since clipshared issues no TLS 1.3 tickets.
+inline void allow_tls12_tickets(mbedtls_ssl_config* config) {
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_CLI_C)
+    mbedtls_ssl_conf_session_tickets(config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#else
+    (void)config;
+#endif
+}
+
+// The peer certificate a stored session carries (its end-entity certificate only), or
+// nullptr: none kept (a TLS 1.3 ticket on 3.6, a build without KEEP_PEER_CERTIFICATE).
+inline const mbedtls_x509_crt* stored_peer_certificate(const mbedtls_ssl_session& session) {
+#if defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
+#if MBEDTLS_VERSION_MAJOR >= 3
+    return session.MBEDTLS_PRIVATE(peer_cert);
+#else
+    return session.peer_cert;
+#endif
+#else
+    (void)session;
+    return nullptr;
+#endif
+}
+
+// The verification result stored with a session (0: the certificate was verified).
+inline std::uint32_t stored_verify_result(const mbedtls_ssl_session& session) {
+#if MBEDTLS_VERSION_MAJOR >= 3
+    return session.MBEDTLS_PRIVATE(verify_result);
+#else
+    return session.verify_result;
+#endif
+}
+
+// Session-cache callbacks in this library's signature, for mbedtls_ssl_conf_session_cache.
+// `Owner` has `mbedtls_ssl_cache_context* cache()` and `bool accept(const
+// mbedtls_ssl_session&)`: a cached session it does not accept is a cache miss, i.e. a full
+// handshake.
+#if CLIPSHARE_MBEDTLS_CACHE
+#if MBEDTLS_VERSION_MAJOR >= 3
+template <class Owner>
+int checked_cache_get(void* owner, const unsigned char* id, std::size_t id_length,
+                      mbedtls_ssl_session* session) {
+    auto* self = static_cast<Owner*>(owner);
+    // `session` is mbedTLS's scratch copy, freed by the caller on a miss.
+    const int rc = mbedtls_ssl_cache_get(self->cache(), id, id_length, session);
+    if (rc != 0) return rc;
+    return self->accept(*session) ? 0 : MBEDTLS_ERR_SSL_CACHE_ENTRY_NOT_FOUND;
+}
+template <class Owner>
+int cache_set(void* owner, const unsigned char* id, std::size_t id_length,
+              const mbedtls_ssl_session* session) {
+    return mbedtls_ssl_cache_set(static_cast<Owner*>(owner)->cache(), id, id_length, session);
+}
+#else
+template <class Owner>
+int checked_cache_get(void* owner, mbedtls_ssl_session* session) {
+    auto* self = static_cast<Owner*>(owner);
+    // 2.28 fills the handshake's own session: look up into a scratch one (with the fields
+    // the lookup matches on), so that a session refused here leaves nothing behind.
+    mbedtls_ssl_session found;
+    mbedtls_ssl_session_init(&found);
+    found.ciphersuite = session->ciphersuite;
+    found.compression = session->compression;
+    found.id_len = session->id_len;
+    std::memcpy(found.id, session->id, sizeof found.id);
+    if (mbedtls_ssl_cache_get(self->cache(), &found) != 0 || !self->accept(found)) {
+        mbedtls_ssl_session_free(&found);
+        return 1;  // 2.28 takes any non-zero value as a miss
+    }
+    // Moved as mbedTLS moves sessions itself: the copy owns the pointers now.
+    mbedtls_ssl_session_free(session);
+    std::memcpy(static_cast<void*>(session), &found, sizeof found);
+    return 0;
+}
+template <class Owner>
+int cache_set(void* owner, const mbedtls_ssl_session* session) {
+    return mbedtls_ssl_cache_set(static_cast<Owner*>(owner)->cache(), session);
+}
+#endif
+#endif
 
 // Where mbedTLS can (3.2+ with TLS 1.3 and SNI support, which holds the per-handshake
 // authmode), TLS 1.3 handshakes verify the client certificate as "optional": the handshake

@@ -9,6 +9,13 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#if defined(MBEDTLS_SSL_CACHE_C)
+#include <mbedtls/ssl_cache.h>
+#endif
+#if defined(MBEDTLS_SSL_TICKET_C)
+#include <mbedtls/ssl_ticket.h>
+#endif
+
 namespace clipshare {
 
 template <typename T, void (*Init)(T*), void (*Free)(T*)>
@@ -36,5 +43,16 @@ using PrivateKey = MbedtlsObject<mbedtls_pk_context, mbedtls_pk_init, mbedtls_pk
 using SslConfig =
     MbedtlsObject<mbedtls_ssl_config, mbedtls_ssl_config_init, mbedtls_ssl_config_free>;
 using SslSession = MbedtlsObject<mbedtls_ssl_context, mbedtls_ssl_init, mbedtls_ssl_free>;
+// A negotiated session kept to resume it (the client's copy: its master secret and ticket).
+using SavedSession =
+    MbedtlsObject<mbedtls_ssl_session, mbedtls_ssl_session_init, mbedtls_ssl_session_free>;
+#if defined(MBEDTLS_SSL_TICKET_C)
+using TicketKeys =
+    MbedtlsObject<mbedtls_ssl_ticket_context, mbedtls_ssl_ticket_init, mbedtls_ssl_ticket_free>;
+#endif
+#if defined(MBEDTLS_SSL_CACHE_C)
+using SessionCache =
+    MbedtlsObject<mbedtls_ssl_cache_context, mbedtls_ssl_cache_init, mbedtls_ssl_cache_free>;
+#endif
 
 }  // namespace clipshare

@@ -89,6 +89,15 @@ std::string TlsContext::load(const TlsSection& settings) {
     }
     if (allowed_.empty()) LOG_WARN("tls.allowed_clients is empty: no TLS client can connect");
 
+    // New keys and an empty cache for every context: a reload voids every stored session.
+    const TlsResumption::Settings resumption{
+        .tickets = settings.session_tickets,
+        .cache_entries = static_cast<std::size_t>(settings.session_cache_size),
+        .lifetime_seconds = static_cast<std::uint32_t>(settings.session_lifetime)};
+    if (error = resumption_.set_up(resumption, identity_.rng()); !error.empty()) {
+        return "TLS: " + error;
+    }
+
     // The full list first; then, with TLS 1.3, one variant per 1.3 suite whose 1.3 list is
     // that suite alone (the TLS 1.2 part stays whole: there the server's order rules anyway).
     const std::vector<int> all = suites_in_order(settings.ciphers);
@@ -129,6 +138,7 @@ std::string TlsContext::configure(Variant& variant, const TlsSection& settings) 
                                             : "TLS: cannot set up the configuration: ") +
                mbedtls_error_text(problem->code);
     }
+    resumption_.configure(config);
     // TLS 1.3 judges the client's certificate after its handshake where the library allows
     // (see TlsEngine), so that the refusal reaches the client as an alert it can read.
     tls13_verdict_deferred_ = mbedtls_compat::defer_tls13_client_verdict(config);
@@ -162,6 +172,10 @@ std::size_t TlsContext::session_memory_bytes() const {
     constexpr std::size_t session_state = mbedtls_compat::has_tls13 ? 11 * 1024 : 5 * 1024;
     return mbedtls_compat::in_content_length + mbedtls_compat::out_content_length +
            2 * record_overhead + session_state + sizeof(TlsEngine) + sizeof(TlsStream);
+}
+
+std::size_t tls_resumption_memory(const TlsContext& context) {
+    return context.resumption_memory_bytes();
 }
 
 std::shared_ptr<const TlsContext> make_tls_context(const TlsSection& settings, std::string& error) {

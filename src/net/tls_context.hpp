@@ -15,6 +15,7 @@
 #include "net/allowed_clients.hpp"
 #include "net/mbedtls_objects.hpp"
 #include "net/tls_identity.hpp"
+#include "net/tls_resumption.hpp"
 #include "net/tls_settings.hpp"
 
 namespace clipshare {
@@ -44,6 +45,9 @@ public:
     // TlsEngine and TlsStream around it (see the definition for the figures, measured with
     // bench/clipshare_bench). For the daemon's memory budget.
     std::size_t session_memory_bytes() const;
+    // What the context holds for resumption whatever the number of sessions: the ticket keys
+    // and a full session cache (TlsResumption::memory_bytes).
+    std::size_t resumption_memory_bytes() const { return resumption_.memory_bytes(); }
 
 private:
     // One mbedTLS configuration and the cipher suite list it points at.
@@ -52,17 +56,18 @@ private:
         std::vector<int> suites;  // 0-terminated
     };
 
-    TlsContext() = default;
+    TlsContext() : resumption_([this](std::string_view name) { return allows(name); }) {}
     std::string load(const TlsSection& settings);
     std::string configure(Variant& variant, const TlsSection& settings);
 
     // Declaration order is destruction order in reverse: the configurations, which point at
     // all the others, go first.
     TlsIdentity identity_;  // the RNG, our chain and key, the CA that signs clients
+    AllowedClients allowed_;
+    TlsResumption resumption_;  // ticket keys and session cache, over allowed_ and the RNG
     // [0]: every suite in the server's order; [1 + i]: TLS 1.3 restricted to tls13_order_[i].
     std::vector<std::unique_ptr<Variant>> variants_;
     std::vector<std::uint16_t> tls13_order_;
-    AllowedClients allowed_;
     std::uint64_t handshake_timeout_ms_ = 10000;
     bool tls13_verdict_deferred_ = false;
 };

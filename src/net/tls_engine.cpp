@@ -140,6 +140,21 @@ TlsEngine::Progress TlsEngine::handshake() {
 
 TlsEngine::Progress TlsEngine::on_handshake_done() {
     const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl_.get());
+    // A full TLS 1.2 handshake always shows the verify callback the peer's certificate
+    // (VERIFY_REQUIRED: none is a failed handshake); one that did not was a resumption. TLS 1.3
+    // is never resumed (no PSK key exchange), and there a handshake without a certificate is
+    // a client that sent none, refused below (tls13_verdict_deferred).
+    resumed_ = !certificate_seen_ && !mbedtls_compat::is_tls13(ssl_.get());
+    if (resumed_) {
+        if (const mbedtls_x509_crt* stored = mbedtls_ssl_get_peer_cert(ssl_.get())) {
+            peer_name_ = subject_common_name(*stored);
+        }
+        if (is_server()) {
+            if (Progress verdict = judge_resumed_client(); verdict != Progress::done) {
+                return verdict;
+            }
+        }
+    }
     if (const auto* server = std::get_if<ServerSide>(&side_)) {
         if (server->tls13_verdict_deferred && mbedtls_compat::is_tls13(ssl_.get()) &&
             (flags != 0 || !peer_allowed_)) {
@@ -165,6 +180,27 @@ TlsEngine::Progress TlsEngine::on_handshake_done() {
     handshake_done_ = true;
     release_consumed_input();
     return Progress::done;
+}
+
+TlsEngine::Progress TlsEngine::judge_resumed_client() {
+    // TlsResumption let only allowed clients' sessions resume; this check holds even if a
+    // session came from elsewhere (a context's engines may be given another allowlist): no
+    // client is admitted without its CN checked against the allowlist of this session.
+    const mbedtls_x509_crt* certificate = mbedtls_ssl_get_peer_cert(ssl_.get());
+    const auto& server = std::get<ServerSide>(side_);
+    if (certificate != nullptr && mbedtls_ssl_get_verify_result(ssl_.get()) == 0 && peer_name_ &&
+        server.allows(*peer_name_)) {
+        peer_allowed_ = true;
+        return Progress::done;
+    }
+    mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                   MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED);
+    const std::string cn = peer_name_.value_or("");
+    return fail(TlsFailure::Kind::refused,
+                "TLS client refused: CN=" +
+                    (cn.empty() ? std::string{"(none)"} : tls_reasons::loggable(cn)) +
+                    (certificate == nullptr ? ": a resumed session without a client certificate"
+                                            : ": a resumed session of a client not allowed"));
 }
 
 TlsEngine::Progress TlsEngine::refuse_after_handshake(std::uint32_t verify_flags) {
@@ -314,6 +350,15 @@ void TlsEngine::fail_session(int code, bool writing) {
     }
     fail(TlsFailure::Kind::error, "TLS error in the session with " + std::string{client.peer} +
                                       ": " + mbedtls_error_text(code));
+}
+
+bool TlsEngine::offer_session(const mbedtls_ssl_session* session) {
+    return mbedtls_ssl_set_session(ssl_.get(), session) == 0;
+}
+
+bool TlsEngine::save_session(mbedtls_ssl_session* out) {
+    if (!handshake_done_ || failed_ || mbedtls_compat::is_tls13(ssl_.get())) return false;
+    return mbedtls_ssl_get_session(ssl_.get(), out) == 0;
 }
 
 std::string TlsEngine::version() const {

@@ -110,6 +110,17 @@ public:
     bool verdict_pending() const { return verdict_pending_; }
     // The peer's certificate's CN once seen; nothing when it has none, or several.
     const std::optional<std::string>& peer_name() const { return peer_name_; }
+    // The handshake resumed a stored session (an abbreviated handshake: no certificates were
+    // sent, so the server checked the CN of the certificate stored with the session).
+    bool resumed() const { return resumed_; }
+
+    // ---- resumption (client) ----
+    // Before the handshake: offers `session`, saved from an earlier connection to the same
+    // server. False when mbedTLS takes none of it (the handshake is then a full one).
+    bool offer_session(const mbedtls_ssl_session* session);
+    // After the handshake: copies the session into `out` for the next connection. False when
+    // there is nothing to resume (TLS 1.3: clipshared issues no TLS 1.3 tickets).
+    bool save_session(mbedtls_ssl_session* out);
     std::string version() const;
     std::string ciphersuite() const;
 
@@ -125,6 +136,8 @@ private:
     Progress on_handshake_done();
     Progress fail(TlsFailure::Kind kind, std::string reason);
     Progress fail_handshake(int code);
+    // Server: a resumed session's client, judged by the certificate stored with it.
+    Progress judge_resumed_client();
     // Server: refuses the client with a fatal alert after its handshake.
     Progress refuse_after_handshake(std::uint32_t verify_flags);
     // A read or write failed with mbedTLS's `code` after the handshake.
@@ -144,6 +157,7 @@ private:
     bool peer_allowed_ = false;  // server: the client's CN is allowed
     bool peer_refused_ = false;  // server: a valid certificate whose CN is not allowed
     bool handshake_done_ = false;
+    bool resumed_ = false;
     bool verdict_pending_ = false;
     bool close_notify_sent_ = false;
     bool failed_ = false;

@@ -61,7 +61,8 @@ std::optional<TlsConfigError> TlsIdentity::configure(mbedtls_ssl_config* config,
     // ones first.
     mbedtls_compat::set_key_exchange_groups(config);
     if (options.suites != nullptr) mbedtls_ssl_conf_ciphersuites(config, options.suites);
-    // No resumption either way: a resumed session shows no certificate to check.
+    // No resumption unless the owner turns it on: the daemon's TlsResumption (TLS 1.2, with
+    // the stored certificate checked again), the client's allow_tls12_tickets.
     mbedtls_compat::refuse_resumption(config, options.server);
     // Certificates are the only authentication there is: no certificate, no session.
     mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED);

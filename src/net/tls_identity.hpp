@@ -51,6 +51,8 @@ public:
 
     bool has_own() const { return has_own_; }
     const mbedtls_x509_crt* own_chain() const { return own_chain_.get(); }
+    // The seeded generator, for what else draws keys beside the configurations (tickets).
+    mbedtls_ctr_drbg_context* rng() { return rng_.get(); }
 
 private:
     // Declaration order is destruction order in reverse: configurations made over this object

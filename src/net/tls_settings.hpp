@@ -32,6 +32,12 @@ struct TlsSection {
     // The server's order of preference among the AEADs (tls_cipher_names below), strongest
     // wish first. Leaving one out refuses clients that have nothing else.
     std::vector<std::string> ciphers{"CHACHA20-POLY1305", "AES-128-GCM", "AES-256-GCM"};
+    // TLS 1.2 resumption (TlsResumption): tickets, a cache of this many sessions for clients
+    // that resume by session id (0: none), and how long either stays valid (seconds). Ticket
+    // keys rotate every session_lifetime.
+    bool session_tickets = true;
+    std::int64_t session_cache_size = 64;
+    std::int64_t session_lifetime = 3600;
 };
 
 // Every name [tls] ciphers accepts. ChaCha20-Poly1305 leads the default: it is the faster one

@@ -334,6 +334,7 @@ void TlsStream::on_handshake_done() {
     peer_ += " CN=" + tls_reasons::loggable(engine_->peer_name().value_or(""));
     LOG_INFO("%s: TLS established (%s, %s)", peer_.c_str(), engine_->version().c_str(),
              engine_->ciphersuite().c_str());
+    if (engine_->resumed()) LOG_DEBUG("%s: TLS session resumed", peer_.c_str());
     if (handler_) handler_->on_stream_established();
 }
 

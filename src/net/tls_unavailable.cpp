@@ -14,6 +14,10 @@ std::size_t tls_session_memory(const TlsContext&) {
     return 0;
 }
 
+std::size_t tls_resumption_memory(const TlsContext&) {
+    return 0;
+}
+
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream>, std::shared_ptr<const TlsContext>,
                                     uv_loop_t*, HandshakeSlots*) {
     return nullptr;

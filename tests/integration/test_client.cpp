@@ -25,6 +25,9 @@
 
 #include <thread>
 
+#include "client/negotiate.hpp"
+#include "client/socket_channel.hpp"
+#include "client/tls.hpp"
 #include "net/mbedtls_compat.hpp"
 #include "net/mbedtls_objects.hpp"
 #include "net/tls_credentials.hpp"
@@ -620,6 +623,30 @@ protected:
 
     const TestCertificates* certs_ = nullptr;
 };
+
+// ---- one run, several connections ----
+
+TEST_F(ClientTls, LaterConnectionsOfOneRunResumeTheFirstSession) {
+    // Every command connects once today; the TLS layer the client's connections share keeps
+    // the session for any that connects again, as this does through the client's own code.
+    auto daemon = start("[log]\nlevel = \"debug\"\n");
+    const auto options = certs_->client("phone");
+    auto context = client::load_tls(
+        {options.certificate.string(), options.key.string(), options.ca.string(), ""});
+    for (int connection = 0; connection < 3; ++connection) {
+        auto socket = client::SocketChannel::connect("127.0.0.1", daemon->tls_port(), 10000);
+        auto channel = client::start_tls(std::move(socket), context, "127.0.0.1");
+        EXPECT_EQ(client::negotiate(*channel, {4, true}), 4);
+    }
+    // clipshared resumes TLS 1.2 sessions only; with TLS 1.3 on both ends every one is full.
+    const bool tls12 = !mbedtls_compat::has_tls13 || test_tls_max_version() == "1.2";
+    if (tls12 && mbedtls_compat::has_tickets) {
+        EXPECT_TRUE(daemon->wait_for_log("TLS session resumed", 2)) << daemon->log();
+    } else {
+        EXPECT_TRUE(daemon->wait_for_log("TLS established", 3));
+        EXPECT_EQ(daemon->log().find("TLS session resumed"), std::string::npos);
+    }
+}
 
 // ---- the daemon refuses the client: exit 4, and the message says why ----
 

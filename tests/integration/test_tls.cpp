@@ -514,5 +514,138 @@ TEST_F(Tls, MinVersion13RefusesTls12Clients) {
     EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
 }
 
+// ---- session resumption (TLS 1.2: clipshared resumes no TLS 1.3 session) ----
+
+class TlsResumption : public Tls {
+protected:
+    void SetUp() override {
+        Tls::SetUp();
+        if (!mbedtls_compat::has_tickets || !mbedtls_compat::has_session_cache) {
+            GTEST_SKIP() << "this mbedTLS keeps no client certificate with stored sessions";
+        }
+    }
+
+    // A daemon logging at level debug, where resumptions are logged.
+    std::unique_ptr<Daemon> start_logging(const std::string& allowed = R"(["phone", "laptop"])",
+                                          const std::string& tls_extra = {}) {
+        return start(allowed, tls_extra + "[log]\nlevel = \"debug\"\n");
+    }
+
+    // Client `name` over TLS 1.2, with or without tickets, offering `earlier`'s session.
+    std::unique_ptr<TlsClient> connect12(const Daemon& daemon, const std::string& name,
+                                         const TlsClient* earlier = nullptr, bool tickets = true) {
+        auto options = certs_->client(name);
+        options.tls12_only = true;
+        options.session_tickets = tickets;
+        return TlsClient::connect(daemon.tls_port(), options, earlier);
+    }
+
+    static std::string at(const TlsClient& client) {
+        return "127.0.0.1:" + std::to_string(client.local_port());
+    }
+
+    // Ends a client's connection, keeping its session to offer later.
+    static void hang_up(TlsClient& client) {
+        client.shutdown_write();
+        client.recv_all();
+    }
+
+    // The client is served Info over its session.
+    static void expect_served(TlsClient& client) {
+        client.send({4, 125, 1});
+        EXPECT_EQ(client.recv_all(), Bytes{1} + info_reply("clip_share"));
+    }
+};
+
+TEST_F(TlsResumption, SecondConnectionResumesByTicketAndIsLogged) {
+    auto daemon = start_logging();
+    auto first = connect12(*daemon, "phone");
+    ASSERT_TRUE(first->handshake_ok()) << first->error();
+    EXPECT_FALSE(first->resumed());
+    auto second = connect12(*daemon, "phone", first.get());
+    ASSERT_TRUE(second->handshake_ok()) << second->error();
+    EXPECT_TRUE(second->resumed());
+    expect_served(*second);
+    EXPECT_TRUE(wait_for_line_with(*daemon, {at(*second) + " CN=phone: TLS session resumed"}))
+        << daemon->log();
+    EXPECT_FALSE(log_has_line_with(*daemon, {at(*first) + " ", "resumed"}));
+}
+
+TEST_F(TlsResumption, ClientWithoutTicketsResumesFromTheCache) {
+    auto daemon = start_logging(R"(["phone"])", "session_cache_size = 2\n");
+    auto first = connect12(*daemon, "phone", nullptr, false);
+    ASSERT_TRUE(first->handshake_ok()) << first->error();
+    auto second = connect12(*daemon, "phone", first.get(), false);
+    ASSERT_TRUE(second->handshake_ok()) << second->error();
+    EXPECT_TRUE(second->resumed());
+    expect_served(*second);
+    EXPECT_TRUE(wait_for_line_with(*daemon, {at(*second) + " CN=phone: TLS session resumed"}));
+}
+
+TEST_F(TlsResumption, NothingResumesWithTicketsAndCacheOff) {
+    auto daemon =
+        start_logging(R"(["phone"])", "session_tickets = false\nsession_cache_size = 0\n");
+    for (bool tickets : {true, false}) {
+        auto first = connect12(*daemon, "phone", nullptr, tickets);
+        ASSERT_TRUE(first->handshake_ok()) << first->error();
+        auto second = connect12(*daemon, "phone", first.get(), tickets);
+        ASSERT_TRUE(second->handshake_ok()) << second->error();
+        EXPECT_FALSE(second->resumed());
+        expect_served(*second);
+    }
+    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+}
+
+TEST_F(TlsResumption, TicketFromAnotherDaemonGetsAFullHandshake) {
+    // As after a restart: the other daemon's ticket keys never existed here.
+    auto other = start_logging();
+    auto earlier = connect12(*other, "phone");
+    ASSERT_TRUE(earlier->handshake_ok()) << earlier->error();
+    hang_up(*earlier);
+    auto daemon = start_logging();
+    auto client = connect12(*daemon, "phone", earlier.get());
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_FALSE(client->resumed());
+    expect_served(*client);
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"a session ticket was not accepted"}))
+        << daemon->log();
+    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+}
+
+TEST_F(TlsResumption, SighupVoidsStoredSessionsAndARemovedClientIsRefused) {
+    TempDir lists;
+    auto allowed = lists.path() / "allowed.txt";
+    write_file(allowed, "phone\nlaptop\n");
+    auto daemon = start_logging("\"" + allowed.string() + "\"");
+    // Both kinds of stored session, for a client that stays and for one that goes.
+    auto phone = connect12(*daemon, "phone");
+    auto phone_cached = connect12(*daemon, "phone", nullptr, false);
+    auto laptop = connect12(*daemon, "laptop");
+    for (auto* client : {phone.get(), phone_cached.get(), laptop.get()}) {
+        ASSERT_TRUE(client->handshake_ok()) << client->error();
+        hang_up(*client);
+    }
+
+    write_file(allowed, "laptop\n");
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
+
+    auto by_ticket = connect12(*daemon, "phone", phone.get());
+    EXPECT_FALSE(by_ticket->handshake_ok());
+    EXPECT_TRUE(wait_for_line_with(
+        *daemon, {at(*by_ticket) + ": TLS client refused: CN=phone is not in allowed_clients"}))
+        << daemon->log();
+    auto by_id = connect12(*daemon, "phone", phone_cached.get(), false);
+    EXPECT_FALSE(by_id->handshake_ok());
+    EXPECT_TRUE(wait_for_line_with(
+        *daemon, {at(*by_id) + ": TLS client refused: CN=phone is not in allowed_clients"}));
+    // The client still allowed is served, by a full handshake: its ticket is void too.
+    auto again = connect12(*daemon, "laptop", laptop.get());
+    ASSERT_TRUE(again->handshake_ok()) << again->error();
+    EXPECT_FALSE(again->resumed());
+    expect_served(*again);
+    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+}
+
 }  // namespace
 }  // namespace clipshare::test

@@ -25,6 +25,7 @@ struct TlsClient::Impl {
     SslSession ssl;
     int ciphersuites[2] = {0, 0};
     bool deaf = false;  // the handshake reads nothing (send_hello_and_stall)
+    int certificates_verified = 0;  // by the verify callback: none when resumed
 
     ~Impl() {
         if (fd >= 0) ::close(fd);
@@ -65,6 +66,19 @@ struct TlsClient::Impl {
         mbedtls_compat::set_protocol_versions(conf, !options.tls12_only);
         mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
         mbedtls_ssl_conf_ca_chain(conf, ca.get(), nullptr);
+        mbedtls_ssl_conf_verify(
+            conf,
+            [](void* self, mbedtls_x509_crt*, int, std::uint32_t*) {
+                ++static_cast<Impl*>(self)->certificates_verified;
+                return 0;
+            },
+            this);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+        // Tickets where the library has them, as the ClipShare apps' TLS stacks do.
+        mbedtls_ssl_conf_session_tickets(conf, options.session_tickets
+                                                   ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+                                                   : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
         if (options.ciphersuite != 0) {
             ciphersuites[0] = options.ciphersuite;
             mbedtls_ssl_conf_ciphersuites(conf, ciphersuites);
@@ -120,10 +134,20 @@ struct TlsClient::Impl {
 TlsClient::TlsClient() : impl_(std::make_unique<Impl>()) {}
 TlsClient::~TlsClient() = default;
 
-std::unique_ptr<TlsClient> TlsClient::connect(std::uint16_t port, const Options& options) {
+std::unique_ptr<TlsClient> TlsClient::connect(std::uint16_t port, const Options& options,
+                                              const TlsClient* resume_from) {
     std::unique_ptr<TlsClient> client{new TlsClient};
     client->error_ = client->impl_->setup(port, options);
     if (!client->error_.empty()) return client;
+    if (resume_from != nullptr) {
+        SavedSession session;
+        // Copied from the earlier client's context (get_session may run once per session).
+        if (mbedtls_ssl_get_session(resume_from->impl_->ssl.get(), session.get()) != 0 ||
+            mbedtls_ssl_set_session(client->impl_->ssl.get(), session.get()) != 0) {
+            client->error_ = "cannot offer the earlier session";
+            return client;
+        }
+    }
     sockaddr_in local{};
     socklen_t length = sizeof local;
     getsockname(client->impl_->fd, reinterpret_cast<sockaddr*>(&local), &length);
@@ -181,6 +205,10 @@ std::string TlsClient::server_cn() const {
     const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(impl_->ssl.get());
     if (peer == nullptr) return {};
     return subject_common_name(*peer).value_or("");
+}
+
+bool TlsClient::resumed() const {
+    return handshake_ok_ && impl_->certificates_verified == 0;
 }
 
 std::string TlsClient::ciphersuite() const {

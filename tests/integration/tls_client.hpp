@@ -16,12 +16,15 @@ public:
         std::filesystem::path ca;           // the CA that signed the server
         std::filesystem::path certificate;  // with `key`; empty: present no certificate
         std::filesystem::path key;
-        bool tls12_only = false;  // act like an old phone
-        int ciphersuite = 0;      // offer only this one (an MBEDTLS_TLS_* id); 0: defaults
+        bool tls12_only = false;      // act like an old phone
+        int ciphersuite = 0;          // offer only this one (an MBEDTLS_TLS_* id); 0: defaults
+        bool session_tickets = true;  // ask for TLS 1.2 tickets (else resume by session id)
     };
 
-    // Connects to 127.0.0.1:`port` and runs the handshake. Check handshake_ok().
-    static std::unique_ptr<TlsClient> connect(std::uint16_t port, const Options& options);
+    // Connects to 127.0.0.1:`port` and runs the handshake. Check handshake_ok(). With
+    // `resume_from`, offers the session of that earlier client to resume (see resumed()).
+    static std::unique_ptr<TlsClient> connect(std::uint16_t port, const Options& options,
+                                              const TlsClient* resume_from = nullptr);
     // Connects, sends the ClientHello, reads the server's reply and disconnects: a client
     // that vanishes in the middle of the handshake.
     static void abandon_handshake(std::uint16_t port, const Options& options);
@@ -44,6 +47,8 @@ public:
     std::string server_cn() const;
     std::string ciphersuite() const;
     std::uint16_t local_port() const { return local_port_; }
+    // The handshake resumed the offered session: the server sent no certificate to verify.
+    bool resumed() const;
 
     bool send(const std::vector<std::uint8_t>& bytes);
     // Ends our side of the session (close_notify, then the socket's sending side) and keeps

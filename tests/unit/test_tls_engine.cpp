@@ -4,16 +4,20 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "../integration/test_certificates.hpp"
 #include "net/mbedtls_compat.hpp"
+#include "net/mbedtls_objects.hpp"
 #include "net/tls.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_engine.hpp"
 #include "net/tls_identity.hpp"
+#include "net/tls_resumption.hpp"
 
 namespace clipshare {
 namespace {
@@ -29,10 +33,18 @@ Bytes pattern(std::size_t size) {
     return bytes;
 }
 
-// The daemon's side: its TlsContext over the test certificates, allowing `allowed`.
-std::shared_ptr<const TlsContext> server_context(const std::string& allowed) {
+// The daemon's side: its TlsContext over the test certificates, allowing `allowed`, with
+// `resumption` as [tls] session_tickets and session_cache_size.
+struct Resumption {
+    bool tickets = true;
+    std::int64_t cache_size = 64;
+};
+std::shared_ptr<const TlsContext> server_context(const std::string& allowed,
+                                                 Resumption resumption = {}) {
     const auto& certs = test_certificates();
     TlsSection settings;
+    settings.session_tickets = resumption.tickets;
+    settings.session_cache_size = resumption.cache_size;
     settings.certificate = certs.dir / "server.crt";
     settings.private_key = certs.dir / "server.key";
     settings.ca = certs.dir / "ca.crt";
@@ -52,6 +64,17 @@ struct ClientConfig {
     TlsIdentity identity;
     SslConfig config;
     TlsEngine::ClientSide side;
+
+    // What the resumption tests' client does: TLS 1.2 (clipshared resumes no TLS 1.3 session),
+    // with or without tickets.
+    struct ResumingTls12 {
+        bool tickets = true;
+    };
+
+    ClientConfig(const std::string& name, ResumingTls12 resuming) : ClientConfig(name) {
+        mbedtls_compat::set_protocol_versions(config.get(), false);
+        if (resuming.tickets) mbedtls_compat::allow_tls12_tickets(config.get());
+    }
 
     ClientConfig(const std::string& name, bool from_other_ca = false,
                  const std::string& server_name = {}) {
@@ -73,18 +96,24 @@ struct ClientConfig {
 // A server engine and a client engine with the ciphertext moved between them by hand.
 class EnginePair {
 public:
-    EnginePair(std::shared_ptr<const TlsContext> server_context, ClientConfig& client_config)
+    // The server engine asks `allows` about client names (default: the context's list), and
+    // the client offers `resume` (a session saved from an earlier pair) when given.
+    EnginePair(std::shared_ptr<const TlsContext> server_context, ClientConfig& client_config,
+               const mbedtls_ssl_session* resume = nullptr,
+               std::function<bool(std::string_view)> allows = {})
         : context_(std::move(server_context)) {
         int error = 0;
         const TlsContext* context = context_.get();
+        if (!allows) allows = [context](std::string_view n) { return context->allows(n); };
         server = TlsEngine::create(
             context->ssl_config(),
-            TlsEngine::ServerSide{[context](std::string_view n) { return context->allows(n); },
-                                  context->tls13_verdict_deferred()},
-            error);
+            TlsEngine::ServerSide{std::move(allows), context->tls13_verdict_deferred()}, error);
         EXPECT_TRUE(server) << error;
         client = TlsEngine::create(client_config.config.get(), client_config.side, error);
         EXPECT_TRUE(client) << error;
+        if (resume != nullptr) {
+            EXPECT_TRUE(client->offer_session(resume));
+        }
     }
 
     // Moves everything each side has for the other; returns whether anything moved.
@@ -350,6 +379,200 @@ TEST_F(TlsEngineTest, ClientRefusesAServerWithAnotherName) {
               "the server 127.0.0.1:4338 is not 'my_router' (--server-name): its certificate is "
               "for CN=clipshare_server");
     EXPECT_NE(pair.server_progress, Progress::done);
+}
+
+// ---- resumption (TLS 1.2: tickets, and the session cache for clients without them) ----
+
+// A first, full handshake of `client` with `context`; returns the client's session to resume.
+std::unique_ptr<SavedSession> first_session(const std::shared_ptr<const TlsContext>& context,
+                                            ClientConfig& client) {
+    EnginePair pair{context, client};
+    pair.handshake();
+    EXPECT_TRUE(pair.established()) << pair.server->failure().reason;
+    EXPECT_FALSE(pair.server->resumed());
+    EXPECT_FALSE(pair.client->resumed());
+    auto saved = std::make_unique<SavedSession>();
+    EXPECT_TRUE(pair.client->save_session(saved->get()));
+    return saved;
+}
+
+class TlsResumptionTest : public TlsEngineTest {
+protected:
+    void SetUp() override {
+        TlsEngineTest::SetUp();
+        if (!mbedtls_compat::has_tickets || !mbedtls_compat::has_session_cache) {
+            GTEST_SKIP() << "this mbedTLS keeps no client certificate with stored sessions";
+        }
+    }
+};
+
+TEST_F(TlsResumptionTest, SecondHandshakeResumesByTicketAndKnowsTheClient) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
+    // No cache: only the ticket can resume it.
+    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto saved = first_session(context, phone);
+
+    EnginePair again{context, phone, saved->get()};
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_TRUE(again.server->resumed());
+    EXPECT_TRUE(again.client->resumed());
+    // The CN comes from the certificate stored in the ticket.
+    EXPECT_EQ(again.server->peer_name(), "phone");
+    EXPECT_EQ(again.client->peer_name(), "clipshare_server");
+    const Bytes request{4, 125, 1};
+    EXPECT_EQ(again.client->write(request), request.size());
+    again.exchange();
+    EXPECT_EQ(EnginePair::read_all(*again.server), request);
+}
+
+TEST_F(TlsResumptionTest, ClientWithoutTicketsResumesFromTheCache) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls12{.tickets = false}};
+    auto context = server_context("phone", {.tickets = true, .cache_size = 4});
+    auto saved = first_session(context, phone);
+
+    EnginePair again{context, phone, saved->get()};
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_TRUE(again.server->resumed());
+    EXPECT_EQ(again.server->peer_name(), "phone");
+}
+
+TEST_F(TlsResumptionTest, NothingResumesWithTicketsAndCacheOff) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
+    auto context = server_context("phone", {.tickets = false, .cache_size = 0});
+    auto saved = first_session(context, phone);
+
+    EnginePair again{context, phone, saved->get()};
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_FALSE(again.server->resumed());
+    EXPECT_FALSE(again.client->resumed());
+    EXPECT_EQ(again.server->peer_name(), "phone");
+}
+
+TEST_F(TlsResumptionTest, TicketOfAnotherServerGetsAFullHandshake) {
+    // Another context has other ticket keys (as after a reload or a restart): its ticket
+    // cannot be opened here, and the client is judged by a full handshake.
+    ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
+    auto saved = first_session(server_context("phone", {.tickets = true, .cache_size = 0}), phone);
+    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+
+    EnginePair again{context, phone, saved->get()};
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_FALSE(again.server->resumed());
+    EXPECT_FALSE(again.client->resumed());
+}
+
+TEST_F(TlsResumptionTest, ForgedTicketGetsAFullHandshake) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
+    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto saved = first_session(context, phone);
+    // One bit of the sealed part changed: the ticket no longer authenticates.
+    mbedtls_ssl_session* session = saved->get();
+#if MBEDTLS_VERSION_MAJOR >= 3
+    unsigned char* ticket = session->MBEDTLS_PRIVATE(ticket);
+    const std::size_t length = session->MBEDTLS_PRIVATE(ticket_len);
+#else
+    unsigned char* ticket = session->ticket;
+    const std::size_t length = session->ticket_len;
+#endif
+    ASSERT_NE(ticket, nullptr);
+    ASSERT_GT(length, 40u);
+    ticket[length - 20] ^= 0x01;
+
+    EnginePair again{context, phone, saved->get()};
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_FALSE(again.server->resumed());
+    EXPECT_EQ(again.server->peer_name(), "phone");
+}
+
+TEST_F(TlsResumptionTest, ResumedClientIsJudgedAgainByTheSessionsAllowlist) {
+    // The context's resumption lets phone's ticket in; this session's allowlist says no:
+    // the resumed client is refused, never admitted unchecked.
+    ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
+    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto saved = first_session(context, phone);
+
+    EnginePair again{context, phone, saved->get(), [](std::string_view) { return false; }};
+    again.handshake();
+    EXPECT_EQ(again.server_progress, Progress::failed);
+    EXPECT_EQ(again.server->failure().kind, TlsFailure::Kind::refused);
+    EXPECT_EQ(again.server->failure().reason,
+              "TLS client refused: CN=phone: a resumed session of a client not allowed");
+    // An abbreviated TLS 1.2 handshake ends on the client's side first: the alert is the
+    // first thing it reads.
+    if (again.client_progress == Progress::done) {
+        EXPECT_EQ(first_read(*again.client).kind, ReadKind::failed);
+    }
+    EXPECT_TRUE(again.client->failed());
+}
+
+// A server configuration like TlsContext's, but whose resumption asks `allowed` (which the test
+// changes between connections) while its engines allow everyone: what TlsResumption alone
+// decides shows as resumed or not.
+struct ChangingAllowlistServer {
+    TlsIdentity identity;
+    std::set<std::string, std::less<>> allowed{"phone"};
+    TlsResumption resumption{[this](std::string_view name) { return allowed.contains(name); }};
+    SslConfig config;
+
+    explicit ChangingAllowlistServer(TlsResumption::Settings settings) {
+        const auto& certs = test_certificates();
+        EXPECT_EQ(identity.seed("test-server"), "");
+        EXPECT_EQ(identity.load_own(certs.dir / "server.crt", "c", certs.dir / "server.key", "k"),
+                  "");
+        EXPECT_EQ(identity.load_ca(certs.dir / "ca.crt", "ca"), "");
+        EXPECT_FALSE(identity.configure(config.get(), TlsConfigOptions{.server = true}));
+        mbedtls_compat::set_protocol_versions(config.get(), false);
+        EXPECT_EQ(resumption.set_up(settings, identity.rng()), "");
+        resumption.configure(config.get());
+    }
+
+    // One handshake of `client` (offering `resume`); the pair's engines after it.
+    std::pair<std::unique_ptr<TlsEngine>, std::unique_ptr<TlsEngine>> connect(
+        ClientConfig& client, const mbedtls_ssl_session* resume) {
+        int error = 0;
+        auto server = TlsEngine::create(
+            config.get(), TlsEngine::ServerSide{[](std::string_view) { return true; }, false},
+            error);
+        auto peer = TlsEngine::create(client.config.get(), client.side, error);
+        if (resume != nullptr) {
+            EXPECT_TRUE(peer->offer_session(resume));
+        }
+        for (int round = 0; round < 20; ++round) {
+            server->handshake();
+            peer->handshake();
+            Bytes to_server = peer->take_output();
+            Bytes to_client = server->take_output();
+            if (to_server.empty() && to_client.empty()) break;
+            server->feed(to_server);
+            peer->feed(to_client);
+        }
+        EXPECT_TRUE(server->handshake_done()) << server->failure().reason;
+        return {std::move(server), std::move(peer)};
+    }
+};
+
+TEST_F(TlsResumptionTest, StoredSessionOfANameNoLongerAllowedGetsAFullHandshake) {
+    for (bool tickets : {true, false}) {
+        SCOPED_TRACE(tickets ? "ticket" : "cache");
+        ChangingAllowlistServer server{{.tickets = tickets, .cache_entries = tickets ? 0u : 4u}};
+        ClientConfig phone{"phone", ClientConfig::ResumingTls12{.tickets = tickets}};
+        auto [first_server, first_client] = server.connect(phone, nullptr);
+        SavedSession saved;
+        ASSERT_TRUE(first_client->save_session(saved.get()));
+
+        auto [resumed, unused] = server.connect(phone, saved.get());
+        EXPECT_TRUE(resumed->resumed());  // the stored session works while phone is allowed
+
+        server.allowed.clear();
+        auto [judged, client] = server.connect(phone, saved.get());
+        EXPECT_FALSE(judged->resumed());  // not resumed: a full handshake saw the certificate
+        EXPECT_FALSE(client->resumed());
+    }
 }
 
 }  // namespace
