@@ -24,7 +24,7 @@ struct TlsClient::Impl {
     SslConfig config;
     SslSession ssl;
     int ciphersuites[2] = {0, 0};
-    bool deaf = false;  // the handshake reads nothing (send_hello_and_stall)
+    bool deaf = false;              // the handshake reads nothing (send_hello_and_stall)
     int certificates_verified = 0;  // by the verify callback: none when resumed
 
     ~Impl() {
