@@ -1,14 +1,14 @@
 #!/bin/sh
 # make-certs.sh: make the certificates for clipshared's TLS service with openssl(1).
 #
-# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-g GROUP] [-y DAYS] [CLIENT_NAME...]
+# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-g GROUP] [-y DAYS] [-k ec|rsa] [CLIENT_NAME...]
 #
 # In DIR (default: the current directory) it creates what is missing of:
-#   ca.key, ca.crt        a certificate authority (RSA 3072) that signs everything below.
+#   ca.key, ca.crt        a certificate authority that signs everything below.
 #                         ca.crt goes to clipshared (tls.ca) and to every client device;
 #                         keep ca.key private, it is only needed to make more certificates.
 #   server.key, server.crt
-#                         the server's RSA 2048 key and certificate (tls.private_key and
+#                         the server's key and certificate (tls.private_key and
 #                         tls.certificate). Its CN, SERVER_NAME (default clipshare_server),
 #                         is the name clients must list as a trusted server.
 #   NAME.key, NAME.crt, NAME.pfx
@@ -22,6 +22,13 @@
 #                (the packages' service user), else 0600 (then only the owner reads it)
 #   ca.key, NAME.key, NAME.pfx                          0600 (never needed by the daemon)
 # Each run sets these modes again on the files it finds, and says what it did.
+#
+# Key types (-k): ec (the default) makes every new key ECDSA on the curve P-256; rsa makes
+# RSA keys, 3072 bits for the CA and 2048 for the server and the clients. A full TLS handshake
+# costs the server one signature with its key and two checks of client signatures: P-256 keys
+# make that several times cheaper than RSA ones (bench/README.md), which counts on a router.
+# Use rsa for a client that cannot use ECDSA keys. -k only applies to the keys this run makes:
+# clients added later are signed by the CA that exists, whatever its key type.
 #
 # Existing files are never overwritten: run it again with new names to add clients under the
 # same CA. The PKCS#12 password is read from the environment variable CLIPSHARE_PFX_PASSWORD
@@ -39,18 +46,20 @@ dir=.
 server_name=clipshare_server
 group=
 days=825
+key_type=ec
 
 usage() {
     sed -n '4p' "$0" | sed 's/^# //' >&2
     exit 2
 }
 
-while getopts d:s:g:y:h option; do
+while getopts d:s:g:y:k:h option; do
     case $option in
         d) dir=$OPTARG ;;
         s) server_name=$OPTARG ;;
         g) group=$OPTARG ;;
         y) days=$OPTARG ;;
+        k) key_type=$OPTARG ;;
         *) usage ;;
     esac
 done
@@ -99,6 +108,21 @@ fi
 case $days in
     '' | *[!0-9]*) echo "make-certs.sh: -y needs a number of days" >&2; exit 2 ;;
 esac
+# openssl req -newkey arguments (CA, then the others), and the key usage of the certificates
+# made for servers and clients: an ECDSA key only signs, an RSA key may also encrypt.
+case $key_type in
+    ec)
+        ca_key="ec -pkeyopt ec_paramgen_curve:P-256"
+        leaf_key=$ca_key
+        usage="digitalSignature"
+        ;;
+    rsa)
+        ca_key="rsa:3072"
+        leaf_key="rsa:2048"
+        usage="digitalSignature, keyEncipherment"
+        ;;
+    *) echo "make-certs.sh: -k needs ec or rsa" >&2; exit 2 ;;
+esac
 if ! command -v openssl >/dev/null 2>&1; then
     echo "make-certs.sh: openssl is not installed" >&2
     exit 1
@@ -112,7 +136,7 @@ umask 077
 # distributions and versions) adds no extensions of its own.
 config=$(mktemp)
 trap 'rm -f "$config" make-certs.csr' EXIT
-cat >"$config" <<'EOF'
+cat >"$config" <<EOF
 [req]
 distinguished_name = subject
 prompt = no
@@ -123,13 +147,13 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 [server_ext]
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
+keyUsage = critical, $usage
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [client_ext]
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
+keyUsage = critical, $usage
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
@@ -137,8 +161,10 @@ EOF
 
 # sign CN FILE EXTENSIONS: FILE.key and FILE.crt with CN=CN, signed by the CA. The file
 # name is separate from the CN so that a server may be called "server".
+# $leaf_key is unquoted on purpose: one or three words.
 sign() {
-    openssl req -config "$config" -new -newkey rsa:2048 -nodes -keyout "$2.key" \
+    # shellcheck disable=SC2086
+    openssl req -config "$config" -new -newkey $leaf_key -nodes -keyout "$2.key" \
         -subj "/CN=$1" -out make-certs.csr 2>/dev/null
     openssl x509 -req -in make-certs.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
         -CAserial ca.srl -days "$days" -sha256 -extfile "$config" -extensions "$3" \
@@ -157,14 +183,15 @@ if [ ! -f ca.crt ] || [ ! -f ca.key ]; then
         echo "make-certs.sh: only one of ca.crt and ca.key exists in $dir; refusing" >&2
         exit 1
     fi
-    openssl req -config "$config" -x509 -new -newkey rsa:3072 -nodes -keyout ca.key \
+    # shellcheck disable=SC2086
+    openssl req -config "$config" -x509 -new -newkey $ca_key -nodes -keyout ca.key \
         -subj "/CN=clipshare_ca" -days 3650 -sha256 -extensions ca_ext -out ca.crt 2>/dev/null
-    echo "created ca.crt (keep ca.key private)"
+    echo "created ca.crt ($key_type; keep ca.key private)"
 fi
 
 if [ ! -f server.crt ] && [ ! -f server.key ]; then
     sign "$server_name" server server_ext
-    echo "created server.crt and server.key (CN=$server_name)"
+    echo "created server.crt and server.key ($key_type, CN=$server_name)"
 fi
 
 clients=

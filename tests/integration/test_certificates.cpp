@@ -15,8 +15,10 @@ std::filesystem::path make_certs_script() {
     return path != nullptr ? path : "etc/make-certs.sh";
 }
 
-bool make(const std::filesystem::path& dir, std::vector<std::string> clients) {
-    std::vector<std::string> argv{"/bin/sh", make_certs_script().string(), "-d", dir.string()};
+bool make(const std::filesystem::path& dir, std::vector<std::string> clients,
+          const std::string& key_type = "ec") {
+    std::vector<std::string> argv{"/bin/sh", make_certs_script().string(), "-d", dir.string(), "-k",
+                                  key_type};
     argv.insert(argv.end(), clients.begin(), clients.end());
     auto result = run_command(argv, {"CLIPSHARE_PFX_PASSWORD=test"});
     EXPECT_EQ(result.exit_status, 0) << result.out << result.err;
@@ -50,7 +52,7 @@ TlsClient::Options TestCertificates::client(const std::string& name, bool from_o
 }
 
 const TestCertificates& test_certificates() {
-    // Kept for the whole program: RSA key generation is the slow part of these tests.
+    // Kept for the whole program: key generation is the slow part of these tests.
     static std::unique_ptr<TempDir> storage;
     static TestCertificates certificates;
     if (!storage) {
@@ -61,6 +63,17 @@ const TestCertificates& test_certificates() {
             !make(certificates.other, {"phone"})) {
             certificates = {};
         }
+    }
+    return certificates;
+}
+
+const TestCertificates& test_rsa_certificates() {
+    static std::unique_ptr<TempDir> storage;
+    static TestCertificates certificates;
+    if (!storage) {
+        storage = std::make_unique<TempDir>();
+        certificates.dir = storage->path() / "pki";
+        if (!make(certificates.dir, {"phone", "eve"}, "rsa")) certificates = {};
     }
     return certificates;
 }

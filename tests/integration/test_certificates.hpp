@@ -1,6 +1,7 @@
 // Certificates for the TLS tests, made once per test program with etc/make-certs.sh (and so
 // with the openssl CLI): a CA with a server and the clients phone, laptop and eve, and a
-// second, unrelated CA with its own client phone.
+// second, unrelated CA with its own client phone; all with make-certs.sh's default keys
+// (ECDSA P-256). And, made only when a test asks, the same first set with RSA keys.
 #pragma once
 
 #include <filesystem>
@@ -28,5 +29,8 @@ std::string test_tls_max_version();
 
 // Made on first use; fails the calling test (and returns empty paths) if openssl fails.
 const TestCertificates& test_certificates();
+// The same with `make-certs.sh -k rsa`: ca.crt, server and the clients phone and eve (no
+// `other` CA).
+const TestCertificates& test_rsa_certificates();
 
 }  // namespace clipshare::test

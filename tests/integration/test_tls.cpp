@@ -124,8 +124,33 @@ TEST_F(Tls, OpensslSClientNegotiatesAndGetsUnknownMethod) {
     EXPECT_EQ(unknown.out, text(Bytes{1, 3})) << unknown.err;
 }
 
-TEST_F(Tls, OldPhoneWithTls12AndEcdheRsaAesGcm) {
+// make-certs.sh's default keys are ECDSA P-256: the TLS 1.2 suites are ECDHE-ECDSA ones, as
+// old phones offer them (ECDHE-ECDSA-AES128-GCM).
+TEST_F(Tls, OldPhoneWithTls12AndEcdsaCertificates) {
     auto daemon = start();
+    auto result =
+        s_client(*daemon, {4, 125, 1}, {"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"});
+    EXPECT_EQ(result.out, text(Bytes{1} + info_reply("clip_share"))) << result.err;
+
+    auto options = certs_->client("phone");
+    options.tls12_only = true;
+    auto client = TlsClient::connect(daemon->tls_port(), options);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_EQ(client->ciphersuite().rfind("TLS-ECDHE-ECDSA-WITH-", 0), 0u) << client->ciphersuite();
+    EXPECT_EQ(client->server_cn(), "clipshare_server");
+    client->send({4, 125, 1});
+    EXPECT_EQ(client->recv_all(), Bytes{1} + info_reply("clip_share"));
+    // An RSA-only client finds no suite it can use with this key.
+    options.ciphersuite = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    EXPECT_FALSE(TlsClient::connect(daemon->tls_port(), options)->handshake_ok());
+}
+
+// `make-certs.sh -k rsa` still makes keys the daemon serves, in TLS 1.2 (ECDHE-RSA, what old
+// phones offer) and in TLS 1.3, and refuses with them as it does with ECDSA keys.
+TEST_F(Tls, OldPhoneWithTls12AndRsaCertificates) {
+    certs_ = &test_rsa_certificates();
+    ASSERT_FALSE(certs_->dir.empty()) << "could not make RSA test certificates";
+    auto daemon = start(R"(["phone"])");
     auto result =
         s_client(*daemon, {4, 125, 1}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"});
     EXPECT_EQ(result.out, text(Bytes{1} + info_reply("clip_share"))) << result.err;
@@ -139,6 +164,9 @@ TEST_F(Tls, OldPhoneWithTls12AndEcdheRsaAesGcm) {
     EXPECT_EQ(client->server_cn(), "clipshare_server");
     client->send({4, 125, 1});
     EXPECT_EQ(client->recv_all(), Bytes{1} + info_reply("clip_share"));
+
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_TRUE(refused(*connect(*daemon, "eve")));
 }
 
 TEST_F(Tls, ChaCha20IsPreferredWhenOffered) {
@@ -467,7 +495,7 @@ TEST_F(Tls, CipherOrderOfTheConfigHoldsInTls12) {
     EXPECT_NE(client->ciphersuite().find("AES-256-GCM"), std::string::npos)
         << client->ciphersuite();
     // A cipher left out is not offered at all.
-    options.ciphersuite = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    options.ciphersuite = MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
     EXPECT_FALSE(TlsClient::connect(daemon->tls_port(), options)->handshake_ok());
 }
 
