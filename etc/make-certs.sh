@@ -1,7 +1,7 @@
 #!/bin/sh
 # make-certs.sh: make the certificates for clipshared's TLS service with openssl(1).
 #
-# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-g GROUP] [-y DAYS] [-k ec|rsa] [CLIENT_NAME...]
+# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-g GROUP] [-y DAYS] [-k ec|rsa] [-c rsa|ec] [NAME...]
 #
 # In DIR (default: the current directory) it creates what is missing of:
 #   ca.key, ca.crt        a certificate authority that signs everything below.
@@ -23,12 +23,15 @@
 #   ca.key, NAME.key, NAME.pfx                          0600 (never needed by the daemon)
 # Each run sets these modes again on the files it finds, and says what it did.
 #
-# Key types (-k): ec (the default) makes every new key ECDSA on the curve P-256; rsa makes
-# RSA keys, 3072 bits for the CA and 2048 for the server and the clients. A full TLS handshake
-# costs the server one signature with its key and two checks of client signatures: P-256 keys
-# make that several times cheaper than RSA ones (bench/README.md), which counts on a router.
-# Use rsa for a client that cannot use ECDSA keys. -k only applies to the keys this run makes:
-# clients added later are signed by the CA that exists, whatever its key type.
+# Key types: -k for the server's key, ec (the default) or rsa; -c for the CA's and the
+# clients' keys, rsa (the default) or ec. ec is ECDSA on the curve P-256; rsa is 3072 bits for
+# the CA and 2048 for the others. The defaults are what makes a full TLS handshake cheapest for
+# clipshared, which signs once with its own key and checks two signatures of the client's side
+# (the CA's on the client certificate, the client's own): with mbedTLS an ECDSA signature
+# costs much less than an RSA-2048 one, but checking an ECDSA signature costs 15 to 40 times
+# more than checking an RSA one (bench/README.md). -k rsa -c rsa is the older all-RSA set;
+# -k ec -c ec gives the smallest certificates. The key types only apply to the keys this run
+# makes: clients added later are signed by the CA that exists, whatever its key type.
 #
 # Existing files are never overwritten: run it again with new names to add clients under the
 # same CA. The PKCS#12 password is read from the environment variable CLIPSHARE_PFX_PASSWORD
@@ -46,20 +49,22 @@ dir=.
 server_name=clipshare_server
 group=
 days=825
-key_type=ec
+server_type=ec
+client_type=rsa
 
 usage() {
     sed -n '4p' "$0" | sed 's/^# //' >&2
     exit 2
 }
 
-while getopts d:s:g:y:k:h option; do
+while getopts d:s:g:y:k:c:h option; do
     case $option in
         d) dir=$OPTARG ;;
         s) server_name=$OPTARG ;;
         g) group=$OPTARG ;;
         y) days=$OPTARG ;;
-        k) key_type=$OPTARG ;;
+        k) server_type=$OPTARG ;;
+        c) client_type=$OPTARG ;;
         *) usage ;;
     esac
 done
@@ -108,21 +113,31 @@ fi
 case $days in
     '' | *[!0-9]*) echo "make-certs.sh: -y needs a number of days" >&2; exit 2 ;;
 esac
-# openssl req -newkey arguments (CA, then the others), and the key usage of the certificates
-# made for servers and clients: an ECDSA key only signs, an RSA key may also encrypt.
-case $key_type in
-    ec)
-        ca_key="ec -pkeyopt ec_paramgen_curve:P-256"
-        leaf_key=$ca_key
-        usage="digitalSignature"
-        ;;
-    rsa)
-        ca_key="rsa:3072"
-        leaf_key="rsa:2048"
-        usage="digitalSignature, keyEncipherment"
-        ;;
-    *) echo "make-certs.sh: -k needs ec or rsa" >&2; exit 2 ;;
-esac
+# key_args TYPE BITS: openssl req -newkey's argument for a key of TYPE (BITS for RSA).
+key_args() {
+    case $1 in
+        ec) echo "ec -pkeyopt ec_paramgen_curve:P-256" ;;
+        rsa) echo "rsa:$2" ;;
+    esac
+}
+# key_usage TYPE: a TLS key of TYPE signs; an RSA one may also encrypt (RSA key exchange).
+key_usage() {
+    case $1 in
+        ec) echo "digitalSignature" ;;
+        rsa) echo "digitalSignature, keyEncipherment" ;;
+    esac
+}
+for type in "$server_type" "$client_type"; do
+    case $type in
+        ec | rsa) ;;
+        *) echo "make-certs.sh: -k and -c take ec or rsa" >&2; exit 2 ;;
+    esac
+done
+ca_key=$(key_args "$client_type" 3072)
+server_key=$(key_args "$server_type" 2048)
+client_key=$(key_args "$client_type" 2048)
+server_usage=$(key_usage "$server_type")
+client_usage=$(key_usage "$client_type")
 if ! command -v openssl >/dev/null 2>&1; then
     echo "make-certs.sh: openssl is not installed" >&2
     exit 1
@@ -147,24 +162,24 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 [server_ext]
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, $usage
+keyUsage = critical, $server_usage
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [client_ext]
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, $usage
+keyUsage = critical, $client_usage
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF
 
-# sign CN FILE EXTENSIONS: FILE.key and FILE.crt with CN=CN, signed by the CA. The file
-# name is separate from the CN so that a server may be called "server".
-# $leaf_key is unquoted on purpose: one or three words.
+# sign CN FILE EXTENSIONS KEY: FILE.key (openssl req -newkey KEY) and FILE.crt with CN=CN,
+# signed by the CA. The file name is separate from the CN so that a server may be called
+# "server".
 sign() {
-    # shellcheck disable=SC2086
-    openssl req -config "$config" -new -newkey $leaf_key -nodes -keyout "$2.key" \
+    # shellcheck disable=SC2086 # $4 is one or three words
+    openssl req -config "$config" -new -newkey $4 -nodes -keyout "$2.key" \
         -subj "/CN=$1" -out make-certs.csr 2>/dev/null
     openssl x509 -req -in make-certs.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
         -CAserial ca.srl -days "$days" -sha256 -extfile "$config" -extensions "$3" \
@@ -183,15 +198,15 @@ if [ ! -f ca.crt ] || [ ! -f ca.key ]; then
         echo "make-certs.sh: only one of ca.crt and ca.key exists in $dir; refusing" >&2
         exit 1
     fi
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $ca_key is one or three words
     openssl req -config "$config" -x509 -new -newkey $ca_key -nodes -keyout ca.key \
         -subj "/CN=clipshare_ca" -days 3650 -sha256 -extensions ca_ext -out ca.crt 2>/dev/null
-    echo "created ca.crt ($key_type; keep ca.key private)"
+    echo "created ca.crt ($client_type; keep ca.key private)"
 fi
 
 if [ ! -f server.crt ] && [ ! -f server.key ]; then
-    sign "$server_name" server server_ext
-    echo "created server.crt and server.key ($key_type, CN=$server_name)"
+    sign "$server_name" server server_ext "$server_key"
+    echo "created server.crt and server.key ($server_type, CN=$server_name)"
 fi
 
 clients=
@@ -201,7 +216,7 @@ for name in "$@"; do
         continue
     fi
     clients="$clients $name"
-    sign "$name" "$name" client_ext
+    sign "$name" "$name" client_ext "$client_key"
     # Unquoted on purpose: empty, or two words.
     passout=
     if [ -n "${CLIPSHARE_PFX_PASSWORD+set}" ]; then

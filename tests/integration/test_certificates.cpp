@@ -16,9 +16,9 @@ std::filesystem::path make_certs_script() {
 }
 
 bool make(const std::filesystem::path& dir, std::vector<std::string> clients,
-          const std::string& key_type = "ec") {
-    std::vector<std::string> argv{"/bin/sh", make_certs_script().string(), "-d", dir.string(), "-k",
-                                  key_type};
+          const std::vector<std::string>& key_types = {}) {
+    std::vector<std::string> argv{"/bin/sh", make_certs_script().string(), "-d", dir.string()};
+    argv.insert(argv.end(), key_types.begin(), key_types.end());
     argv.insert(argv.end(), clients.begin(), clients.end());
     auto result = run_command(argv, {"CLIPSHARE_PFX_PASSWORD=test"});
     EXPECT_EQ(result.exit_status, 0) << result.out << result.err;
@@ -67,15 +67,32 @@ const TestCertificates& test_certificates() {
     return certificates;
 }
 
-const TestCertificates& test_rsa_certificates() {
-    static std::unique_ptr<TempDir> storage;
-    static TestCertificates certificates;
+namespace {
+
+// One set of `make-certs.sh KEY_TYPES -d ... phone eve`, made on first use.
+const TestCertificates& other_key_types(std::unique_ptr<TempDir>& storage,
+                                        TestCertificates& certificates,
+                                        const std::vector<std::string>& key_types) {
     if (!storage) {
         storage = std::make_unique<TempDir>();
         certificates.dir = storage->path() / "pki";
-        if (!make(certificates.dir, {"phone", "eve"}, "rsa")) certificates = {};
+        if (!make(certificates.dir, {"phone", "eve"}, key_types)) certificates = {};
     }
     return certificates;
+}
+
+}  // namespace
+
+const TestCertificates& test_rsa_certificates() {
+    static std::unique_ptr<TempDir> storage;
+    static TestCertificates certificates;
+    return other_key_types(storage, certificates, {"-k", "rsa"});
+}
+
+const TestCertificates& test_ecdsa_certificates() {
+    static std::unique_ptr<TempDir> storage;
+    static TestCertificates certificates;
+    return other_key_types(storage, certificates, {"-k", "ec", "-c", "ec"});
 }
 
 }  // namespace clipshare::test

@@ -125,8 +125,8 @@ TEST_F(Tls, OpensslSClientNegotiatesAndGetsUnknownMethod) {
     EXPECT_EQ(unknown.out, text(Bytes{1, 3})) << unknown.err;
 }
 
-// make-certs.sh's default keys are ECDSA P-256: the TLS 1.2 suites are ECDHE-ECDSA ones, as
-// old phones offer them (ECDHE-ECDSA-AES128-GCM).
+// make-certs.sh's default server key is ECDSA P-256 (under an RSA CA, with RSA client keys):
+// the TLS 1.2 suites are ECDHE-ECDSA ones, as old phones offer them (ECDHE-ECDSA-AES128-GCM).
 TEST_F(Tls, OldPhoneWithTls12AndEcdsaCertificates) {
     auto daemon = start();
     auto result =
@@ -144,6 +144,26 @@ TEST_F(Tls, OldPhoneWithTls12AndEcdsaCertificates) {
     // An RSA-only client finds no suite it can use with this key.
     options.ciphersuite = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
     EXPECT_FALSE(TlsClient::connect(daemon->tls_port(), options)->handshake_ok());
+}
+
+// Every key ECDSA (`make-certs.sh -k ec -c ec`): the client's certificate and its signature
+// are ECDSA too, in TLS 1.2 and in the newest version both ends have; eve is still refused.
+TEST_F(Tls, EveryKeyEcdsa) {
+    certs_ = &test_ecdsa_certificates();
+    ASSERT_FALSE(certs_->dir.empty()) << "could not make ECDSA test certificates";
+    auto daemon = start(R"(["phone"])");
+    auto old =
+        s_client(*daemon, {4, 125, 1}, {"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"});
+    EXPECT_EQ(old.out, text(Bytes{1} + info_reply("clip_share"))) << old.err;
+    auto options = certs_->client("phone");
+    options.tls12_only = true;
+    auto client = TlsClient::connect(daemon->tls_port(), options);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_EQ(client->ciphersuite().rfind("TLS-ECDHE-ECDSA-WITH-", 0), 0u) << client->ciphersuite();
+    client->send({4, 125, 1});
+    EXPECT_EQ(client->recv_all(), Bytes{1} + info_reply("clip_share"));
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_TRUE(refused(*connect(*daemon, "eve")));
 }
 
 // `make-certs.sh -k rsa` still makes keys the daemon serves, in TLS 1.2 (ECDHE-RSA, what old
