@@ -28,7 +28,7 @@
 # the CA and 2048 for the others. The defaults are what makes a full TLS handshake cheapest for
 # clipshared, which signs once with its own key and checks two signatures of the client's side
 # (the CA's on the client certificate, the client's own): with mbedTLS an ECDSA signature
-# costs much less than an RSA-2048 one, but checking an ECDSA signature costs 15 to 40 times
+# costs much less than an RSA-2048 one, but checking an ECDSA signature costs 5 to 40 times
 # more than checking an RSA one (bench/README.md). -k rsa -c rsa is the older all-RSA set;
 # -k ec -c ec gives the smallest certificates. The key types only apply to the keys this run
 # makes: clients added later are signed by the CA that exists, whatever its key type.
