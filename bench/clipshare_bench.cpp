@@ -5,10 +5,12 @@
 //                               [--seconds 2] [--connections 10000] [--mib 1024]
 //                               [--tls-connections 1000] [--json bench-results.json]
 //                               [--flood 5000] [--flood-only 1]
+//                               [--only handshakes]
 //
 // 1. Connection rate: negotiate + Info (v1 and v4, plain and TLS), one client and 64 in
 //    parallel, step by step like a real client (no TCP_NODELAY or other client tricks), with
-//    p50/p99 latency per exchange.
+//    p50/p99 latency per exchange. Then TLS handshakes per second (tls_handshakes.hpp): full
+//    ones with RSA and with ECDSA keys, and resumed ones, 1 and 64 clients.
 // 2. Concurrency: N connections open at once, each then doing Get Text; the daemon's RSS
 //    before, while they idle, and after. Then the memory of one idle connection, plain and
 //    TLS, each measured on a fresh daemon (a daemon that has served before reuses freed heap,
@@ -37,10 +39,12 @@
 #include "../src/net/mbedtls_compat.hpp"
 #include "../src/net/tls.hpp"
 #include "../src/net/tls_context.hpp"
+#include "../src/util/log.hpp"
 #include "../tests/integration/tls_client.hpp"
 #include "cipher_measure.hpp"
 #include "support.hpp"
 #include "tls_flood.hpp"
+#include "tls_handshakes.hpp"
 
 using namespace bench;
 using clipshare::test::TlsClient;
@@ -58,6 +62,7 @@ struct Settings {
     std::string json = "bench-results.json";
     int flood = 5000;
     bool flood_only = false;
+    std::string only;  // "handshakes": that part alone
 };
 
 // Results in print order, for the table and the JSON file.
@@ -590,6 +595,8 @@ int main(int argc, char** argv) {
             s.flood = std::atoi(value.c_str());
         else if (flag == "--flood-only")
             s.flood_only = value == "1";
+        else if (flag == "--only" && value == "handshakes")
+            s.only = value;
         else {
             std::fprintf(stderr, "clipshare_bench: unknown option %s\n", flag.c_str());
             return 2;
@@ -597,6 +604,21 @@ int main(int argc, char** argv) {
     }
     raise_descriptor_limit(std::max(s.connections, s.flood));
     signal(SIGPIPE, SIG_IGN);
+    // The in-process TlsContext (idle.tls.estimate) would log its info lines into the table.
+    clipshare::log_set_level(clipshare::LogLevel::warning);
+
+    auto handshakes = [&] {
+        std::printf("== TLS handshakes: RSA and ECDSA P-256 keys\n");
+        for (auto& [key, value] : bench::tls_handshakes({s.binary, s.make_certs, s.seconds, 64})) {
+            record(key, value);
+        }
+    };
+    if (s.only == "handshakes") {
+        handshakes();
+        write_json(s);
+        std::printf("\nJSON: %s\n", s.json.c_str());
+        return 0;
+    }
 
     fs::path certs =
         fs::temp_directory_path() / ("clipshare-bench-certs-" + std::to_string(getpid()));
@@ -635,6 +657,9 @@ int main(int argc, char** argv) {
             for (int parallel : {1, 64}) connection_rate(s, daemon, mode, version, parallel);
         }
     }
+
+    std::printf("\n");
+    handshakes();
 
     std::printf("\n== concurrency: %d connections\n", s.connections);
     concurrency(s, daemon);

@@ -1,14 +1,14 @@
 #!/bin/sh
 # make-certs.sh: make the certificates for clipshared's TLS service with openssl(1).
 #
-# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-g GROUP] [-y DAYS] [CLIENT_NAME...]
+# usage: make-certs.sh [-d DIR] [-s SERVER_NAME] [-g GROUP] [-y DAYS] [-k ec|rsa] [-c rsa|ec] [NAME...]
 #
 # In DIR (default: the current directory) it creates what is missing of:
-#   ca.key, ca.crt        a certificate authority (RSA 3072) that signs everything below.
+#   ca.key, ca.crt        a certificate authority that signs everything below.
 #                         ca.crt goes to clipshared (tls.ca) and to every client device;
 #                         keep ca.key private, it is only needed to make more certificates.
 #   server.key, server.crt
-#                         the server's RSA 2048 key and certificate (tls.private_key and
+#                         the server's key and certificate (tls.private_key and
 #                         tls.certificate). Its CN, SERVER_NAME (default clipshare_server),
 #                         is the name clients must list as a trusted server.
 #   NAME.key, NAME.crt, NAME.pfx
@@ -22,6 +22,16 @@
 #                (the packages' service user), else 0600 (then only the owner reads it)
 #   ca.key, NAME.key, NAME.pfx                          0600 (never needed by the daemon)
 # Each run sets these modes again on the files it finds, and says what it did.
+#
+# Key types: -k for the server's key, ec (the default) or rsa; -c for the CA's and the
+# clients' keys, rsa (the default) or ec. ec is ECDSA on the curve P-256; rsa is 3072 bits for
+# the CA and 2048 for the others. The defaults are what makes a full TLS handshake cheapest for
+# clipshared, which signs once with its own key and checks two signatures of the client's side
+# (the CA's on the client certificate, the client's own): with mbedTLS an ECDSA signature
+# costs much less than an RSA-2048 one, but checking an ECDSA signature costs 5 to 40 times
+# more than checking an RSA one (bench/README.md). -k rsa -c rsa is the older all-RSA set;
+# -k ec -c ec gives the smallest certificates. The key types only apply to the keys this run
+# makes: clients added later are signed by the CA that exists, whatever its key type.
 #
 # Existing files are never overwritten: run it again with new names to add clients under the
 # same CA. The PKCS#12 password is read from the environment variable CLIPSHARE_PFX_PASSWORD
@@ -39,18 +49,22 @@ dir=.
 server_name=clipshare_server
 group=
 days=825
+server_type=ec
+client_type=rsa
 
 usage() {
     sed -n '4p' "$0" | sed 's/^# //' >&2
     exit 2
 }
 
-while getopts d:s:g:y:h option; do
+while getopts d:s:g:y:k:c:h option; do
     case $option in
         d) dir=$OPTARG ;;
         s) server_name=$OPTARG ;;
         g) group=$OPTARG ;;
         y) days=$OPTARG ;;
+        k) server_type=$OPTARG ;;
+        c) client_type=$OPTARG ;;
         *) usage ;;
     esac
 done
@@ -99,6 +113,31 @@ fi
 case $days in
     '' | *[!0-9]*) echo "make-certs.sh: -y needs a number of days" >&2; exit 2 ;;
 esac
+# key_args TYPE BITS: openssl req -newkey's argument for a key of TYPE (BITS for RSA).
+key_args() {
+    case $1 in
+        ec) echo "ec -pkeyopt ec_paramgen_curve:P-256" ;;
+        rsa) echo "rsa:$2" ;;
+    esac
+}
+# key_usage TYPE: a TLS key of TYPE signs; an RSA one may also encrypt (RSA key exchange).
+key_usage() {
+    case $1 in
+        ec) echo "digitalSignature" ;;
+        rsa) echo "digitalSignature, keyEncipherment" ;;
+    esac
+}
+for type in "$server_type" "$client_type"; do
+    case $type in
+        ec | rsa) ;;
+        *) echo "make-certs.sh: -k and -c take ec or rsa" >&2; exit 2 ;;
+    esac
+done
+ca_key=$(key_args "$client_type" 3072)
+server_key=$(key_args "$server_type" 2048)
+client_key=$(key_args "$client_type" 2048)
+server_usage=$(key_usage "$server_type")
+client_usage=$(key_usage "$client_type")
 if ! command -v openssl >/dev/null 2>&1; then
     echo "make-certs.sh: openssl is not installed" >&2
     exit 1
@@ -112,7 +151,7 @@ umask 077
 # distributions and versions) adds no extensions of its own.
 config=$(mktemp)
 trap 'rm -f "$config" make-certs.csr' EXIT
-cat >"$config" <<'EOF'
+cat >"$config" <<EOF
 [req]
 distinguished_name = subject
 prompt = no
@@ -123,22 +162,24 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 [server_ext]
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
+keyUsage = critical, $server_usage
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [client_ext]
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
+keyUsage = critical, $client_usage
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF
 
-# sign CN FILE EXTENSIONS: FILE.key and FILE.crt with CN=CN, signed by the CA. The file
-# name is separate from the CN so that a server may be called "server".
+# sign CN FILE EXTENSIONS KEY: FILE.key (openssl req -newkey KEY) and FILE.crt with CN=CN,
+# signed by the CA. The file name is separate from the CN so that a server may be called
+# "server".
 sign() {
-    openssl req -config "$config" -new -newkey rsa:2048 -nodes -keyout "$2.key" \
+    # shellcheck disable=SC2086 # $4 is one or three words
+    openssl req -config "$config" -new -newkey $4 -nodes -keyout "$2.key" \
         -subj "/CN=$1" -out make-certs.csr 2>/dev/null
     openssl x509 -req -in make-certs.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
         -CAserial ca.srl -days "$days" -sha256 -extfile "$config" -extensions "$3" \
@@ -157,14 +198,15 @@ if [ ! -f ca.crt ] || [ ! -f ca.key ]; then
         echo "make-certs.sh: only one of ca.crt and ca.key exists in $dir; refusing" >&2
         exit 1
     fi
-    openssl req -config "$config" -x509 -new -newkey rsa:3072 -nodes -keyout ca.key \
+    # shellcheck disable=SC2086 # $ca_key is one or three words
+    openssl req -config "$config" -x509 -new -newkey $ca_key -nodes -keyout ca.key \
         -subj "/CN=clipshare_ca" -days 3650 -sha256 -extensions ca_ext -out ca.crt 2>/dev/null
-    echo "created ca.crt (keep ca.key private)"
+    echo "created ca.crt ($client_type; keep ca.key private)"
 fi
 
 if [ ! -f server.crt ] && [ ! -f server.key ]; then
-    sign "$server_name" server server_ext
-    echo "created server.crt and server.key (CN=$server_name)"
+    sign "$server_name" server server_ext "$server_key"
+    echo "created server.crt and server.key ($server_type, CN=$server_name)"
 fi
 
 clients=
@@ -174,7 +216,7 @@ for name in "$@"; do
         continue
     fi
     clients="$clients $name"
-    sign "$name" "$name" client_ext
+    sign "$name" "$name" client_ext "$client_key"
     # Unquoted on purpose: empty, or two words.
     passout=
     if [ -n "${CLIPSHARE_PFX_PASSWORD+set}" ]; then

@@ -5,6 +5,7 @@
 
 #include "net/mbedtls_compat.hpp"
 #include "net/tls.hpp"
+#include "net/tls_cipher_choice.hpp"
 #include "net/tls_credentials.hpp"
 #include "net/tls_engine.hpp"
 #include "net/tls_stream.hpp"
@@ -21,20 +22,23 @@ std::string about(const char* key, const fs::path& file) {
 }
 
 // The suites of [tls] ciphers in its order: TLS 1.3 ones (where the library has 1.3), then
-// TLS 1.2 ones, ECDSA and RSA server keys alike (mbedTLS skips those the key cannot use and
-// any the library was built without). AES-GCM stays in the default for clients that lack
-// ChaCha20 (Android phones on TLS 1.2 offer ECDHE-RSA-AES-GCM).
+// the TLS 1.2 ones, ECDHE-ECDSA before ECDHE-RSA (mbedTLS skips those the server's key cannot
+// use and any the library was built without, so an RSA key still gets its suites). The
+// ECDSA ones lead because they are the cheap handshakes: make-certs.sh makes P-256 keys.
+// AES-GCM stays in the default for clients that lack ChaCha20 (Android phones on TLS 1.2).
 std::vector<int> suites_in_order(const std::vector<std::string>& ciphers) {
-    std::vector<int> tls13;
-    std::vector<int> tls12;
+    std::vector<int> suites;
+    std::vector<int> tls12_rsa;
     for (const std::string& name : ciphers) {
-        const auto suites = mbedtls_compat::suites_for(name);
-        if (suites.tls13 != 0) tls13.push_back(suites.tls13);
-        tls12.push_back(suites.tls12_ecdsa);
-        tls12.push_back(suites.tls12_rsa);
+        if (const int id = mbedtls_compat::suites_for(name).tls13; id != 0) suites.push_back(id);
     }
-    tls13.insert(tls13.end(), tls12.begin(), tls12.end());
-    return tls13;
+    for (const std::string& name : ciphers) {
+        const auto ids = mbedtls_compat::suites_for(name);
+        suites.push_back(ids.tls12_ecdsa);
+        tls12_rsa.push_back(ids.tls12_rsa);
+    }
+    suites.insert(suites.end(), tls12_rsa.begin(), tls12_rsa.end());
+    return suites;
 }
 
 // The Certificate handshake message that carries our chain must fit in one outgoing record
@@ -88,6 +92,10 @@ std::string TlsContext::load(const TlsSection& settings) {
         allowed_ = std::move(*loaded);
     }
     if (allowed_.empty()) LOG_WARN("tls.allowed_clients is empty: no TLS client can connect");
+    if (settings.ciphers == default_tls_ciphers(aes_hardware())) {
+        LOG_INFO("tls.ciphers: the default for this machine (%s)",
+                 cipher_choice_reason(aes_hardware()).c_str());
+    }
 
     // New keys and an empty cache for every context: a reload voids every stored session.
     const TlsResumption::Settings resumption{

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "net/tls_cipher_choice.hpp"
+
 namespace clipshare {
 
 struct TlsSection {
@@ -30,8 +32,9 @@ struct TlsSection {
     std::string min_version{"1.2"};
     std::string max_version{"1.3"};
     // The server's order of preference among the AEADs (tls_cipher_names below), strongest
-    // wish first. Leaving one out refuses clients that have nothing else.
-    std::vector<std::string> ciphers{"CHACHA20-POLY1305", "AES-128-GCM", "AES-256-GCM"};
+    // wish first. Leaving one out refuses clients that have nothing else. The default
+    // depends on the CPU and the mbedTLS build (net/tls_cipher_choice.hpp).
+    std::vector<std::string> ciphers = default_tls_ciphers(aes_hardware());
     // TLS 1.2 resumption (TlsResumption): tickets, a cache of this many sessions for clients
     // that resume by session id (0: none), and how long either stays valid (seconds). Ticket
     // keys rotate every session_lifetime.
@@ -40,9 +43,7 @@ struct TlsSection {
     std::int64_t session_lifetime = 3600;
 };
 
-// Every name [tls] ciphers accepts. ChaCha20-Poly1305 leads the default: it is the faster one
-// in mbedTLS without AES instructions (every MIPS router) and was measured faster with AES-NI
-// too (bench/README.md).
+// Every name [tls] ciphers accepts.
 inline constexpr const char* tls_cipher_names[] = {"CHACHA20-POLY1305", "AES-128-GCM",
                                                    "AES-256-GCM"};
 

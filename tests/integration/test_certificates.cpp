@@ -15,8 +15,10 @@ std::filesystem::path make_certs_script() {
     return path != nullptr ? path : "etc/make-certs.sh";
 }
 
-bool make(const std::filesystem::path& dir, std::vector<std::string> clients) {
+bool make(const std::filesystem::path& dir, std::vector<std::string> clients,
+          const std::vector<std::string>& key_types = {}) {
     std::vector<std::string> argv{"/bin/sh", make_certs_script().string(), "-d", dir.string()};
+    argv.insert(argv.end(), key_types.begin(), key_types.end());
     argv.insert(argv.end(), clients.begin(), clients.end());
     auto result = run_command(argv, {"CLIPSHARE_PFX_PASSWORD=test"});
     EXPECT_EQ(result.exit_status, 0) << result.out << result.err;
@@ -50,7 +52,7 @@ TlsClient::Options TestCertificates::client(const std::string& name, bool from_o
 }
 
 const TestCertificates& test_certificates() {
-    // Kept for the whole program: RSA key generation is the slow part of these tests.
+    // Kept for the whole program: key generation is the slow part of these tests.
     static std::unique_ptr<TempDir> storage;
     static TestCertificates certificates;
     if (!storage) {
@@ -63,6 +65,34 @@ const TestCertificates& test_certificates() {
         }
     }
     return certificates;
+}
+
+namespace {
+
+// One set of `make-certs.sh KEY_TYPES -d ... phone eve`, made on first use.
+const TestCertificates& other_key_types(std::unique_ptr<TempDir>& storage,
+                                        TestCertificates& certificates,
+                                        const std::vector<std::string>& key_types) {
+    if (!storage) {
+        storage = std::make_unique<TempDir>();
+        certificates.dir = storage->path() / "pki";
+        if (!make(certificates.dir, {"phone", "eve"}, key_types)) certificates = {};
+    }
+    return certificates;
+}
+
+}  // namespace
+
+const TestCertificates& test_rsa_certificates() {
+    static std::unique_ptr<TempDir> storage;
+    static TestCertificates certificates;
+    return other_key_types(storage, certificates, {"-k", "rsa"});
+}
+
+const TestCertificates& test_ecdsa_certificates() {
+    static std::unique_ptr<TempDir> storage;
+    static TestCertificates certificates;
+    return other_key_types(storage, certificates, {"-k", "ec", "-c", "ec"});
 }
 
 }  // namespace clipshare::test

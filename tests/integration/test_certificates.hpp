@@ -1,6 +1,8 @@
 // Certificates for the TLS tests, made once per test program with etc/make-certs.sh (and so
 // with the openssl CLI): a CA with a server and the clients phone, laptop and eve, and a
-// second, unrelated CA with its own client phone.
+// second, unrelated CA with its own client phone; all with make-certs.sh's default keys (an
+// ECDSA P-256 server key, RSA for the CA and the clients). And, made only when a test asks,
+// sets with every key RSA or every key ECDSA.
 #pragma once
 
 #include <filesystem>
@@ -28,5 +30,9 @@ std::string test_tls_max_version();
 
 // Made on first use; fails the calling test (and returns empty paths) if openssl fails.
 const TestCertificates& test_certificates();
+// The same with `make-certs.sh -k rsa` (all RSA) or `-k ec -c ec` (all ECDSA): ca.crt, the
+// server and the clients phone and eve (no `other` CA).
+const TestCertificates& test_rsa_certificates();
+const TestCertificates& test_ecdsa_certificates();
 
 }  // namespace clipshare::test

@@ -196,6 +196,101 @@ TEST(MakeCerts, PublicFilesArePublicKeysArePrivateAndSaidSo) {
     EXPECT_EQ(make_certs({"-d", dir.path().string(), "-g", "no-such-group-here"}).exit_status, 2);
 }
 
+// `openssl x509 -text` of one certificate, or `openssl pkcs12 -info` of one bundle.
+std::string certificate_text(const fs::path& file) {
+    return run_command({"/usr/bin/env", "openssl", "x509", "-in", file.string(), "-noout", "-text"})
+        .out;
+}
+RunResult pkcs12_info(const fs::path& file) {
+    return run_command({"/usr/bin/env", "openssl", "pkcs12", "-in", file.string(), "-info",
+                        "-nodes", "-passin", "pass:test"});
+}
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+TEST(MakeCerts, TheServerKeyIsEcdsaP256AndTheOthersRsaByDefault) {
+    TempDir dir;
+    auto result = make_certs({"-d", dir.path().string(), "phone"});
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    auto server = certificate_text(dir.path() / "server.crt");
+    EXPECT_TRUE(contains(server, "id-ecPublicKey")) << server;
+    EXPECT_TRUE(contains(server, "NIST CURVE: P-256")) << server;
+    // An ECDSA key signs and nothing else: no key encipherment in its key usage.
+    EXPECT_TRUE(contains(server, "Digital Signature")) << server;
+    EXPECT_FALSE(contains(server, "Key Encipherment")) << server;
+    EXPECT_TRUE(contains(server, "sha256WithRSAEncryption")) << server;  // signed by the CA
+    EXPECT_TRUE(contains(certificate_text(dir.path() / "ca.crt"), "Public-Key: (3072 bit)"));
+    auto phone = certificate_text(dir.path() / "phone.crt");
+    EXPECT_TRUE(contains(phone, "Public-Key: (2048 bit)")) << phone;
+    EXPECT_TRUE(contains(phone, "Key Encipherment")) << phone;
+    // Clients added later with -c ec get ECDSA keys, signed by the RSA CA that exists.
+    ASSERT_EQ(make_certs({"-d", dir.path().string(), "-c", "ec", "laptop"}).exit_status, 0);
+    auto laptop = certificate_text(dir.path() / "laptop.crt");
+    EXPECT_TRUE(contains(laptop, "NIST CURVE: P-256")) << laptop;
+    EXPECT_TRUE(contains(laptop, "sha256WithRSAEncryption")) << laptop;
+    EXPECT_EQ(make_certs({"-d", dir.path().string(), "-c", "dsa", "tablet"}).exit_status, 2);
+    EXPECT_EQ(make_certs({"-d", dir.path().string(), "-k", "ed25519"}).exit_status, 2);
+}
+
+TEST(MakeCerts, EveryKeyEcdsaOnRequest) {
+    TempDir dir;
+    auto result = make_certs({"-d", dir.path().string(), "-k", "ec", "-c", "ec", "phone"});
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    for (const char* name : {"ca.crt", "server.crt", "phone.crt"}) {
+        auto text = certificate_text(dir.path() / name);
+        EXPECT_TRUE(contains(text, "NIST CURVE: P-256")) << name << "\n" << text;
+        EXPECT_TRUE(contains(text, "ecdsa-with-SHA256")) << name << "\n" << text;
+        EXPECT_FALSE(contains(text, "Key Encipherment")) << name << "\n" << text;
+    }
+}
+
+TEST(MakeCerts, RsaKeysOnRequest) {
+    TempDir dir;
+    auto result = make_certs({"-d", dir.path().string(), "-k", "rsa", "phone"});
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    EXPECT_TRUE(contains(certificate_text(dir.path() / "ca.crt"), "Public-Key: (3072 bit)"));
+    for (const char* name : {"server.crt", "phone.crt"}) {
+        auto text = certificate_text(dir.path() / name);
+        EXPECT_TRUE(contains(text, "rsaEncryption")) << name << "\n" << text;
+        EXPECT_TRUE(contains(text, "Public-Key: (2048 bit)")) << name << "\n" << text;
+        EXPECT_TRUE(contains(text, "Key Encipherment")) << name << "\n" << text;
+    }
+}
+
+// The bundles keep the one PKCS#12 flavour every Android version imports (PBE-SHA1-3DES, SHA-1
+// MAC) whatever the client's key type, and give back the key and both certificates. Where a JRE is
+// installed, Java's PKCS12 KeyStore (what the Android app loads the bundle with) reads it too.
+TEST(MakeCerts, Pkcs12BundlesOfBothKeyTypesReadBack) {
+    TempDir dir;
+    for (const std::string type : {"ec", "rsa"}) {
+        auto pki = dir.path() / type;
+        ASSERT_EQ(make_certs({"-d", pki.string(), "-c", type, "phone"}).exit_status, 0) << type;
+        auto info = pkcs12_info(pki / "phone.pfx");
+        ASSERT_EQ(info.exit_status, 0) << type << ": " << info.err;
+        EXPECT_TRUE(contains(info.err, "MAC: sha1")) << type << ": " << info.err;
+        EXPECT_TRUE(contains(info.err, "Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC"))
+            << type << ": " << info.err;
+        EXPECT_TRUE(contains(info.err, "PKCS7 Encrypted data: pbeWithSHA1And3-KeyTripleDES-CBC"))
+            << type << ": " << info.err;
+        EXPECT_TRUE(contains(info.out, "BEGIN PRIVATE KEY")) << type;
+        EXPECT_TRUE(contains(info.out, "subject=CN = phone")) << type << ": " << info.out;
+        EXPECT_TRUE(contains(info.out, "subject=CN = clipshare_ca")) << type << ": " << info.out;
+
+        auto keytool = find_program("keytool");
+        if (keytool.empty()) continue;
+        auto listed =
+            run_command({keytool.string(), "-list", "-v", "-storetype", "PKCS12", "-keystore",
+                         (pki / "phone.pfx").string(), "-storepass", "test"});
+        EXPECT_EQ(listed.exit_status, 0) << type << ": " << listed.out << listed.err;
+        EXPECT_TRUE(contains(listed.out, "Entry type: PrivateKeyEntry")) << listed.out;
+        EXPECT_TRUE(contains(listed.out, "Certificate chain length: 2")) << listed.out;
+        EXPECT_TRUE(
+            contains(listed.out, type == "ec" ? "256-bit EC (secp256r1) key" : "2048-bit RSA key"))
+            << listed.out;
+    }
+}
+
 TEST(MakeCerts, TheServiceGroupReadsTheKeyAndTheCheckProvesIt) {
     NEEDS_ROOT_AND_USER(user);
     if (!CLIPSHARE_HAVE_TLS) GTEST_SKIP() << "built without TLS";

@@ -13,6 +13,7 @@
 
 #include "daemon_fixture.hpp"
 #include "net/mbedtls_compat.hpp"
+#include "net/tls_cipher_choice.hpp"
 #include "support/files.hpp"
 #include "test_certificates.hpp"
 #include "tls_client.hpp"
@@ -124,8 +125,53 @@ TEST_F(Tls, OpensslSClientNegotiatesAndGetsUnknownMethod) {
     EXPECT_EQ(unknown.out, text(Bytes{1, 3})) << unknown.err;
 }
 
-TEST_F(Tls, OldPhoneWithTls12AndEcdheRsaAesGcm) {
+// make-certs.sh's default server key is ECDSA P-256 (under an RSA CA, with RSA client keys):
+// the TLS 1.2 suites are ECDHE-ECDSA ones, as old phones offer them (ECDHE-ECDSA-AES128-GCM).
+TEST_F(Tls, OldPhoneWithTls12AndEcdsaCertificates) {
     auto daemon = start();
+    auto result =
+        s_client(*daemon, {4, 125, 1}, {"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"});
+    EXPECT_EQ(result.out, text(Bytes{1} + info_reply("clip_share"))) << result.err;
+
+    auto options = certs_->client("phone");
+    options.tls12_only = true;
+    auto client = TlsClient::connect(daemon->tls_port(), options);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_EQ(client->ciphersuite().rfind("TLS-ECDHE-ECDSA-WITH-", 0), 0u) << client->ciphersuite();
+    EXPECT_EQ(client->server_cn(), "clipshare_server");
+    client->send({4, 125, 1});
+    EXPECT_EQ(client->recv_all(), Bytes{1} + info_reply("clip_share"));
+    // An RSA-only client finds no suite it can use with this key.
+    options.ciphersuite = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    EXPECT_FALSE(TlsClient::connect(daemon->tls_port(), options)->handshake_ok());
+}
+
+// Every key ECDSA (`make-certs.sh -k ec -c ec`): the client's certificate and its signature
+// are ECDSA too, in TLS 1.2 and in the newest version both ends have; eve is still refused.
+TEST_F(Tls, EveryKeyEcdsa) {
+    certs_ = &test_ecdsa_certificates();
+    ASSERT_FALSE(certs_->dir.empty()) << "could not make ECDSA test certificates";
+    auto daemon = start(R"(["phone"])");
+    auto old =
+        s_client(*daemon, {4, 125, 1}, {"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"});
+    EXPECT_EQ(old.out, text(Bytes{1} + info_reply("clip_share"))) << old.err;
+    auto options = certs_->client("phone");
+    options.tls12_only = true;
+    auto client = TlsClient::connect(daemon->tls_port(), options);
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_EQ(client->ciphersuite().rfind("TLS-ECDHE-ECDSA-WITH-", 0), 0u) << client->ciphersuite();
+    client->send({4, 125, 1});
+    EXPECT_EQ(client->recv_all(), Bytes{1} + info_reply("clip_share"));
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_TRUE(refused(*connect(*daemon, "eve")));
+}
+
+// `make-certs.sh -k rsa` still makes keys the daemon serves, in TLS 1.2 (ECDHE-RSA, what old
+// phones offer) and in TLS 1.3, and refuses with them as it does with ECDSA keys.
+TEST_F(Tls, OldPhoneWithTls12AndRsaCertificates) {
+    certs_ = &test_rsa_certificates();
+    ASSERT_FALSE(certs_->dir.empty()) << "could not make RSA test certificates";
+    auto daemon = start(R"(["phone"])");
     auto result =
         s_client(*daemon, {4, 125, 1}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"});
     EXPECT_EQ(result.out, text(Bytes{1} + info_reply("clip_share"))) << result.err;
@@ -139,14 +185,23 @@ TEST_F(Tls, OldPhoneWithTls12AndEcdheRsaAesGcm) {
     EXPECT_EQ(client->server_cn(), "clipshare_server");
     client->send({4, 125, 1});
     EXPECT_EQ(client->recv_all(), Bytes{1} + info_reply("clip_share"));
+
+    EXPECT_EQ(ask(*daemon, {4, 125, 1}), Bytes{1} + info_reply("clip_share"));
+    EXPECT_TRUE(refused(*connect(*daemon, "eve")));
 }
 
-TEST_F(Tls, ChaCha20IsPreferredWhenOffered) {
+// With [tls] ciphers left out, the daemon's first choice is the one for this machine's CPU
+// and mbedTLS build (ChaCha20-Poly1305 unless mbedTLS runs AES-GCM on the Armv8 extension),
+// and it logs that choice.
+TEST_F(Tls, TheMachinesFirstCipherIsPreferredWhenOffered) {
     auto daemon = start();
     auto client = connect(*daemon);
     ASSERT_TRUE(client->handshake_ok()) << client->error();
-    EXPECT_NE(client->ciphersuite().find("CHACHA20-POLY1305"), std::string::npos)
-        << client->ciphersuite();
+    const std::string first = default_tls_ciphers(aes_hardware()).front();
+    EXPECT_NE(client->ciphersuite().find(first), std::string::npos) << client->ciphersuite();
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"info: tls.ciphers: the default for this machine",
+                                             cipher_choice_reason(aes_hardware())}))
+        << daemon->log();
 }
 
 TEST_F(Tls, ClientWithAnotherCnIsRefusedAndLogged) {
@@ -467,7 +522,7 @@ TEST_F(Tls, CipherOrderOfTheConfigHoldsInTls12) {
     EXPECT_NE(client->ciphersuite().find("AES-256-GCM"), std::string::npos)
         << client->ciphersuite();
     // A cipher left out is not offered at all.
-    options.ciphersuite = MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    options.ciphersuite = MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
     EXPECT_FALSE(TlsClient::connect(daemon->tls_port(), options)->handshake_ok());
 }
 
