@@ -160,16 +160,19 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
         }
     }
     if (engine_) {
-        engine_->feed(data);
-    } else {
-        hello_.insert(hello_.end(), data.begin(), data.end());
-        const auto offer = read_client_hello_offer(hello_);
-        if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
-        if (!set_up_session()) {
-            LOG_WARN("%s: refused: cannot set up a TLS session", peer_.c_str());
-            fail(UV_ENOMEM);
-            return;
-        }
+        // Read in place: only what the engine leaves (a paused reader's bytes) is copied.
+        auto lent = engine_->lend(data);
+        advance();
+        lent.keep_rest();
+        return;
+    }
+    hello_.insert(hello_.end(), data.begin(), data.end());
+    const auto offer = read_client_hello_offer(hello_);
+    if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
+    if (!set_up_session()) {
+        LOG_WARN("%s: refused: cannot set up a TLS session", peer_.c_str());
+        fail(UV_ENOMEM);
+        return;
     }
     advance();
 }
