@@ -216,7 +216,7 @@ TEST_F(TlsEngineTest, LentCiphertextIsReadInPlaceAndOnlyWhatIsLeftIsKept) {
     ASSERT_EQ(pair.client->write(upload), upload.size());
     const Bytes ciphertext = pair.client->take_output();
     ASSERT_GT(ciphertext.size(), upload.size());
-    const std::size_t first_part = ciphertext.size() - 300;  // inside the last record
+    const std::size_t first_part = ciphertext.size() - 10;  // inside the last record
     Bytes received;
     {
         auto loan = pair.server->lend(std::span{ciphertext}.first(first_part));
@@ -224,7 +224,9 @@ TEST_F(TlsEngineTest, LentCiphertextIsReadInPlaceAndOnlyWhatIsLeftIsKept) {
         EXPECT_EQ(pair.server->held_input_bytes(), 0u);  // nothing was copied to be read
         loan.keep_rest();
     }
-    EXPECT_EQ(received.size(), 3u * 16 * 1024);
+    // Every record but the cut one (records are 16 KiB, or 4 KiB with the 3.6 subproject).
+    EXPECT_GE(received.size(), 3u * 4095);
+    EXPECT_LT(received.size(), upload.size());
     // mbedTLS took the partial record into its own buffer: nothing is left to keep either.
     EXPECT_EQ(pair.server->held_input_bytes(), 0u);
     {
