@@ -17,6 +17,11 @@ namespace {
 // No verify result to speak of (mbedTLS's "not available" value, or none yet).
 constexpr std::uint32_t no_verify_result = 0xFFFFFFFFu;
 
+// What one record may add beyond output_limit: the last record begins below the limit.
+constexpr std::size_t record_slack = 16 * 1024 + 256;
+// Larger limits (the client's "no limit") grow as needed.
+constexpr std::size_t max_reserved_output = 1024 * 1024;
+
 bool wants_io(int rc) {
     return rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE;
 }
@@ -283,6 +288,16 @@ TlsEngine::ReadResult TlsEngine::read(std::span<std::uint8_t> out) {
 std::optional<std::size_t> TlsEngine::write(std::span<const std::uint8_t> plaintext,
                                             std::size_t output_limit) {
     if (failed_) return std::nullopt;
+    // Room for the whole batch up front: growing by doubling copies the ciphertext again on
+    // every step, and with small records (4 KiB with the 3.6 subproject) that dominated.
+    // No more than this call can produce, so a short reply stays a short buffer: headers and
+    // tags add under 1/64 to records of 1 KiB or more.
+    if (output_limit <= max_reserved_output) {
+        const std::size_t wanted =
+            std::min(output_limit + record_slack,
+                     output_.size() + plaintext.size() + plaintext.size() / 64 + 512);
+        if (output_.capacity() < wanted) output_.reserve(wanted);
+    }
     std::size_t taken = 0;
     while (taken < plaintext.size() && output_.size() < output_limit) {
         // One record per call at most, so it often takes less than offered. After WANT_*
