@@ -4,8 +4,9 @@
 //   build/bench/clipshare_bench [--binary build/src/clipshared] [--make-certs etc/make-certs.sh]
 //                               [--seconds 2] [--connections 10000] [--mib 1024]
 //                               [--tls-connections 1000] [--json bench-results.json]
-//                               [--flood 5000] [--flood-only 1]
-//                               [--only handshakes]
+//                               [--flood 5000]
+//                               [--only
+//                               rate,handshakes,concurrency,throughput,tls_bulk,hostile,flood]
 //
 // 1. Connection rate: negotiate + Info (v1 and v4, plain and TLS), one client and 64 in
 //    parallel, step by step like a real client (no TCP_NODELAY or other client tricks), with
@@ -19,14 +20,15 @@
 // 3. Throughput: Send Files and Get Files of one large file, plain and TLS, next to the raw
 //    loopback limit measured in the same run (a socket pump into a file, fsynced as the daemon
 //    does, and into nothing) and next to mbedTLS's own speed for the negotiated cipher; the
-//    daemon's CPU time per GiB.
+//    daemon's CPU time per GiB. Then the same over TLS for each AEAD and TLS version
+//    (tls_bulk.hpp), next to that cipher's speed measured in the same run.
 // 4. Hostile clients, each against a daemon of its own: RSS per connection for 1,000
 //    clients that asked for a 1 MiB Get Text and never read; peak RSS while a 10,000-entry
 //    batch is received (router defaults); latency of a well-behaved client while
 //    max_connections - 1 slow clients trickle request headers (router defaults).
 // 5. TLS flood (tls_flood.cpp): --flood clients connect to the TLS port at the same moment
 //    and ask for Info; handshakes completed per second, answers within 5 and 10 s, and the
-//    latency of requests on sessions established before the burst. --flood-only 1 runs
+//    latency of requests on sessions established before the burst. --only flood runs
 //    just this.
 #include <sys/resource.h>
 
@@ -43,6 +45,7 @@
 #include "../tests/integration/tls_client.hpp"
 #include "cipher_measure.hpp"
 #include "support.hpp"
+#include "tls_bulk.hpp"
 #include "tls_flood.hpp"
 #include "tls_handshakes.hpp"
 
@@ -61,8 +64,17 @@ struct Settings {
     std::int64_t mib = 1024;
     std::string json = "bench-results.json";
     int flood = 5000;
-    bool flood_only = false;
-    std::string only;  // "handshakes": that part alone
+    // Which parts run (--only rate,concurrency,throughput,tls_bulk,hostile); empty: all.
+    std::string only;
+    bool runs(std::string_view part) const {
+        if (only.empty()) return true;
+        for (std::size_t at = 0; at <= only.size();) {
+            std::size_t comma = std::min(only.find(',', at), only.size());
+            if (std::string_view{only}.substr(at, comma - at) == part) return true;
+            at = comma + 1;
+        }
+        return false;
+    }
 };
 
 // Results in print order, for the table and the JSON file.
@@ -415,6 +427,36 @@ void report_transfer(const char* key, const Transfer& t, double reference, const
     record(std::string{key} + ".cpu_seconds_per_gib", t.cpu_seconds_per_gib);
 }
 
+void throughput(const Settings& s, const Daemon& daemon, const TlsClient::Options& tls) {
+    std::printf("\n== throughput: %lld MiB\n", static_cast<long long>(s.mib));
+    double pump_file = raw_pump(s, daemon.dir() / "raw-pump.bin");
+    double pump_null = raw_pump(s, {});
+    std::printf("%-28s %10.0f MiB/s\n%-28s %10.0f MiB/s\n", "raw loopback -> file", pump_file,
+                "raw loopback -> nothing", pump_null);
+    record("raw.to_file.mib_per_second", pump_file);
+    record("raw.to_nothing.mib_per_second", pump_null);
+
+    report_transfer("plain.upload", upload(s, daemon, nullptr), pump_file, "raw->file");
+    report_transfer("plain.download", download(s, daemon, nullptr), pump_null, "raw->nothing");
+
+    std::string suite;
+    {
+        auto probe = TlsClient::connect(daemon.tls_port(), tls);
+        if (probe && probe->handshake_ok()) suite = probe->ciphersuite();
+    }
+    bool chacha = suite.find("CHACHA20") != std::string::npos;
+    Aead aead = chacha ? Aead{"CHACHA20-POLY1305", MBEDTLS_CIPHER_CHACHA20_POLY1305, 256}
+                       : Aead{"AES-128-GCM", MBEDTLS_CIPHER_AES_128_GCM, 128};
+    double seal = measure(aead, true, 1.0) * 1e6 / (1 << 20);
+    double open_speed = measure(aead, false, 1.0) * 1e6 / (1 << 20);
+    std::printf("%-28s %10.0f MiB/s seal, %.0f MiB/s open (%s, negotiated %s)\n", "mbedTLS cipher",
+                seal, open_speed, aead.name, suite.c_str());
+    record("cipher.seal_mib_per_second", seal);
+    record("cipher.open_mib_per_second", open_speed);
+    report_transfer("tls.upload", upload(s, daemon, &tls), open_speed, "cipher open");
+    report_transfer("tls.download", download(s, daemon, &tls), seal, "cipher seal");
+}
+
 // ---- 4. hostile clients ----
 
 // The daemon's own defaults, as on a router (only the test bind and ports are set).
@@ -593,9 +635,7 @@ int main(int argc, char** argv) {
             s.json = value;
         else if (flag == "--flood")
             s.flood = std::atoi(value.c_str());
-        else if (flag == "--flood-only")
-            s.flood_only = value == "1";
-        else if (flag == "--only" && value == "handshakes")
+        else if (flag == "--only")
             s.only = value;
         else {
             std::fprintf(stderr, "clipshare_bench: unknown option %s\n", flag.c_str());
@@ -613,13 +653,6 @@ int main(int argc, char** argv) {
             record(key, value);
         }
     };
-    if (s.only == "handshakes") {
-        handshakes();
-        write_json(s);
-        std::printf("\nJSON: %s\n", s.json.c_str());
-        return 0;
-    }
-
     fs::path certs =
         fs::temp_directory_path() / ("clipshare-bench-certs-" + std::to_string(getpid()));
     std::string command = "CLIPSHARE_PFX_PASSWORD=bench sh " + s.make_certs + " -d " +
@@ -638,69 +671,53 @@ int main(int argc, char** argv) {
     section.private_key = certs / "server.key";
     section.ca = certs / "ca.crt";
     section.allowed_clients_inline = std::vector<std::string>{"phone"};
-    if (s.flood_only) {
-        std::printf("== TLS flood\n");
-        tls_flood(s, tls_config, certs);
-        write_json(s);
-        std::error_code ignored;
-        fs::remove_all(certs, ignored);
-        return 0;
-    }
     Daemon daemon{s.binary, tls_config};
     std::printf("clipshared pid %d, plain port %u, TLS port %u\n\n", daemon.pid(), daemon.port(),
                 daemon.tls_port());
 
-    std::printf("== connection rate: negotiate + Info, %.0f s each\n", s.seconds);
-    const TlsClient::Options* modes[] = {nullptr, &tls};
-    for (const TlsClient::Options* mode : modes) {
-        for (int version : {1, 4}) {
-            for (int parallel : {1, 64}) connection_rate(s, daemon, mode, version, parallel);
+    if (s.runs("rate")) {
+        std::printf("== connection rate: negotiate + Info, %.0f s each\n", s.seconds);
+        const TlsClient::Options* modes[] = {nullptr, &tls};
+        for (const TlsClient::Options* mode : modes) {
+            for (int version : {1, 4}) {
+                for (int parallel : {1, 64}) connection_rate(s, daemon, mode, version, parallel);
+            }
         }
     }
-
-    std::printf("\n");
-    handshakes();
-
-    std::printf("\n== concurrency: %d connections\n", s.connections);
-    concurrency(s, daemon);
-    idle_memory_plain(s);
-    idle_memory_tls(s, tls_config, tls, section);
-
-    std::printf("\n== throughput: %lld MiB\n", static_cast<long long>(s.mib));
-    double pump_file = raw_pump(s, daemon.dir() / "raw-pump.bin");
-    double pump_null = raw_pump(s, {});
-    std::printf("%-28s %10.0f MiB/s\n%-28s %10.0f MiB/s\n", "raw loopback -> file", pump_file,
-                "raw loopback -> nothing", pump_null);
-    record("raw.to_file.mib_per_second", pump_file);
-    record("raw.to_nothing.mib_per_second", pump_null);
-
-    report_transfer("plain.upload", upload(s, daemon, nullptr), pump_file, "raw->file");
-    report_transfer("plain.download", download(s, daemon, nullptr), pump_null, "raw->nothing");
-
-    std::string suite;
-    {
-        auto probe = TlsClient::connect(daemon.tls_port(), tls);
-        if (probe && probe->handshake_ok()) suite = probe->ciphersuite();
+    if (s.runs("handshakes")) {
+        std::printf("\n");
+        handshakes();
     }
-    bool chacha = suite.find("CHACHA20") != std::string::npos;
-    Aead aead = chacha ? Aead{"CHACHA20-POLY1305", MBEDTLS_CIPHER_CHACHA20_POLY1305, 256}
-                       : Aead{"AES-128-GCM", MBEDTLS_CIPHER_AES_128_GCM, 128};
-    double seal = measure(aead, true, 1.0) * 1e6 / (1 << 20);
-    double open_speed = measure(aead, false, 1.0) * 1e6 / (1 << 20);
-    std::printf("%-28s %10.0f MiB/s seal, %.0f MiB/s open (%s, negotiated %s)\n", "mbedTLS cipher",
-                seal, open_speed, aead.name, suite.c_str());
-    record("cipher.seal_mib_per_second", seal);
-    record("cipher.open_mib_per_second", open_speed);
-    report_transfer("tls.upload", upload(s, daemon, &tls), open_speed, "cipher open");
-    report_transfer("tls.download", download(s, daemon, &tls), seal, "cipher seal");
+    if (s.runs("concurrency")) {
+        std::printf("\n== concurrency: %d connections\n", s.connections);
+        concurrency(s, daemon);
+        idle_memory_plain(s);
+        idle_memory_tls(s, tls_config, tls, section);
+    }
+    if (s.runs("throughput")) throughput(s, daemon, tls);
+    if (s.runs("tls_bulk")) {
+        tls_bulk(
+            tls, 1.0,
+            [&](const TlsClient::Options& options) {
+                auto probe = TlsClient::connect(daemon.tls_port(), options);
+                return probe && probe->handshake_ok();
+            },
+            [&](const TlsClient::Options& options, bool down) {
+                return down ? download(s, daemon, &options) : upload(s, daemon, &options);
+            },
+            record);
+    }
+    if (s.runs("hostile")) {
+        std::printf("\n== hostile clients\n");
+        non_readers(s);
+        big_batch(s);
+        latency_under_slowloris(s);
+    }
 
-    std::printf("\n== hostile clients\n");
-    non_readers(s);
-    big_batch(s);
-    latency_under_slowloris(s);
-
-    std::printf("\n== TLS flood\n");
-    tls_flood(s, tls_config, certs);
+    if (s.runs("flood")) {
+        std::printf("\n== TLS flood\n");
+        tls_flood(s, tls_config, certs);
+    }
 
     write_json(s);
     std::printf("\nJSON: %s\n", s.json.c_str());

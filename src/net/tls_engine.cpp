@@ -17,6 +17,11 @@ namespace {
 // No verify result to speak of (mbedTLS's "not available" value, or none yet).
 constexpr std::uint32_t no_verify_result = 0xFFFFFFFFu;
 
+// What one record may add beyond output_limit: the last record begins below the limit.
+constexpr std::size_t record_slack = 16 * 1024 + 256;
+// Larger limits (the client's "no limit") grow as needed.
+constexpr std::size_t max_reserved_output = 1024 * 1024;
+
 bool wants_io(int rc) {
     return rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE;
 }
@@ -55,11 +60,33 @@ TlsEngine::~TlsEngine() = default;
 // ---- ciphertext ---------------------------------------------------------------------------
 
 void TlsEngine::feed(std::span<const std::uint8_t> ciphertext) {
-    // Drop what mbedTLS consumed. What is left is a partial record, or what came while the
-    // reader paused, so this stays small however long the session runs.
+    keep_lent_rest();  // a loan's bytes come first
+    compact_input();
+    input_.insert(input_.end(), ciphertext.begin(), ciphertext.end());
+}
+
+TlsEngine::LentInput TlsEngine::lend(std::span<const std::uint8_t> ciphertext) {
+    keep_lent_rest();
+    lent_ = ciphertext;
+    return LentInput{*this};
+}
+
+void TlsEngine::keep_lent_rest() {
+    if (lent_.empty()) return;
+    compact_input();
+    input_.insert(input_.end(), lent_.begin(), lent_.end());
+    lent_ = {};
+}
+
+void TlsEngine::drop_loan() noexcept {
+    if (lent_.empty()) return;
+    lent_ = {};
+    failed_ = true;
+}
+
+void TlsEngine::compact_input() {
     input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(input_offset_));
     input_offset_ = 0;
-    input_.insert(input_.end(), ciphertext.begin(), ciphertext.end());
 }
 
 void TlsEngine::feed_end() {
@@ -91,12 +118,22 @@ int TlsEngine::send_ciphertext(void* context, const unsigned char* data, std::si
 
 int TlsEngine::receive_ciphertext(void* context, unsigned char* buffer, std::size_t length) {
     auto* self = static_cast<TlsEngine*>(context);
-    const std::size_t available = self->input_.size() - self->input_offset_;
-    if (available == 0) return self->input_ended_ ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
-    const std::size_t count = std::min({length, available, std::size_t{INT_MAX}});
-    std::memcpy(buffer, self->input_.data() + self->input_offset_, count);
-    self->input_offset_ += count;
-    return static_cast<int>(count);
+    length = std::min(length, std::size_t{INT_MAX});
+    // Held input first (it came before), then the loan; mbedTLS asks again for the rest of a
+    // record that straddles the two.
+    if (const std::size_t held = self->input_.size() - self->input_offset_; held != 0) {
+        const std::size_t count = std::min(length, held);
+        std::memcpy(buffer, self->input_.data() + self->input_offset_, count);
+        self->input_offset_ += count;
+        return static_cast<int>(count);
+    }
+    if (!self->lent_.empty()) {
+        const std::size_t count = std::min(length, self->lent_.size());
+        std::memcpy(buffer, self->lent_.data(), count);
+        self->lent_ = self->lent_.subspan(count);
+        return static_cast<int>(count);
+    }
+    return self->input_ended_ ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
 }
 
 int TlsEngine::verify_certificate(void* context, mbedtls_x509_crt* certificate, int depth,
@@ -287,6 +324,16 @@ TlsEngine::ReadResult TlsEngine::read(std::span<std::uint8_t> out) {
 std::optional<std::size_t> TlsEngine::write(std::span<const std::uint8_t> plaintext,
                                             std::size_t output_limit) {
     if (failed_) return std::nullopt;
+    // Room for the whole batch up front: growing by doubling copies the ciphertext again on
+    // every step, and with small records (4 KiB with the 3.6 subproject) that dominated.
+    // No more than this call can produce, so a short reply stays a short buffer: headers and
+    // tags add under 1/64 to records of 1 KiB or more.
+    if (output_limit <= max_reserved_output) {
+        const std::size_t wanted =
+            std::min(output_limit + record_slack,
+                     output_.size() + plaintext.size() + plaintext.size() / 64 + 512);
+        if (output_.capacity() < wanted) output_.reserve(wanted);
+    }
     std::size_t taken = 0;
     while (taken < plaintext.size() && output_.size() < output_limit) {
         // One record per call at most, so it often takes less than offered. After WANT_*
@@ -315,7 +362,8 @@ void TlsEngine::close_notify() {
 
 bool TlsEngine::input_pending() {
     if (failed_) return false;
-    return input_offset_ < input_.size() || mbedtls_ssl_get_bytes_avail(ssl_.get()) > 0 ||
+    return input_offset_ < input_.size() || !lent_.empty() ||
+           mbedtls_ssl_get_bytes_avail(ssl_.get()) > 0 ||
            mbedtls_ssl_check_pending(ssl_.get()) != 0 || (input_ended_ && !end_reported_);
 }
 

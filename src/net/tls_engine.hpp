@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -75,12 +76,36 @@ public:
     // ---- ciphertext ----
     // Ciphertext received from the peer, in any pieces (a record may be split anywhere).
     void feed(std::span<const std::uint8_t> ciphertext);
+
+    // Ciphertext the engine reads in place, from the caller's buffer, until the returned
+    // loan's keep_rest(): that copies what the engine has not consumed (usually nothing, or a
+    // partial record; everything when the reader was paused), as feed() would have. For a
+    // transport's read callback: a bulk transfer's ciphertext is then copied once, into
+    // mbedTLS's record buffer, instead of twice. The buffer must outlive the loan.
+    class LentInput {
+    public:
+        explicit LentInput(TlsEngine& engine) : engine_(&engine) {}
+        // May throw std::bad_alloc, like feed().
+        void keep_rest() { std::exchange(engine_, nullptr)->keep_lent_rest(); }
+        // A loan not kept (an exception on its way) is dropped: with a gap in its input the
+        // session cannot go on, so the engine counts as failed.
+        ~LentInput() {
+            if (engine_ != nullptr) engine_->drop_loan();
+        }
+        LentInput(const LentInput&) = delete;
+        LentInput& operator=(const LentInput&) = delete;
+
+    private:
+        TlsEngine* engine_;
+    };
+    [[nodiscard]] LentInput lend(std::span<const std::uint8_t> ciphertext);
     // The peer will send nothing more (the connection's end).
     void feed_end();
     // Ciphertext for the peer, in order; the engine keeps none of it afterwards.
     std::vector<std::uint8_t> take_output();
     std::size_t output_bytes() const { return output_.size(); }
-    // Received ciphertext held, consumed or not (it must stay bounded).
+    // Received ciphertext held, consumed or not (it must stay bounded); lent input is not
+    // held.
     std::size_t held_input_bytes() const { return input_.size(); }
 
     // ---- the session ----
@@ -143,11 +168,18 @@ private:
     // A read or write failed with mbedTLS's `code` after the handshake.
     void fail_session(int code, bool writing);
     void release_consumed_input();
+    // Drops the consumed front of input_ (what is left is a partial record, or what came
+    // while the reader paused, so it stays small however long the session runs).
+    void compact_input();
+    // Ends a loan: copies the lent bytes not yet consumed.
+    void keep_lent_rest();
+    void drop_loan() noexcept;
 
     Side side_;
     SslSession ssl_;
     std::vector<std::uint8_t> input_;  // ciphertext received, from input_offset_ on
     std::size_t input_offset_ = 0;
+    std::span<const std::uint8_t> lent_;  // read after input_, while a LentInput lives
     bool input_ended_ = false;
     bool end_reported_ = false;
     std::vector<std::uint8_t> output_;

@@ -182,36 +182,40 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
         }
     }
     if (engine_) {
-        engine_->feed(data);
+        // Read in place: only what the engine leaves (a paused reader's bytes, or a
+        // handshake step waiting for its slot's turn) is copied.
+        auto lent = engine_->lend(data);
         fed_since_step_ = true;
-    } else {
-        if (in_line_ && hello_.size() + data.size() > hello_hold_limit) {
-            LOG_INFO("%s: sent %zu bytes after its ClientHello without an answer, closing",
-                     peer_.c_str(), hello_.size() + data.size());
-            fail(UV_EPROTO);
-            return;
-        }
-        hello_.insert(hello_.end(), data.begin(), data.end());
-        // In line: kept for the engine. (Still read, so that a client that gives up while in
-        // line is seen to go.)
-        if (in_line_) return;
-        const auto offer = read_client_hello_offer(hello_);
-        if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
-        if (slots_) {
-            // The expensive part begins with the reply to this: wait for a slot. The client is
-            // not to blame for the wait, however long a burst makes it: it holds no deadline
-            // of ours (the connection's idle timeout still runs), and a client that gives up
-            // is seen to go, as it is still read.
-            uv_timer_stop(handshake_timer_.get());
-            in_line_ = true;
-            slots_->join(*this);
-            return;
-        }
-        if (!set_up_session()) {
-            LOG_WARN("%s: refused: cannot set up a TLS session", peer_.c_str());
-            fail(UV_ENOMEM);
-            return;
-        }
+        advance();
+        lent.keep_rest();
+        return;
+    }
+    if (in_line_ && hello_.size() + data.size() > hello_hold_limit) {
+        LOG_INFO("%s: sent %zu bytes after its ClientHello without an answer, closing",
+                 peer_.c_str(), hello_.size() + data.size());
+        fail(UV_EPROTO);
+        return;
+    }
+    hello_.insert(hello_.end(), data.begin(), data.end());
+    // In line: kept for the engine. (Still read, so that a client that gives up while in
+    // line is seen to go.)
+    if (in_line_) return;
+    const auto offer = read_client_hello_offer(hello_);
+    if (offer.status == ClientHelloOffer::Status::incomplete) return;  // more is coming
+    if (slots_) {
+        // The expensive part begins with the reply to this: wait for a slot. The client is
+        // not to blame for the wait, however long a burst makes it: it holds no deadline
+        // of ours (the connection's idle timeout still runs), and a client that gives up
+        // is seen to go, as it is still read.
+        uv_timer_stop(handshake_timer_.get());
+        in_line_ = true;
+        slots_->join(*this);
+        return;
+    }
+    if (!set_up_session()) {
+        LOG_WARN("%s: refused: cannot set up a TLS session", peer_.c_str());
+        fail(UV_ENOMEM);
+        return;
     }
     advance();
 }

@@ -233,6 +233,91 @@ TEST_F(TlsEngineTest, RecordSplitAcrossFeedsComesOutWhenItsLastByteArrives) {
     EXPECT_EQ(pair.server->held_input_bytes(), 0u);
 }
 
+TEST_F(TlsEngineTest, LentCiphertextIsReadInPlaceAndOnlyWhatIsLeftIsKept) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_TRUE(pair.established());
+
+    // Several records, lent the way a read callback lends its buffer: the half of the last
+    // record is all the engine keeps once the loan ends.
+    const Bytes upload = pattern(3 * 16 * 1024 + 500);
+    ASSERT_EQ(pair.client->write(upload), upload.size());
+    const Bytes ciphertext = pair.client->take_output();
+    ASSERT_GT(ciphertext.size(), upload.size());
+    const std::size_t first_part = ciphertext.size() - 10;  // inside the last record
+    Bytes received;
+    {
+        auto loan = pair.server->lend(std::span{ciphertext}.first(first_part));
+        received = EnginePair::read_all(*pair.server);
+        EXPECT_EQ(pair.server->held_input_bytes(), 0u);  // nothing was copied to be read
+        loan.keep_rest();
+    }
+    // Every record but the cut one (records are 16 KiB, or 4 KiB with the 3.6 subproject).
+    EXPECT_GE(received.size(), 3u * 4095);
+    EXPECT_LT(received.size(), upload.size());
+    // mbedTLS took the partial record into its own buffer: nothing is left to keep either.
+    EXPECT_EQ(pair.server->held_input_bytes(), 0u);
+    {
+        auto loan = pair.server->lend(std::span{ciphertext}.subspan(first_part));
+        Bytes rest = EnginePair::read_all(*pair.server);
+        received.insert(received.end(), rest.begin(), rest.end());
+        loan.keep_rest();
+    }
+    EXPECT_EQ(received, upload);
+}
+
+TEST_F(TlsEngineTest, LentCiphertextNotReadIsKeptForTheNextRead) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_TRUE(pair.established());
+
+    const Bytes first = pattern(2000);
+    const Bytes second = pattern(700);
+    ASSERT_EQ(pair.client->write(first), first.size());
+    Bytes ciphertext = pair.client->take_output();
+    {
+        // A paused reader reads nothing while the buffer is lent: every byte is kept.
+        auto loan = pair.server->lend(ciphertext);
+        EXPECT_TRUE(pair.server->input_pending());
+        loan.keep_rest();
+    }
+    std::fill(ciphertext.begin(), ciphertext.end(), 0);  // the caller reuses its buffer
+    EXPECT_GT(pair.server->held_input_bytes(), first.size());
+    EXPECT_TRUE(pair.server->input_pending());
+    // Bytes fed later come after the kept ones.
+    ASSERT_EQ(pair.client->write(second), second.size());
+    const Bytes later = pair.client->take_output();
+    {
+        auto loan = pair.server->lend(later);
+        Bytes expected = first;
+        expected.insert(expected.end(), second.begin(), second.end());
+        EXPECT_EQ(EnginePair::read_all(*pair.server), expected);
+        loan.keep_rest();
+    }
+    EXPECT_FALSE(pair.server->input_pending());
+    EXPECT_EQ(pair.server->held_input_bytes(), 0u);
+}
+
+TEST_F(TlsEngineTest, ALoanEndedByAnExceptionFailsTheSession) {
+    ClientConfig phone{"phone"};
+    EnginePair pair{server_context("phone"), phone};
+    pair.handshake();
+    ASSERT_TRUE(pair.established());
+
+    ASSERT_EQ(pair.client->write(pattern(100)), 100u);
+    const Bytes ciphertext = pair.client->take_output();
+    {
+        // keep_rest() never runs (an exception unwinds past it): the unread bytes are gone,
+        // and a session with a gap in its input must not go on.
+        auto loan = pair.server->lend(ciphertext);
+    }
+    EXPECT_TRUE(pair.server->failed());
+    Bytes buffer(256);
+    EXPECT_EQ(pair.server->read(buffer).kind, ReadKind::failed);
+}
+
 TEST_F(TlsEngineTest, LargeWriteIsSealedInPartsUnderTheOutputLimit) {
     ClientConfig phone{"phone"};
     EnginePair pair{server_context("phone"), phone};
