@@ -200,13 +200,7 @@ TlsEngine::Progress TlsEngine::on_handshake_done() {
         if (!peer_allowed_) {
             // Unreachable with MBEDTLS_SSL_VERIFY_REQUIRED and the verify callback; kept so
             // that a configuration mistake can never let an unchecked client in.
-            mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-                                           MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED);
-            const std::string cn = peer_name_.value_or("");
-            return fail(TlsFailure::Kind::refused,
-                        "TLS client refused: CN=" +
-                            (cn.empty() ? std::string{"(none)"} : tls_reasons::loggable(cn)) +
-                            ": no verified client certificate");
+            return deny_access("no verified client certificate");
         }
     } else {
         // VERIFY_REQUIRED makes this unreachable; kept so that a configuration mistake can
@@ -217,6 +211,16 @@ TlsEngine::Progress TlsEngine::on_handshake_done() {
     handshake_done_ = true;
     release_consumed_input();
     return Progress::done;
+}
+
+TlsEngine::Progress TlsEngine::deny_access(std::string_view why) {
+    mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                   MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED);
+    const std::string cn = peer_name_.value_or("");
+    return fail(TlsFailure::Kind::refused,
+                "TLS client refused: CN=" +
+                    (cn.empty() ? std::string{"(none)"} : tls_reasons::loggable(cn)) + ": " +
+                    std::string{why});
 }
 
 TlsEngine::Progress TlsEngine::judge_resumed_client() {
@@ -230,14 +234,8 @@ TlsEngine::Progress TlsEngine::judge_resumed_client() {
         peer_allowed_ = true;
         return Progress::done;
     }
-    mbedtls_ssl_send_alert_message(ssl_.get(), MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-                                   MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED);
-    const std::string cn = peer_name_.value_or("");
-    return fail(TlsFailure::Kind::refused,
-                "TLS client refused: CN=" +
-                    (cn.empty() ? std::string{"(none)"} : tls_reasons::loggable(cn)) +
-                    (certificate == nullptr ? ": a resumed session without a client certificate"
-                                            : ": a resumed session of a client not allowed"));
+    return deny_access(certificate == nullptr ? "a resumed session without a client certificate"
+                                              : "a resumed session of a client not allowed");
 }
 
 TlsEngine::Progress TlsEngine::refuse_after_handshake(std::uint32_t verify_flags) {

@@ -163,6 +163,8 @@ private:
     Progress fail_handshake(int code);
     // Server: a resumed session's client, judged by the certificate stored with it.
     Progress judge_resumed_client();
+    // Sends access_denied and fails as refused: "TLS client refused: CN=...: why".
+    Progress deny_access(std::string_view why);
     // Server: refuses the client with a fatal alert after its handshake.
     Progress refuse_after_handshake(std::uint32_t verify_flags);
     // A read or write failed with mbedTLS's `code` after the handshake.
