@@ -40,7 +40,12 @@ int run_scan(const Options& options) {
         std::chrono::milliseconds(options.timeout_ms.value_or(default_scan_wait_ms));
     scan_options.max_servers = options.max_servers;
     ScanResult result = scan(scan_options);
-    for (const auto& server : result.servers) print_line(server);
+    // JSON even when nobody answered: a script parses "[]" and still sees status 6.
+    if (options.json) {
+        std::fputs(scan_json(result.servers).c_str(), stdout);
+    } else {
+        for (const auto& server : result.servers) print_line(server.address);
+    }
     if (!result.servers.empty()) return 0;
     // Unreachable targets (no IPv6 here, say) matter only when nobody answered.
     for (const auto& warning : result.warnings) {
@@ -56,9 +61,17 @@ std::string read_stdin() {
     return text;
 }
 
-// "-" is stdout; anything else a file replaced atomically.
-std::unique_ptr<ByteSink> image_sink(const std::string& target) {
-    if (target == "-") return std::make_unique<DescriptorSink>(STDOUT_FILENO, "standard output");
+// "-" is stdout; anything else a file replaced atomically. PNG bytes on a terminal garble it
+// and help nobody: that takes -o - (`forced`), as an explicit request.
+std::unique_ptr<ByteSink> image_sink(const std::string& target, bool forced) {
+    if (target == "-") {
+        if (!forced && isatty(STDOUT_FILENO)) {
+            fail(Exit::usage,
+                 "not writing a PNG image to a terminal: give a FILE, redirect standard "
+                 "output, or use -o - to write it there anyway");
+        }
+        return std::make_unique<DescriptorSink>(STDOUT_FILENO, "standard output");
+    }
     return std::make_unique<AtomicFileSink>(target);
 }
 
@@ -97,7 +110,7 @@ Prepared prepare(const Options& options) {
             break;
         case Command::get_image:
         case Command::screenshot:
-            prepared.image = image_sink(options.operands[0]);
+            prepared.image = image_sink(options.operands[0], options.output.has_value());
             break;
         case Command::get_files:
         case Command::get_any:

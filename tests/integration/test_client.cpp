@@ -341,6 +341,29 @@ TEST_P(ClientOver, Ipv6LoopbackWithAndWithoutBrackets) {
     }
 }
 
+// HOST:PORT and [IPv6]:PORT stand for -p; a -p that says otherwise is a usage error.
+TEST(Client, HostMayCarryItsPort) {
+    auto daemon = Daemon::start(
+        "[server]\nbind = [\"127.0.0.1\", \"::1\"]\n"
+        "working_dir = \"work\"\n");
+    const std::string port = std::to_string(daemon->port());
+    auto v4 = clipshare({"info", "127.0.0.1:" + port});
+    EXPECT_EQ(v4.exit_status, 0) << v4.err;
+    EXPECT_EQ(v4.out, "protocol_version=4\n");
+    auto agreeing = clipshare({"-p", port, "get-text", "127.0.0.1:" + port});
+    EXPECT_EQ(agreeing.exit_status, 6) << "the server was asked: " << agreeing.err;
+    auto other = std::to_string(pick_free_port());
+    auto conflict = clipshare({"-p", other, "info", "127.0.0.1:" + port});
+    EXPECT_EQ(conflict.exit_status, 2) << conflict.err;
+    EXPECT_NE(conflict.err.find("but -p/--port says " + other), std::string::npos) << conflict.err;
+    if (!Client::connect(daemon->port(), "::1").connected()) {
+        GTEST_SKIP() << "no IPv6 loopback on this machine";
+    }
+    auto v6 = clipshare({"info", "[::1]:" + port});
+    EXPECT_EQ(v6.exit_status, 0) << v6.err;
+    EXPECT_EQ(v6.out, "protocol_version=4\n");
+}
+
 // ---- the client on its own ----
 
 TEST(Client, BadTextIsRefusedBeforeConnecting) {
@@ -431,6 +454,41 @@ TEST(ClientScan, NobodyAnsweringExits6) {
     EXPECT_EQ(result.exit_status, 6);
     EXPECT_NE(result.err.find("no ClipShare server answered"), std::string::npos) << result.err;
     EXPECT_TRUE(result.out.empty());
+}
+
+// Parsed by Python's json module (meson runs on Python, so python3 is there), not by eye.
+RunResult parse_json(const std::string& text, const std::string& program) {
+    auto python = find_program("python3");
+    if (python.empty()) return {-1, {}, "no python3"};
+    return run_command({python.string(), "-c",
+                        "import json, sys\n"
+                        "servers = json.load(sys.stdin)\n" +
+                            program},
+                       {}, {}, text);
+}
+
+TEST(ClientScan, JsonNamesEachServerAndItsPort) {
+    auto daemon = Daemon::start("[discovery]\nport = @DISCOVERY_PORT@\nbind = \"127.0.0.1\"\n");
+    // ADDRESS:PORT in --to, without -p.
+    const std::string port = std::to_string(daemon->discovery_port());
+    auto result =
+        clipshare({"scan", "--json", "--to", "127.0.0.1:" + port, "--max", "1", "-t", "20"});
+    EXPECT_EQ(result.exit_status, 0) << result.err;
+    auto parsed = parse_json(
+        result.out,
+        "print(len(servers), servers[0]['address'], servers[0]['port'], sorted(servers[0]))");
+    ASSERT_EQ(parsed.exit_status, 0) << result.out << parsed.err;
+    EXPECT_EQ(parsed.out, "1 127.0.0.1 " + port + " ['address', 'port']\n");
+}
+
+TEST(ClientScan, JsonIsValidWhenNobodyAnswers) {
+    auto result = clipshare({"scan", "--json", "--to", "127.0.0.1", "-p",
+                             std::to_string(pick_free_udp_port()), "-t", "0.2"});
+    EXPECT_EQ(result.exit_status, 6);
+    EXPECT_NE(result.err.find("no ClipShare server answered"), std::string::npos) << result.err;
+    auto parsed = parse_json(result.out, "print(servers == [])");
+    ASSERT_EQ(parsed.exit_status, 0) << result.out << parsed.err;
+    EXPECT_EQ(parsed.out, "True\n");
 }
 
 TEST(ClientScan, NotAnAddressIsAUsageError) {
