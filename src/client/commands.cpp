@@ -178,6 +178,7 @@ int run_exchange(const Options& options) {
     if (prepared.tls) channel = start_tls(std::move(channel), prepared.tls, peer);
     VersionRequest request;
     if (options.proto) request = {*options.proto, true};
+    request.plain = !options.tls;
     int version = negotiate(*channel, request);
     Conversation conversation{*channel, version};
     return run_method(options, conversation, prepared);

@@ -782,6 +782,26 @@ TEST_F(ClientTls, PlainPortIsNotTakenForTls) {
     auto result = run(daemon->port(), args);
     EXPECT_EQ(result.exit_status, 4) << result.err;
     EXPECT_NE(result.err.find("does not speak TLS on this port"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("the server may not speak TLS: drop --tls (port 4337"),
+              std::string::npos)
+        << result.err;
+}
+
+// The reverse: the daemon's TLS port closes at once on a plain version byte. Still status 9
+// (a server that does not answer as a ClipShare server), now with the way out.
+TEST_F(ClientTls, PlainClientOnTheTlsPortIsToldToTryTls) {
+    auto daemon = start();
+    auto result = run_command(
+        {client_binary().string(), "-p", std::to_string(daemon->tls_port()), "info", "127.0.0.1"});
+    EXPECT_EQ(result.exit_status, 9) << result.err;
+    EXPECT_NE(result.err.find("without answering our protocol version; the server may speak "
+                              "TLS: try --tls (port 4338"),
+              std::string::npos)
+        << result.err;
+    EXPECT_TRUE(daemon->wait_for_log("not TLS (first byte 4)"));
+    // A TLS client at that port is fine, and gets no hint.
+    auto tls = clipshare(*daemon, {"info", "127.0.0.1:" + std::to_string(daemon->tls_port())});
+    EXPECT_EQ(tls.exit_status, 0) << tls.err;
 }
 
 // ---- files, ports, timeouts ----
