@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "build_config.hpp"
+#include "client/address.hpp"
 #include "client/downloads.hpp"
 #include "client/errors.hpp"
 #include "client/negotiate.hpp"
@@ -51,8 +53,20 @@ int run_scan(const Options& options) {
     for (const auto& warning : result.warnings) {
         std::fprintf(stderr, "clipshare: warning: %s\n", warning.c_str());
     }
-    fail(Exit::no_data,
-         "no ClipShare server answered on UDP port " + std::to_string(scan_options.port));
+    // Name the ports asked: -p's (unless every --to gave its own) and those --to gave.
+    std::vector<std::uint16_t> ports;
+    auto add = [&](std::uint16_t port) {
+        if (std::find(ports.begin(), ports.end(), port) == ports.end()) ports.push_back(port);
+    };
+    if (scan_options.targets.empty()) add(scan_options.port);
+    for (const auto& target : scan_options.targets) {
+        auto split = split_host_port(target);
+        add(split.address && split.address->port ? *split.address->port : scan_options.port);
+    }
+    std::string listed;
+    for (auto port : ports) listed += (listed.empty() ? "" : ", ") + std::to_string(port);
+    fail(Exit::no_data, "no ClipShare server answered on UDP port" +
+                            std::string{ports.size() > 1 ? "s " : " "} + listed);
 }
 
 std::string read_stdin() {

@@ -454,6 +454,16 @@ TEST(ClientScan, NobodyAnsweringExits6) {
     EXPECT_EQ(result.exit_status, 6);
     EXPECT_NE(result.err.find("no ClipShare server answered"), std::string::npos) << result.err;
     EXPECT_TRUE(result.out.empty());
+    // Ports given with --to are the ones named.
+    auto first = std::to_string(pick_free_udp_port());
+    auto second = std::to_string(pick_free_udp_port());
+    if (first == second) second = std::to_string(pick_free_udp_port());
+    result = clipshare(
+        {"scan", "--to", "127.0.0.1:" + first, "--to", "127.0.0.1:" + second, "-t", "0.2"});
+    EXPECT_EQ(result.exit_status, 6);
+    EXPECT_NE(result.err.find("no ClipShare server answered on UDP ports " + first + ", " + second),
+              std::string::npos)
+        << result.err;
 }
 
 // Parsed by Python's json module (meson runs on Python, so python3 is there), not by eye.
