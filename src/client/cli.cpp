@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "build_config.hpp"
+#include "client/address.hpp"
 
 namespace clipshare::client {
 namespace {
@@ -77,6 +78,7 @@ enum LongOnly {
     opt_copied,
     opt_to,
     opt_max,
+    opt_json,
 };
 
 }  // namespace
@@ -84,7 +86,7 @@ enum LongOnly {
 const char* const usage_text =
     "Usage: clipshare [OPTION]... COMMAND [ARGUMENT]...\n"
     "ClipShare client: finds ClipShare servers and exchanges clipboard text, files and\n"
-    "images with them.\n"
+    "images with them. HOST may carry its port: HOST:PORT, [IPv6]:PORT.\n"
     "\n"
     "Commands:\n"
     "  scan                      list the servers on the LAN (UDP discovery)\n"
@@ -115,6 +117,9 @@ const char* const usage_text =
     "      --copied          get-image: only a copied image, never a screenshot\n"
     "      --to ADDRESS      scan: ask only ADDRESS (repeatable) instead of the whole LAN\n"
     "      --max N           scan: stop as soon as N servers answered\n"
+    "      --json            scan: print one JSON array of the servers found\n"
+    "  -o, --output FILE     get-image, screenshot: save as FILE, instead of the FILE\n"
+    "                        argument; -o - writes to stdout even if it is a terminal\n"
     "  -h, --help            print this help and exit\n"
     "  -v, --version         print the version and exit\n"
     "\n"
@@ -149,6 +154,8 @@ constexpr OptionSpec option_specs[] = {
     {"copied", 0, opt_copied, false},
     {"to", 0, opt_to, true},
     {"max", 0, opt_max, true},
+    {"json", 0, opt_json, false},
+    {"output", 'o', 'o', true},
 };
 // clang-format on
 
@@ -179,7 +186,22 @@ const OptionSpec* find_short(char name) {
     return nullptr;
 }
 
+// HOST:PORT and -p name one port: two different ones are a mistake, not a choice.
+std::optional<std::string> port_conflict(std::optional<std::uint16_t> option,
+                                         std::optional<std::uint16_t> in_address,
+                                         const std::string& typed) {
+    if (!option || !in_address || *option == *in_address) return std::nullopt;
+    return "'" + typed + "' names port " + std::to_string(*in_address) + " but -p/--port says " +
+           std::to_string(*option);
+}
+
 }  // namespace
+
+std::vector<std::string> command_names() {
+    std::vector<std::string> names;
+    for (const auto& command : commands) names.emplace_back(command.name);
+    return names;
+}
 
 // Parsed by hand rather than with getopt_long: getopt reports an unknown option by the
 // argument before it once it has permuted the command line ("clipshare send-text HOST
@@ -335,6 +357,12 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
                 case opt_copied:
                     options.copied_only = true;
                     break;
+                case 'o':
+                    options.output = text;
+                    break;
+                case opt_json:
+                    options.json = true;
+                    break;
                 case opt_to:
                     options.scan_targets.push_back(text);
                     break;
@@ -376,10 +404,25 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
     std::size_t next = 1;
     if (info->needs_host) {
         if (words.size() < 2) return error(words[0] + " needs a HOST " + usage);
-        options.host = words[1];
+        auto split = split_host_port(words[1]);
+        if (!split.address) return error(split.error);
+        if (auto conflict = port_conflict(options.port, split.address->port, words[1])) {
+            return error(*conflict);
+        }
+        options.host = split.address->host;
+        if (split.address->port) options.port = split.address->port;
         next = 2;
     }
     options.operands.assign(words.begin() + static_cast<std::ptrdiff_t>(next), words.end());
+    const bool writes_image =
+        info->command == Command::get_image || info->command == Command::screenshot;
+    if (options.output && writes_image) {
+        if (!options.operands.empty()) {
+            return error("give " + words[0] + " its FILE once: '" + options.operands[0] +
+                         "' or -o " + *options.output + ", not both");
+        }
+        options.operands.push_back(*options.output);
+    }
     if (options.operands.size() < info->min_operands) {
         return error(words[0] + " needs more arguments " + usage);
     }
@@ -396,8 +439,19 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
     if (options.copied_only && command != Command::get_image) {
         return error("--copied is for the get-image command only");
     }
-    if ((!options.scan_targets.empty() || options.max_servers != 0) && command != Command::scan) {
-        return error("--to and --max are for the scan command only");
+    if ((!options.scan_targets.empty() || options.max_servers != 0 || options.json) &&
+        command != Command::scan) {
+        return error("--to, --max and --json are for the scan command only");
+    }
+    if (options.output && !writes_image) {
+        return error("-o/--output is for the get-image and screenshot commands only");
+    }
+    for (const auto& target : options.scan_targets) {
+        auto split = split_host_port(target);
+        if (!split.address) return error("scan --to: " + split.error);
+        if (auto conflict = port_conflict(options.port, split.address->port, target)) {
+            return error(*conflict);
+        }
     }
     if (command == Command::scan && (options.tls || options.proto)) {
         return error("--tls and --proto do not apply to scan (discovery is plain UDP)");

@@ -40,8 +40,12 @@ struct Options {
 
     std::int64_t display = 0;  // screenshot
     bool copied_only = false;  // get-image
-    std::vector<std::string> scan_targets;
+    // get-image, screenshot: -o FILE, which also lets "-o -" write an image to a terminal.
+    // The file is in operands too, as if given there.
+    std::optional<std::string> output;
+    std::vector<std::string> scan_targets;  // as typed: ADDRESS or ADDRESS:PORT
     std::size_t max_servers = 0;
+    bool json = false;  // scan --json
 };
 
 struct ParsedCommandLine {
@@ -53,6 +57,10 @@ struct ParsedCommandLine {
 ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments);
 
 extern const char* const usage_text;
+
+// Every command's name, in the order of the help text (which must list each of them: the bash
+// completion reads them from there).
+std::vector<std::string> command_names();
 
 inline constexpr int default_timeout_ms = 30000;
 inline constexpr int default_scan_wait_ms = 1000;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "build_config.hpp"
+#include "client/address.hpp"
 #include "client/downloads.hpp"
 #include "client/errors.hpp"
 #include "client/negotiate.hpp"
@@ -40,14 +42,31 @@ int run_scan(const Options& options) {
         std::chrono::milliseconds(options.timeout_ms.value_or(default_scan_wait_ms));
     scan_options.max_servers = options.max_servers;
     ScanResult result = scan(scan_options);
-    for (const auto& server : result.servers) print_line(server);
+    // JSON even when nobody answered: a script parses "[]" and still sees status 6.
+    if (options.json) {
+        std::fputs(scan_json(result.servers).c_str(), stdout);
+    } else {
+        for (const auto& server : result.servers) print_line(server.address);
+    }
     if (!result.servers.empty()) return 0;
     // Unreachable targets (no IPv6 here, say) matter only when nobody answered.
     for (const auto& warning : result.warnings) {
         std::fprintf(stderr, "clipshare: warning: %s\n", warning.c_str());
     }
-    fail(Exit::no_data,
-         "no ClipShare server answered on UDP port " + std::to_string(scan_options.port));
+    // Name the ports asked: -p's (unless every --to gave its own) and those --to gave.
+    std::vector<std::uint16_t> ports;
+    auto add = [&](std::uint16_t port) {
+        if (std::find(ports.begin(), ports.end(), port) == ports.end()) ports.push_back(port);
+    };
+    if (scan_options.targets.empty()) add(scan_options.port);
+    for (const auto& target : scan_options.targets) {
+        auto split = split_host_port(target);
+        add(split.address && split.address->port ? *split.address->port : scan_options.port);
+    }
+    std::string listed;
+    for (auto port : ports) listed += (listed.empty() ? "" : ", ") + std::to_string(port);
+    fail(Exit::no_data, "no ClipShare server answered on UDP port" +
+                            std::string{ports.size() > 1 ? "s " : " "} + listed);
 }
 
 std::string read_stdin() {
@@ -56,9 +75,17 @@ std::string read_stdin() {
     return text;
 }
 
-// "-" is stdout; anything else a file replaced atomically.
-std::unique_ptr<ByteSink> image_sink(const std::string& target) {
-    if (target == "-") return std::make_unique<DescriptorSink>(STDOUT_FILENO, "standard output");
+// "-" is stdout; anything else a file replaced atomically. PNG bytes on a terminal garble it
+// and help nobody: that takes -o - (`forced`), as an explicit request.
+std::unique_ptr<ByteSink> image_sink(const std::string& target, bool forced) {
+    if (target == "-") {
+        if (!forced && isatty(STDOUT_FILENO)) {
+            fail(Exit::usage,
+                 "not writing a PNG image to a terminal: give a FILE, redirect standard "
+                 "output, or use -o - to write it there anyway");
+        }
+        return std::make_unique<DescriptorSink>(STDOUT_FILENO, "standard output");
+    }
     return std::make_unique<AtomicFileSink>(target);
 }
 
@@ -97,7 +124,7 @@ Prepared prepare(const Options& options) {
             break;
         case Command::get_image:
         case Command::screenshot:
-            prepared.image = image_sink(options.operands[0]);
+            prepared.image = image_sink(options.operands[0], options.output.has_value());
             break;
         case Command::get_files:
         case Command::get_any:
@@ -165,6 +192,7 @@ int run_exchange(const Options& options) {
     if (prepared.tls) channel = start_tls(std::move(channel), prepared.tls, peer);
     VersionRequest request;
     if (options.proto) request = {*options.proto, true};
+    request.plain = !options.tls;
     int version = negotiate(*channel, request);
     Conversation conversation{*channel, version};
     return run_method(options, conversation, prepared);

@@ -1,8 +1,10 @@
 #include "client/negotiate.hpp"
 
+#include <optional>
 #include <string>
 
 #include "client/errors.hpp"
+#include "client/transport_hints.hpp"
 #include "proto/wire.hpp"
 
 namespace clipshare::client {
@@ -10,7 +12,20 @@ namespace clipshare::client {
 int negotiate(Channel& channel, VersionRequest request) {
     const int wanted = request.version;
     write_bytes(channel, {static_cast<std::uint8_t>(wanted)});
-    std::uint8_t reply = read_byte(channel, "its answer to our protocol version");
+    std::optional<std::uint8_t> answer = read_byte_or_end(channel);
+    if (!answer) {
+        // clipshared's TLS port closes at once on a first byte that starts no TLS record.
+        fail(Exit::bad_response,
+             "the server closed the connection without answering our protocol version" +
+                 (request.plain ? "; " + std::string{try_tls_hint} : std::string{}));
+    }
+    const std::uint8_t reply = *answer;
+    if (request.plain && starts_tls_record(reply)) {
+        // Other TLS servers answer a byte that is no ClientHello with an alert record.
+        fail(Exit::bad_response, "the server answered our protocol version with what looks " +
+                                     std::string{"like a TLS record (byte "} +
+                                     std::to_string(reply) + "); " + try_tls_hint);
+    }
     switch (reply) {
         case wire::version_accepted:
             return wanted;

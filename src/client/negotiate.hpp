@@ -11,6 +11,9 @@ struct VersionRequest {
     // --proto: this version or nothing. Otherwise a lower version the server offers is
     // taken, as the Android app does.
     bool exact = false;
+    // Plain TCP: a server that closes without answering, or answers with a TLS record,
+    // may be a TLS port, and the error says so.
+    bool plain = false;
 };
 
 // Sends the version byte and settles on a version; returns it. Throws ClientError:

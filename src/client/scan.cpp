@@ -10,8 +10,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
+#include "client/address.hpp"
 #include "client/errors.hpp"
 #include "client/interrupt.hpp"
 #include "client/socket_channel.hpp"
@@ -100,8 +103,10 @@ Target address_target(const std::string& text, std::uint16_t port) {
     hints.ai_socktype = SOCK_DGRAM;
     hints.ai_flags = AI_NUMERICHOST;
     addrinfo* found = nullptr;
-    std::string host = strip_brackets(text);
-    std::string service = std::to_string(port);
+    auto split = split_host_port(text);
+    if (!split.address) fail(Exit::usage, "scan --to: " + split.error);
+    std::string host = split.address->host;
+    std::string service = std::to_string(split.address->port.value_or(port));
     if (getaddrinfo(host.c_str(), service.c_str(), &hints, &found) != 0 || found == nullptr) {
         fail(Exit::usage, "scan --to needs an IPv4 or IPv6 address, not '" + text + "'");
     }
@@ -113,16 +118,38 @@ Target address_target(const std::string& text, std::uint16_t port) {
     return target;
 }
 
-std::string sender_text(const sockaddr_storage& address, socklen_t length) {
+FoundServer sender(const sockaddr_storage& address, socklen_t length) {
     char host[NI_MAXHOST] = "?";
-    getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, host, sizeof host, nullptr, 0,
-                NI_NUMERICHOST);
+    char service[NI_MAXSERV] = "0";
+    getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, host, sizeof host, service,
+                sizeof service, NI_NUMERICHOST | NI_NUMERICSERV);
     std::string text = host;
     // An IPv4 answer that came in on the IPv6 socket: show it as IPv4.
     if (text.rfind("::ffff:", 0) == 0 && text.find('.') != std::string::npos) {
         text = text.substr(7);
     }
-    return text;
+    return {text, static_cast<std::uint16_t>(std::strtoul(service, nullptr, 10))};
+}
+
+// A JSON string in plain ASCII: quotes, backslashes, control bytes and bytes above 0x7e
+// escaped, so the output stays valid JSON whatever bytes an interface name (in a scope id,
+// the only text here not made by getnameinfo's digits) holds.
+std::string json_string(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20 || byte > 0x7e) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+            out += escaped;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
 }
 
 }  // namespace
@@ -189,14 +216,25 @@ ScanResult scan(const ScanOptions& options) {
                                    reinterpret_cast<sockaddr*>(&from), &length);
             if (got < 0) continue;
             if (!is_discovery_reply({buffer, static_cast<std::size_t>(got)})) continue;
-            std::string server = sender_text(from, length);
-            if (std::find(result.servers.begin(), result.servers.end(), server) ==
-                result.servers.end()) {
-                result.servers.push_back(server);
+            FoundServer server = sender(from, length);
+            auto same = [&](const FoundServer& seen) { return seen.address == server.address; };
+            if (std::none_of(result.servers.begin(), result.servers.end(), same)) {
+                result.servers.push_back(std::move(server));
             }
         }
     }
     return result;
+}
+
+std::string scan_json(const std::vector<FoundServer>& servers) {
+    if (servers.empty()) return "[]\n";
+    std::string out = "[\n";
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+        out += "  {\"address\": " + json_string(servers[i].address) +
+               ", \"port\": " + std::to_string(servers[i].port) + "}";
+        out += i + 1 < servers.size() ? ",\n" : "\n";
+    }
+    return out + "]\n";
 }
 
 }  // namespace clipshare::client

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "client/errors.hpp"
+#include "client/transport_hints.hpp"
 #include "net/mbedtls_compat.hpp"
 #include "net/tls_credentials.hpp"
 
@@ -132,6 +133,7 @@ bool TlsChannel::receive_more(bool lost) {
     if (count == 0) {
         engine_->feed_end();
     } else {
+        if (!first_byte_) first_byte_ = received_[0];
         engine_->feed(std::span{received_}.first(count));
     }
     return true;
@@ -217,12 +219,20 @@ void TlsChannel::close() noexcept {
 
 void TlsChannel::fail_with_engine_reason() {
     broken_ = true;
-    fail(Exit::tls, engine_->failure().reason);
+    fail(Exit::tls, with_transport_hint(engine_->failure().reason));
 }
 
 void TlsChannel::fail_closed_during_handshake() {
     broken_ = true;
-    fail(Exit::tls, tls_reasons::closed_during_handshake(view(), true));
+    fail(Exit::tls, with_transport_hint(tls_reasons::closed_during_handshake(view(), true)));
+}
+
+std::string TlsChannel::with_transport_hint(std::string reason) const {
+    // A plain ClipShare server answers the ClientHello's first byte (22) as a protocol
+    // version: with 03 and its own version, which no TLS server would send first.
+    if (first_byte_ && !starts_tls_record(*first_byte_))
+        reason += std::string{"; "} + drop_tls_hint;
+    return reason;
 }
 
 }  // namespace clipshare::client

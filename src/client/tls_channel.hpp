@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,8 @@ private:
     void receive_or_fail();
     [[noreturn]] void fail_with_engine_reason();
     [[noreturn]] void fail_closed_during_handshake();
+    // `reason`, with a hint to drop --tls when the server's first byte started no TLS record.
+    std::string with_transport_hint(std::string reason) const;
     tls_reasons::ClientView view() const;
 
     // Declared first, destroyed last.
@@ -95,8 +98,9 @@ private:
     std::shared_ptr<TlsClientContext> context_;
     std::string peer_;
     std::unique_ptr<TlsEngine> engine_;
-    std::vector<std::uint8_t> received_;  // one transport read of ciphertext
-    std::exception_ptr lost_error_;       // the transport's ConnectionLost, to rethrow
+    std::vector<std::uint8_t> received_;      // one transport read of ciphertext
+    std::exception_ptr lost_error_;           // the transport's ConnectionLost, to rethrow
+    std::optional<std::uint8_t> first_byte_;  // the server's first byte, once it came
 
     bool ended_ = false;   // the server ended the session: reads return 0
     bool broken_ = false;  // no close_notify: the session failed

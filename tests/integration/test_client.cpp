@@ -341,6 +341,29 @@ TEST_P(ClientOver, Ipv6LoopbackWithAndWithoutBrackets) {
     }
 }
 
+// HOST:PORT and [IPv6]:PORT stand for -p; a -p that says otherwise is a usage error.
+TEST(Client, HostMayCarryItsPort) {
+    auto daemon = Daemon::start(
+        "[server]\nbind = [\"127.0.0.1\", \"::1\"]\n"
+        "working_dir = \"work\"\n");
+    const std::string port = std::to_string(daemon->port());
+    auto v4 = clipshare({"info", "127.0.0.1:" + port});
+    EXPECT_EQ(v4.exit_status, 0) << v4.err;
+    EXPECT_EQ(v4.out, "protocol_version=4\n");
+    auto agreeing = clipshare({"-p", port, "get-text", "127.0.0.1:" + port});
+    EXPECT_EQ(agreeing.exit_status, 6) << "the server was asked: " << agreeing.err;
+    auto other = std::to_string(pick_free_port());
+    auto conflict = clipshare({"-p", other, "info", "127.0.0.1:" + port});
+    EXPECT_EQ(conflict.exit_status, 2) << conflict.err;
+    EXPECT_NE(conflict.err.find("but -p/--port says " + other), std::string::npos) << conflict.err;
+    if (!Client::connect(daemon->port(), "::1").connected()) {
+        GTEST_SKIP() << "no IPv6 loopback on this machine";
+    }
+    auto v6 = clipshare({"info", "[::1]:" + port});
+    EXPECT_EQ(v6.exit_status, 0) << v6.err;
+    EXPECT_EQ(v6.out, "protocol_version=4\n");
+}
+
 // ---- the client on its own ----
 
 TEST(Client, BadTextIsRefusedBeforeConnecting) {
@@ -431,6 +454,51 @@ TEST(ClientScan, NobodyAnsweringExits6) {
     EXPECT_EQ(result.exit_status, 6);
     EXPECT_NE(result.err.find("no ClipShare server answered"), std::string::npos) << result.err;
     EXPECT_TRUE(result.out.empty());
+    // Ports given with --to are the ones named.
+    auto first = std::to_string(pick_free_udp_port());
+    auto second = std::to_string(pick_free_udp_port());
+    if (first == second) second = std::to_string(pick_free_udp_port());
+    result = clipshare(
+        {"scan", "--to", "127.0.0.1:" + first, "--to", "127.0.0.1:" + second, "-t", "0.2"});
+    EXPECT_EQ(result.exit_status, 6);
+    EXPECT_NE(result.err.find("no ClipShare server answered on UDP ports " + first + ", " + second),
+              std::string::npos)
+        << result.err;
+}
+
+// Parsed by Python's json module (meson runs on Python, so python3 is there), not by eye.
+RunResult parse_json(const std::string& text, const std::string& program) {
+    auto python = find_program("python3");
+    if (python.empty()) return {-1, {}, "no python3"};
+    return run_command({python.string(), "-c",
+                        "import json, sys\n"
+                        "servers = json.load(sys.stdin)\n" +
+                            program},
+                       {}, {}, text);
+}
+
+TEST(ClientScan, JsonNamesEachServerAndItsPort) {
+    auto daemon = Daemon::start("[discovery]\nport = @DISCOVERY_PORT@\nbind = \"127.0.0.1\"\n");
+    // ADDRESS:PORT in --to, without -p.
+    const std::string port = std::to_string(daemon->discovery_port());
+    auto result =
+        clipshare({"scan", "--json", "--to", "127.0.0.1:" + port, "--max", "1", "-t", "20"});
+    EXPECT_EQ(result.exit_status, 0) << result.err;
+    auto parsed = parse_json(
+        result.out,
+        "print(len(servers), servers[0]['address'], servers[0]['port'], sorted(servers[0]))");
+    ASSERT_EQ(parsed.exit_status, 0) << result.out << parsed.err;
+    EXPECT_EQ(parsed.out, "1 127.0.0.1 " + port + " ['address', 'port']\n");
+}
+
+TEST(ClientScan, JsonIsValidWhenNobodyAnswers) {
+    auto result = clipshare({"scan", "--json", "--to", "127.0.0.1", "-p",
+                             std::to_string(pick_free_udp_port()), "-t", "0.2"});
+    EXPECT_EQ(result.exit_status, 6);
+    EXPECT_NE(result.err.find("no ClipShare server answered"), std::string::npos) << result.err;
+    auto parsed = parse_json(result.out, "print(servers == [])");
+    ASSERT_EQ(parsed.exit_status, 0) << result.out << parsed.err;
+    EXPECT_EQ(parsed.out, "True\n");
 }
 
 TEST(ClientScan, NotAnAddressIsAUsageError) {
@@ -724,6 +792,26 @@ TEST_F(ClientTls, PlainPortIsNotTakenForTls) {
     auto result = run(daemon->port(), args);
     EXPECT_EQ(result.exit_status, 4) << result.err;
     EXPECT_NE(result.err.find("does not speak TLS on this port"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("the server may not speak TLS: drop --tls (port 4337"),
+              std::string::npos)
+        << result.err;
+}
+
+// The reverse: the daemon's TLS port closes at once on a plain version byte. Still status 9
+// (a server that does not answer as a ClipShare server), now with the way out.
+TEST_F(ClientTls, PlainClientOnTheTlsPortIsToldToTryTls) {
+    auto daemon = start();
+    auto result = run_command(
+        {client_binary().string(), "-p", std::to_string(daemon->tls_port()), "info", "127.0.0.1"});
+    EXPECT_EQ(result.exit_status, 9) << result.err;
+    EXPECT_NE(result.err.find("without answering our protocol version; the server may speak "
+                              "TLS: try --tls (port 4338"),
+              std::string::npos)
+        << result.err;
+    EXPECT_TRUE(daemon->wait_for_log("not TLS (first byte 4)"));
+    // A TLS client at that port is fine, and gets no hint.
+    auto tls = clipshare(*daemon, {"info", "127.0.0.1:" + std::to_string(daemon->tls_port())});
+    EXPECT_EQ(tls.exit_status, 0) << tls.err;
 }
 
 // ---- files, ports, timeouts ----

@@ -29,9 +29,11 @@ RunResult clipshare(std::vector<std::string> args) {
     return run_command(args);
 }
 
-// Runs clipshare with its standard error on a pseudo-terminal `columns` wide; returns the
-// exit status and everything written to the terminal.
-std::pair<int, std::string> on_terminal(std::vector<std::string> args, unsigned short columns) {
+// Runs clipshare with its standard error (and with `stdout_too`, its standard output) on a
+// pseudo-terminal `columns` wide; returns the exit status and everything written to the
+// terminal.
+std::pair<int, std::string> on_terminal(std::vector<std::string> args, unsigned short columns,
+                                        bool stdout_too = false) {
     int master = -1;
     int slave = -1;
     winsize size{};
@@ -45,7 +47,7 @@ std::pair<int, std::string> on_terminal(std::vector<std::string> args, unsigned 
         dup2(slave, STDERR_FILENO);
         int null = ::open("/dev/null", O_RDWR);
         dup2(null, STDIN_FILENO);
-        dup2(null, STDOUT_FILENO);
+        dup2(stdout_too ? slave : null, STDOUT_FILENO);
         std::vector<char*> argv;
         for (auto& arg : args) argv.push_back(arg.data());
         argv.push_back(nullptr);
@@ -132,6 +134,35 @@ TEST(ClientProgress, OneBarForABatchThatFitsItsLineWithCjkNames) {
     // The counters ran on across both files instead of starting over for the second.
     EXPECT_NE(drawn.back().find("600.0 KiB 100%"), std::string::npos) << drawn.back();
     EXPECT_TRUE(fs::exists(into.path() / second));
+}
+
+// PNG bytes on a terminal garble it: "-" refuses when standard output is one, before
+// connecting (the screenshot's status is 2, not the storeless daemon's 6), and -o - is the
+// explicit request that writes them anyway.
+TEST(ClientTerminal, ImageIsNotWrittenToATerminalUnlessAskedWithO) {
+    auto daemon = Daemon::start();
+    const std::string port = std::to_string(daemon->port());
+    const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "pretend pixels";
+    write_file(daemon->dir() / "shot.png", png);
+    auto sent = run_command({client_binary().string(), "-p", port, "send-files", "127.0.0.1",
+                             (daemon->dir() / "shot.png").string()});
+    ASSERT_EQ(sent.exit_status, 0) << sent.err;
+
+    for (const char* command : {"get-image", "screenshot"}) {
+        auto [status, shown] = on_terminal({command, "-p", port, "127.0.0.1", "-"}, 80, true);
+        EXPECT_EQ(status, 2) << command << ": " << shown;
+        EXPECT_NE(shown.find("not writing a PNG image to a terminal"), std::string::npos) << shown;
+        EXPECT_NE(shown.find("-o -"), std::string::npos) << shown;
+        EXPECT_EQ(shown.find("PNG\r"), std::string::npos) << "no image bytes: " << shown;
+    }
+    auto [forced, image] = on_terminal({"get-image", "-p", port, "127.0.0.1", "-o", "-"}, 80, true);
+    EXPECT_EQ(forced, 0) << image;
+    EXPECT_NE(image.find("PNG"), std::string::npos) << image;
+    EXPECT_NE(image.find("pretend pixels"), std::string::npos) << image;
+    // Not a terminal: "-" writes as it always did.
+    auto piped = run_command({client_binary().string(), "-p", port, "get-image", "127.0.0.1", "-"});
+    EXPECT_EQ(piped.exit_status, 0) << piped.err;
+    EXPECT_EQ(piped.out, png);
 }
 
 }  // namespace

@@ -137,10 +137,15 @@ TEST_F(Installed, AReinstallKeepsAnEditedConfig) {
     EXPECT_EQ(read_file(sample).find("# edited"), std::string::npos);
 }
 
-TEST_F(Installed, ClientAndItsManPageWhenBuilt) {
+TEST_F(Installed, ClientItsManPageAndItsCompletionWhenBuilt) {
     if (env("CLIENT_BUILT") != "1") GTEST_SKIP() << "built with -Dclient=disabled";
     EXPECT_TRUE(executable(path("INSTALL_BINDIR", "clipshare")));
     EXPECT_TRUE(fs::exists(path("INSTALL_MANDIR", "man1/clipshare.1")));
+    // Where bash-completion loads it on demand: the file is named after the command.
+    ASSERT_FALSE(env("INSTALL_BASH_COMPLETIONSDIR").empty());
+    auto completion = path("INSTALL_BASH_COMPLETIONSDIR", "clipshare");
+    ASSERT_TRUE(fs::exists(completion));
+    EXPECT_NE(read_file(completion).find("complete -F _clipshare clipshare"), std::string::npos);
 }
 
 TEST_F(Installed, SampleConfigIsValid) {

@@ -2,12 +2,15 @@
 // errors clipshare(1) promises. Also the progress bar's text.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "build_config.hpp"
+#include "client/address.hpp"
 #include "client/cli.hpp"
 #include "client/progress.hpp"
+#include "client/scan.hpp"
 
 namespace clipshare::client {
 namespace {
@@ -188,6 +191,98 @@ TEST(CommandLine, GetoptFormsStillWork) {
 TEST(CommandLine, UnknownOptionsAndMissingArguments) {
     EXPECT_NE(error_of({"--frobnicate", "info", "h"}).find("--frobnicate"), std::string::npos);
     EXPECT_NE(error_of({"info", "h", "-p"}).find("needs an argument"), std::string::npos);
+}
+
+// ---- HOST:PORT ----
+
+TEST(HostAndPort, EveryFormSplits) {
+    struct Case {
+        const char* typed;
+        const char* host;
+        std::optional<std::uint16_t> port;
+    };
+    for (const auto& c :
+         {Case{"router.lan", "router.lan", std::nullopt},
+          Case{"router.lan:5000", "router.lan", 5000},
+          Case{"192.168.1.1:4338", "192.168.1.1", 4338}, Case{"[::1]", "::1", std::nullopt},
+          Case{"[::1]:5000", "::1", 5000}, Case{"[fe80::1%eth0]:65535", "fe80::1%eth0", 65535},
+          // More than one ':' and no brackets: IPv6, never a port.
+          Case{"::1", "::1", std::nullopt}, Case{"fe80::1:5000", "fe80::1:5000", std::nullopt}}) {
+        auto split = split_host_port(c.typed);
+        ASSERT_TRUE(split.address) << c.typed << ": " << split.error;
+        EXPECT_EQ(split.address->host, c.host) << c.typed;
+        EXPECT_EQ(split.address->port, c.port) << c.typed;
+    }
+}
+
+TEST(HostAndPort, BadFormsAreRefusedNamingWhatWasTyped) {
+    for (const char* typed : {"router:", "router:0", "router:65536", "router:http", "router:-1",
+                              ":5000", "[::1", "[::1]5000", "[::1]:", "[]:5000", "[]"}) {
+        auto split = split_host_port(typed);
+        EXPECT_FALSE(split.address) << typed;
+        EXPECT_NE(split.error.find(std::string{"'"} + typed + "'"), std::string::npos)
+            << split.error;
+    }
+}
+
+TEST(CommandLine, HostMayCarryThePort) {
+    auto options = ok({"info", "router.lan:5000"});
+    EXPECT_EQ(options.host, "router.lan");
+    EXPECT_EQ(options.port, 5000);
+    options = ok({"--tls", "--ca", "ca.pem", "get-text", "[::1]:4400"});
+    EXPECT_EQ(options.host, "::1");
+    EXPECT_EQ(options.port, 4400);
+    // The same port twice is no contradiction.
+    EXPECT_EQ(ok({"-p", "5000", "info", "router.lan:5000"}).port, 5000);
+    auto error = error_of({"-p", "5001", "info", "router.lan:5000"});
+    EXPECT_NE(error.find("'router.lan:5000' names port 5000 but -p/--port says 5001"),
+              std::string::npos)
+        << error;
+    EXPECT_NE(error_of({"info", "router.lan:99999"}).find("'router.lan:99999'"), std::string::npos);
+    // scan --to takes ADDRESS:PORT as well, checked the same way.
+    EXPECT_EQ(ok({"scan", "--to", "127.0.0.1:5337"}).scan_targets,
+              std::vector<std::string>{"127.0.0.1:5337"});
+    EXPECT_NE(error_of({"scan", "--to", "[::1]:5337", "-p", "4337"}).find("names port 5337"),
+              std::string::npos);
+    EXPECT_NE(error_of({"scan", "--to", "[::1"}).find("scan --to"), std::string::npos);
+}
+
+// ---- -o and --json ----
+
+TEST(CommandLine, OutputOptionStandsForTheFileArgument) {
+    auto options = ok({"get-image", "h", "-o", "-"});
+    EXPECT_EQ(options.operands, std::vector<std::string>{"-"});
+    EXPECT_EQ(options.output, "-");
+    options = ok({"screenshot", "--output=shot.png", "h"});
+    EXPECT_EQ(options.operands, std::vector<std::string>{"shot.png"});
+    EXPECT_FALSE(ok({"get-image", "h", "-"}).output) << "a FILE argument is not -o";
+    EXPECT_NE(error_of({"get-image", "h", "a.png", "-o", "b.png"}).find("not both"),
+              std::string::npos);
+    EXPECT_NE(error_of({"get-text", "h", "-o", "t.txt"}).find("-o/--output"), std::string::npos);
+    EXPECT_NE(error_of({"get-files", "h", "-o", "d"}).find("-o/--output"), std::string::npos);
+}
+
+TEST(CommandLine, JsonIsForScanOnly) {
+    EXPECT_TRUE(ok({"scan", "--json"}).json);
+    EXPECT_FALSE(ok({"scan"}).json);
+    EXPECT_NE(error_of({"info", "h", "--json"}).find("--json"), std::string::npos);
+}
+
+// The bash completion reads the commands from the help text: it must list every one.
+TEST(CommandLine, HelpListsEveryCommand) {
+    const std::string help = usage_text;
+    const auto names = command_names();
+    EXPECT_GE(names.size(), 9u);
+    for (const auto& name : names) {
+        EXPECT_NE(help.find("\n  " + name + " "), std::string::npos) << name;
+    }
+}
+
+TEST(ScanJson, ValidWithNothingAndEscapesOddBytes) {
+    EXPECT_EQ(scan_json({}), "[]\n");
+    EXPECT_EQ(scan_json({{"127.0.0.1", 4337}, {"fe80::1%e\"\\\x01\xc3", 5337}}),
+              "[\n  {\"address\": \"127.0.0.1\", \"port\": 4337},\n"
+              "  {\"address\": \"fe80::1%e\\\"\\\\\\u0001\\u00c3\", \"port\": 5337}\n]\n");
 }
 
 TEST(ProgressText, SizesAndBar) {

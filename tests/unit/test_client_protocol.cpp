@@ -140,6 +140,30 @@ TEST_P(ClientProtocol, NonsenseOrSilenceInNegotiationIsABadResponse) {
     EXPECT_EQ(talk({3}, [&](Channel& c) { negotiate(c, {}); }).error, Exit::bad_response);
 }
 
+// A plain client on a TLS port: clipshared's closes at once, other TLS servers answer with an
+// alert record (type 21). Both stay status 9, with a hint to try --tls; over TLS, no hint.
+TEST_P(ClientProtocol, PlainClientMeetingTlsIsToldToTryTls) {
+    const Bytes alert{21, 3, 3, 0, 2, 2, 10};
+    for (const Bytes& script : {Bytes{}, alert}) {
+        VersionRequest plain;
+        plain.plain = true;
+        auto outcome = talk(script, [&](Channel& c) { negotiate(c, plain); });
+        EXPECT_EQ(outcome.error, Exit::bad_response);
+        EXPECT_NE(outcome.message.find("the server may speak TLS: try --tls (port 4338"),
+                  std::string::npos)
+            << outcome.message;
+        auto over_tls = talk(script, [&](Channel& c) { negotiate(c, {}); });
+        EXPECT_EQ(over_tls.error, Exit::bad_response);
+        EXPECT_EQ(over_tls.message.find("--tls"), std::string::npos) << over_tls.message;
+    }
+    // A ClipShare answer that is merely wrong gets no hint.
+    VersionRequest plain;
+    plain.plain = true;
+    auto outcome = talk({0x48}, [&](Channel& c) { negotiate(c, plain); });
+    EXPECT_EQ(outcome.error, Exit::bad_response);
+    EXPECT_EQ(outcome.message.find("--tls"), std::string::npos) << outcome.message;
+}
+
 // ---- status bytes, for every method ----
 
 struct MethodCase {
