@@ -24,9 +24,12 @@ constexpr int kDatagramsPerTurn = 64;
 
 constexpr std::uint64_t kInterfacesMaxAgeMs = 1000;
 
-in6_addr ipv6_group() {
-    in6_addr group{};
-    inet_pton(AF_INET6, discovery_ipv6_group, &group);
+const in6_addr& ipv6_group() {
+    static const in6_addr group = [] {
+        in6_addr parsed{};
+        inet_pton(AF_INET6, discovery_ipv6_group, &parsed);
+        return parsed;
+    }();
     return group;
 }
 
@@ -122,7 +125,7 @@ std::string BoundDiscovery::start() {
 }
 
 void BoundDiscovery::join_group() {
-    in6_addr group = ipv6_group();
+    const in6_addr& group = ipv6_group();
     const auto& known = interfaces();
     std::vector<unsigned> joined;
     for (std::size_t i = 0; i < addresses_.size(); ++i) {
@@ -159,9 +162,11 @@ void BoundDiscovery::on_readable() {
         auto outcome = socket_.receive(receive_buffer, datagram);
         if (outcome == PktinfoUdpSocket::Receive::empty) return;
         if (outcome == PktinfoUdpSocket::Receive::failed) {
+            // The poll is level-triggered: whatever is still queued comes on the next turn,
+            // and an error that repeats cannot keep this loop spinning.
             LOG_DEBUG("discovery on %s: receive failed: %s", names_.front().c_str(),
                       uv_strerror(uv_translate_sys_error(errno)));
-            continue;
+            return;
         }
         handle(datagram, std::span{receive_buffer}.first(datagram.size));
     }

@@ -335,7 +335,7 @@ TEST(Discovery, JoinsTheIpv6GroupAndAnswersMulticast) {
 // ---- a router with a LAN and a WAN side, in private network namespaces ----
 //
 //   phone (10.77.0.2, fd77::2) --veth-- router: lan0 10.77.0.1/24 + 10.77.0.9/24, fd77::9
-//   wan host (10.88.0.2)      --veth-- router: wan0 10.88.0.1/24
+//   wan host (10.88.0.2, fd88::2) --veth-- router: wan0 10.88.0.1/24, fd88::1
 // The daemon runs on the router with discovery bound to the LAN's second address.
 
 // Runs `ip` with these arguments, collecting the first failure in `failed`.
@@ -364,6 +364,7 @@ std::string router_with_lan_and_wan() {
     ip_or_note(failed, {"addr", "add", "10.77.0.9/24", "dev", "lan0"});
     ip_or_note(failed, {"-6", "addr", "add", "fd77::9/64", "dev", "lan0", "nodad"});
     ip_or_note(failed, {"addr", "add", "10.88.0.1/24", "dev", "wan0"});
+    ip_or_note(failed, {"-6", "addr", "add", "fd88::1/64", "dev", "wan0", "nodad"});
     ip_or_note(failed, {"link", "set", "lan0", "up"});
     ip_or_note(failed, {"link", "set", "wan0", "up"});
     bool visited = phone->visit([&] {
@@ -378,6 +379,8 @@ std::string router_with_lan_and_wan() {
         ip_or_note(failed, {"addr", "add", "10.88.0.2/24", "dev", "wan1"});
         ip_or_note(failed, {"link", "set", "wan1", "up"});
         ip_or_note(failed, {"route", "add", "10.77.0.0/24", "via", "10.88.0.1"});
+        ip_or_note(failed, {"-6", "addr", "add", "fd88::2/64", "dev", "wan1", "nodad"});
+        ip_or_note(failed, {"-6", "route", "add", "fd77::/64", "via", "fd88::1"});
     });
     if (!visited) return "skip: cannot enter the other network namespaces";
     if (!failed.empty()) return "fail: " + failed;
@@ -422,16 +425,23 @@ std::string router_with_lan_and_wan() {
     // The WAN host: its broadcasts reach the daemon's wildcard socket, and so does unicast
     // to the LAN address (Linux accepts any local address on any interface); none is
     // answered.
-    std::optional<UdpProbe> wan;
-    wan_host->visit([&] { wan.emplace(AF_INET); });
+    std::optional<UdpProbe> wan, wan6;
+    wan_host->visit([&] {
+        wan.emplace(AF_INET);
+        wan6.emplace(AF_INET6);
+    });
     wan->allow_broadcast();
     expect(wan->bind_to("10.88.0.2"), "bind to 10.88.0.2");
     expect(wan->send_to("10.88.0.255", port, bytes("in")), "send to 10.88.0.255");
     expect(wan->send_to("255.255.255.255", port, bytes("in")), "send to 255.255.255.255");
     expect(wan->send_to("10.77.0.9", port, bytes("in")), "send to 10.77.0.9");
+    expect(wan6->send_to("fd77::9", port, bytes("in")), "send to fd77::9");
     expect(daemon->wait_for_log("discovery: not answering 10.88.0.2:", 3),
            "the WAN requests were not all refused");
+    expect(daemon->wait_for_log("discovery: not answering [fd88::2]:"),
+           "the WAN's IPv6 request was not refused");
     expect(wan->receive_now() == std::nullopt, "the WAN side got an answer");
+    expect(wan6->receive_now() == std::nullopt, "the WAN side got an IPv6 answer");
     return outcome;
 }
 
