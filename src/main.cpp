@@ -6,16 +6,19 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string>
 
 #include "build_config.hpp"
+#include "config/import_conf.hpp"
 #include "config/load.hpp"
 #include "server/server.hpp"
 #include "util/daemon.hpp"
 #include "util/log.hpp"
 #include "util/privileges.hpp"
+#include "util/read_file.hpp"
 
 namespace {
 
@@ -38,6 +41,10 @@ constexpr const char* usage_text =
     "                       names on disk; print the effective settings and exit\n"
     "  -l, --log-level LEVEL\n"
     "                       debug, info, warning or error (overrides [log] level)\n"
+    "      --import-conf FILE\n"
+    "                       print the clipshared.toml equivalent of FILE, a clipshare.conf\n"
+    "                       of the upstream ClipShare server; what has no equivalent is\n"
+    "                       named on stderr\n"
     "  -v, --version        print the version and exit\n"
     "  -h, --help           print this help and exit\n"
     "\n"
@@ -47,6 +54,7 @@ struct Options {
     std::optional<std::filesystem::path> config_file;
     std::optional<std::filesystem::path> pidfile;
     std::optional<LogLevel> log_level;
+    std::optional<std::filesystem::path> import_conf;
     bool foreground = false;
     bool stop = false;
     bool restart = false;
@@ -54,6 +62,9 @@ struct Options {
     bool version = false;
     bool help = false;
 };
+
+// --import-conf has no short form; this stands for it in getopt's answers.
+constexpr int kImportConf = 256;
 
 // Returns nothing on a usage error (already reported).
 std::optional<Options> parse_options(int argc, char** argv) {
@@ -68,13 +79,19 @@ std::optional<Options> parse_options(int argc, char** argv) {
         {"log-level", required_argument, nullptr, 'l'},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
+        {"import-conf", required_argument, nullptr, kImportConf},
         {nullptr, 0, nullptr, 0},
     };
     Options options;
     bool usage_error = false;
+    // Options that start, stop or check a daemon, which --import-conf does not.
+    int daemon_options = 0;
     opterr = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, ":c:Ddp:srtl:vh", long_options, nullptr)) != -1) {
+        if (opt != 'v' && opt != 'h' && opt != kImportConf && opt != ':' && opt != '?') {
+            ++daemon_options;
+        }
         switch (opt) {
             case 'c':
                 options.config_file = optarg;
@@ -113,6 +130,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
             case 'h':
                 options.help = true;
                 break;
+            case kImportConf:
+                options.import_conf = optarg;
+                break;
             case ':':
                 std::fprintf(stderr, "clipshared: error: option %s needs an argument\n",
                              argv[optind - 1]);
@@ -132,6 +152,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
     }
     if (!usage_error && int{options.stop} + int{options.restart} + int{options.check} > 1) {
         std::fprintf(stderr, "clipshared: error: -s, -r and -t exclude each other\n");
+        usage_error = true;
+    }
+    if (!usage_error && options.import_conf && daemon_options > 0) {
+        std::fprintf(stderr, "clipshared: error: --import-conf takes no other option\n");
         usage_error = true;
     }
     // -v and -h answer even when the rest of the command line is wrong.
@@ -205,6 +229,23 @@ void choose_log_destination(const LogSection& log, bool detached) {
                      "daemon's messages are lost (use -D, syslog or a file)\n");
     }
     if (destination == LogDestination::syslog) log_use_syslog(true);
+}
+
+// --import-conf: 0 when everything the file says was carried over (keys that have no
+// equivalent are only named), 1 when the file cannot be read or a line was lost.
+int import_conf(const std::filesystem::path& file) {
+    int error = 0;
+    auto text = read_whole_file(file, error);
+    if (!text) {
+        std::fprintf(stderr, "clipshared: error: %s: %s\n", file.c_str(), std::strerror(error));
+        return 1;
+    }
+    auto imported = import_upstream_conf(*text, file.string());
+    std::fputs(imported.toml.c_str(), stdout);
+    for (const auto& note : imported.notes) {
+        std::fprintf(stderr, "clipshared: %s\n", note.c_str());
+    }
+    return imported.lossy ? 1 : 0;
 }
 
 int serve(const Options& options, Config config) {
@@ -281,6 +322,7 @@ int main(int argc, char** argv) {
         std::printf("clipshared %s\n", CLIPSHARE_VERSION);
         return 0;
     }
+    if (options->import_conf) return import_conf(*options->import_conf);
     if (options->stop) return stop_instance(options->pidfile.value_or(default_pidfile()), 30);
 
     ConfigResult loaded = load_config(options->config_file);

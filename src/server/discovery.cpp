@@ -1,5 +1,6 @@
 #include "server/discovery.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -16,7 +17,8 @@ namespace {
 std::array<char, 64> receive_buffer;
 
 bool is_unspecified(const std::string& address) {
-    return address == "::" || address == "0.0.0.0";
+    auto parsed = parse_ip_address(address);
+    return parsed && parsed->is_unspecified();
 }
 
 }  // namespace
@@ -25,12 +27,41 @@ std::string Discovery::open(uv_loop_t* loop, const std::vector<std::string>& add
                             std::uint16_t port) {
     bool has_ipv4 = false;
     for (const auto& address : addresses) has_ipv4 |= address.find(':') == std::string::npos;
+    std::vector<std::string> specific[2];  // IPv4, IPv6
     for (const auto& address : addresses) {
+        bool is_ipv6 = address.find(':') != std::string::npos;
+        if (!is_unspecified(address)) {
+            specific[is_ipv6 ? 1 : 0].push_back(address);
+            continue;
+        }
         // As for the TCP listeners: with an IPv4 address in the list, "::" leaves IPv4 to it.
         if (auto error = open_one(loop, address, port, has_ipv4); !error.empty()) {
             close();
             return error;
         }
+    }
+    for (int family : {AF_INET, AF_INET6}) {
+        auto& listed = specific[family == AF_INET6 ? 1 : 0];
+        if (listed.empty()) continue;
+        // The family's wildcard already answers every request, so the specific addresses
+        // have nothing to add (and their socket would collide with it on the port).
+        bool covered = std::any_of(addresses.begin(), addresses.end(), [&](const auto& each) {
+            bool each_ipv6 = each.find(':') != std::string::npos;
+            return is_unspecified(each) && each_ipv6 == (family == AF_INET6);
+        });
+        if (covered) {
+            for (const auto& address : listed) {
+                LOG_INFO("discovery: %s is already served by the wildcard address",
+                         address.c_str());
+            }
+            continue;
+        }
+        std::unique_ptr<BoundDiscovery> bound;
+        if (auto error = BoundDiscovery::open(loop, family, listed, port, bound); !error.empty()) {
+            close();
+            return error;
+        }
+        bound_.push_back(std::move(bound));
     }
     return {};
 }
@@ -57,8 +88,7 @@ std::string Discovery::open_one(uv_loop_t* loop, const std::string& address, std
     // silently share (and split) the requests.
     unsigned flags = (is_ipv6 && ipv6_only) ? UV_UDP_IPV6ONLY : 0;
     if ((rc = uv_udp_bind(socket->udp.get(), sa, flags)) != 0) return fail(rc);
-    socket->ipv6_wildcard = is_ipv6 && is_unspecified(address);
-    socket->ipv6_unicast = is_ipv6 && !socket->ipv6_wildcard;
+    socket->ipv6_wildcard = is_ipv6;
     sockets_.push_back(std::move(socket));
     return {};
 }
@@ -74,14 +104,11 @@ std::string Discovery::start() {
         if (rc != 0) {
             return "cannot listen on " + socket->address + " (discovery): " + uv_strerror(rc);
         }
-        if (socket->ipv6_wildcard) {
-            join_group(*socket);
-        } else if (socket->ipv6_unicast) {
-            // Multicast to the group is never delivered to a socket bound to a unicast address.
-            LOG_INFO("discovery on %s answers unicast only (bind \"::\" for multicast)",
-                     socket->address.c_str());
-        }
+        if (socket->ipv6_wildcard) join_group(*socket);
         LOG_INFO("answering discovery on %s", socket->address.c_str());
+    }
+    for (auto& bound : bound_) {
+        if (auto error = bound->start(); !error.empty()) return error;
     }
     return {};
 }
@@ -142,6 +169,7 @@ void Discovery::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
 void Discovery::close() {
     for (auto& socket : sockets_) socket->udp.close();
     sockets_.clear();
+    bound_.clear();
 }
 
 }  // namespace clipshare

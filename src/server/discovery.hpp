@@ -1,6 +1,8 @@
-// The UDP discovery responder (SPEC.md section 8): one socket per configured address, each
-// answering "in..." datagrams with "clip_share" sent back to the sender. IPv4 sockets on the
-// wildcard address also hear broadcasts; an IPv6 wildcard socket joins ff05::4567.
+// The UDP discovery responder (SPEC.md section 8): answers "in..." datagrams with
+// "clip_share" sent back to the sender. A wildcard address in discovery.bind gets a socket of
+// its own (IPv4 ones hear broadcasts; an IPv6 one joins ff05::4567); the specific addresses
+// of each family share one BoundDiscovery, which hears broadcasts and multicast too but
+// answers only those that arrived where one of its addresses lives.
 // It lives in server/ because it joins a socket (net's level) to the protocol's discovery
 // codec (proto/discovery.hpp), and net/ and proto/ do not see each other.
 #pragma once
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "server/bound_discovery.hpp"
 #include "util/uv_handle.hpp"
 
 namespace clipshare {
@@ -38,7 +41,6 @@ private:
         UvHandle<uv_udp_t> udp;
         std::string address;  // what was bound, for logs
         bool ipv6_wildcard = false;
-        bool ipv6_unicast = false;
     };
 
     std::string open_one(uv_loop_t* loop, const std::string& address, std::uint16_t port,
@@ -48,6 +50,7 @@ private:
                            const sockaddr* sender, unsigned flags);
 
     std::vector<std::unique_ptr<Socket>> sockets_;
+    std::vector<std::unique_ptr<BoundDiscovery>> bound_;
 };
 
 }  // namespace clipshare

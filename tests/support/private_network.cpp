@@ -80,4 +80,66 @@ bool ip(const std::vector<std::string>& args) {
     return false;
 }
 
+std::unique_ptr<OtherNetwork> OtherNetwork::create(std::string& error) {
+    int ready[2];
+    int release[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) {
+        error = "pipe";
+        return nullptr;
+    }
+    if (pipe2(release, O_CLOEXEC) != 0) {
+        ::close(ready[0]);
+        ::close(ready[1]);
+        error = "pipe";
+        return nullptr;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        ::close(ready[0]);
+        ::close(release[1]);
+        char status = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
+        ssize_t ignored = ::write(ready[1], &status, 1);
+        (void)ignored;
+        char byte;
+        while (::read(release[0], &byte, 1) > 0) {
+        }
+        _exit(0);
+    }
+    ::close(ready[1]);
+    ::close(release[0]);
+    std::unique_ptr<OtherNetwork> made{new OtherNetwork()};
+    made->pid_ = pid;
+    made->release_fd_ = release[1];
+    char status = 'n';
+    bool told = ::read(ready[0], &status, 1) == 1;
+    ::close(ready[0]);
+    if (pid < 0 || !told || status != 'y') {
+        error = "cannot create a second network namespace";
+        return nullptr;
+    }
+    std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+    made->namespace_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (made->namespace_fd_ < 0) {
+        error = "cannot open " + path + ": " + std::strerror(errno);
+        return nullptr;
+    }
+    return made;
+}
+
+OtherNetwork::~OtherNetwork() {
+    if (namespace_fd_ >= 0) ::close(namespace_fd_);
+    if (release_fd_ >= 0) ::close(release_fd_);
+    if (pid_ > 0) waitpid(pid_, nullptr, 0);
+}
+
+bool OtherNetwork::visit(const std::function<void()>& body) const {
+    int home = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (home < 0) return false;
+    bool entered = setns(namespace_fd_, CLONE_NEWNET) == 0;
+    if (entered) body();
+    bool back = !entered || setns(home, CLONE_NEWNET) == 0;
+    ::close(home);
+    return entered && back;
+}
+
 }  // namespace clipshare::test
