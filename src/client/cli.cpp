@@ -29,6 +29,7 @@ constexpr CommandInfo commands[] = {
     {"send-text", Command::send_text, true, 0, 1},
     {"get-files", Command::get_files, true, 0, 1},
     {"send-files", Command::send_files, true, 1, many},
+    {"send-clipboard", Command::send_clipboard, true, 0, 0},
     {"get-image", Command::get_image, true, 1, 1},
     {"screenshot", Command::screenshot, true, 1, 1},
     {"get-any", Command::get_any, true, 0, 1},
@@ -41,6 +42,7 @@ const char* const operand_usage[] = {
     "send-text HOST [TEXT|-]",
     "get-files HOST [DIR]",
     "send-files HOST PATH...",
+    "send-clipboard HOST",
     "get-image HOST FILE",
     "screenshot HOST FILE",
     "get-any HOST [DIR]",
@@ -75,6 +77,7 @@ enum LongOnly {
     opt_proto,
     opt_display,
     opt_copied,
+    opt_desktop,
     opt_to,
     opt_max,
 };
@@ -93,6 +96,7 @@ const char* const usage_text =
     "  send-text HOST [TEXT|-]   set the server's clipboard text (- or none: stdin)\n"
     "  get-files HOST [DIR]      save the server's copied files into DIR (default .)\n"
     "  send-files HOST PATH...   send files and directories\n"
+    "  send-clipboard HOST       send what is copied on this desktop (text, files, image)\n"
     "  get-image HOST FILE       save the copied image (else a screenshot) as FILE (- stdout)\n"
     "  screenshot HOST FILE      save a screenshot as FILE (- stdout)\n"
     "  get-any HOST [DIR]        whatever is copied: text to stdout, files/image into DIR\n"
@@ -113,6 +117,9 @@ const char* const usage_text =
     "                        accept only a server whose certificate's CN is exactly NAME\n"
     "      --display N       screenshot: the display to capture (default 0: the server's)\n"
     "      --copied          get-image: only a copied image, never a screenshot\n"
+    "      --desktop x11|wayland\n"
+    "                        send-clipboard: the desktop to read (default: from\n"
+    "                        WAYLAND_DISPLAY, else DISPLAY)\n"
     "      --to ADDRESS      scan: ask only ADDRESS (repeatable) instead of the whole LAN\n"
     "      --max N           scan: stop as soon as N servers answered\n"
     "  -h, --help            print this help and exit\n"
@@ -147,6 +154,7 @@ constexpr OptionSpec option_specs[] = {
     {"proto", 0, opt_proto, true},
     {"display", 0, opt_display, true},
     {"copied", 0, opt_copied, false},
+    {"desktop", 0, opt_desktop, true},
     {"to", 0, opt_to, true},
     {"max", 0, opt_max, true},
 };
@@ -335,6 +343,12 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
                 case opt_copied:
                     options.copied_only = true;
                     break;
+                case opt_desktop:
+                    if (text != "x11" && text != "wayland")
+                        first_error = "--desktop needs x11 or wayland, not '" + text + "'";
+                    else
+                        options.desktop = text;
+                    break;
                 case opt_to:
                     options.scan_targets.push_back(text);
                     break;
@@ -395,6 +409,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
     }
     if (options.copied_only && command != Command::get_image) {
         return error("--copied is for the get-image command only");
+    }
+    if (!options.desktop.empty() && command != Command::send_clipboard) {
+        return error("--desktop is for the send-clipboard command only");
     }
     if ((!options.scan_targets.empty() || options.max_servers != 0) && command != Command::scan) {
         return error("--to and --max are for the scan command only");

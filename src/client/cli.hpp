@@ -18,6 +18,7 @@ enum class Command {
     send_text,
     get_files,
     send_files,
+    send_clipboard,
     get_image,
     screenshot,
     get_any,
@@ -39,6 +40,7 @@ struct Options {
     bool quiet = false;
 
     std::int64_t display = 0;  // screenshot
+    std::string desktop;       // send-clipboard: "x11", "wayland" or "" (from the environment)
     bool copied_only = false;  // get-image
     std::vector<std::string> scan_targets;
     std::size_t max_servers = 0;
