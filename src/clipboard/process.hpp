@@ -1,6 +1,6 @@
-// Runs one program, or one shell command line, on the loop without ever blocking it: the data goes
-// in on the command's stdin and comes back from its stdout, through libuv pipes; a timer bounds the
-// run and a size cap bounds the output. The command gets its own process group, so a
+// Runs one program, or one shell command line, on the loop without ever blocking it: the data
+// goes in on the command's stdin and comes back from its stdout, through libuv pipes; a timer
+// bounds the run and a size cap bounds the output. The command gets its own process group, so a
 // pipeline killed on timeout dies whole. A run owns itself until its child has been reaped
 // and every handle is closed, so a child never outlives its bookkeeping as a zombie, however
 // early the caller loses interest.
