@@ -6,7 +6,8 @@
 //                               [--tls-connections 1000] [--json bench-results.json]
 //                               [--flood 5000]
 //                               [--only
-//                               rate,handshakes,concurrency,throughput,tls_bulk,hostile,flood]
+//                               rate,handshakes,concurrency,throughput,tls_bulk,hostile,flood,
+//                               desktop]
 //
 // 1. Connection rate: negotiate + Info (v1 and v4, plain and TLS), one client and 64 in
 //    parallel, step by step like a real client (no TCP_NODELAY or other client tricks), with
@@ -30,6 +31,9 @@
 //    and ask for Info; handshakes completed per second, answers within 5 and 10 s, and the
 //    latency of requests on sessions established before the burst. --only flood runs
 //    just this.
+// 6. Desktop (desktop_latency.cpp): Get Text and Send Text latency with the store backend and
+//    with the x11 preset under a private Xvfb, its programs spawned directly and the same
+//    commands run through /bin/sh. --only desktop runs just this.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -44,6 +48,7 @@
 #include "../src/util/log.hpp"
 #include "../tests/integration/tls_client.hpp"
 #include "cipher_measure.hpp"
+#include "desktop_latency.hpp"
 #include "support.hpp"
 #include "tls_bulk.hpp"
 #include "tls_flood.hpp"
@@ -718,6 +723,7 @@ int main(int argc, char** argv) {
         std::printf("\n== TLS flood\n");
         tls_flood(s, tls_config, certs);
     }
+    if (s.runs("desktop")) desktop_latency({s.binary, s.seconds}, record);
 
     write_json(s);
     std::printf("\nJSON: %s\n", s.json.c_str());

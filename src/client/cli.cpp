@@ -30,6 +30,7 @@ constexpr CommandInfo commands[] = {
     {"send-text", Command::send_text, true, 0, 1},
     {"get-files", Command::get_files, true, 0, 1},
     {"send-files", Command::send_files, true, 1, many},
+    {"send-clipboard", Command::send_clipboard, true, 0, 0},
     {"get-image", Command::get_image, true, 1, 1},
     {"screenshot", Command::screenshot, true, 1, 1},
     {"get-any", Command::get_any, true, 0, 1},
@@ -42,6 +43,7 @@ const char* const operand_usage[] = {
     "send-text HOST [TEXT|-]",
     "get-files HOST [DIR]",
     "send-files HOST PATH...",
+    "send-clipboard HOST",
     "get-image HOST FILE",
     "screenshot HOST FILE",
     "get-any HOST [DIR]",
@@ -76,6 +78,7 @@ enum LongOnly {
     opt_proto,
     opt_display,
     opt_copied,
+    opt_desktop,
     opt_to,
     opt_max,
     opt_json,
@@ -95,6 +98,7 @@ const char* const usage_text =
     "  send-text HOST [TEXT|-]   set the server's clipboard text (- or none: stdin)\n"
     "  get-files HOST [DIR]      save the server's copied files into DIR (default .)\n"
     "  send-files HOST PATH...   send files and directories\n"
+    "  send-clipboard HOST       send what is copied on this desktop (text, files, image)\n"
     "  get-image HOST FILE       save the copied image (else a screenshot) as FILE (- stdout)\n"
     "  screenshot HOST FILE      save a screenshot as FILE (- stdout)\n"
     "  get-any HOST [DIR]        whatever is copied: text to stdout, files/image into DIR\n"
@@ -115,6 +119,9 @@ const char* const usage_text =
     "                        accept only a server whose certificate's CN is exactly NAME\n"
     "      --display N       screenshot: the display to capture (default 0: the server's)\n"
     "      --copied          get-image: only a copied image, never a screenshot\n"
+    "      --desktop x11|wayland\n"
+    "                        send-clipboard: the desktop to read (default: from\n"
+    "                        WAYLAND_DISPLAY, else DISPLAY)\n"
     "      --to ADDRESS      scan: ask only ADDRESS (repeatable) instead of the whole LAN\n"
     "      --max N           scan: stop as soon as N servers answered\n"
     "      --json            scan: print one JSON array of the servers found\n"
@@ -152,6 +159,7 @@ constexpr OptionSpec option_specs[] = {
     {"proto", 0, opt_proto, true},
     {"display", 0, opt_display, true},
     {"copied", 0, opt_copied, false},
+    {"desktop", 0, opt_desktop, true},
     {"to", 0, opt_to, true},
     {"max", 0, opt_max, true},
     {"json", 0, opt_json, false},
@@ -363,6 +371,12 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
                 case opt_json:
                     options.json = true;
                     break;
+                case opt_desktop:
+                    if (text != "x11" && text != "wayland")
+                        first_error = "--desktop needs x11 or wayland, not '" + text + "'";
+                    else
+                        options.desktop = text;
+                    break;
                 case opt_to:
                     options.scan_targets.push_back(text);
                     break;
@@ -438,6 +452,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& arguments) 
     }
     if (options.copied_only && command != Command::get_image) {
         return error("--copied is for the get-image command only");
+    }
+    if (!options.desktop.empty() && command != Command::send_clipboard) {
+        return error("--desktop is for the send-clipboard command only");
     }
     if ((!options.scan_targets.empty() || options.max_servers != 0 || options.json) &&
         command != Command::scan) {

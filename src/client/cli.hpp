@@ -18,6 +18,7 @@ enum class Command {
     send_text,
     get_files,
     send_files,
+    send_clipboard,
     get_image,
     screenshot,
     get_any,
@@ -39,6 +40,7 @@ struct Options {
     bool quiet = false;
 
     std::int64_t display = 0;  // screenshot
+    std::string desktop;       // send-clipboard: "x11", "wayland" or "" (from the environment)
     bool copied_only = false;  // get-image
     // get-image, screenshot: -o FILE, which also lets "-o -" write an image to a terminal.
     // The file is in operands too, as if given there.

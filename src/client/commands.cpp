@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -13,6 +14,7 @@
 
 #include "build_config.hpp"
 #include "client/address.hpp"
+#include "client/desktop_clipboard.hpp"
 #include "client/downloads.hpp"
 #include "client/errors.hpp"
 #include "client/negotiate.hpp"
@@ -104,7 +106,30 @@ struct Prepared {
     std::vector<fs::path> roots;                // send-files
     std::unique_ptr<ByteSink> image;            // get-image, screenshot
     std::unique_ptr<DirectoryFiles> directory;  // get-files, get-any
+    std::unique_ptr<StagedImage> staged;        // send-clipboard: a copied image as a file
 };
+
+// send-clipboard: the desktop's content as what send-text or send-files would send.
+void prepare_clipboard(const Options& options, Prepared& prepared) {
+    auto content = read_desktop_clipboard(
+        choose_desktop(options.desktop, std::getenv("WAYLAND_DISPLAY"), std::getenv("DISPLAY")));
+    switch (content.kind) {
+        case DesktopContent::Kind::text:
+            prepared.text = std::move(content.text);
+            if (auto why = check_text(prepared.text); !why.empty()) fail(Exit::failure, why);
+            break;
+        case DesktopContent::Kind::files: {
+            std::vector<std::string> paths;
+            for (const auto& path : content.files) paths.push_back(path.string());
+            prepared.roots = upload_roots(paths);
+            break;
+        }
+        case DesktopContent::Kind::image:
+            prepared.staged = std::make_unique<StagedImage>(content.png);
+            prepared.roots = {prepared.staged->file()};
+            break;
+    }
+}
 
 Prepared prepare(const Options& options) {
     Prepared prepared;
@@ -121,6 +146,9 @@ Prepared prepare(const Options& options) {
         }
         case Command::send_files:
             prepared.roots = upload_roots(options.operands);
+            break;
+        case Command::send_clipboard:
+            prepare_clipboard(options, prepared);
             break;
         case Command::get_image:
         case Command::screenshot:
@@ -156,6 +184,12 @@ int run_method(const Options& options, Conversation& conversation, Prepared& pre
             print_placed(directory_operand(options),
                          get_files(conversation, *prepared.directory, progress));
             return 0;
+        case Command::send_clipboard:
+            if (prepared.roots.empty()) {
+                send_text(conversation, prepared.text);
+                return 0;
+            }
+            [[fallthrough]];
         case Command::send_files: {
             UploadPlan plan = plan_upload(prepared.roots, conversation.version());
             for (const auto& warning : plan.warnings) {

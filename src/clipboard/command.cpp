@@ -4,6 +4,7 @@
 #include <array>
 #include <set>
 
+#include "clipboard/presets.hpp"
 #include "clipboard/uri_list.hpp"
 #include "util/line_ends.hpp"
 #include "util/log.hpp"
@@ -49,6 +50,11 @@ bool png_output(const std::optional<std::vector<std::uint8_t>>& output, const ch
     return true;
 }
 
+void log_failure(const char* name, const CommandOutcome& outcome) {
+    std::string detail = outcome.diagnostic.empty() ? "" : ": " + outcome.diagnostic;
+    LOG_INFO("clipboard: %s command failed (%s)%s", name, outcome.error.c_str(), detail.c_str());
+}
+
 }  // namespace
 
 std::vector<std::filesystem::path> distinct_roots(std::vector<std::filesystem::path> paths) {
@@ -65,7 +71,7 @@ std::vector<std::filesystem::path> distinct_roots(std::vector<std::filesystem::p
 }
 
 CommandClipboard::CommandClipboard(uv_loop_t* loop, std::filesystem::path working_dir,
-                                   ClipboardCommands commands, std::int64_t max_text_length,
+                                   DesktopCommands commands, std::int64_t max_text_length,
                                    bool cut_sent_files, MemoryBudget* budget)
     : loop_(loop),
       working_dir_(std::move(working_dir)),
@@ -99,24 +105,49 @@ void CommandClipboard::cancel_all() {
     running_.clear();
 }
 
-void CommandClipboard::run(const char* name, const std::string& command, CommandSpec spec,
+void CommandClipboard::run(const char* name, const DesktopCommand& command, CommandSpec spec,
                            Output done) {
     if (command.empty()) {
         LOG_INFO("clipboard: no %s command is configured", name);
         return done(std::nullopt);
     }
-    spec.command = command;
     spec.budget = budget_;
+    if (command.input_without_first_line && spec.input) {
+        *spec.input = std::string{without_first_line(*spec.input)};
+    }
+    if (command.shell.empty())
+        return run_program(name, command.programs, 0, std::move(spec), std::move(done));
+    spec.command = command.shell;
+    launch(std::move(spec), [name, done = std::move(done)](CommandOutcome outcome) {
+        if (outcome.ok()) return done(std::move(outcome.output));
+        log_failure(name, outcome);
+        done(std::nullopt);
+    });
+}
+
+void CommandClipboard::run_program(const char* name, std::vector<Program> programs,
+                                   std::size_t index, CommandSpec spec, Output done) {
+    auto attempt = spec;  // the next alternative needs the input again
+    attempt.argv = programs[index];
+    launch(std::move(attempt), [this, name, programs = std::move(programs), index,
+                                spec = std::move(spec),
+                                done = std::move(done)](CommandOutcome outcome) mutable {
+        if (outcome.ok()) return done(std::move(outcome.output));
+        if (index + 1 < programs.size()) {
+            LOG_DEBUG("clipboard: %s: %s failed (%s), trying %s", name, programs[index][0].c_str(),
+                      outcome.error.c_str(), programs[index + 1][0].c_str());
+            return run_program(name, std::move(programs), index + 1, std::move(spec),
+                               std::move(done));
+        }
+        log_failure(name, outcome);
+        done(std::nullopt);
+    });
+}
+
+void CommandClipboard::launch(CommandSpec spec, std::function<void(CommandOutcome)> on_outcome) {
     std::erase_if(running_, [](const auto& weak) { return weak.expired(); });
-    auto run = CommandRun::start(
-        loop_, std::move(spec), guard_.wrap([name, done = std::move(done)](CommandOutcome outcome) {
-            if (outcome.ok()) return done(std::move(outcome.output));
-            std::string detail = outcome.diagnostic.empty() ? "" : ": " + outcome.diagnostic;
-            LOG_INFO("clipboard: %s command failed (%s)%s", name, outcome.error.c_str(),
-                     detail.c_str());
-            done(std::nullopt);
-        }));
-    running_.push_back(std::move(run));
+    running_.push_back(
+        CommandRun::start(loop_, std::move(spec), guard_.wrap(std::move(on_outcome))));
 }
 
 void CommandClipboard::offered(std::function<void(std::optional<Offer>)> done) {
@@ -226,7 +257,9 @@ void CommandClipboard::screenshot(std::int64_t display,
                                   std::function<void(std::optional<Image>)> done) {
     auto spec = reading(max_image_bytes, image_timeout_ms);
     spec.environment.push_back("CLIPSHARE_DISPLAY=" + std::to_string(display));
-    run("screenshot", commands_.screenshot, std::move(spec),
+    DesktopCommand command = commands_.screenshot;
+    for (auto& program : command.programs) program = with_display(std::move(program), display);
+    run("screenshot", command, std::move(spec),
         [this, done = std::move(done)](std::optional<std::vector<std::uint8_t>> output) {
             if (!png_output(output, "screenshot")) return done(std::nullopt);
             auto bytes = shared(*output, "screenshot");

@@ -1,5 +1,6 @@
-// The desktop clipboard, reached through configured commands (xclip on X11, wl-clipboard on
-// Wayland): every operation runs one command line with CommandRun, so the loop never waits
+// The desktop clipboard, reached through commands (xclip on X11, wl-clipboard on Wayland):
+// every operation runs a preset's programs or a configured command line with CommandRun
+// (commands.hpp), so the loop never waits
 // for the desktop. A command that is missing, fails, times out or prints too much means "no
 // data" for a read and is logged; the daemon itself never depends on it.
 //
@@ -29,7 +30,7 @@ public:
     // `commands` are the effective ones (presets.hpp); received files are named relative to
     // `working_dir`, which must be absolute.
     // What commands print is charged to `budget` (if any) while it is held.
-    CommandClipboard(uv_loop_t* loop, std::filesystem::path working_dir, ClipboardCommands commands,
+    CommandClipboard(uv_loop_t* loop, std::filesystem::path working_dir, DesktopCommands commands,
                      std::int64_t max_text_length, bool cut_sent_files,
                      MemoryBudget* budget = nullptr);
     // Kills the commands still running; their callers are not answered.
@@ -54,7 +55,11 @@ private:
     using Paths = std::optional<std::vector<std::filesystem::path>>;
 
     // Runs `command` (the operation `name`); nothing when it is not configured or failed.
-    void run(const char* name, const std::string& command, CommandSpec spec, Output done);
+    void run(const char* name, const DesktopCommand& command, CommandSpec spec, Output done);
+    // Runs programs[index], and the next one if that fails.
+    void run_program(const char* name, std::vector<Program> programs, std::size_t index,
+                     CommandSpec spec, Output done);
+    void launch(CommandSpec spec, std::function<void(CommandOutcome)> on_outcome);
     // What the clipboard offers; nothing when no targets command is configured.
     void offered(std::function<void(std::optional<Offer>)> done);
     void fetch_text(std::function<void(SharedBytes)> done);
@@ -68,7 +73,7 @@ private:
 
     uv_loop_t* loop_;
     std::filesystem::path working_dir_;
-    ClipboardCommands commands_;
+    DesktopCommands commands_;
     std::int64_t max_text_length_;
     bool cut_sent_files_;
     MemoryBudget* budget_;

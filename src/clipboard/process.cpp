@@ -129,17 +129,19 @@ void CommandRun::spawn() {
         return;
     }
 
-    std::string shell = "/bin/sh";
-    std::string dash_c = "-c";
-    char* args[] = {shell.data(), dash_c.data(), spec_.command.data(), nullptr};
+    std::vector<std::string> words = spec_.argv;
+    if (words.empty()) words = {"/bin/sh", "-c", spec_.command};
+    std::vector<char*> args;
+    for (auto& word : words) args.push_back(word.data());
+    args.push_back(nullptr);
     auto environment = child_environment(spec_.environment);
     std::vector<char*> env;
     for (auto& assignment : environment) env.push_back(assignment.data());
     env.push_back(nullptr);
 
     uv_process_options_t options{};
-    options.file = shell.c_str();
-    options.args = args;
+    options.file = args[0];
+    options.args = args.data();
     options.env = env.data();
     options.stdio = stdio;
     options.stdio_count = 3;
@@ -158,7 +160,7 @@ void CommandRun::spawn() {
     if (rc != 0) {
         exited_ = true;
         output_done_ = true;
-        fail(std::string{"cannot start /bin/sh: "} + uv_strerror(rc));
+        fail("cannot start " + words[0] + ": " + uv_strerror(rc));
         finish();
         return;
     }

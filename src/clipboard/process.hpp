@@ -1,6 +1,6 @@
-// Runs one shell command line on the loop without ever blocking it: the data goes in on the
-// command's stdin and comes back from its stdout, through libuv pipes; a timer bounds the
-// run and a size cap bounds the output. The command gets its own process group, so a
+// Runs one program, or one shell command line, on the loop without ever blocking it: the data
+// goes in on the command's stdin and comes back from its stdout, through libuv pipes; a timer
+// bounds the run and a size cap bounds the output. The command gets its own process group, so a
 // pipeline killed on timeout dies whole. A run owns itself until its child has been reaped
 // and every handle is closed, so a child never outlives its bookkeeping as a zombie, however
 // early the caller loses interest.
@@ -21,7 +21,10 @@
 namespace clipshare {
 
 struct CommandSpec {
-    std::string command;  // run as /bin/sh -c command
+    // The program and its arguments, spawned directly (PATH searched); when empty,
+    // `command` is run as /bin/sh -c command.
+    std::vector<std::string> argv;
+    std::string command;
     // Written to stdin, which is then closed. Nothing: stdin is /dev/null.
     std::optional<std::string> input;
     // False: stdout is /dev/null and the run ends when the command exits, even if it left a

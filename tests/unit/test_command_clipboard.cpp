@@ -58,23 +58,34 @@ TEST(Targets, GetAnyPrefersFilesThenImageThenText) {
 
 // ---- presets ----
 
-TEST(Presets, EveryOperationHasACommand) {
+TEST(Presets, EveryOperationHasProgramsAndNoShell) {
     for (const char* name : {"x11", "wayland"}) {
         auto commands = preset_commands(name);
-        for (const std::string* command :
+        for (const DesktopCommand* command :
              {&commands.get_text, &commands.set_text, &commands.targets, &commands.get_files,
               &commands.set_files, &commands.get_image, &commands.screenshot}) {
-            EXPECT_FALSE(command->empty()) << name;
+            EXPECT_FALSE(command->programs.empty()) << name;
+            EXPECT_TRUE(command->shell.empty()) << name;
         }
     }
-    EXPECT_EQ(preset_commands("x11").targets, "xclip -o -selection clipboard -t TARGETS");
-    EXPECT_NE(preset_commands("x11").set_files.find("x-special/gnome-copied-files"),
-              std::string::npos);
-    EXPECT_NE(preset_commands("x11").screenshot.find("CLIPSHARE_DISPLAY"), std::string::npos);
-    EXPECT_NE(preset_commands("wayland").get_files.find("text/uri-list"), std::string::npos);
-    EXPECT_EQ(preset_commands("wayland").screenshot, "grim -t png -");
-    EXPECT_EQ(preset_commands(""), ClipboardCommands{});
-    EXPECT_EQ(preset_commands("mac"), ClipboardCommands{});
+    auto x11 = preset_commands("x11");
+    EXPECT_EQ(x11.targets.programs,
+              (std::vector<Program>{{"xclip", "-o", "-selection", "clipboard", "-t", "TARGETS"}}));
+    // The gnome list first (it says copy or cut), the plain URI list when that fails.
+    ASSERT_EQ(x11.get_files.programs.size(), 2u);
+    EXPECT_EQ(x11.get_files.programs[0].back(), "x-special/gnome-copied-files");
+    EXPECT_EQ(x11.get_files.programs[1].back(), "text/uri-list");
+    EXPECT_EQ(x11.set_files.programs[0].back(), "x-special/gnome-copied-files");
+    EXPECT_FALSE(x11.set_files.input_without_first_line);
+
+    auto wayland = preset_commands("wayland");
+    EXPECT_EQ(wayland.get_files.programs[0].back(), "text/uri-list");
+    EXPECT_EQ(wayland.set_files.programs,
+              (std::vector<Program>{{"wl-copy", "--type", "text/uri-list"}}));
+    EXPECT_TRUE(wayland.set_files.input_without_first_line);
+    EXPECT_EQ(wayland.screenshot.programs, (std::vector<Program>{{"grim", "-t", "png", "-"}}));
+    EXPECT_EQ(preset_commands(""), DesktopCommands{});
+    EXPECT_EQ(preset_commands("mac"), DesktopCommands{});
 }
 
 TEST(Presets, ExplicitCommandsReplaceThePresetOneByOne) {
@@ -83,31 +94,29 @@ TEST(Presets, ExplicitCommandsReplaceThePresetOneByOne) {
     section.commands.get_text = "my-paste";
     section.commands.screenshot = "my-shot";
     auto commands = effective_commands(section.preset, section.commands);
-    EXPECT_EQ(commands.get_text, "my-paste");
-    EXPECT_EQ(commands.screenshot, "my-shot");
+    EXPECT_EQ(commands.get_text, shell_command("my-paste"));
+    EXPECT_EQ(commands.screenshot, shell_command("my-shot"));
     EXPECT_EQ(commands.set_text, preset_commands("x11").set_text);
     EXPECT_EQ(commands.targets, preset_commands("x11").targets);
 
     section.preset.clear();
     commands = effective_commands(section.preset, section.commands);
-    EXPECT_EQ(commands.get_text, "my-paste");
+    EXPECT_EQ(commands.get_text, shell_command("my-paste"));
     EXPECT_TRUE(commands.set_text.empty());
 }
 
-// The x11 preset's screenshot command turns the 1-based display into scrot's 0-based
-// monitor; check the shell arithmetic without a screen.
+// Displays are 1-based in the protocol, scrot's Xinerama monitors 0-based.
 TEST(Presets, X11ScreenshotCountsMonitorsFromZero) {
-    auto command = preset_commands("x11").screenshot;
-    auto at = command.find("scrot");
-    ASSERT_NE(at, std::string::npos);
-    command.replace(at, 5, "echo");
-    std::string line = "CLIPSHARE_DISPLAY=2 sh -c '" + command + "'";
-    FILE* pipe = popen(line.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
-    char buffer[256]{};
-    std::string out = fgets(buffer, sizeof buffer, pipe) ? buffer : "";
-    pclose(pipe);
-    EXPECT_EQ(out, "--silent --monitor 1 -\n");
+    auto program = preset_commands("x11").screenshot.programs.at(0);
+    EXPECT_EQ(with_display(program, 2), (Program{"scrot", "--silent", "--monitor", "1", "-"}));
+    EXPECT_EQ(with_display(program, 1), (Program{"scrot", "--silent", "--monitor", "0", "-"}));
+    EXPECT_EQ(with_display({"grim", "-"}, 3), (Program{"grim", "-"}));
+}
+
+TEST(Presets, WithoutFirstLine) {
+    EXPECT_EQ(without_first_line("copy\nfile:///a\nfile:///b"), "file:///a\nfile:///b");
+    EXPECT_EQ(without_first_line("cut\n"), "");
+    EXPECT_EQ(without_first_line("copy"), "");
 }
 
 // ---- distinct roots ----
@@ -133,9 +142,16 @@ protected:
         EXPECT_EQ(uv_loop_close(&loop), 0);
     }
 
-    void make(ClipboardCommands commands, bool cut = false, std::int64_t max_text = 1000) {
+    // Configured shell lines, as [clipboard.commands] gives them.
+    void make(const ClipboardCommands& commands, bool cut = false, std::int64_t max_text = 1000) {
+        make(effective_commands("", commands), cut, max_text);
+    }
+    void make(DesktopCommands commands, bool cut = false, std::int64_t max_text = 1000) {
         clipboard = std::make_unique<CommandClipboard>(&loop, dir.path(), std::move(commands),
                                                        max_text, cut);
+    }
+    static DesktopCommand programs(std::vector<Program> alternatives) {
+        return program_command(std::move(alternatives));
     }
 
     // Runs the loop until the callback handed to `call` has run; returns its value.
@@ -266,7 +282,7 @@ TEST_F(Desktop, WithoutTargetsEachKindIsTriedInTurn) {
     make(commands);
     EXPECT_EQ(kind(), ContentKind::files);
 
-    make(ClipboardCommands{});
+    make(DesktopCommands{});
     EXPECT_EQ(kind(), ContentKind::empty);
 }
 
@@ -301,8 +317,58 @@ TEST_F(Desktop, ScreenshotGetsTheDisplayNumber) {
     EXPECT_EQ(shot->bytes->bytes.back(), '7');
 }
 
+// ---- preset-style programs, spawned without a shell ----
+
+TEST_F(Desktop, ProgramsGetTheirArgumentsWithoutAShell) {
+    DesktopCommands commands;
+    // A shell would expand the variable and split the words.
+    commands.get_text = programs({{"printf", "%s|%s", "$HOME", "two words"}});
+    make(commands);
+    EXPECT_EQ(text(), "$HOME|two words");
+}
+
+TEST_F(Desktop, AlternativesAreTriedUntilOneSucceeds) {
+    DesktopCommands commands;
+    commands.get_files = programs({{"false"},
+                                   {"clipshare-no-such-program"},
+                                   {"printf", "%s", "file:///srv/first"},
+                                   {"printf", "%s", "file:///srv/second"}});
+    make(commands);
+    EXPECT_EQ(files(), (std::vector<fs::path>{"/srv/first"}));
+}
+
+TEST_F(Desktop, TheLastAlternativesFailureIsTheCommands) {
+    DesktopCommands commands;
+    commands.get_text = programs({{"printf", "%s", "x"}});
+    commands.get_files = programs({{"false"}, {"clipshare-no-such-program"}});
+    make(commands);
+    EXPECT_FALSE(files());
+    EXPECT_EQ(text(), "x");
+}
+
+TEST_F(Desktop, ScreenshotProgramGetsTheMonitorAsAnArgument) {
+    DesktopCommands commands;
+    commands.screenshot = programs(
+        {{"sh", "-c", png_printf + "; printf %s \"$1\"", "sh", std::string{monitor_argument}}});
+    make(commands);
+    auto shot = screenshot(7);
+    ASSERT_TRUE(shot);
+    EXPECT_EQ(shot->bytes->bytes.back(), '6');
+}
+
+TEST_F(Desktop, InputWithoutItsFirstLineReachesTheProgram) {
+    auto out = dir.path() / "list";
+    DesktopCommands commands;
+    commands.set_files = programs({{"tee", out.string()}});
+    commands.set_files.input_without_first_line = true;
+    make(commands);
+    EXPECT_EQ(set_files({{"a b", false, false}, {"c", true, false}}), "");
+    auto base = "file://" + dir.path().string();
+    EXPECT_EQ(read_file(out), base + "/a%20b\n" + base + "/c");
+}
+
 TEST_F(Desktop, MissingCommandsMeanNoData) {
-    make(ClipboardCommands{});
+    make(DesktopCommands{});
     EXPECT_FALSE(text());
     EXPECT_FALSE(files());
     EXPECT_FALSE(image());

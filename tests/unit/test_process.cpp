@@ -140,6 +140,39 @@ TEST_F(Process, MissingProgramIsAFailure) {
     EXPECT_NE(outcome.diagnostic.find("not found"), std::string::npos) << outcome.diagnostic;
 }
 
+TEST_F(Process, ProgramWithArgumentsRunsWithoutAShell) {
+    auto request = spec("");
+    request.argv = {"printf", "%s|%s", "$HOME", "a b"};
+    request.input = "ignored";
+    auto outcome = run(std::move(request));
+    EXPECT_TRUE(outcome.ok()) << outcome.error;
+    EXPECT_EQ(text(outcome), "$HOME|a b");
+}
+
+TEST_F(Process, ProgramFoundOnThePathOfItsEnvironment) {
+    TempDir dir;
+    auto tool = dir.path() / "clipshare-test-tool";
+    {
+        std::ofstream script{tool};
+        script << "#!/bin/sh\nprintf found\n";
+    }
+    fs::permissions(tool, fs::perms::owner_all);
+    auto request = spec("");
+    request.argv = {"clipshare-test-tool"};
+    request.environment = {"PATH=" + dir.path().string()};
+    auto outcome = run(std::move(request));
+    EXPECT_TRUE(outcome.ok()) << outcome.error;
+    EXPECT_EQ(text(outcome), "found");
+}
+
+TEST_F(Process, MissingProgramWithoutAShellIsAFailureThatNamesIt) {
+    auto request = spec("");
+    request.argv = {"clipshare-no-such-program", "--flag"};
+    auto outcome = run(std::move(request));
+    EXPECT_EQ(outcome.error.rfind("cannot start clipshare-no-such-program: ", 0), 0u)
+        << outcome.error;
+}
+
 TEST_F(Process, CommandKilledBySignalIsAFailure) {
     auto outcome = run(spec("kill -TERM $$"));
     EXPECT_EQ(outcome.error, "killed by signal 15");
