@@ -88,7 +88,7 @@ TEST_F(Completion, EveryCommandOfTheTable) {
               sorted({"get-any", "get-files", "get-image", "get-text"}));
     // After the options and their values too.
     EXPECT_EQ(complete({"clipshare", "-p", "4337", "--tls", "--ca", "ca.crt", "sen"}),
-              sorted({"send-files", "send-text"}));
+              sorted({"send-clipboard", "send-files", "send-text"}));
 }
 
 TEST_F(Completion, OptionsFromTheHelp) {
