@@ -292,12 +292,12 @@ private:
 }  // namespace
 
 DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
-                     std::set<std::string> daemon_names)
+                     std::set<std::string> daemon_names, MemoryBudget* budget)
     : loop_(loop),
       working_dir_(std::move(working_dir)),
       max_depth_(max_depth),
       cleaner_(loop),
-      quota_(loop, working_dir_, std::move(daemon_names)) {}
+      quota_(loop, working_dir_, std::move(daemon_names), budget) {}
 
 DiskFiles::~DiskFiles() = default;
 

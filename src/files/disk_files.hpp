@@ -19,9 +19,9 @@ class DiskFiles final : public FileService {
 public:
     // Get Files leaves out entries deeper than `max_depth` path segments. `daemon_names`
     // are top-level entries of working_dir that are the daemon's own (state_dir), never
-    // counted or removed by the storage quota.
+    // counted or removed by the storage quota, whose index is charged to `budget`.
     DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
-              std::set<std::string> daemon_names = {});
+              std::set<std::string> daemon_names = {}, MemoryBudget* budget = nullptr);
     ~DiskFiles() override;
 
     // Opens working_dir and finishes the batches a crash interrupted after their commit

@@ -11,6 +11,7 @@
 
 #include "files/below.hpp"
 #include "util/log.hpp"
+#include "util/printable.hpp"
 
 namespace clipshare {
 namespace {
@@ -59,10 +60,11 @@ StorageQuota::Pin::~Pin() {
 // ---- the quota ----
 
 StorageQuota::StorageQuota(uv_loop_t* loop, std::filesystem::path working_dir,
-                           std::set<std::string> daemon_names)
+                           std::set<std::string> daemon_names, MemoryBudget* budget)
     : loop_(loop),
       working_dir_(std::move(working_dir)),
       daemon_names_(std::move(daemon_names)),
+      index_charge_(budget),
       counter_(loop),
       remover_(loop) {
     if (uv_timer_init(loop_, timer_.get()) == 0) {
@@ -125,10 +127,15 @@ void StorageQuota::on_counted(std::vector<StoredEntry> found) {
     }
     entries_ = std::move(next);
     used_ = 0;
-    for (const auto& [name, entry] : entries_) used_ += entry.bytes;
+    name_bytes_ = 0;
+    for (const auto& [name, entry] : entries_) {
+        used_ += entry.bytes;
+        name_bytes_ += name.size();
+    }
     added_while_counting_.clear();
     removed_while_counting_.clear();
     counting_ = false;
+    charge_index();
     LOG_INFO(
         "storage: working_dir holds %lld bytes in %zu entries (max_bytes %lld, max_age %lld s)",
         ll(used_), entries_.size(), ll(settings_.max_bytes), ll(settings_.max_age));
@@ -184,9 +191,11 @@ void StorageQuota::placed(const std::vector<PlacedItem>& items, std::uint64_t st
         forget(item.name);  // a name reused since the last count
         entries_[item.name] = Entry{stamp, item.bytes, true};
         used_ += item.bytes;
+        name_bytes_ += item.name.size();
         if (counting_) added_while_counting_.insert(item.name);
     }
     reservation.release();
+    charge_index();
 }
 
 void StorageQuota::settled(const std::vector<PlacedItem>& items, bool current) {
@@ -202,6 +211,14 @@ void StorageQuota::settled(const std::vector<PlacedItem>& items, bool current) {
 
 void StorageQuota::withdrawn(const std::vector<PlacedItem>& items) {
     for (const auto& item : items) forget(item.name);
+    charge_index();
+}
+
+void StorageQuota::charge_index() {
+    // A map node is about its entry, its name and four pointers; the names of the current
+    // files and of the count's change sets are few beside it.
+    constexpr std::size_t per_entry = sizeof(Entry) + sizeof(std::string) + 4 * sizeof(void*);
+    index_charge_.force_resize(entries_.size() * per_entry + name_bytes_);
 }
 
 void StorageQuota::set_current(const std::vector<std::string>& names) {
@@ -212,6 +229,7 @@ void StorageQuota::forget(const std::string& name) {
     auto found = entries_.find(name);
     if (found == entries_.end()) return;
     used_ -= found->second.bytes;
+    name_bytes_ -= name.size();
     entries_.erase(found);
     if (counting_) {
         removed_while_counting_.insert(name);
@@ -241,8 +259,9 @@ std::vector<StorageQuota::Batch> StorageQuota::removable() const {
 void StorageQuota::remove(const Batch& batch, const std::string& why) {
     auto now = realtime_ns();
     auto age_s = now > batch.stamp ? (now - batch.stamp) / ns_per_s : 0;
+    // Names put there by hand may hold anything: escaped, one log line stays one line.
     LOG_INFO("storage: removing %s%s (%zu entries, %lld bytes, stored %llu s ago): %s",
-             batch.names.front().c_str(),
+             escape_control_bytes(batch.names.front()).c_str(),
              batch.names.size() > 1 ? " and the rest of its batch" : "", batch.names.size(),
              ll(batch.bytes), static_cast<unsigned long long>(age_s), why.c_str());
     for (const auto& name : batch.names) {
@@ -250,11 +269,12 @@ void StorageQuota::remove(const Batch& batch, const std::string& why) {
         remover_.post([dir = working_dir_, name] {
             UniqueFd working{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
             if (!working || !discard_entry(working.get(), name)) {
-                LOG_WARN("storage: cannot remove %s/%s: %s", dir.c_str(), name.c_str(),
-                         std::strerror(errno));
+                LOG_WARN("storage: cannot remove %s/%s: %s", dir.c_str(),
+                         escape_control_bytes(name).c_str(), std::strerror(errno));
             }
         });
     }
+    charge_index();
 }
 
 void StorageQuota::remove_expired() {

@@ -23,6 +23,7 @@
 
 #include "files/placed_item.hpp"
 #include "files/stored_entries.hpp"
+#include "util/memory_budget.hpp"
 #include "util/uv_handle.hpp"
 #include "util/work_queue.hpp"
 
@@ -37,8 +38,9 @@ struct StorageSettings {
 class StorageQuota {
 public:
     // `daemon_names`: top-level entries of working_dir that are the daemon's own (state_dir).
+    // The index of entries is charged to `budget` (if any).
     StorageQuota(uv_loop_t* loop, std::filesystem::path working_dir,
-                 std::set<std::string> daemon_names);
+                 std::set<std::string> daemon_names, MemoryBudget* budget = nullptr);
     ~StorageQuota();
     StorageQuota(const StorageQuota&) = delete;
     StorageQuota& operator=(const StorageQuota&) = delete;
@@ -119,14 +121,18 @@ private:
     void remove_expired();
     void trim();
     void forget(const std::string& name);
+    // Puts the index's size on the budget: it grows with what working_dir holds (many
+    // small files), so it is counted like every other buffer, though never refused.
+    void charge_index();
 
     uv_loop_t* loop_;
     std::filesystem::path working_dir_;
     std::set<std::string> daemon_names_;
     StorageSettings settings_;
     std::map<std::string, Entry> entries_;
-    std::int64_t used_ = 0;      // the entries' bytes
-    std::int64_t reserved_ = 0;  // uploads in progress
+    std::int64_t used_ = 0;       // the entries' bytes
+    std::int64_t reserved_ = 0;   // uploads in progress
+    std::size_t name_bytes_ = 0;  // the entries' names, for the index's charge
     std::set<std::string> current_;
     std::map<std::string, int> pins_;
     // A count in progress sees the disk as it was; what changed meanwhile wins over it.
@@ -134,6 +140,7 @@ private:
     bool count_again_ = false;
     std::set<std::string> added_while_counting_;
     std::set<std::string> removed_while_counting_;
+    MemoryCharge index_charge_;
     WorkQueue counter_;
     WorkQueue remover_;
     UvHandle<uv_timer_t> timer_;

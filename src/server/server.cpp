@@ -181,7 +181,7 @@ std::string Server::start() {
     if (auto error = check_paths(*config_); !error.empty()) return error;
     files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir,
                                          static_cast<std::size_t>(config_->limits.max_path_depth),
-                                         daemon_names_in_working_dir(*config_));
+                                         daemon_names_in_working_dir(*config_), &budget_);
     if (auto error = files_->open(); !error.empty()) return error;
     if (auto error = open_clipboard(); !error.empty()) return error;
     committer_ = std::make_unique<BatchCommitter>(*clipboard_);

@@ -205,6 +205,23 @@ TEST_F(QuotaTest, CountKeepsWhatWasPlacedOrRemovedWhileItRan) {
     EXPECT_EQ(quota_->used(), 80);
 }
 
+TEST(Quota, ItsIndexIsChargedToTheBudget) {
+    Sandbox box;
+    for (int i = 0; i < 100; ++i) write(box.target() / ("entry-" + std::to_string(i)), 1);
+    MemoryBudget budget{1 << 20};
+    uv_loop_t loop{};
+    uv_loop_init(&loop);
+    {
+        StorageQuota quota{&loop, box.target(), {}, &budget};
+        quota.configure({.max_bytes = 1000});
+        uv_run(&loop, UV_RUN_DEFAULT);
+        EXPECT_GE(budget.used(), 100 * (sizeof("entry-00") + sizeof(std::string)));
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    EXPECT_EQ(budget.used(), 0u);
+}
+
 TEST_F(QuotaTest, MaxAgeRemovesOldBatchesButNotTheCurrentOnes) {
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
