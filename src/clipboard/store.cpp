@@ -78,6 +78,13 @@ std::uint64_t StoreClipboard::saved_at_ns() const {
            static_cast<std::uint64_t>(info.st_mtim.tv_nsec);
 }
 
+std::vector<std::string> StoreClipboard::file_names() const {
+    std::vector<std::string> names;
+    if (content_.kind != ContentKind::files) return names;
+    for (const auto& item : content_.items) names.push_back(item.name);
+    return names;
+}
+
 std::string StoreClipboard::serialize(const Content& content) {
     std::string out{magic};
     switch (content.kind) {

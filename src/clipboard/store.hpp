@@ -26,6 +26,8 @@ public:
     // When the saved state was last written (ns since the epoch; 0 if never): start-up
     // recovery puts a batch on the clipboard only if its commit is newer.
     std::uint64_t saved_at_ns() const;
+    // The names (in working_dir) of the current files; none when the content is not files.
+    std::vector<std::string> file_names() const;
 
     void kind(std::function<void(ContentKind)> done) override;
     void get_text(std::function<void(SharedBytes)> done) override;

@@ -62,6 +62,13 @@ struct LimitsSection {
     std::int64_t max_batch_name_bytes = 64 * 1024 * 1024;  // all names of one batch
 };
 
+// [storage]: limits on what working_dir holds (files/storage_quota.hpp).
+struct StorageSection {
+    std::int64_t max_bytes = 0;  // 0: no limit
+    std::int64_t max_age = 0;    // seconds; 0: never
+    bool make_room = false;
+};
+
 struct ClipboardSection {
     std::string backend{"store"};  // "store" or "command"
     std::string preset;            // "", "x11" or "wayland"
@@ -87,6 +94,7 @@ struct Config {
     DiscoverySection discovery;
     ProtocolSection protocol;
     LimitsSection limits;
+    StorageSection storage;
     // [methods]: one key per entry of method_table; ask with method_enabled(M, methods).
     MethodSet methods = default_methods();
     ClipboardSection clipboard;

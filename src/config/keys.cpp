@@ -31,6 +31,8 @@ constexpr S& section_in(Config& config) {
         return config.protocol;
     } else if constexpr (std::is_same_v<S, LimitsSection>) {
         return config.limits;
+    } else if constexpr (std::is_same_v<S, StorageSection>) {
+        return config.storage;
     } else if constexpr (std::is_same_v<S, ClipboardSection>) {
         return config.clipboard;
     } else if constexpr (std::is_same_v<S, ClipboardCommands>) {
@@ -154,6 +156,15 @@ constexpr Key kLimitsKeys[] = {
      .field = &at<&LimitsSection::max_batch_name_bytes>, .low = 2048, .high = kInt64Max},
 };
 
+constexpr Key kStorageKeys[] = {
+    {.name = "max_bytes", .kind = Kind::size, .field = &at<&StorageSection::max_bytes>,
+     .low = 0, .high = kInt64Max},
+    // Up to 100 years, in seconds.
+    {.name = "max_age", .kind = Kind::integer, .field = &at<&StorageSection::max_age>,
+     .low = 0, .high = 3153600000},
+    {.name = "make_room", .kind = Kind::boolean, .field = &at<&StorageSection::make_room>},
+};
+
 template <std::size_t... I>
 constexpr std::array<Key, sizeof...(I)> method_keys(std::index_sequence<I...>) {
     return {{Key{.name = method_table[I].key, .kind = Kind::method,
@@ -216,7 +227,8 @@ constexpr Key kLogKeys[] = {
 constexpr Section kSections[] = {
     {"server", kServerKeys},       {"plain", kPlainKeys},         {"tls", kTlsKeys},
     {"discovery", kDiscoveryKeys}, {"protocol", kProtocolKeys},   {"limits", kLimitsKeys},
-    {"methods", kMethodKeys},      {"clipboard", kClipboardKeys}, {"log", kLogKeys},
+    {"storage", kStorageKeys},     {"methods", kMethodKeys},      {"clipboard", kClipboardKeys},
+    {"log", kLogKeys},
 };
 // clang-format on
 
@@ -290,6 +302,7 @@ static_assert(well_formed(kTlsKeys));
 static_assert(well_formed(kDiscoveryKeys));
 static_assert(well_formed(kProtocolKeys));
 static_assert(well_formed(kLimitsKeys));
+static_assert(well_formed(kStorageKeys));
 static_assert(well_formed(kMethodKeys));
 static_assert(well_formed(kCommandKeys));
 static_assert(well_formed(kClipboardKeys));

@@ -189,6 +189,7 @@ std::string BatchWriter::begin_file(const std::string& path, std::int64_t size) 
     file_written_ = 0;
     std::fill(std::begin(file_head_), std::end(file_head_), 0);
     note_top_level(path, false);
+    top_level_[top_index_.at(path.substr(0, path.find('/')))].bytes += size;
     return {};
 }
 
@@ -241,6 +242,17 @@ std::string BatchWriter::commit(std::vector<PlacedItem>& placed) {
 std::string BatchWriter::place_all(std::vector<PlacedItem>& placed) {
     if (!items_fd_) return "nothing was received";
     if (file_fd_) return "'" + file_path_ + "' is still open";
+    // Stamped before the sync, so that the stamp is on disk before the journal names it
+    // and a batch finished by start-up recovery carries it too. Renames keep an mtime.
+    stamp_ = realtime_ns();
+    const timespec times[2] = {
+        {0, UTIME_OMIT},
+        {static_cast<time_t>(stamp_ / 1'000'000'000u), static_cast<long>(stamp_ % 1'000'000'000u)}};
+    for (const auto& item : top_level_) {
+        if (utimensat(items_fd_.get(), item.name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+            return errno_text("cannot stamp '" + item.name + "'");
+        }
+    }
     // "Stored" means on disk, and the journal must never name data that is not: one
     // syncfs covers every file and directory of the batch.
     if (syncfs(items_fd_.get()) != 0) return errno_text("cannot sync the received files");
@@ -265,7 +277,8 @@ std::string BatchWriter::place_all(std::vector<PlacedItem>& placed) {
     for (auto& entry : journal.entries) {
         failure = place_entry(temp_fd_.get(), items_fd_.get(), target_fd_.get(), entry, taken);
         if (!failure.empty()) break;
-        placed.push_back({entry.target, entry.type == 'd', entry.type == 'p'});
+        std::int64_t bytes = top_level_[top_index_.at(entry.item)].bytes;
+        placed.push_back({entry.target, entry.type == 'd', entry.type == 'p', bytes});
     }
     if (!failure.empty()) {
         take_back(placed);

@@ -54,6 +54,10 @@ public:
     // Removes a committed batch's journal and temporary directory: what had to follow the
     // commit is done. (The destructor does it too.)
     void finish();
+    // The commit's stamp (ns since the epoch): every top-level entry it placed has it as
+    // its mtime, which is how the storage quota tells batches and their age from the disk
+    // alone (files/stored_entries.hpp). 0 before a commit.
+    std::uint64_t stamp() const { return stamp_; }
 
 private:
     // Remembers the first failure, so that it poisons every later step.
@@ -68,6 +72,7 @@ private:
         std::string name;  // as received, in items/
         bool directory = false;
         bool png = false;
+        std::int64_t bytes = 0;  // the sizes of its files
     };
 
     std::filesystem::path target_;
@@ -83,6 +88,7 @@ private:
     std::int64_t file_written_ = 0;
     std::uint8_t file_head_[8] = {};
     bool committed_ = false;
+    std::uint64_t stamp_ = 0;
     std::vector<TopLevel> top_level_;                         // in order of arrival
     std::unordered_map<std::string, std::size_t> top_index_;  // name -> index in top_level_
     std::vector<PlacedItem> placed_;                          // as committed, names in the target

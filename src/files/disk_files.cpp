@@ -33,10 +33,13 @@ std::string errno_text(const std::string& what) {
 // writer is only ever touched by one thread at a time.
 class DiskBatch final : public IncomingBatch {
 public:
-    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir)
+    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir, StorageQuota& quota)
         : queue_(loop),
-          writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")) {}
+          writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")),
+          quota_(quota) {}
     ~DiskBatch() override {
+        // Placed and never settled (the daemon is stopping): an ordinary batch from now on.
+        if (!placed_.empty()) quota_.settled(placed_, false);
         // Steps still queued have nobody to report to: skip them rather than write what is
         // about to be removed. A commit is never abandoned: its owner keeps the batch until
         // it is done. The writer (and with it the temporary directory, unless committed)
@@ -58,34 +61,56 @@ public:
         run(std::move(done), [data](BatchWriter& w) { return w.write(*data); });
     }
 
+    std::string reserve(std::int64_t bytes) override { return quota_.reserve(reservation_, bytes); }
+
     void end_file(Done done) override {
         run(std::move(done), [](BatchWriter& w) { return w.end_file(); });
     }
 
     void uncommit(Done done) override {
-        run(std::move(done), [](BatchWriter& w) {
-            w.uncommit();
-            return std::string{};
-        });
+        run(
+            [this, done = std::move(done)](std::string error) {
+                quota_.withdrawn(placed_);
+                placed_.clear();
+                done(std::move(error));
+            },
+            [](BatchWriter& w) {
+                w.uncommit();
+                return std::string{};
+            });
     }
 
     void finish(Done done) override {
-        run(std::move(done), [](BatchWriter& w) {
-            w.finish();
-            return std::string{};
-        });
+        run(
+            [this, done = std::move(done)](std::string error) {
+                // Placed and on the clipboard: its files are the current ones.
+                quota_.settled(placed_, true);
+                placed_.clear();
+                done(std::move(error));
+            },
+            [](BatchWriter& w) {
+                w.finish();
+                return std::string{};
+            });
     }
 
     void commit(std::function<void(std::string, std::vector<PlacedItem>)> done) override {
         auto placed = std::make_shared<std::vector<PlacedItem>>();
         auto error = std::make_shared<std::string>();
+        auto stamp = std::make_shared<std::uint64_t>(0);
         ++pending_;
         queue_.post(
-            [writer = writer_, abandoned = abandoned_, placed, error] {
+            [writer = writer_, abandoned = abandoned_, placed, error, stamp] {
                 if (!abandoned->load()) *error = writer->commit(*placed);
+                *stamp = writer->stamp();
             },
-            [this, placed, error, done = std::move(done)] {
+            [this, placed, error, stamp, done = std::move(done)] {
                 --pending_;
+                if (error->empty()) {
+                    // Counted as stored from now on, and kept until its commit settles.
+                    placed_ = *placed;
+                    quota_.placed(placed_, *stamp, reservation_);
+                }
                 done(*error, std::move(*placed));
             });
     }
@@ -110,7 +135,23 @@ private:
     std::shared_ptr<BatchWriter> writer_;
     std::shared_ptr<std::atomic<bool>> abandoned_ = std::make_shared<std::atomic<bool>>(false);
     std::size_t pending_ = 0;
+    StorageQuota& quota_;
+    StorageQuota::Reservation reservation_;  // its files' declared sizes, until placed
+    std::vector<PlacedItem> placed_;         // placed, until the commit settles
 };
+
+// The top-level entries of working_dir among `paths` (paths in it, or below it), for pins.
+std::vector<std::string> names_in(const std::filesystem::path& working_dir,
+                                  const std::vector<std::filesystem::path>& paths) {
+    std::vector<std::string> names;
+    for (const auto& path : paths) {
+        auto relative = path.lexically_relative(working_dir);
+        if (relative.empty() || relative.is_absolute()) continue;
+        auto first = relative.begin()->string();
+        if (first != ".." && first != ".") names.push_back(first);
+    }
+    return names;
+}
 
 // ---- listing ----
 
@@ -126,8 +167,10 @@ struct ListingState {
 class DiskListing final : public FileListing {
 public:
     DiskListing(uv_loop_t* loop, std::vector<std::filesystem::path> roots, int version,
-                std::size_t max_depth)
-        : queue_(loop), state_(std::make_shared<ListingState>(roots, version, max_depth)) {}
+                std::size_t max_depth, StorageQuota::Pin pin)
+        : queue_(loop),
+          state_(std::make_shared<ListingState>(roots, version, max_depth)),
+          pin_(std::move(pin)) {}
     ~DiskListing() override {
         // A walk of a large tree has nobody to report to any more: stop it early.
         state_->cancelled.store(true);
@@ -166,6 +209,8 @@ public:
 private:
     WorkQueue queue_;
     std::shared_ptr<ListingState> state_;
+    // A reply reads these from its count to its last byte: the quota leaves them alone.
+    StorageQuota::Pin pin_;
 };
 
 // ---- sending ----
@@ -178,8 +223,8 @@ struct ReaderState {
 
 class DiskReader final : public OutgoingFile {
 public:
-    DiskReader(uv_loop_t* loop, FileEntry entry)
-        : queue_(loop), state_(std::make_shared<ReaderState>()) {
+    DiskReader(uv_loop_t* loop, FileEntry entry, StorageQuota::Pin pin)
+        : queue_(loop), state_(std::make_shared<ReaderState>()), pin_(std::move(pin)) {
         state_->entry = std::move(entry);
     }
     ~DiskReader() override {
@@ -241,12 +286,18 @@ private:
 
     WorkQueue queue_;
     std::shared_ptr<ReaderState> state_;
+    StorageQuota::Pin pin_;
 };
 
 }  // namespace
 
-DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth)
-    : loop_(loop), working_dir_(std::move(working_dir)), max_depth_(max_depth), cleaner_(loop) {}
+DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
+                     std::set<std::string> daemon_names, MemoryBudget* budget)
+    : loop_(loop),
+      working_dir_(std::move(working_dir)),
+      max_depth_(max_depth),
+      cleaner_(loop),
+      quota_(loop, working_dir_, std::move(daemon_names), budget) {}
 
 DiskFiles::~DiskFiles() = default;
 
@@ -283,16 +334,19 @@ void DiskFiles::clean_up_leftovers() {
 }
 
 std::unique_ptr<IncomingBatch> DiskFiles::begin_batch() {
-    return std::make_unique<DiskBatch>(loop_, working_dir_);
+    return std::make_unique<DiskBatch>(loop_, working_dir_, quota_);
 }
 
 std::unique_ptr<FileListing> DiskFiles::list(std::vector<std::filesystem::path> roots,
                                              int version) {
-    return std::make_unique<DiskListing>(loop_, std::move(roots), version, max_depth_);
+    auto pin = quota_.pin(names_in(working_dir_, roots));
+    return std::make_unique<DiskListing>(loop_, std::move(roots), version, max_depth_,
+                                         std::move(pin));
 }
 
 std::unique_ptr<OutgoingFile> DiskFiles::open(FileEntry entry) {
-    return std::make_unique<DiskReader>(loop_, std::move(entry));
+    auto pin = quota_.pin(names_in(working_dir_, {entry.base / entry.relative}));
+    return std::make_unique<DiskReader>(loop_, std::move(entry), std::move(pin));
 }
 
 }  // namespace clipshare

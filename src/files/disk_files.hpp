@@ -4,10 +4,12 @@
 #include <uv.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "files/batch_recovery.hpp"
+#include "files/storage_quota.hpp"
 #include "files/transfer.hpp"
 #include "util/work_queue.hpp"
 
@@ -15,8 +17,11 @@ namespace clipshare {
 
 class DiskFiles final : public FileService {
 public:
-    // Get Files leaves out entries deeper than `max_depth` path segments.
-    DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth);
+    // Get Files leaves out entries deeper than `max_depth` path segments. `daemon_names`
+    // are top-level entries of working_dir that are the daemon's own (state_dir), never
+    // counted or removed by the storage quota, whose index is charged to `budget`.
+    DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
+              std::set<std::string> daemon_names = {}, MemoryBudget* budget = nullptr);
     ~DiskFiles() override;
 
     // Opens working_dir and finishes the batches a crash interrupted after their commit
@@ -34,6 +39,8 @@ public:
     std::unique_ptr<OutgoingFile> open(FileEntry entry) override;
 
     const std::filesystem::path& working_dir() const { return working_dir_; }
+    // [storage]: uploads reserve room in it, downloads pin what they read.
+    StorageQuota& quota() { return quota_; }
     // Clean-up still running (tests wait for it).
     bool cleaning() const { return !cleaner_.idle(); }
 
@@ -43,6 +50,7 @@ private:
     std::size_t max_depth_;
     Recovery recovery_;
     WorkQueue cleaner_;
+    StorageQuota quota_;
 };
 
 }  // namespace clipshare

@@ -2,6 +2,7 @@
 // reports and what the clipboard then holds (files/ describes it; clipboard/ refers to it).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace clipshare {
@@ -9,7 +10,8 @@ namespace clipshare {
 struct PlacedItem {
     std::string name;  // relative to working_dir, one segment
     bool directory = false;
-    bool png = false;  // a regular file that starts with the PNG signature
+    bool png = false;        // a regular file that starts with the PNG signature
+    std::int64_t bytes = 0;  // the sizes of its files, as received (not saved with the clipboard)
 };
 
 }  // namespace clipshare

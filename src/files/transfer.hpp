@@ -40,6 +40,10 @@ public:
     // Paths are normalized (files/names.hpp) and conflict-free (BatchPlan).
     virtual void add_directory(std::string path, Done done) = 0;
     virtual void begin_file(std::string path, std::int64_t size, Done done) = 0;
+    // Asks room for `bytes` more of declared file content, at once and before any of it
+    // arrives ([storage] max_bytes): "" or why working_dir cannot hold it (the upload is
+    // then refused). Without a quota there is always room.
+    virtual std::string reserve(std::int64_t /*bytes*/) { return {}; }
     virtual void write(std::vector<std::uint8_t> chunk, Done done) = 0;
     virtual void end_file(Done done) = 0;
     // Moves each top-level entry into working_dir (name, 1_name, 2_name, ...), all or

@@ -157,6 +157,11 @@ private:
             batch_->add_directory(checked.path, disk_done());
             return next_entry();
         }
+        // Refused before its first byte when working_dir cannot hold it: the declared size
+        // is never allocated, only counted ([storage] max_bytes).
+        if (auto refused = batch_->reserve(size_); !refused.empty()) {
+            return fail("storage quota: " + refused);
+        }
         batch_->begin_file(checked.path, size_, disk_done());
         remaining_ = size_;
         state_ = State::content;

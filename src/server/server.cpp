@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "net/tls.hpp"
@@ -56,6 +57,21 @@ std::string check_creatable(const char* key, const fs::path& path, bool director
                parent.string() + ": " + std::generic_category().message(errno);
     }
     return {};
+}
+
+// state_dir, when it is an entry of working_dir: the daemon's own, not received files.
+std::set<std::string> daemon_names_in_working_dir(const Config& config) {
+    auto state = config.effective_state_dir().lexically_normal();
+    if (!state.has_filename()) state = state.parent_path();
+    auto working = config.server.working_dir.lexically_normal();
+    if (!working.has_filename()) working = working.parent_path();
+    if (state.parent_path() != working) return {};
+    return {state.filename().string()};
+}
+
+StorageSettings storage_settings(const Config& config) {
+    return StorageSettings{config.storage.max_bytes, config.storage.max_age,
+                           config.storage.make_room};
 }
 
 }  // namespace
@@ -164,15 +180,20 @@ std::string Server::start() {
     // Checked again as the user who will write there.
     if (auto error = check_paths(*config_); !error.empty()) return error;
     files_ = std::make_unique<DiskFiles>(&loop_, config_->server.working_dir,
-                                         static_cast<std::size_t>(config_->limits.max_path_depth));
+                                         static_cast<std::size_t>(config_->limits.max_path_depth),
+                                         daemon_names_in_working_dir(*config_), &budget_);
     if (auto error = files_->open(); !error.empty()) return error;
     if (auto error = open_clipboard(); !error.empty()) return error;
     committer_ = std::make_unique<BatchCommitter>(*clipboard_);
     next_turn_ = std::make_unique<UvNextTurn>(&loop_);
     session_clipboard_ = std::make_unique<DeferredClipboard>(*clipboard_, *next_turn_);
     restore_recovered_batches();
+    // The clipboard's files are never the storage quota's to remove.
+    if (store_clipboard_ != nullptr) files_->quota().set_current(store_clipboard_->file_names());
     // Whatever a crash left is removed in the background: its size never delays the start.
     files_->clean_up_leftovers();
+    // Counted in the background too; until then only what arrives is counted.
+    files_->quota().configure(storage_settings(*config_));
 
     // Last: a port that accepts connections means a daemon that is ready for them, with
     // its privileges dropped and its state loaded (supervisors and tests rely on that).
@@ -307,6 +328,9 @@ void Server::reload() {
     if (tls_context_) tls_resumption_charge_.force_resize(tls_resumption_memory(*tls_context_));
     log_set_level(next.log.level);
     budget_.set_limit(static_cast<std::size_t>(next.limits.memory_budget));
+    // Counts working_dir again (files changed by hand are seen), then applies the limits:
+    // SIGHUP is also how an administrator asks for a sweep now.
+    if (files_) files_->quota().configure(storage_settings(next));
     config_ = std::make_shared<const Config>(std::move(*result.config));
     LOG_INFO("configuration reloaded");
 }

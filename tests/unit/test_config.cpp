@@ -479,6 +479,11 @@ max_text_length = "1MiB"
 max_file_size = "10 GB"
 max_file_count = 1000
 
+[storage]
+max_bytes = "1GiB"
+max_age = 86400
+make_room = true
+
 [methods]
 get_text = false
 send_text = false
@@ -584,6 +589,22 @@ TEST(ConfigParse, HostileClientLimits) {
     EXPECT_EQ(c.limits.memory_budget, 8388608);
     EXPECT_EQ(c.limits.max_path_depth, 40);
     EXPECT_EQ(c.limits.max_batch_name_bytes, 1048576);
+}
+
+TEST(ConfigParse, StorageLimits) {
+    const Config defaults = parse_ok("");
+    EXPECT_EQ(defaults.storage.max_bytes, 0);
+    EXPECT_EQ(defaults.storage.max_age, 0);
+    EXPECT_FALSE(defaults.storage.make_room);
+    const Config c =
+        parse_ok("[storage]\nmax_bytes = \"2GiB\"\nmax_age = 604800\nmake_room = true\n");
+    EXPECT_EQ(c.storage.max_bytes, 2147483648);
+    EXPECT_EQ(c.storage.max_age, 604800);
+    EXPECT_TRUE(c.storage.make_room);
+    expect_error("[storage]\nmax_bytes = -1\n", 2, "storage.max_bytes");
+    expect_error("[storage]\nmax_age = -5\n", 2, "storage.max_age");
+    expect_error("[storage]\nmake_room = 1\n", 2, "storage.make_room");
+    expect_error("[storage]\nmax_files = 3\n", 2, "storage.max_files");
 }
 
 TEST(ConfigParse, UnsetTlsReserveIsAQuarterOfSmallConnectionLimits) {
@@ -771,6 +792,9 @@ void expect_same_settings(const Config& a, const Config& b) {
     EXPECT_EQ(a.limits.memory_budget, b.limits.memory_budget);
     EXPECT_EQ(a.limits.max_path_depth, b.limits.max_path_depth);
     EXPECT_EQ(a.limits.max_batch_name_bytes, b.limits.max_batch_name_bytes);
+    EXPECT_EQ(a.storage.max_bytes, b.storage.max_bytes);
+    EXPECT_EQ(a.storage.max_age, b.storage.max_age);
+    EXPECT_EQ(a.storage.make_room, b.storage.make_room);
     EXPECT_EQ(a.server.max_connections_per_address, b.server.max_connections_per_address);
     EXPECT_EQ(a.server.header_timeout, b.server.header_timeout);
     EXPECT_EQ(a.tls.reserved_connections, b.tls.reserved_connections);
@@ -844,6 +868,10 @@ TEST(DescribeConfig, NamesEveryKey) {
                             "memory_budget = 16777216",
                             "max_path_depth = 128",
                             "max_batch_name_bytes",
+                            "[storage]",
+                            "max_bytes = 0",
+                            "max_age = 0",
+                            "make_room = false",
                             "max_connections_per_address = 32",
                             "header_timeout = 10",
                             "reserved_connections = 32",
