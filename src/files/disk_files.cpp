@@ -33,9 +33,13 @@ std::string errno_text(const std::string& what) {
 // writer is only ever touched by one thread at a time.
 class DiskBatch final : public IncomingBatch {
 public:
-    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir)
+    // The writer's window holds a step back while the disk is behind (a wait on the pool), so
+    // the queue fills and the handler stops reading: the client sends at the disk's pace, and
+    // what is left to sync at the commit stays within the window.
+    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir, std::int64_t write_window)
         : queue_(loop),
-          writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")) {}
+          writer_(
+              std::make_shared<BatchWriter>(std::move(working_dir), "working_dir", write_window)) {}
     ~DiskBatch() override {
         // Steps still queued have nobody to report to: skip them rather than write what is
         // about to be removed. A commit is never abandoned: its owner keeps the batch until
@@ -245,8 +249,13 @@ private:
 
 }  // namespace
 
-DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth)
-    : loop_(loop), working_dir_(std::move(working_dir)), max_depth_(max_depth), cleaner_(loop) {}
+DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
+                     std::int64_t write_window)
+    : loop_(loop),
+      working_dir_(std::move(working_dir)),
+      max_depth_(max_depth),
+      write_window_(write_window),
+      cleaner_(loop) {}
 
 DiskFiles::~DiskFiles() = default;
 
@@ -283,7 +292,7 @@ void DiskFiles::clean_up_leftovers() {
 }
 
 std::unique_ptr<IncomingBatch> DiskFiles::begin_batch() {
-    return std::make_unique<DiskBatch>(loop_, working_dir_);
+    return std::make_unique<DiskBatch>(loop_, working_dir_, write_window_);
 }
 
 std::unique_ptr<FileListing> DiskFiles::list(std::vector<std::filesystem::path> roots,
