@@ -96,7 +96,7 @@ std::string place_entry(int temp_fd, int items_fd, int target_fd, JournalEntry& 
 // ---- the writer ----
 
 BatchWriter::BatchWriter(std::filesystem::path target, std::string target_name,
-                         std::int64_t write_window, DiskSync& sync)
+                         WindowLimits write_window, DiskSync& sync)
     : target_(std::move(target)),
       target_name_(std::move(target_name)),
       window_(write_window, sync) {}

@@ -31,11 +31,10 @@ public:
     // Writes below the directory `target`, opened with the first entry (so a directory
     // that was removed and made again since the writer was created is found). Messages
     // call it `target_name` ("working_dir" in the daemon).
-    // At most `write_window` bytes are written and not yet on disk after any step; `sync`
-    // makes the system calls that see to it (and commit's syncfs).
+    // At most a window (`write_window`) is written and not yet on disk after any step;
+    // `sync` makes the system calls that see to it (and commit's syncfs).
     explicit BatchWriter(std::filesystem::path target, std::string target_name = "directory",
-                         std::int64_t write_window = default_write_window,
-                         DiskSync& sync = system_disk_sync());
+                         WindowLimits write_window = {}, DiskSync& sync = system_disk_sync());
     // Removes everything written unless commit() succeeded; after a commit, removes the
     // journal, which ends the batch's life.
     ~BatchWriter();
@@ -48,6 +47,8 @@ public:
     std::string add_directory(const std::string& path);
     // Bytes written and not yet known to be on disk (never above the window between steps).
     std::int64_t unflushed() const { return window_.unflushed(); }
+    // The window now: it follows the disk's speed.
+    std::int64_t window() const { return window_.window(); }
     std::string begin_file(const std::string& path, std::int64_t size);
     std::string write(std::span<const std::uint8_t> bytes);
     std::string end_file();

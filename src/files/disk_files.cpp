@@ -36,7 +36,7 @@ public:
     // The writer's window holds a step back while the disk is behind (a wait on the pool), so
     // the queue fills and the handler stops reading: the client sends at the disk's pace, and
     // what is left to sync at the commit stays within the window.
-    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir, std::int64_t write_window)
+    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir, WindowLimits write_window)
         : queue_(loop),
           writer_(
               std::make_shared<BatchWriter>(std::move(working_dir), "working_dir", write_window)) {}
@@ -250,7 +250,7 @@ private:
 }  // namespace
 
 DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
-                     std::int64_t write_window)
+                     WindowLimits write_window)
     : loop_(loop),
       working_dir_(std::move(working_dir)),
       max_depth_(max_depth),

@@ -17,9 +17,9 @@ namespace clipshare {
 class DiskFiles final : public FileService {
 public:
     // Get Files leaves out entries deeper than `max_depth` path segments; an upload has at
-    // most `write_window` bytes written and not yet on disk (files/write_window.hpp).
+    // most a window of bytes written and not yet on disk (files/write_window.hpp).
     DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
-              std::int64_t write_window = default_write_window);
+              WindowLimits write_window = {});
     ~DiskFiles() override;
 
     // Opens working_dir and finishes the batches a crash interrupted after their commit
@@ -44,7 +44,7 @@ private:
     uv_loop_t* loop_;
     std::filesystem::path working_dir_;
     std::size_t max_depth_;
-    std::int64_t write_window_;
+    WindowLimits write_window_;
     Recovery recovery_;
     WorkQueue cleaner_;
 };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 
 namespace clipshare {
 namespace {
@@ -12,6 +13,10 @@ namespace {
 // A file this big has its rest started when it ends (as its halves were while it grew);
 // smaller ones are left for one syncfs of many, which writes them together.
 constexpr std::int64_t write_back_early = 1 << 20;
+// Write-back is started in steps of at most this: starting a range blocks while the device's
+// queue is full, and a writer blocked on a big range leaves the disk idle afterwards while it
+// writes the next one into the page cache. Small steps keep feeding the disk.
+constexpr std::int64_t start_step = 1 << 20;
 
 // sync_file_range is only a hint for the page cache: where a file system or file cannot
 // take it, the final syncfs still makes the batch durable, so these are no failure.
@@ -32,6 +37,12 @@ int range_call(int fd, off_t offset, off_t length, unsigned flags) {
 }
 
 }  // namespace
+
+std::int64_t DiskSync::now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 int DiskSync::start(int fd, std::int64_t offset, std::int64_t length) {
     return retrying(&range_call, fd, offset, length, SYNC_FILE_RANGE_WRITE);
@@ -54,12 +65,16 @@ DiskSync& system_disk_sync() {
     return system;
 }
 
-WriteWindow::WriteWindow(std::int64_t window, DiskSync& sync)
-    : window_(std::max(window, min_write_window)), sync_(sync) {}
+WriteWindow::WriteWindow(WindowLimits limits, DiskSync& sync) : limits_(limits), sync_(sync) {
+    limits_.min = std::max(limits_.min, min_write_window);
+    limits_.max = std::max(limits_.max, limits_.min);
+    window_ = limits_.min;
+}
 
 int WriteWindow::wrote(int fd, std::int64_t end) {
+    if (last_confirmed_ns_ < 0) last_confirmed_ns_ = sync_.now_ns();
     end_ = end;
-    if (end_ - started_ >= window_ / 2) {
+    if (end_ - started_ >= std::min(window_ / 2, start_step)) {
         if (int error = start_rest(fd); error != 0) return error;
     }
     return settle(fd);
@@ -124,6 +139,7 @@ int WriteWindow::settle(int fd) {
             // all, and whatever else of the batch is in flight.
             if (int error = sync_.sync_all(fd); error != 0 && !unsupported(error)) return error;
             all_synced();
+            last_confirmed_ns_ = sync_.now_ns();
             continue;
         }
         Range oldest = std::move(ranges_.front());
@@ -133,8 +149,24 @@ int WriteWindow::settle(int fd) {
             error != 0 && !unsupported(error)) {
             return error;
         }
+        measure(oldest.length);
     }
     return 0;
+}
+
+void WriteWindow::measure(std::int64_t bytes) {
+    std::int64_t now = sync_.now_ns();
+    std::int64_t elapsed = std::max<std::int64_t>(now - last_confirmed_ns_, 1);
+    last_confirmed_ns_ = now;
+    if (limits_.min == limits_.max) return;
+    // Bytes on disk per second since the last wait: the disk's speed while it is what holds
+    // the upload back, and less (the network's) while it is not, which errs on the short
+    // side. Down at once, up at most twice per wait.
+    double rate = static_cast<double>(bytes) * 1e9 / static_cast<double>(elapsed);
+    double wanted = rate * limits_.seconds;
+    auto next = static_cast<std::int64_t>(
+        std::min(wanted, static_cast<double>(std::min(2 * window_, limits_.max))));
+    window_ = std::max(next, limits_.min);
 }
 
 }  // namespace clipshare

@@ -6,12 +6,19 @@
 // disk (a USB stick on a router) the one sync at commit then writes all of it while the
 // client waits for the ack: 21 s for 100 MiB at 5 MB/s, long after the phone gave up.
 //
-// How: every half window of a file, its write-back is started (sync_file_range WRITE); once
+// How: every MiB (or half window, if less) of a file, its write-back is started
+// (sync_file_range WRITE); once
 // more than a window is unflushed, the oldest started range is waited for. The caller runs on
 // libuv's thread pool, so the wait holds back the batch's queue, the queue's bound stops the
 // connection reading, and the client's sending slows to the disk's pace. Small files are not
 // written back one by one (one I/O each would cost more than the data): they are counted, and
 // when they alone keep the window full, one syncfs puts them on disk together.
+//
+// The window is a time, not a size: what the disk wrote per second over the last wait, times
+// `seconds`, between `min` and `max` bytes. A USB stick at 5 MB/s gets about 2.4 MiB (half a
+// second of writing before the ack), a fast disk up to 64 MiB, which it needs in flight to
+// run at its full speed; a fixed 4 MiB cost an SSD a third of its upload throughput. It starts
+// at `min` and at most doubles per wait, so a slow disk is never flooded first.
 //
 // This only bounds the data; durability is still the caller's final syncfs, which also covers
 // the metadata that sync_file_range never writes.
@@ -25,17 +32,22 @@
 
 namespace clipshare {
 
-// The window when nothing else is asked for: 0.8 s of writing at 5 MB/s, the slowest disk
-// a router is expected to have.
-inline constexpr std::int64_t default_write_window = 4 << 20;
 // The smallest window that still overlaps writing with receiving (two ranges of 64 KiB).
 inline constexpr std::int64_t min_write_window = 128 << 10;
 
-// The system calls the window makes, in one place that tests can watch. Each returns 0 or
-// an errno value.
+struct WindowLimits {
+    std::int64_t min = 2 << 20;   // bytes; never below min_write_window
+    std::int64_t max = 64 << 20;  // bytes; min == max makes the window fixed
+    double seconds = 0.5;         // of the disk's writing that the window may hold
+};
+
+// The system calls the window makes, and the clock it measures the disk with, in one place
+// that tests can watch and replace. The calls return 0 or an errno value.
 class DiskSync {
 public:
     virtual ~DiskSync() = default;
+    // A monotonic clock, in nanoseconds.
+    virtual std::int64_t now_ns();
     // Starts writing bytes [offset, offset + length) of `fd` back and returns.
     virtual int start(int fd, std::int64_t offset, std::int64_t length);
     // Returns once bytes [offset, offset + length) of `fd` are written back.
@@ -49,8 +61,7 @@ DiskSync& system_disk_sync();
 
 class WriteWindow {
 public:
-    explicit WriteWindow(std::int64_t window = default_write_window,
-                         DiskSync& sync = system_disk_sync());
+    explicit WriteWindow(WindowLimits limits = {}, DiskSync& sync = system_disk_sync());
 
     // The open file `fd` now holds `end` bytes. May wait for the disk; 0 or an errno value.
     int wrote(int fd, std::int64_t end);
@@ -62,6 +73,7 @@ public:
 
     // Bytes written and not known to be on disk.
     std::int64_t unflushed() const { return (end_ - started_) + in_ranges_ + closed_small_; }
+    // The bound now (it follows the disk's speed).
     std::int64_t window() const { return window_; }
     DiskSync& sync() const { return sync_; }
 
@@ -76,8 +88,12 @@ private:
     int start_rest(int fd);
     // Waits until no more than the window is unflushed.
     int settle(int fd);
+    // Sets the window from how fast `bytes` were confirmed since the last confirmation.
+    void measure(std::int64_t bytes);
 
+    WindowLimits limits_;
     std::int64_t window_;
+    std::int64_t last_confirmed_ns_ = -1;  // -1: nothing written yet
     DiskSync& sync_;
     std::int64_t started_ = 0;  // the current file's write-back is started up to here
     std::int64_t end_ = 0;      // the current file's size so far

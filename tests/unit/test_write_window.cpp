@@ -17,10 +17,13 @@ namespace {
 
 using clipshare::test::Sandbox;
 
-// Confirmed = bytes a wait covered, or everything written before a sync_all.
+// Confirmed = bytes a wait covered, or everything written before a sync_all. With
+// `disk_rate` set, the clock is fake: only waits take time, as long as that rate needs.
 class RecordingSync final : public DiskSync {
 public:
     explicit RecordingSync(const std::int64_t& written) : written_(written) {}
+
+    std::int64_t now_ns() override { return disk_rate > 0 ? fake_ns : DiskSync::now_ns(); }
 
     int start(int fd, std::int64_t offset, std::int64_t length) override {
         ++starts;
@@ -31,6 +34,7 @@ public:
         if (fail_waits) return EIO;
         int error = DiskSync::wait(fd, offset, length);
         if (error == 0) confirmed += length;  // the writer's ranges never overlap
+        if (disk_rate > 0) fake_ns += static_cast<std::int64_t>(1e9 * length / disk_rate);
         return error;
     }
     int sync_all(int fd) override {
@@ -45,6 +49,8 @@ public:
     int syncs = 0;
     std::int64_t confirmed = 0;
     bool fail_waits = false;
+    double disk_rate = 0;  // bytes per second; 0: the real clock
+    std::int64_t fake_ns = 0;
 
 private:
     const std::int64_t& written_;
@@ -54,10 +60,14 @@ constexpr std::int64_t window = 256 << 10;
 constexpr std::size_t piece = 64 << 10;  // what the daemon writes per step
 
 struct Upload {
+    explicit Upload(WindowLimits limits = {window, window}, double disk_rate = 0)
+        : writer(sandbox.target(), "target", limits, sync) {
+        sync.disk_rate = disk_rate;
+    }
     Sandbox sandbox;
     std::int64_t written = 0;
     RecordingSync sync{written};
-    BatchWriter writer{sandbox.target(), "target", window, sync};
+    BatchWriter writer;
     std::int64_t most_unconfirmed = 0;
 
     // Writes `size` bytes as `path` in daemon-sized pieces, noting after every step how much
@@ -117,6 +127,25 @@ TEST(WriteWindow, SmallFilesAreSyncedTogetherOncePastTheWindow) {
     EXPECT_EQ(run.sync.starts, 0);
     EXPECT_GE(run.sync.syncs, 3);
     EXPECT_LE(run.sync.syncs, 5);
+}
+
+// The window follows the disk: half a second of what it writes, within the limits.
+TEST(WriteWindow, OnASlowDiskTheWindowShrinksToHalfASecondOfWriting) {
+    Upload run{{128 << 10, 4 << 20, 0.5}, 1e6};
+    ASSERT_EQ(run.file("big.bin", 8 << 20), "");
+    EXPECT_NEAR(static_cast<double>(run.writer.window()), 500000, 1000);
+    // Once measured, never more unflushed than half a second of the disk: reset the peak
+    // after the first MiB.
+    run.most_unconfirmed = 0;
+    ASSERT_EQ(run.file("more.bin", 4 << 20), "");
+    EXPECT_LE(run.most_unconfirmed, 500000 + (64 << 10));
+}
+
+TEST(WriteWindow, OnAFastDiskTheWindowGrowsToItsLimit) {
+    Upload run{{128 << 10, 4 << 20, 0.5}, 1e9};
+    ASSERT_EQ(run.file("big.bin", 16 << 20), "");
+    EXPECT_EQ(run.writer.window(), 4 << 20);
+    EXPECT_LE(run.most_unconfirmed, 4 << 20);
 }
 
 TEST(WriteWindow, AFailedWaitFailsTheBatch) {
