@@ -8,6 +8,8 @@
 //                               [--only
 //                               rate,handshakes,concurrency,throughput,tls_bulk,hostile,flood,
 //                               desktop]
+//   build/bench/clipshare_bench --only writeback [--slow-dir DIR] [--compare OLD_CLIPSHARED]
+//                               [--rounds 2] [--mib 1024]
 //
 // 1. Connection rate: negotiate + Info (v1 and v4, plain and TLS), one client and 64 in
 //    parallel, step by step like a real client (no TCP_NODELAY or other client tricks), with
@@ -34,6 +36,10 @@
 // 6. Desktop (desktop_latency.cpp): Get Text and Send Text latency with the store backend and
 //    with the x11 preset under a private Xvfb, its programs spawned directly and the same
 //    commands run through /bin/sh. --only desktop runs just this.
+// 7. Write-behind (writeback.hpp, issue #18; only with --only writeback): the delay from the
+//    client's last byte to the ack of 20/50/100 MiB uploads into --slow-dir (a disk throttled
+//    by bench/slow-disk.sh), and v1 upload MiB/s next to raw write+fsync on the normal disk,
+//    each also for --compare's binary.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -53,6 +59,7 @@
 #include "tls_bulk.hpp"
 #include "tls_flood.hpp"
 #include "tls_handshakes.hpp"
+#include "writeback.hpp"
 
 using namespace bench;
 using clipshare::test::TlsClient;
@@ -69,6 +76,9 @@ struct Settings {
     std::int64_t mib = 1024;
     std::string json = "bench-results.json";
     int flood = 5000;
+    std::string slow_dir;  // writeback: a throttled disk (bench/slow-disk.sh)
+    std::string compare;   // writeback: another clipshared to measure alongside
+    int rounds = 2;        // writeback: interleaved throughput rounds
     // Which parts run (--only rate,concurrency,throughput,tls_bulk,hostile); empty: all.
     std::string only;
     bool runs(std::string_view part) const {
@@ -330,7 +340,7 @@ constexpr std::size_t block_size = 1 << 20;
 
 // MiB/s of a plain loopback socket pump: into a file (written and fsynced like the daemon's
 // uploads) or into nothing.
-double raw_pump(const Settings& s, const fs::path& file) {
+double raw_pump(const Settings& s, const fs::path& file, bool sync = true) {
     int listener = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -359,7 +369,7 @@ double raw_pump(const Settings& s, const fs::path& file) {
         if (out >= 0 && ::write(out, buffer.data(), static_cast<std::size_t>(n)) != n) break;
     }
     if (out >= 0) {
-        fsync(out);
+        if (sync) fsync(out);
         close(out);
         fs::remove(file);
     }
@@ -619,8 +629,22 @@ void write_json(const Settings& s) {
 
 }  // namespace
 
+const char* const usage =
+    "usage: clipshare_bench [--binary PATH] [--make-certs PATH] [--seconds S]\n"
+    "         [--connections N] [--tls-connections N] [--mib N] [--json FILE] [--flood N]\n"
+    "         [--only rate,handshakes,concurrency,throughput,tls_bulk,hostile,flood,writeback]\n"
+    "         [--slow-dir DIR] [--compare OLD_CLIPSHARED] [--rounds N]\n"
+    "writeback runs only when named in --only: ack delays of 20/50/100 MiB uploads into\n"
+    "--slow-dir (make one with 'bench/slow-disk.sh up', remove it with 'bench/slow-disk.sh\n"
+    "down'), then --rounds interleaved rounds of --mib MiB v1 uploads against raw\n"
+    "write+fsync on the temporary directory's disk; --compare measures another daemon too.\n";
+
 int main(int argc, char** argv) {
     Settings s;
+    if (argc == 2 && (std::string_view{argv[1]} == "--help" || std::string_view{argv[1]} == "-h")) {
+        std::fputs(usage, stdout);
+        return 0;
+    }
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
         std::string value = argv[i + 1];
@@ -642,8 +666,14 @@ int main(int argc, char** argv) {
             s.flood = std::atoi(value.c_str());
         else if (flag == "--only")
             s.only = value;
+        else if (flag == "--slow-dir")
+            s.slow_dir = value;
+        else if (flag == "--compare")
+            s.compare = value;
+        else if (flag == "--rounds")
+            s.rounds = std::atoi(value.c_str());
         else {
-            std::fprintf(stderr, "clipshare_bench: unknown option %s\n", flag.c_str());
+            std::fprintf(stderr, "clipshare_bench: unknown option %s\n%s", flag.c_str(), usage);
             return 2;
         }
     }
@@ -717,6 +747,20 @@ int main(int argc, char** argv) {
         non_readers(s);
         big_batch(s);
         latency_under_slowloris(s);
+    }
+
+    // Long (a GiB per daemon and round, and a throttled disk): only when named.
+    if (!s.only.empty() && s.runs("writeback")) {
+        std::printf("\n== write-behind (issue #18)\n");
+        WritebackSettings w;
+        w.binaries.push_back(s.binary);
+        if (!s.compare.empty()) w.binaries.push_back(s.compare);
+        w.slow_dir = s.slow_dir;
+        w.mib = s.mib;
+        w.rounds = s.rounds;
+        writeback_ack_delays(w, record);
+        writeback_throughput(
+            w, [&](const fs::path& file, bool sync) { return raw_pump(s, file, sync); }, record);
     }
 
     if (s.runs("flood")) {

@@ -165,12 +165,14 @@ public:
     // @TLS_PORT@ in `extra` becomes a second free port.
     // `server` replaces the [server] keys after bind and working_dir (the default measures the
     // machine: room for 20,000 connections from one address).
-    Daemon(const std::string& binary, std::string extra,
-           std::string server =
-               "max_connections = 20000\nmax_connections_per_address = 20000\n"
-               "idle_timeout = 120\n[limits]\nmemory_budget = \"1GiB\"\n") {
+    // `base`: where its scratch directory (and so its working_dir) goes.
+    static constexpr const char* machine_server =
+        "max_connections = 20000\nmax_connections_per_address = 20000\n"
+        "idle_timeout = 120\n[limits]\nmemory_budget = \"1GiB\"\n";
+    Daemon(const std::string& binary, std::string extra, std::string server = machine_server,
+           const fs::path& base = fs::temp_directory_path()) {
         std::random_device random;
-        dir_ = fs::temp_directory_path() / ("clipshare-bench-" + std::to_string(random()));
+        dir_ = base / ("clipshare-bench-" + std::to_string(random()));
         fs::create_directories(dir_ / "work");
         port_ = free_port();
         tls_port_ = free_port();

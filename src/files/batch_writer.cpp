@@ -95,8 +95,11 @@ std::string place_entry(int temp_fd, int items_fd, int target_fd, JournalEntry& 
 
 // ---- the writer ----
 
-BatchWriter::BatchWriter(std::filesystem::path target, std::string target_name)
-    : target_(std::move(target)), target_name_(std::move(target_name)) {}
+BatchWriter::BatchWriter(std::filesystem::path target, std::string target_name,
+                         WindowLimits write_window, DiskSync& sync)
+    : target_(std::move(target)),
+      target_name_(std::move(target_name)),
+      window_(write_window, sync) {}
 
 BatchWriter::~BatchWriter() {
     file_fd_.reset();
@@ -208,6 +211,10 @@ std::string BatchWriter::write(std::span<const std::uint8_t> bytes) {
         bytes = bytes.subspan(static_cast<std::size_t>(n));
         file_written_ += n;
     }
+    if (int error = window_.wrote(file_fd_.get(), file_written_); error != 0) {
+        errno = error;
+        return fail_with(errno_text("cannot write '" + file_path_ + "' to disk"));
+    }
     return {};
 }
 
@@ -218,12 +225,11 @@ std::string BatchWriter::end_file() {
         return fail_with("'" + file_path_ + "' has " + std::to_string(file_written_) +
                          " bytes, not " + std::to_string(file_size_));
     }
-    // Start writing a big file back now, without waiting: commit() waits for the whole
-    // batch at once, and by then most of it is already on disk. Small files are left to
-    // that one syncfs, which writes them together rather than one I/O each.
-    constexpr std::int64_t write_back_early = 1 << 20;
-    if (file_written_ >= write_back_early) {
-        sync_file_range(file_fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    // What of a big file is not on disk yet starts on its way now, and is waited for when
+    // the window needs room; small ones wait for a syncfs of many.
+    if (int error = window_.file_ended(file_fd_.get(), file_written_); error != 0) {
+        errno = error;
+        return fail_with(errno_text("cannot write '" + file_path_ + "' to disk"));
     }
     int rc = ::close(file_fd_.release());
     if (rc != 0) return fail_with(errno_text("cannot close '" + file_path_ + "'"));
@@ -255,7 +261,12 @@ std::string BatchWriter::place_all(std::vector<PlacedItem>& placed) {
     }
     // "Stored" means on disk, and the journal must never name data that is not: one
     // syncfs covers every file and directory of the batch.
-    if (syncfs(items_fd_.get()) != 0) return errno_text("cannot sync the received files");
+    // The window left at most its size of data to write here.
+    if (int error = window_.sync().sync_all(items_fd_.get()); error != 0) {
+        errno = error;
+        return errno_text("cannot sync the received files");
+    }
+    window_.all_synced();
 
     std::lock_guard lock{commit_mutex};
     Journal journal;

@@ -4,9 +4,10 @@
 // entries into place. The daemon runs it on libuv's thread pool (DiskFiles); the client calls
 // it directly.
 //
-// Durability is paid once per batch, not once per file: each file's write-back is started
-// when it ends (sync_file_range), and commit() waits for all of it with one syncfs before the
-// commit journal (files/commit_journal.hpp) makes the batch's placement crash-proof.
+// Durability is paid once per batch, not once per file: files are written behind as they
+// arrive, with never more than a window unflushed (files/write_window.hpp), and commit() waits
+// for the rest with one syncfs before the commit journal (files/commit_journal.hpp) makes the
+// batch's placement crash-proof.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 
 #include "files/below.hpp"
 #include "files/placed_item.hpp"
+#include "files/write_window.hpp"
 
 namespace clipshare {
 
@@ -29,7 +31,10 @@ public:
     // Writes below the directory `target`, opened with the first entry (so a directory
     // that was removed and made again since the writer was created is found). Messages
     // call it `target_name` ("working_dir" in the daemon).
-    explicit BatchWriter(std::filesystem::path target, std::string target_name = "directory");
+    // At most a window (`write_window`) is written and not yet on disk after any step;
+    // `sync` makes the system calls that see to it (and commit's syncfs).
+    explicit BatchWriter(std::filesystem::path target, std::string target_name = "directory",
+                         WindowLimits write_window = {}, DiskSync& sync = system_disk_sync());
     // Removes everything written unless commit() succeeded; after a commit, removes the
     // journal, which ends the batch's life.
     ~BatchWriter();
@@ -40,6 +45,10 @@ public:
     // fails the same way. Paths are normalized (files/names.hpp) and conflict-free
     // (BatchPlan); files are written one at a time.
     std::string add_directory(const std::string& path);
+    // Bytes written and not yet known to be on disk (never above the window between steps).
+    std::int64_t unflushed() const { return window_.unflushed(); }
+    // The window now: it follows the disk's speed.
+    std::int64_t window() const { return window_.window(); }
     std::string begin_file(const std::string& path, std::int64_t size);
     std::string write(std::span<const std::uint8_t> bytes);
     std::string end_file();
@@ -87,6 +96,7 @@ private:
     std::int64_t file_size_ = 0;
     std::int64_t file_written_ = 0;
     std::uint8_t file_head_[8] = {};
+    WriteWindow window_;
     bool committed_ = false;
     std::uint64_t stamp_ = 0;
     std::vector<TopLevel> top_level_;                         // in order of arrival

@@ -33,9 +33,14 @@ std::string errno_text(const std::string& what) {
 // writer is only ever touched by one thread at a time.
 class DiskBatch final : public IncomingBatch {
 public:
-    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir, StorageQuota& quota)
+    // The writer's window holds a step back while the disk is behind (a wait on the pool), so
+    // the queue fills and the handler stops reading: the client sends at the disk's pace, and
+    // what is left to sync at the commit stays within the window.
+    DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir, StorageQuota& quota,
+              WindowLimits write_window)
         : queue_(loop),
-          writer_(std::make_shared<BatchWriter>(std::move(working_dir), "working_dir")),
+          writer_(
+              std::make_shared<BatchWriter>(std::move(working_dir), "working_dir", write_window)),
           quota_(quota) {}
     ~DiskBatch() override {
         // Placed and never settled (the daemon is stopping): an ordinary batch from now on.
@@ -292,10 +297,12 @@ private:
 }  // namespace
 
 DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
-                     std::set<std::string> daemon_names, MemoryBudget* budget)
+                     std::set<std::string> daemon_names, MemoryBudget* budget,
+                     WindowLimits write_window)
     : loop_(loop),
       working_dir_(std::move(working_dir)),
       max_depth_(max_depth),
+      write_window_(write_window),
       cleaner_(loop),
       quota_(loop, working_dir_, std::move(daemon_names), budget) {}
 
@@ -334,7 +341,7 @@ void DiskFiles::clean_up_leftovers() {
 }
 
 std::unique_ptr<IncomingBatch> DiskFiles::begin_batch() {
-    return std::make_unique<DiskBatch>(loop_, working_dir_, quota_);
+    return std::make_unique<DiskBatch>(loop_, working_dir_, quota_, write_window_);
 }
 
 std::unique_ptr<FileListing> DiskFiles::list(std::vector<std::filesystem::path> roots,

@@ -11,6 +11,7 @@
 #include "files/batch_recovery.hpp"
 #include "files/storage_quota.hpp"
 #include "files/transfer.hpp"
+#include "files/write_window.hpp"
 #include "util/work_queue.hpp"
 
 namespace clipshare {
@@ -19,9 +20,11 @@ class DiskFiles final : public FileService {
 public:
     // Get Files leaves out entries deeper than `max_depth` path segments. `daemon_names`
     // are top-level entries of working_dir that are the daemon's own (state_dir), never
-    // counted or removed by the storage quota, whose index is charged to `budget`.
+    // counted or removed by the storage quota, whose index is charged to `budget`. An upload
+    // has at most a window of bytes written and not yet on disk (files/write_window.hpp).
     DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::size_t max_depth,
-              std::set<std::string> daemon_names = {}, MemoryBudget* budget = nullptr);
+              std::set<std::string> daemon_names = {}, MemoryBudget* budget = nullptr,
+              WindowLimits write_window = {});
     ~DiskFiles() override;
 
     // Opens working_dir and finishes the batches a crash interrupted after their commit
@@ -48,6 +51,7 @@ private:
     uv_loop_t* loop_;
     std::filesystem::path working_dir_;
     std::size_t max_depth_;
+    WindowLimits write_window_;
     Recovery recovery_;
     WorkQueue cleaner_;
     StorageQuota quota_;

@@ -40,7 +40,9 @@ private:
 // Disk steps handed to the thread pool and not yet done: above this the handler stops
 // reading, so a batch of many small files queues a few steps, not one per file on the wire.
 constexpr std::size_t max_pending_steps = 32;
-// Content chunks on their way to the disk, on top of the one being filled.
+// Content chunks on their way to the disk, on top of the one being filled. "The disk is
+// behind" needs no count of its own here: the writer holds a step back on the pool while
+// more than its window is unflushed (files/write_window.hpp), and these fill up meanwhile.
 constexpr std::size_t max_chunks_in_flight = 2;
 constexpr std::size_t upload_working_set =
     (max_chunks_in_flight + 1) * transfer_chunk_size + max_name_length;
