@@ -48,12 +48,13 @@ check() {
 # config (it reads files into the types the layers below declare); server; and the client on
 # proto, net, files and util.
 no_runtime='(^|/)uv\.h$|(^|/)toml\+\+/'
-check util "^(files|clipboard|proto|net|config|server|client)/" "$@"
-check files "^(clipboard|proto|net|config|server|client)/" "$@"
-check clipboard "^(proto|net|config|server|client)/" "$@"
-check proto "$no_runtime|^(config|net|server|client)/" "$@"
-check net "(^|/)toml\+\+/|^(files|clipboard|proto|config|server|client)/" "$@"
-check config "^(proto|server|client)/" "$@"
-check client "$no_runtime|^(clipboard|config|server)/" "$@"
+check util "^(files|clipboard|proto|net|config|server|client|web)/" "$@"
+check files "^(clipboard|proto|net|config|server|client|web)/" "$@"
+check clipboard "^(proto|net|config|server|client|web)/" "$@"
+check proto "$no_runtime|^(config|net|server|client|web)/" "$@"
+check net "(^|/)toml\+\+/|^(files|clipboard|proto|config|server|client|web)/" "$@"
+check web "$no_runtime|^(proto|net|config|server|client)/" "$@"
+check config "^(proto|server|client|web)/" "$@"
+check client "$no_runtime|^(clipboard|config|server|web)/" "$@"
 
 exit "$failed"
