@@ -171,7 +171,10 @@ HttpRequestParser::Result HttpRequestParser::feed(std::span<const std::uint8_t> 
             // The head as received (spaces and line ends too), up to where it ended.
             head_bytes_ += used;
             if (!error_ && head_bytes_ > limits_.max_header_bytes) {
-                error_ = HttpError{431, "request head larger than max_header_bytes"};
+                // Still in the request line: it is the target that is too long.
+                error_ = head_.headers.empty()
+                             ? HttpError{414, "request line longer than max_header_bytes"}
+                             : HttpError{431, "request head larger than max_header_bytes"};
             }
         }
         auto code = static_cast<http_errno>(parser.http_errno);
