@@ -107,6 +107,11 @@ void WebConnection::on_stream_data(std::span<const std::uint8_t> data) {
 
 void WebConnection::on_stream_end(int status) {
     peer_ended_ = true;
+    if (status == 0 && !finishing_ && session_.answering()) {
+        // A client may end its sending side after a whole request (nc, scripts): it still
+        // gets the answer, and the connection ends after it.
+        return;
+    }
     if (status < 0 || !finishing_) {
         // A client that leaves in the middle of a request has nothing left to be answered.
         close();
@@ -126,6 +131,10 @@ void WebConnection::on_stream_drained() {
     }
     note_progress();
     guarded([&] { session_.on_output_drained(); });
+    if (peer_ended_ && !session_.answering() && stream_->pending_write_bytes() == 0) {
+        close();  // answered, and the peer can send no further request
+        return;
+    }
     watch_request();
 }
 

@@ -57,6 +57,8 @@ public:
     // The clipboard is working for this client: not its idleness.
     bool waiting_for_daemon() const { return waiting_; }
     bool done() const { return state_ == State::closing; }
+    // A whole request is in and its answer not yet all queued.
+    bool answering() const { return state_ == State::responding; }
 
 private:
     enum class State { reading, responding, closing };

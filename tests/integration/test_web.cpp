@@ -144,6 +144,15 @@ TEST_F(Web, PipelinedRequestsAreAnsweredInOrder) {
     EXPECT_EQ(read_response(client).body, "piped");
 }
 
+TEST_F(Web, RequestFollowedByTheClientsEndIsAnswered) {
+    auto client = Client::connect(daemon->web_port());
+    client.send(put_request("then eof"));
+    client.shutdown_write();
+    EXPECT_EQ(read_response(client).status, 204);
+    EXPECT_TRUE(client.closed_by_peer());
+    EXPECT_EQ(protocol_get_text(), "then eof");
+}
+
 TEST_F(Web, PageIsServed) {
     auto response = ask("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(response.status, 200);
