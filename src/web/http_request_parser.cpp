@@ -2,18 +2,8 @@
 
 #include <http_parser.h>
 
-#include <algorithm>
-#include <cctype>
-
 namespace clipshare {
 namespace {
-
-bool same_name(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 // What http_parser's own errors mean for the client.
 HttpError error_from(const http_parser& parser) {
@@ -23,18 +13,6 @@ HttpError error_from(const http_parser& parser) {
 }
 
 }  // namespace
-
-std::string_view HttpRequestHead::path() const {
-    std::string_view view{target};
-    return view.substr(0, view.find_first_of("?#"));
-}
-
-std::optional<std::string_view> HttpRequestHead::header(std::string_view name) const {
-    for (const auto& [field, value] : headers) {
-        if (same_name(field, name)) return std::string_view{value};
-    }
-    return std::nullopt;
-}
 
 // The C parser and its callbacks, which reach the C++ object through parser.data.
 struct HttpRequestParser::Impl {
