@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 # A failing index (a mirror mid-sync, a foreign architecture) must not stop the build.
 apt-get update -qq || true
 apt-get install -y -qq --no-install-recommends dpkg-dev debhelper fakeroot lintian g++ \
-    meson ninja-build pkg-config libuv1-dev libmbedtls-dev libtomlplusplus-dev >/dev/null
+    meson ninja-build pkg-config libuv1-dev libmbedtls-dev libtomlplusplus-dev libhttp-parser-dev >/dev/null
 
 version=$(dpkg-parsechangelog -S Version)
 work=$(mktemp -d)

@@ -50,12 +50,13 @@ check() {
 # send-clipboard, never on its libuv side (the runner, the backends).
 client_clipboard='^clipboard/(command|process|store|deferred_clipboard)\.hpp$'
 no_runtime='(^|/)uv\.h$|(^|/)toml\+\+/'
-check util "^(files|clipboard|proto|net|config|server|client)/" "$@"
-check files "^(clipboard|proto|net|config|server|client)/" "$@"
-check clipboard "^(proto|net|config|server|client)/" "$@"
-check proto "$no_runtime|^(config|net|server|client)/" "$@"
-check net "(^|/)toml\+\+/|^(files|clipboard|proto|config|server|client)/" "$@"
-check config "^(proto|server|client)/" "$@"
-check client "$no_runtime|$client_clipboard|^(config|server)/" "$@"
+check util "^(files|clipboard|proto|net|config|server|client|web)/" "$@"
+check files "^(clipboard|proto|net|config|server|client|web)/" "$@"
+check clipboard "^(proto|net|config|server|client|web)/" "$@"
+check proto "$no_runtime|^(config|net|server|client|web)/" "$@"
+check net "(^|/)toml\+\+/|^(files|clipboard|proto|config|server|client|web)/" "$@"
+check web "$no_runtime|^(proto|net|config|server|client)/" "$@"
+check config "^(proto|server|client|web)/" "$@"
+check client "$no_runtime|$client_clipboard|^(config|server|web)/" "$@"
 
 exit "$failed"

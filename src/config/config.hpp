@@ -40,6 +40,21 @@ struct PlainSection {
     std::uint16_t port = 4337;
 };
 
+// The web listener (browser access over HTTP/1.1; meson -Dweb). Off unless asked for: it is
+// a second way into the clipboard, and a router's owner should choose to open it.
+struct WebSection {
+    bool enabled = false;
+    std::uint16_t port = 4339;
+    // Empty: the addresses of [server] bind.
+    std::vector<std::string> bind;
+    // Served with [tls]'s credentials and client-certificate rules; false: plain HTTP.
+    bool tls = true;
+    std::int64_t max_header_bytes = 8 * 1024;  // request line and headers of one request
+    std::int64_t max_headers = 64;
+    // Each request's head, and the wait for the next request on a kept-alive connection.
+    std::int64_t request_timeout = 10;  // seconds
+};
+
 struct DiscoverySection {
     bool enabled = true;
     std::uint16_t port = 4337;
@@ -91,6 +106,7 @@ struct Config {
     ServerSection server;
     PlainSection plain;
     TlsSection tls;
+    WebSection web;
     DiscoverySection discovery;
     ProtocolSection protocol;
     LimitsSection limits;

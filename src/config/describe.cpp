@@ -42,8 +42,10 @@ std::string shown_value(const Key& key, const Config& config) {
     switch (key.kind) {
         case Kind::state_dir:
             return toml_quoted(config.effective_state_dir().string());
-        case Kind::addresses:
-            return toml_addresses(value_in(config, std::get<Access<Strings>>(key.field)));
+        case Kind::addresses: {
+            const auto& items = value_in(config, std::get<Access<Strings>>(key.field));
+            return items.empty() ? std::string{} : toml_addresses(items);  // [web] bind unset
+        }
         case Kind::allowed_clients: {
             const auto& tls = config.tls;
             return tls.allowed_clients_inline ? toml_string_array(*tls.allowed_clients_inline)

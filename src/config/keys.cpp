@@ -25,6 +25,8 @@ constexpr S& section_in(Config& config) {
         return config.plain;
     } else if constexpr (std::is_same_v<S, TlsSection>) {
         return config.tls;
+    } else if constexpr (std::is_same_v<S, WebSection>) {
+        return config.web;
     } else if constexpr (std::is_same_v<S, DiscoverySection>) {
         return config.discovery;
     } else if constexpr (std::is_same_v<S, ProtocolSection>) {
@@ -122,6 +124,23 @@ constexpr Key kTlsKeys[] = {
      .field = &at<&TlsSection::session_cache_size>, .low = 0, .high = 4096},
     {.name = "session_lifetime", .kind = Kind::integer,
      .field = &at<&TlsSection::session_lifetime>, .low = 60, .high = 86400},
+};
+
+constexpr Key kWebKeys[] = {
+    {.name = "enabled", .kind = Kind::boolean, .field = &at<&WebSection::enabled>,
+     .needs_restart = restart},
+    {.name = "port", .kind = Kind::integer, .field = &at<&WebSection::port>, .low = 1,
+     .high = 65535, .needs_restart = restart},
+    {.name = "bind", .kind = Kind::addresses, .field = &at<&WebSection::bind>,
+     .when_unset = "the addresses of server.bind", .needs_restart = restart},
+    {.name = "tls", .kind = Kind::boolean, .field = &at<&WebSection::tls>,
+     .needs_restart = restart},
+    {.name = "max_header_bytes", .kind = Kind::size,
+     .field = &at<&WebSection::max_header_bytes>, .low = 1024, .high = 65536},
+    {.name = "max_headers", .kind = Kind::integer, .field = &at<&WebSection::max_headers>,
+     .low = 8, .high = 1024},
+    {.name = "request_timeout", .kind = Kind::integer,
+     .field = &at<&WebSection::request_timeout>, .low = 1, .high = 3600},
 };
 
 constexpr Key kDiscoveryKeys[] = {
@@ -226,9 +245,9 @@ constexpr Key kLogKeys[] = {
 
 constexpr Section kSections[] = {
     {"server", kServerKeys},       {"plain", kPlainKeys},         {"tls", kTlsKeys},
-    {"discovery", kDiscoveryKeys}, {"protocol", kProtocolKeys},   {"limits", kLimitsKeys},
-    {"storage", kStorageKeys},     {"methods", kMethodKeys},      {"clipboard", kClipboardKeys},
-    {"log", kLogKeys},
+    {"web", kWebKeys},             {"discovery", kDiscoveryKeys}, {"protocol", kProtocolKeys},
+    {"limits", kLimitsKeys},       {"storage", kStorageKeys},     {"methods", kMethodKeys},
+    {"clipboard", kClipboardKeys}, {"log", kLogKeys},
 };
 // clang-format on
 
@@ -252,7 +271,7 @@ constexpr bool holds_text(const Key& key) {
 
 // The kind decides how the parser stores a value, so it must match the field's type.
 constexpr bool well_formed(const Key& key) {
-    if (!key.when_unset.empty() && !holds_text(key)) return false;
+    if (!key.when_unset.empty() && !holds_text(key) && key.kind != Kind::addresses) return false;
     switch (key.kind) {
         case Kind::boolean:
             return holds<Access<bool>>(key);
@@ -299,6 +318,7 @@ constexpr bool well_formed(std::span<const Key> keys) {
 static_assert(well_formed(kServerKeys));
 static_assert(well_formed(kPlainKeys));
 static_assert(well_formed(kTlsKeys));
+static_assert(well_formed(kWebKeys));
 static_assert(well_formed(kDiscoveryKeys));
 static_assert(well_formed(kProtocolKeys));
 static_assert(well_formed(kLimitsKeys));

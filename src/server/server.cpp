@@ -7,6 +7,7 @@
 #include <set>
 #include <system_error>
 
+#include "build_config.hpp"
 #include "net/tls.hpp"
 #include "server/session_settings.hpp"
 #include "util/log.hpp"
@@ -87,11 +88,15 @@ std::string check_paths(const Config& config) {
             return error;
         }
     }
-    if (config.tls.enabled) {
+    if (config.tls.enabled || (config.web.enabled && config.web.tls)) {
         std::string error;
         if (!make_tls_context(config.tls, error)) return error;
     }
     return {};
+}
+
+bool Server::web_over_tls() const {
+    return config_->web.enabled && config_->web.tls;
 }
 
 Server::Server(Config config, Reloader reloader)
@@ -119,9 +124,10 @@ Server::~Server() {
     uv_loop_close(&loop_);
 }
 
-std::string Server::open_listeners(const std::string& name, bool enabled, std::uint16_t port) {
+std::string Server::open_listeners(const std::string& name, bool enabled, std::uint16_t port,
+                                   const std::vector<std::string>* bind) {
     if (!enabled) return {};
-    const auto& addresses = config_->server.bind;
+    const auto& addresses = bind != nullptr && !bind->empty() ? *bind : config_->server.bind;
     bool has_ipv4 = false;
     for (const auto& address : addresses) has_ipv4 |= address.find(':') == std::string::npos;
     for (const auto& address : addresses) {
@@ -141,7 +147,11 @@ std::string Server::start() {
     watch_signal(sigint_, SIGINT);
     watch_signal(sighup_, SIGHUP);
     if (auto error = check_working_dir(*config_); !error.empty()) return error;
-    if (config_->tls.enabled) {
+    if (config_->web.enabled && !CLIPSHARE_HAVE_WEB) {
+        return "[web] enabled = true, but this clipshared was built without web access "
+               "(meson -Dweb)";
+    }
+    if (config_->tls.enabled || web_over_tls()) {
         std::string error;
         tls_context_ = make_tls_context(config_->tls, error);
         if (!tls_context_) return error;
@@ -165,7 +175,12 @@ std::string Server::start() {
         !error.empty()) {
         return error;
     }
-    if (listeners_.empty()) return "no listener is enabled ([plain] and [tls] are both off)";
+    if (auto error =
+            open_listeners("web", config_->web.enabled, config_->web.port, &config_->web.bind);
+        !error.empty()) {
+        return error;
+    }
+    if (listeners_.empty()) return "no listener is enabled ([plain], [tls] and [web] are off)";
 
     // Everything that needs root is bound by now; the rest runs as the configured user.
     if (auto error = drop_privileges(config_->server.user, config_->server.group); !error.empty()) {
@@ -283,6 +298,10 @@ void Server::stop() {
     open.reserve(connections_.size());
     for (auto& [raw, slot] : connections_) open.push_back(raw);
     for (auto* connection : open) connection->stop();
+    std::vector<WebConnection*> web;
+    web.reserve(web_connections_.size());
+    for (auto& [raw, slot] : web_connections_) web.push_back(raw);
+    for (auto* connection : web) connection->stop();
 }
 
 void Server::reload() {
@@ -313,7 +332,7 @@ void Server::reload() {
     // New certificates and allowed clients apply to new connections; established ones keep
     // the context they started with. If they do not load, nothing of the reload applies.
     auto tls_context = tls_context_;
-    if (tls_context_ && next.tls.enabled) {
+    if (tls_context_ && (next.tls.enabled || (next.web.enabled && next.web.tls))) {
         std::string error;
         tls_context = make_tls_context(next.tls, error);
         if (!tls_context) {
@@ -363,6 +382,10 @@ void Server::accept_one(Listener& listener) {
     // Destroying a stream that was never used closes its handle.
     if (stopping_) return;
     const auto& server = config_->server;
+    if (listener.name() == "web") {
+        accept_web(std::move(tcp), web_over_tls());
+        return;
+    }
     bool tls = listener.name() == "tls";
     const std::string address = tcp->address();
     // Admission comes first, before any TLS state exists: a refused client costs nothing.
@@ -408,6 +431,66 @@ void Server::accept_one(Listener& listener) {
     ++(tls ? tls_count_ : plain_count_);
     LOG_DEBUG("%s: connected (%s)", raw->peer().c_str(), listener.name().c_str());
     raw->start();
+}
+
+void Server::accept_web(std::unique_ptr<TcpStream> tcp, bool tls) {
+    const auto& config = *config_;
+    const std::string address = tcp->address();
+    auto per_address = per_address_.find(address);
+    if (per_address != per_address_.end() &&
+        per_address->second >=
+            static_cast<std::size_t>(config.server.max_connections_per_address)) {
+        LOG_WARN("%s: web: refused: %zu connections from this address already", tcp->peer().c_str(),
+                 per_address->second);
+        return;
+    }
+    if (plain_count_ + tls_count_ >= static_cast<std::size_t>(config.server.max_connections)) {
+        LOG_WARN("%s: web: refused: max_connections reached", tcp->peer().c_str());
+        return;
+    }
+    // The connection, the head of one request as it is kept, and a TLS session.
+    MemoryCharge baseline{&budget_, MemoryBudget::Share::connections};
+    std::size_t memory = connection_memory + static_cast<std::size_t>(config.web.max_header_bytes);
+    if (!baseline.resize(memory + (tls ? tls_session_memory(*tls_context_) : 0))) {
+        LOG_WARN("%s: web: refused: the memory budget is spent (%zu of %zu KiB in use)",
+                 tcp->peer().c_str(), budget_.used() / 1024, budget_.limit() / 1024);
+        return;
+    }
+    std::unique_ptr<Stream> stream = std::move(tcp);
+    if (tls) {
+        std::string peer = stream->peer();
+        stream = wrap_in_tls(std::move(stream), tls_context_, &loop_, handshakes_.get());
+        if (!stream) {
+            LOG_WARN("%s: web: refused: cannot set up a TLS session", peer.c_str());
+            return;
+        }
+    }
+    WebSettings settings{{static_cast<std::size_t>(config.web.max_header_bytes),
+                          static_cast<std::size_t>(config.web.max_headers)},
+                         static_cast<std::size_t>(config.limits.max_text_length)};
+    WebTimeouts timeouts{static_cast<std::uint64_t>(config.web.request_timeout) * 1000,
+                         static_cast<std::uint64_t>(config.server.idle_timeout) * 1000};
+    auto connection = std::make_unique<WebConnection>(*this, &loop_, std::move(stream), settings,
+                                                      *session_clipboard_, &budget_, timeouts,
+                                                      std::move(baseline));
+    WebConnection* raw = connection.get();
+    web_connections_.emplace(raw, WebSlot{std::move(connection), tls, address});
+    ++per_address_[address];
+    ++(tls ? tls_count_ : plain_count_);
+    LOG_DEBUG("%s: connected (web)", raw->peer().c_str());
+    raw->start();
+}
+
+void Server::on_web_connection_closed(WebConnection& connection) {
+    auto found = web_connections_.find(&connection);
+    if (found == web_connections_.end()) return;
+    WebSlot& slot = found->second;
+    --(slot.tls ? tls_count_ : plain_count_);
+    auto per_address = per_address_.find(slot.address);
+    if (per_address != per_address_.end() && --per_address->second == 0) {
+        per_address_.erase(per_address);
+    }
+    web_connections_.erase(found);
 }
 
 bool Server::make_room(bool tls) {

@@ -24,6 +24,7 @@
 #include "server/connection.hpp"
 #include "server/discovery.hpp"
 #include "server/uv_next_turn.hpp"
+#include "server/web_connection.hpp"
 #include "util/memory_budget.hpp"
 #include "util/uv_handle.hpp"
 
@@ -35,7 +36,7 @@ namespace clipshare {
 // Returns "" or one error line.
 std::string check_paths(const Config& config);
 
-class Server final : public ListenerHandler, public ConnectionOwner {
+class Server final : public ListenerHandler, public ConnectionOwner, public WebConnectionOwner {
 public:
     using Reloader = std::function<ConfigResult()>;
 
@@ -71,9 +72,15 @@ private:
     // client that is making progress or a handshake.
     bool make_room(bool tls);
     void on_connection_closed(Connection& connection) override;
+    // The web port (meson -Dweb): admitted by the same per-address cap, connection count and
+    // memory budget; not evicted to make room (each request has a short deadline).
+    void accept_web(std::unique_ptr<TcpStream> tcp, bool tls);
+    void on_web_connection_closed(WebConnection& connection) override;
+    bool web_over_tls() const;
     // Puts batches that start-up recovery finished on the clipboard (when newer than it).
     void restore_recovered_batches();
-    std::string open_listeners(const std::string& name, bool enabled, std::uint16_t port);
+    std::string open_listeners(const std::string& name, bool enabled, std::uint16_t port,
+                               const std::vector<std::string>* bind = nullptr);
     void watch_signal(UvHandle<uv_signal_t>& handle, int signal_number);
     std::string open_clipboard();
 
@@ -88,6 +95,12 @@ private:
     std::vector<std::unique_ptr<Listener>> listeners_;
     Discovery discovery_;
     std::unordered_map<Connection*, Slot> connections_;
+    struct WebSlot {
+        std::unique_ptr<WebConnection> connection;
+        bool tls = false;
+        std::string address;
+    };
+    std::unordered_map<WebConnection*, WebSlot> web_connections_;
     std::unordered_map<std::string, std::size_t> per_address_;
     std::size_t plain_count_ = 0;  // counted slots (not evicted) per port
     std::size_t tls_count_ = 0;

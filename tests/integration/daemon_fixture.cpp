@@ -63,6 +63,11 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
                 daemon->tls_port_ = pick_free_port();
             } while (daemon->tls_port_ == daemon->port_);
         }
+        if (config_body.find("@WEB_PORT@") != std::string_view::npos) {
+            do {
+                daemon->web_port_ = pick_free_port();
+            } while (daemon->web_port_ == daemon->port_ || daemon->web_port_ == daemon->tls_port_);
+        }
         daemon->config_path_ = daemon->dir() / "clipshared.toml";
         std::string body{config_body};
         std::ostringstream config;
@@ -87,8 +92,9 @@ std::unique_ptr<Daemon> Daemon::start(std::string_view config_body,
              {std::pair<std::string, std::string>{"@PORT@", std::to_string(daemon->port_)},
               std::pair<std::string, std::string>{"@DISCOVERY_PORT@",
                                                   std::to_string(daemon->discovery_port_)},
-              std::pair<std::string, std::string>{"@TLS_PORT@",
-                                                  std::to_string(daemon->tls_port_)}}) {
+              std::pair<std::string, std::string>{"@TLS_PORT@", std::to_string(daemon->tls_port_)},
+              std::pair<std::string, std::string>{"@WEB_PORT@",
+                                                  std::to_string(daemon->web_port_)}}) {
             for (auto at = text.find(key); at != std::string::npos; at = text.find(key)) {
                 text.replace(at, key.size(), value);
             }

@@ -47,7 +47,8 @@ public:
     // discovery (unless the body sets them) into a fresh directory and starts
     // `clipshared -D -c FILE`. Returns once the port accepts connections. In the body,
     // @PORT@ stands for the TCP port and @DISCOVERY_PORT@ for a free UDP port. A body that
-    // mentions @TLS_PORT@ gets a second free port there, and start waits for it too.
+    // mentions @TLS_PORT@ gets a second free port there, and start waits for it too; the
+    // same for @WEB_PORT@.
     // `wrapper` goes before the binary on the command line (e.g. prlimit with its options).
     // `extra_env` (NAME=value) is added to the daemon's environment (DISPLAY for a desktop).
     static std::unique_ptr<Daemon> start(std::string_view config_body = {},
@@ -59,6 +60,7 @@ public:
     std::uint16_t port() const { return port_; }
     std::uint16_t discovery_port() const { return discovery_port_; }
     std::uint16_t tls_port() const { return tls_port_; }
+    std::uint16_t web_port() const { return web_port_; }
     pid_t pid() const { return pid_; }
     const std::filesystem::path& dir() const { return dir_.path(); }
     const std::filesystem::path& config_path() const { return config_path_; }
@@ -82,6 +84,7 @@ private:
     std::uint16_t port_ = 0;
     std::uint16_t discovery_port_ = 0;
     std::uint16_t tls_port_ = 0;
+    std::uint16_t web_port_ = 0;
     pid_t pid_ = -1;
     bool reaped_ = false;
 };

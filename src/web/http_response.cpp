@@ -1,0 +1,112 @@
+#include "web/http_response.hpp"
+
+#include <cstdio>
+
+namespace clipshare {
+namespace {
+
+// The page is one document with its style and script inline; nothing else may load, and no
+// other site may frame it.
+constexpr std::string_view kSecurityHeaders =
+    "Cache-Control: no-store\r\n"
+    "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; "
+    "script-src 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: no-referrer\r\n"
+    "X-Frame-Options: DENY\r\n";
+
+void append(std::vector<std::uint8_t>& out, std::string_view text) {
+    out.insert(out.end(), text.begin(), text.end());
+}
+
+}  // namespace
+
+std::string_view http_reason(int status) {
+    switch (status) {
+        case 200:
+            return "OK";
+        case 204:
+            return "No Content";
+        case 400:
+            return "Bad Request";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 411:
+            return "Length Required";
+        case 413:
+            return "Content Too Large";
+        case 414:
+            return "URI Too Long";
+        case 415:
+            return "Unsupported Media Type";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        case 505:
+            return "HTTP Version Not Supported";
+        default:
+            return "Error";
+    }
+}
+
+std::vector<std::uint8_t> http_response_head(const HttpResponseHead& head) {
+    std::vector<std::uint8_t> out;
+    out.reserve(512);
+    append(out, "HTTP/1.1 " + std::to_string(head.status) + " ");
+    append(out, http_reason(head.status));
+    append(out, "\r\n");
+    if (!head.content_type.empty()) {
+        append(out, "Content-Type: ");
+        append(out, head.content_type);
+        append(out, "\r\n");
+    }
+    // 204 has no body and must not say it has one.
+    if (head.status != 204) {
+        if (head.content_length) {
+            append(out, "Content-Length: " + std::to_string(*head.content_length) + "\r\n");
+        } else {
+            append(out, "Transfer-Encoding: chunked\r\n");
+        }
+    }
+    if (!head.allow.empty()) {
+        append(out, "Allow: ");
+        append(out, head.allow);
+        append(out, "\r\n");
+    }
+    append(out, kSecurityHeaders);
+    append(out, head.keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+    append(out, "\r\n");
+    return out;
+}
+
+std::vector<std::uint8_t> http_chunk(std::string_view data) {
+    std::vector<std::uint8_t> out;
+    char size[24];
+    int length = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    out.reserve(static_cast<std::size_t>(length) + data.size() + 2);
+    append(out, std::string_view{size, static_cast<std::size_t>(length)});
+    append(out, data);
+    append(out, "\r\n");
+    return out;
+}
+
+std::vector<std::uint8_t> http_text_response(int status, std::string_view text, bool keep_alive,
+                                             std::string_view allow) {
+    std::string body{text};
+    if (!body.empty()) body += '\n';
+    HttpResponseHead head{status, body.empty() ? std::string_view{} : "text/plain; charset=utf-8",
+                          body.size(), keep_alive, allow};
+    auto out = http_response_head(head);
+    append(out, body);
+    return out;
+}
+
+}  // namespace clipshare

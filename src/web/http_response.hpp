@@ -1,0 +1,36 @@
+// The head of every response the daemon sends over HTTP: the status line, the content's
+// type and length (or chunked), and the same protective headers on every answer: nothing is
+// cached (the clipboard is private and changes), nothing is sniffed, framed or loaded from
+// elsewhere.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace clipshare {
+
+struct HttpResponseHead {
+    int status = 200;
+    std::string_view content_type;  // empty: no body, no Content-Type
+    // The body's length; unset means a chunked body (see chunk_of below).
+    std::optional<std::uint64_t> content_length = 0;
+    bool keep_alive = true;  // else "Connection: close"
+    std::string_view allow;  // for 405: the methods the route has
+};
+
+// "OK", "Not Found", ...; "Error" for a status not listed.
+std::string_view http_reason(int status);
+
+std::vector<std::uint8_t> http_response_head(const HttpResponseHead& head);
+
+// A chunk of a chunked body (an empty `data` is the last chunk).
+std::vector<std::uint8_t> http_chunk(std::string_view data);
+
+// A whole short answer with a text/plain body (errors, confirmations).
+std::vector<std::uint8_t> http_text_response(int status, std::string_view text, bool keep_alive,
+                                             std::string_view allow = {});
+
+}  // namespace clipshare
