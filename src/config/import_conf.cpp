@@ -49,6 +49,9 @@ constexpr std::array kMappings{
     Mapping{"server_key", "tls", "private_key", Value::path},
     Mapping{"ca_cert", "tls", "ca", Value::path},
     Mapping{"allowed_clients", "tls", "allowed_clients", Value::path},
+    // Upstream's web mode is HTTPS with client certificates: [web] tls = true, the default.
+    Mapping{"web_mode_enabled", "web", "enabled", Value::boolean},
+    Mapping{"web_port", "web", "port", Value::port},
     Mapping{"udp_server_enabled", "discovery", "enabled", Value::boolean},
     Mapping{"udp_port", "discovery", "port", Value::port},
     Mapping{"bind_address_udp", "discovery", "bind", Value::address},
@@ -76,14 +79,12 @@ struct Unmapped {
 
 // Documented upstream keys with nothing to map to.
 constexpr std::array kUnmapped{
-    Unmapped{"web_mode_enabled", "clipshared has no web mode"},
-    Unmapped{"web_port", "clipshared has no web mode"},
     Unmapped{"restart", "no equivalent; use clipshared -r to replace a running instance"},
     Unmapped{"tray_icon", "no equivalent; clipshared shows no tray icon"},
 };
 
-constexpr std::string_view kSectionOrder[] = {"server",   "plain",  "tls",     "discovery",
-                                              "protocol", "limits", "methods", "clipboard"};
+constexpr std::string_view kSectionOrder[] = {
+    "server", "plain", "tls", "web", "discovery", "protocol", "limits", "methods", "clipboard"};
 
 // The upstream reader's notion of blank: every byte from 0x01 to 0x20.
 std::string_view trimmed(std::string_view text) {
