@@ -362,6 +362,13 @@ constexpr std::size_t connection_memory = 2 * 1024;
 // A connection is closed to make room only if it made no progress for this long.
 constexpr std::uint64_t eviction_grace_ms = 1000;
 
+// The name the web port accepts in Host besides IP literals (host_check.hpp).
+std::string machine_host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return {};
+    return name;
+}
+
 }  // namespace
 
 void Server::on_incoming(Listener& listener) {
@@ -463,14 +470,20 @@ void Server::accept_web(std::unique_ptr<TcpStream> tcp, bool tls) {
     std::size_t memory = connection_memory + static_cast<std::size_t>(config.web.max_header_bytes);
     auto admitted = admit(std::move(tcp), {tls, false, memory, "web: "});
     if (!admitted) return;
-    WebSettings settings{{static_cast<std::size_t>(config.web.max_header_bytes),
-                          static_cast<std::size_t>(config.web.max_headers)},
-                         static_cast<std::size_t>(config.limits.max_text_length)};
+    WebSettings settings;
+    settings.http = {static_cast<std::size_t>(config.web.max_header_bytes),
+                     static_cast<std::size_t>(config.web.max_headers)};
+    settings.max_text_length = static_cast<std::size_t>(config.limits.max_text_length);
+    settings.hosts = {machine_host_name(), config.web.allowed_hosts};
+    settings.tls = tls;
+    settings.limits = session_settings_from(config).limits;
+    settings.screenshot_display = config.clipboard.display;
     WebTimeouts timeouts{static_cast<std::uint64_t>(config.web.request_timeout) * 1000,
                          static_cast<std::uint64_t>(config.server.idle_timeout) * 1000};
-    auto connection = std::make_unique<WebConnection>(*this, &loop_, std::move(admitted->stream),
-                                                      settings, *session_clipboard_, &budget_,
-                                                      timeouts, std::move(admitted->baseline));
+    auto connection = std::make_unique<WebConnection>(
+        *this, &loop_, std::move(admitted->stream), std::move(settings), *session_clipboard_,
+        &budget_, timeouts, std::move(admitted->baseline),
+        WebFiles{files_.get(), committer_.get()});
     WebConnection* raw = connection.get();
     web_connections_.emplace(raw, WebSlot{std::move(connection), tls, admitted->address});
     count_in(admitted->address, tls);
