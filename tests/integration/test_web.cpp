@@ -450,7 +450,7 @@ TEST_F(Web, ClientGoneMidBodyLeavesNothing) {
         client.send(request.substr(0, request.size() - 5000));
         EXPECT_TRUE(wait_until([&] { return !contents(daemon->working_dir()).empty(); }));
     }
-    EXPECT_TRUE(daemon->wait_for_log("the client left after"));
+    EXPECT_TRUE(daemon->wait_for_log("the body ended after"));
     EXPECT_EQ(settled(daemon->working_dir(), {}), std::set<std::string>{});
     EXPECT_EQ(ask(get("/api/kind")).body, "{\"kind\":\"empty\"}");
 }
