@@ -41,8 +41,9 @@ private:
 // reading, so a batch of many small files queues a few steps, not one per file on the wire.
 constexpr std::size_t max_pending_steps = 32;
 // Content chunks on their way to the disk, on top of the one being filled. "The disk is
-// behind" needs no count of its own here: the writer holds a step back on the pool while
-// more than its window is unflushed (files/write_window.hpp), and these fill up meanwhile.
+// behind" needs no count of its own here: the batch holds back the completion of writes
+// while more than its window is unflushed (files/write_window.hpp, DiskFiles), and these
+// fill up meanwhile.
 constexpr std::size_t max_chunks_in_flight = 2;
 constexpr std::size_t upload_working_set =
     (max_chunks_in_flight + 1) * transfer_chunk_size + max_name_length;
