@@ -69,9 +69,23 @@ for arch in "${arches[@]}"; do
     export MAKE_CERTS=$PWD/etc/make-certs.sh
     run "$arch negotiation" $host/tests/itest_daemon --gtest_filter='Daemon.*:*/DaemonOver.*'
     run "$arch methods" $host/tests/itest_methods
-    run "$arch discovery" $host/tests/itest_discovery
+    # qemu-user copies IP_PKTINFO / IPV6_PKTINFO ancillary data without byte-swapping its
+    # interface index for a big-endian guest (index 1 reaches s390x as 0x1000000: checked with
+    # a 30-line recvmsg program, native against qemu-s390x), so a daemon whose discovery is
+    # bound to a specific address cannot tell the arrival interface there and rightly stays
+    # silent. Those tests run on the three little-endian guests and natively; on s390x the
+    # wildcard-bound discovery tests still run.
+    pktinfo_tests=
+    if [ "$arch" = s390x ]; then
+        pktinfo_tests='Discovery.AnswersIpv4Unicast:Discovery.AnswersBothFamiliesAtOnce'
+        pktinfo_tests+=':Discovery.BoundToOneAddress*:Discovery.RefusalsAreNotInTheDefaultLog'
+        pktinfo_tests+=':Discovery.JunkGetsNoReplyAndTheDaemonKeepsServing'
+        pktinfo_tests+=':Discovery.BoundToTheLanAnswersTheLanAndNotTheWan'
+        pktinfo_tests+=':ClientScan.FindsTheDaemonOnIpv*:ClientScan.JsonNamesEachServerAndItsPort'
+    fi
+    run "$arch discovery" $host/tests/itest_discovery --gtest_filter="-$pktinfo_tests"
     run "$arch tls" $host/tests/itest_tls
-    run "$arch client" $host/tests/itest_client --gtest_filter='-*/tls:ClientTls.*'
+    run "$arch client" $host/tests/itest_client --gtest_filter="-*/tls:ClientTls.*:$pktinfo_tests"
     run "$arch client_tls" $host/tests/itest_client --gtest_filter='*/tls:ClientTls.*'
     if [ "$arch" = armhf ] || [ "$arch" = mipsel ]; then
         run "$arch stop and restart" $host/tests/itest_daemon \
