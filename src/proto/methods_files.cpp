@@ -8,6 +8,7 @@
 #include "proto/field_reader.hpp"
 #include "proto/files_sender.hpp"
 #include "proto/handlers.hpp"
+#include "proto/upload_chunks.hpp"
 #include "proto/wire.hpp"
 
 namespace clipshare {
@@ -40,14 +41,6 @@ private:
 // Disk steps handed to the thread pool and not yet done: above this the handler stops
 // reading, so a batch of many small files queues a few steps, not one per file on the wire.
 constexpr std::size_t max_pending_steps = 32;
-// Content chunks on their way to the disk, on top of the one being filled. "The disk is
-// behind" needs no count of its own here: the batch holds back the completion of writes
-// while more than its window is unflushed (files/write_window.hpp, DiskFiles), and these
-// fill up meanwhile.
-constexpr std::size_t max_chunks_in_flight = 2;
-constexpr std::size_t upload_working_set =
-    (max_chunks_in_flight + 1) * transfer_chunk_size + max_name_length;
-
 class SendFilesHandler final : public MethodHandler {
 public:
     explicit SendFilesHandler(Session& session)
@@ -59,7 +52,7 @@ public:
 
     void start() override {
         // Refused before the 01 that invites the upload, when the budget cannot carry it.
-        if (!reserve_for_reply(session_, charge_, upload_working_set)) return;
+        if (!reserve_for_reply(session_, charge_, upload_working_set(chunk_size_))) return;
         session_.send({wire::ok});
         if (session_.version() < 2) {
             count_ = 1;  // version 1 sends exactly one file and no count
@@ -137,7 +130,7 @@ private:
     bool disk_behind() const {
         if (!batch_ || state_ == State::committing) return false;
         return batch_->pending_steps() >= max_pending_steps ||
-               in_flight_ >= max_chunks_in_flight * transfer_chunk_size;
+               in_flight_ >= max_chunks_in_flight * chunk_size_;
     }
 
     bool begin_entry() {
@@ -165,6 +158,7 @@ private:
         if (auto refused = batch_->reserve(size_); !refused.empty()) {
             return fail("storage quota: " + refused);
         }
+        if (size_ > static_cast<std::int64_t>(chunk_size_)) grow_chunks();
         batch_->begin_file(checked.path, size_, disk_done());
         remaining_ = size_;
         state_ = State::content;
@@ -172,15 +166,29 @@ private:
         return true;
     }
 
+    // Bigger chunks for a file that needs more than one, when the budget has plenty of room
+    // (upload_chunks.hpp). Without a budget (tests, fuzzers) nothing says there is room.
+    // Once grown, the upload keeps its chunk size and charge until it ends.
+    void grow_chunks() {
+        MemoryBudget* budget = charge_.budget();
+        if (budget == nullptr || chunk_size_ != small_upload_chunk) return;
+        auto chunk =
+            upload_chunk_for(budget->available(MemoryBudget::Share::work), charge_.bytes());
+        if (chunk != chunk_size_ && charge_.resize(upload_working_set(chunk))) chunk_size_ = chunk;
+    }
+
     bool take_content(std::span<const std::uint8_t>& rest) {
-        if (chunk_.capacity() == 0) chunk_.reserve(transfer_chunk_size);
+        if (chunk_.capacity() == 0) {
+            chunk_.reserve(static_cast<std::size_t>(
+                std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(chunk_size_))));
+        }
         auto take = static_cast<std::size_t>(std::min<std::int64_t>(
             remaining_,
-            static_cast<std::int64_t>(std::min(rest.size(), transfer_chunk_size - chunk_.size()))));
+            static_cast<std::int64_t>(std::min(rest.size(), chunk_size_ - chunk_.size()))));
         chunk_.insert(chunk_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
         rest = rest.subspan(take);
         remaining_ -= static_cast<std::int64_t>(take);
-        if (chunk_.size() == transfer_chunk_size || remaining_ == 0) flush_chunk();
+        if (chunk_.size() == chunk_size_ || remaining_ == 0) flush_chunk();
         if (remaining_ == 0) return end_content();
         return true;
     }
@@ -255,6 +263,7 @@ private:
     std::string name_;
     std::int64_t size_ = 0;
     std::int64_t remaining_ = 0;
+    std::size_t chunk_size_ = small_upload_chunk;
     std::vector<std::uint8_t> chunk_;
     std::size_t in_flight_ = 0;
     bool waiting_for_disk_ = false;
