@@ -72,14 +72,24 @@ public:
     }
 
     void write(std::vector<std::uint8_t> chunk, Done done) override {
+        write_reusing(std::move(chunk), [done = std::move(done)](std::string error, auto) {
+            done(std::move(error));
+        });
+    }
+
+    void write_reusing(std::vector<std::uint8_t> chunk, Reusing done) override {
         auto data = std::make_shared<std::vector<std::uint8_t>>(std::move(chunk));
         run(
-            [this, done = std::move(done)](std::string error) {
+            [this, data, done = std::move(done)](std::string error) {
                 flush();  // first: `done` may end the batch's life
+                // The step is over: the buffer is the loop's again.
+                Done report = [data, done](std::string result) {
+                    done(std::move(result), std::move(*data));
+                };
                 if (error.empty() && window_->over() && window_->in_flight() > 0) {
-                    held_.push_back(std::move(done));
+                    held_.push_back(std::move(report));
                 } else {
-                    done(std::move(error));
+                    report(std::move(error));
                 }
             },
             [data](BatchWriter& w) { return w.write(*data); });

@@ -174,13 +174,21 @@ private:
         if (budget == nullptr || chunk_size_ != small_upload_chunk) return;
         auto chunk =
             upload_chunk_for(budget->available(MemoryBudget::Share::work), charge_.bytes());
-        if (chunk != chunk_size_ && charge_.resize(upload_working_set(chunk))) chunk_size_ = chunk;
+        if (chunk != chunk_size_ && charge_.resize(upload_working_set(chunk))) {
+            chunk_size_ = chunk;
+            spares_.clear();  // the small ones would only be grown one by one
+        }
     }
 
     bool take_content(std::span<const std::uint8_t>& rest) {
         if (chunk_.capacity() == 0) {
-            chunk_.reserve(static_cast<std::size_t>(
-                std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(chunk_size_))));
+            if (!spares_.empty() && remaining_ >= static_cast<std::int64_t>(chunk_size_)) {
+                chunk_ = std::move(spares_.back());
+                spares_.pop_back();
+            } else {
+                chunk_.reserve(static_cast<std::size_t>(
+                    std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(chunk_size_))));
+            }
         }
         auto take = static_cast<std::size_t>(std::min<std::int64_t>(
             remaining_,
@@ -197,12 +205,23 @@ private:
         if (chunk_.empty()) return;
         std::size_t size = chunk_.size();
         in_flight_ += size;
-        batch_->write(std::move(chunk_), guard_.wrap([this, size](std::string error) {
-            in_flight_ -= size;
-            if (!error.empty()) return fail(error), void();
-            on_disk_progress();
-        }));
+        batch_->write_reusing(
+            std::move(chunk_),
+            guard_.wrap([this, size](std::string error, std::vector<std::uint8_t> spent) {
+                in_flight_ -= size;
+                if (!error.empty()) return fail(error), void();
+                keep_spare(std::move(spent));
+                on_disk_progress();
+            }));
         chunk_ = {};
+    }
+
+    // A written chunk's buffer, kept to be filled again (see IncomingBatch::write_reusing).
+    // At most the three chunks of the working set exist, spare or not.
+    void keep_spare(std::vector<std::uint8_t> spent) {
+        if (spent.capacity() != chunk_size_ || spares_.size() >= max_chunks_in_flight) return;
+        spent.clear();
+        spares_.push_back(std::move(spent));
     }
 
     bool end_content() {
@@ -265,6 +284,7 @@ private:
     std::int64_t remaining_ = 0;
     std::size_t chunk_size_ = small_upload_chunk;
     std::vector<std::uint8_t> chunk_;
+    std::vector<std::vector<std::uint8_t>> spares_;  // written chunks' buffers, to refill
     std::size_t in_flight_ = 0;
     bool waiting_for_disk_ = false;
     BatchPlan plan_;
