@@ -177,7 +177,7 @@ TEST_P(MethodTest, LargeFilesGetBiggerChunksWhereTheBudgetHasRoom) {
         std::size_t limit;
         std::size_t chunk;
     };
-    for (auto [limit, chunk] : {Case{32 * MiB, 256 * KiB}, Case{1024 * MiB, 1 * MiB}}) {
+    for (auto [limit, chunk] : {Case{32 * MiB, 256 * KiB}, Case{1024 * MiB, 256 * KiB}}) {
         MemoryBudget budget{limit};
         fake::Host fresh;
         fake::Files disk;
@@ -207,8 +207,8 @@ TEST(UploadChunks, GrowOnlyWhereTheFreeBudgetIsLarge) {
     // The work share is seven eighths of the budget.
     EXPECT_EQ(upload_chunk_for(14 * MiB, 0), 64 * KiB);  // a router's default 16 MiB, idle
     EXPECT_EQ(upload_working_set(64 * KiB), 194 * KiB);
-    EXPECT_EQ(upload_chunk_for(28 * MiB, 0), 256 * KiB);  // 32 MiB
-    EXPECT_EQ(upload_chunk_for(112 * MiB, 0), 1 * MiB);   // 128 MiB
+    EXPECT_EQ(upload_chunk_for(28 * MiB, 0), 256 * KiB);   // 32 MiB
+    EXPECT_EQ(upload_chunk_for(896 * MiB, 0), 256 * KiB);  // 1 GiB: never more
     // A large budget that is nearly spent: the grown set must stay a small part of what
     // is left, so the last uploads stay small.
     EXPECT_EQ(upload_chunk_for(10 * MiB, 194 * KiB), 64 * KiB);
