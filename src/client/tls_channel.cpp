@@ -51,9 +51,11 @@ void TlsClientContext::load_files() {
         }
         fail(Exit::tls, "cannot set up TLS: " + mbedtls_error_text(problem->code));
     }
-    // A second connection of this run resumes the first one's TLS 1.2 session (by ticket,
-    // or by session id where the server keeps a cache).
+    // A later connection of this run resumes an earlier one's session: TLS 1.2 by ticket, or
+    // by session id where the server keeps a cache; TLS 1.3 by the ticket the server sent
+    // after its handshake (mbedTLS 3.6), with a fresh ECDHE exchange (psk_dhe_ke).
     mbedtls_compat::allow_tls12_tickets(config_.get());
+    mbedtls_compat::allow_tls13_tickets(config_.get());
 }
 
 void TlsClientContext::save_session(TlsEngine& engine) {
@@ -177,6 +179,8 @@ std::size_t TlsChannel::read_some(std::span<std::uint8_t> out) {
     if (ended_ || out.empty()) return 0;
     for (;;) {
         const TlsEngine::ReadResult result = engine_->read(out);
+        // A TLS 1.3 ticket comes after the handshake, with the server's first records.
+        if (engine_->ticket_arrived()) context_->save_session(*engine_);
         send_or_fail();
         switch (result.kind) {
             case TlsEngine::ReadResult::Kind::data:

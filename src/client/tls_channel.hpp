@@ -24,8 +24,9 @@
 namespace clipshare::client {
 
 // Everything this run's sessions need, loaded before connecting: the RNG, the CA, our
-// certificate and key, the mbedTLS configuration; and the last TLS 1.2 session, which the
-// run's next connection offers to resume (kept in memory only: see clipshare(1)).
+// certificate and key, the mbedTLS configuration; and the last session (TLS 1.2, or a TLS
+// 1.3 ticket), which the run's next connection offers to resume (kept in memory only: see
+// clipshare(1)).
 class TlsClientContext {
 public:
     // Throws ClientError(Exit::tls) naming the file that cannot be used.

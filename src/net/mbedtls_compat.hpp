@@ -12,7 +12,8 @@
 // - 3.x made most struct fields private (MBEDTLS_PRIVATE). clipshare reads fields that are
 //   public in both (the X.509 subject name list), uses functions, and reads exactly one
 //   private thing, through received_alert below: which alert the peer sent (neither 2.28 nor
-//   3.x has a getter for it).
+//   3.x has a getter for it). Since TLS 1.3 resumption, also the handshake state (see
+//   post_handshake_message_waiting) and a stored session's version.
 // - 3.2 added mbedtls_ssl_get_version_number; TLS 1.3 exists only from there on (above).
 // - 3.x TLS 1.3 clients may see MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET from
 //   mbedtls_ssl_read, which only means "read again".
@@ -27,9 +28,13 @@
 // - Resumption (TlsResumption): TLS 1.2 tickets and the session cache carry the client's
 //   certificate in both versions (MBEDTLS_SSL_KEEP_PEER_CERTIFICATE), so a resumed session's
 //   CN can be checked again. 3.6's TLS 1.3 tickets do not (ssl_tls13_session_save writes no
-//   peer certificate), so clipshared issues no TLS 1.3 tickets and its client asks for none.
-//   3.x made the session's fields private (read through MBEDTLS_PRIVATE below) and gave the
-//   cache callbacks the session id as arguments.
+//   peer certificate), so clipshared seals the verified CN into its TLS 1.3 tickets itself
+//   (TlsResumption, TicketPeer) where this library can (CLIPSHARE_MBEDTLS_TLS13_TICKETS:
+//   3.6 with tickets, GCM and the psk_dhe_ke mode). A 3.6 TLS 1.3 client hears of a ticket
+//   only when it asks to (mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets, 3.6.1+;
+//   3.6.0 always told), through MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET from
+//   mbedtls_ssl_read. 3.x made the session's fields private (read through MBEDTLS_PRIVATE
+//   below) and gave the cache callbacks the session id as arguments.
 // - OpenWrt builds 3.6 without MBEDTLS_VERSION_C (no mbedtls_version_get_string): use the
 //   MBEDTLS_VERSION_STRING macro, which every build has.
 //
@@ -171,13 +176,100 @@ inline void refuse_resumption(mbedtls_ssl_config* config, bool server) {
 inline constexpr bool has_tickets = CLIPSHARE_MBEDTLS_TICKETS == 1;
 inline constexpr bool has_session_cache = CLIPSHARE_MBEDTLS_CACHE == 1;
 
+// TLS 1.3 tickets that carry the client's name (TlsResumption): 3.6 (whose server sends as
+// many tickets as mbedtls_ssl_conf_new_session_tickets says), the ticket module, GCM for the
+// sealed name, and the psk_dhe_ke mode.
+#if CLIPSHARE_MBEDTLS_TLS13 && CLIPSHARE_MBEDTLS_TICKETS && defined(MBEDTLS_GCM_C) && \
+    defined(MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED) &&            \
+    MBEDTLS_VERSION_NUMBER >= 0x03060000
+#define CLIPSHARE_MBEDTLS_TLS13_TICKETS 1
+#else
+#define CLIPSHARE_MBEDTLS_TLS13_TICKETS 0
+#endif
+inline constexpr bool has_tls13_tickets = CLIPSHARE_MBEDTLS_TLS13_TICKETS == 1;
+
 // Client: asks for (and keeps) TLS 1.2 session tickets; TLS 1.3 stays without PSK
-// (refuse_resumption), since clipshared issues no TLS 1.3 tickets.
+// (refuse_resumption) unless allow_tls13_tickets follows.
 inline void allow_tls12_tickets(mbedtls_ssl_config* config) {
 #if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_CLI_C)
     mbedtls_ssl_conf_session_tickets(config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
 #else
     (void)config;
+#endif
+}
+
+// The TLS 1.3 key exchange modes of a session that may resume: psk_dhe_ke (a resumed session
+// still runs ECDHE, so its traffic keys stay secret should the ticket keys leak later) and a
+// full handshake. Never psk_ke alone, whose sessions all hang on the ticket keys.
+#if CLIPSHARE_MBEDTLS_TLS13_TICKETS
+inline constexpr int tls13_resuming_modes = MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL |
+                                            MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL;
+#endif
+
+// Client, after allow_tls12_tickets: also keeps TLS 1.3 tickets (read() signals each one:
+// see TlsEngine::save_session) and offers them with psk_dhe_ke. False where this library
+// cannot.
+inline bool allow_tls13_tickets(mbedtls_ssl_config* config) {
+#if CLIPSHARE_MBEDTLS_TLS13_TICKETS && defined(MBEDTLS_SSL_CLI_C)
+    mbedtls_ssl_conf_tls13_key_exchange_modes(config, tls13_resuming_modes);
+#if MBEDTLS_VERSION_NUMBER >= 0x03060100
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+        config, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
+    return true;
+#else
+    (void)config;
+    return false;
+#endif
+}
+
+// Server, with ticket callbacks registered: one TLS 1.3 ticket after each handshake (mbedTLS
+// sends only one after a resumed one anyway), resumable with psk_dhe_ke only, and no early
+// data (0-RTT data can be replayed; clipshare has no use for it). False where this library
+// cannot, and then no TLS 1.3 tickets go out (refuse_resumption's settings stay).
+inline bool issue_tls13_tickets(mbedtls_ssl_config* config) {
+#if CLIPSHARE_MBEDTLS_TLS13_TICKETS && defined(MBEDTLS_SSL_SRV_C)
+    mbedtls_ssl_conf_tls13_key_exchange_modes(config, tls13_resuming_modes);
+    mbedtls_ssl_conf_new_session_tickets(config, 1);
+#if defined(MBEDTLS_SSL_EARLY_DATA)
+    mbedtls_ssl_conf_early_data(config, MBEDTLS_SSL_EARLY_DATA_DISABLED);
+#endif
+    return true;
+#else
+    (void)config;
+    return false;
+#endif
+}
+
+// The ssl_read/handshake result that says a TLS 1.3 ticket has just arrived (client).
+inline bool is_new_ticket(int rc) {
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    return rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET;
+#else
+    (void)rc;
+    return false;
+#endif
+}
+
+// After the handshake: mbedTLS has read a post-handshake message (a TLS 1.3 ticket) that
+// its next call processes, with no new input needed. It says so only by its state, which
+// is private (and mbedtls_ssl_is_handshake_over counts this state as "over").
+inline bool post_handshake_message_waiting(const mbedtls_ssl_context* ssl) {
+#if CLIPSHARE_MBEDTLS_TLS13
+    return ssl->MBEDTLS_PRIVATE(state) != MBEDTLS_SSL_HANDSHAKE_OVER;
+#else
+    (void)ssl;
+    return false;
+#endif
+}
+
+// A stored session is a TLS 1.3 one.
+inline bool stored_is_tls13(const mbedtls_ssl_session& session) {
+#if CLIPSHARE_MBEDTLS_TLS13
+    return session.MBEDTLS_PRIVATE(tls_version) == MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+    (void)session;
+    return false;
 #endif
 }
 

@@ -15,6 +15,9 @@
 #if defined(MBEDTLS_SSL_TICKET_C)
 #include <mbedtls/ssl_ticket.h>
 #endif
+#if defined(MBEDTLS_GCM_C)
+#include <mbedtls/gcm.h>
+#endif
 
 namespace clipshare {
 
@@ -49,6 +52,9 @@ using SavedSession =
 #if defined(MBEDTLS_SSL_TICKET_C)
 using TicketKeys =
     MbedtlsObject<mbedtls_ssl_ticket_context, mbedtls_ssl_ticket_init, mbedtls_ssl_ticket_free>;
+#endif
+#if defined(MBEDTLS_GCM_C)
+using GcmKey = MbedtlsObject<mbedtls_gcm_context, mbedtls_gcm_init, mbedtls_gcm_free>;
 #endif
 #if defined(MBEDTLS_SSL_CACHE_C)
 using SessionCache =

@@ -166,6 +166,9 @@ int TlsEngine::verify_certificate(void* context, mbedtls_x509_crt* certificate, 
 TlsEngine::Progress TlsEngine::handshake() {
     if (failed_) return Progress::failed;
     if (handshake_done_) return Progress::done;
+    // The ticket callbacks, which mbedTLS calls with no word of the session, find our
+    // ticket_peer_ while this call runs.
+    const TicketPeerScope scope{ticket_peer_};
     const int rc = mbedtls_ssl_handshake(ssl_.get());
     if (wants_io(rc)) {
         release_consumed_input();
@@ -177,13 +180,19 @@ TlsEngine::Progress TlsEngine::handshake() {
 
 TlsEngine::Progress TlsEngine::on_handshake_done() {
     const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl_.get());
+    const bool tls13 = mbedtls_compat::is_tls13(ssl_.get());
     // A full TLS 1.2 handshake always shows the verify callback the peer's certificate
-    // (VERIFY_REQUIRED: none is a failed handshake); one that did not was a resumption. TLS 1.3
-    // is never resumed (no PSK key exchange), and there a handshake without a certificate is
-    // a client that sent none, refused below (tls13_verdict_deferred).
-    resumed_ = !certificate_seen_ && !mbedtls_compat::is_tls13(ssl_.get());
+    // (VERIFY_REQUIRED: none is a failed handshake); one that did not was a resumption. In
+    // TLS 1.3 a full handshake without a certificate is a client that sent none, whose verify
+    // result says "missing" (refused below: tls13_verdict_deferred); mbedTLS sets the result
+    // to 0 only when a ticket's PSK replaced the certificates.
+    resumed_ = !certificate_seen_ && (!tls13 || flags == 0);
     if (resumed_) {
-        if (const mbedtls_x509_crt* stored = mbedtls_ssl_get_peer_cert(ssl_.get())) {
+        if (tls13) {
+            // Server: the client's name sealed into the ticket. The client knows the server
+            // from the connection that got the ticket (it checked the certificate then).
+            if (is_server()) peer_name_ = ticket_peer_.resumed_name;
+        } else if (const mbedtls_x509_crt* stored = mbedtls_ssl_get_peer_cert(ssl_.get())) {
             peer_name_ = subject_common_name(*stored);
         }
         if (is_server()) {
@@ -193,8 +202,7 @@ TlsEngine::Progress TlsEngine::on_handshake_done() {
         }
     }
     if (const auto* server = std::get_if<ServerSide>(&side_)) {
-        if (server->tls13_verdict_deferred && mbedtls_compat::is_tls13(ssl_.get()) &&
-            (flags != 0 || !peer_allowed_)) {
+        if (server->tls13_verdict_deferred && tls13 && (flags != 0 || !peer_allowed_)) {
             return refuse_after_handshake(flags);
         }
         if (!peer_allowed_) {
@@ -206,7 +214,7 @@ TlsEngine::Progress TlsEngine::on_handshake_done() {
         // VERIFY_REQUIRED makes this unreachable; kept so that a configuration mistake can
         // never let an unchecked server through.
         if (flags != 0) return fail_handshake(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
-        verdict_pending_ = mbedtls_compat::is_tls13(ssl_.get());
+        verdict_pending_ = tls13;
     }
     handshake_done_ = true;
     release_consumed_input();
@@ -226,16 +234,20 @@ TlsEngine::Progress TlsEngine::deny_access(std::string_view why) {
 TlsEngine::Progress TlsEngine::judge_resumed_client() {
     // TlsResumption let only allowed clients' sessions resume; this check holds even if a
     // session came from elsewhere (a context's engines may be given another allowlist): no
-    // client is admitted without its CN checked against the allowlist of this session.
-    const mbedtls_x509_crt* certificate = mbedtls_ssl_get_peer_cert(ssl_.get());
+    // client is admitted without its CN checked against the allowlist of this session. TLS
+    // 1.2 sessions name it by their certificate, TLS 1.3 ones by the name sealed into their
+    // ticket (TlsResumption checked its seal).
+    const bool named = mbedtls_compat::is_tls13(ssl_.get())
+                           ? ticket_peer_.resumed_name.has_value()
+                           : mbedtls_ssl_get_peer_cert(ssl_.get()) != nullptr;
     const auto& server = std::get<ServerSide>(side_);
-    if (certificate != nullptr && mbedtls_ssl_get_verify_result(ssl_.get()) == 0 && peer_name_ &&
+    if (named && mbedtls_ssl_get_verify_result(ssl_.get()) == 0 && peer_name_ &&
         server.allows(*peer_name_)) {
         peer_allowed_ = true;
         return Progress::done;
     }
-    return deny_access(certificate == nullptr ? "a resumed session without a client certificate"
-                                              : "a resumed session of a client not allowed");
+    return deny_access(!named ? "a resumed session without a client certificate"
+                              : "a resumed session of a client not allowed");
 }
 
 TlsEngine::Progress TlsEngine::refuse_after_handshake(std::uint32_t verify_flags) {
@@ -297,6 +309,7 @@ TlsEngine::ReadResult TlsEngine::read(std::span<std::uint8_t> out) {
     if (failed_) return {Kind::failed};
     if (end_reported_) return {Kind::ended};
     const std::size_t wanted = std::min<std::size_t>(out.size(), INT_MAX);
+    bool stepped = false;
     for (;;) {
         const int rc = mbedtls_ssl_read(ssl_.get(), out.data(), wanted);
         if (rc > 0) {
@@ -304,10 +317,22 @@ TlsEngine::ReadResult TlsEngine::read(std::span<std::uint8_t> out) {
             return {Kind::data, static_cast<std::size_t>(rc)};
         }
         if (wants_io(rc)) {
+            // mbedTLS 3.6 answers a TLS 1.3 ticket it has read but not yet processed with
+            // WANT_READ; the next call processes it without new input. Without that call no
+            // socket event would ever come for what follows the ticket.
+            if (!stepped && mbedtls_compat::post_handshake_message_waiting(ssl_.get())) {
+                stepped = true;
+                continue;
+            }
             release_consumed_input();
             return {Kind::want_more};
         }
-        if (mbedtls_compat::read_again(rc)) continue;  // a TLS 1.3 ticket, say
+        if (mbedtls_compat::is_new_ticket(rc)) {
+            ticket_arrived_ = true;  // for save_session; mbedTLS keeps the latest one
+            stepped = false;
+            continue;
+        }
+        if (mbedtls_compat::read_again(rc)) continue;
         if (is_end(rc) && !verdict_pending_) {
             // close_notify, or a TCP end without one (peers often just close): nothing more
             // will come either way, and the protocol's own lengths reveal a message cut short.
@@ -403,7 +428,13 @@ bool TlsEngine::offer_session(const mbedtls_ssl_session* session) {
 }
 
 bool TlsEngine::save_session(mbedtls_ssl_session* out) {
-    if (!handshake_done_ || failed_ || mbedtls_compat::is_tls13(ssl_.get())) return false;
+    if (!handshake_done_ || failed_) return false;
+    if (mbedtls_compat::is_tls13(ssl_.get())) {
+        // Right after the handshake a TLS 1.3 session has no ticket yet: saving it would
+        // replace a resumable session with one that is not.
+        if (!ticket_arrived_) return false;
+        ticket_arrived_ = false;
+    }
     return mbedtls_ssl_get_session(ssl_.get(), out) == 0;
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "net/mbedtls_objects.hpp"
+#include "net/tls_ticket_peer.hpp"
 
 namespace clipshare {
 
@@ -136,7 +137,8 @@ public:
     // The peer's certificate's CN once seen; nothing when it has none, or several.
     const std::optional<std::string>& peer_name() const { return peer_name_; }
     // The handshake resumed a stored session (an abbreviated handshake: no certificates were
-    // sent, so the server checked the CN of the certificate stored with the session).
+    // sent, so the server checked the CN stored with the session: in its certificate for TLS
+    // 1.2, sealed into the ticket for TLS 1.3).
     bool resumed() const { return resumed_; }
 
     // ---- resumption (client) ----
@@ -144,8 +146,11 @@ public:
     // server. False when mbedTLS takes none of it (the handshake is then a full one).
     bool offer_session(const mbedtls_ssl_session* session);
     // After the handshake: copies the session into `out` for the next connection. False when
-    // there is nothing to resume (TLS 1.3: clipshared issues no TLS 1.3 tickets).
+    // there is nothing (new) to resume: TLS 1.3 sessions resume by the tickets the server
+    // sends after its handshake, which read() takes in; each can be saved once, and
+    // ticket_arrived() says when one is waiting.
     bool save_session(mbedtls_ssl_session* out);
+    bool ticket_arrived() const { return ticket_arrived_; }
     std::string version() const;
     std::string ciphersuite() const;
 
@@ -187,11 +192,13 @@ private:
     std::vector<std::uint8_t> output_;
 
     std::optional<std::string> peer_name_;
+    TicketPeer ticket_peer_;  // server: the name a TLS 1.3 ticket offered to us carries
     bool certificate_seen_ = false;
     bool peer_allowed_ = false;  // server: the client's CN is allowed
     bool peer_refused_ = false;  // server: a valid certificate whose CN is not allowed
     bool handshake_done_ = false;
     bool resumed_ = false;
+    bool ticket_arrived_ = false;  // client: a TLS 1.3 ticket not yet saved
     bool verdict_pending_ = false;
     bool close_notify_sent_ = false;
     bool failed_ = false;

@@ -711,5 +711,108 @@ TEST_F(TlsResumption, SighupVoidsStoredSessionsAndARemovedClientIsRefused) {
     EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
 }
 
+// ---- session resumption, TLS 1.3 (mbedTLS 3.6: the ticket carries the client's CN) ----
+
+class Tls13Resumption : public TlsResumption {
+protected:
+    void SetUp() override {
+        TlsResumption::SetUp();
+        if (IsSkipped()) return;
+        if (!mbedtls_compat::has_tls13_tickets) {
+            GTEST_SKIP() << "this mbedTLS (" << mbedtls_compat::version_string
+                         << ") makes no TLS 1.3 tickets";
+        }
+        if (!tls13_here()) GTEST_SKIP() << "this run caps TLS at 1.2";
+    }
+
+    // Client `name` over TLS 1.3 keeping tickets, offering `earlier`'s ticket.
+    std::unique_ptr<TlsClient> connect13(const Daemon& daemon, const std::string& name,
+                                         const TlsClient* earlier = nullptr) {
+        auto options = certs_->client(name);
+        options.tls13_tickets = true;
+        return TlsClient::connect(daemon.tls_port(), options, earlier);
+    }
+
+    // A first, full TLS 1.3 connection served once, so its ticket has come.
+    std::unique_ptr<TlsClient> served_with_ticket(const Daemon& daemon, const std::string& name) {
+        auto client = connect13(daemon, name);
+        EXPECT_TRUE(client->handshake_ok()) << client->error();
+        EXPECT_FALSE(client->resumed());
+        EXPECT_EQ(client->version(), "TLSv1.3");
+        expect_served(*client);
+        EXPECT_TRUE(client->has_tls13_ticket());
+        return client;
+    }
+};
+
+TEST_F(Tls13Resumption, TicketResumesAndTheClientIsLoggedUnderItsCn) {
+    auto daemon = start_logging();
+    auto first = served_with_ticket(*daemon, "phone");
+    auto second = connect13(*daemon, "phone", first.get());
+    ASSERT_TRUE(second->handshake_ok()) << second->error();
+    EXPECT_TRUE(second->resumed());
+    EXPECT_EQ(second->version(), "TLSv1.3");
+    expect_served(*second);
+    EXPECT_TRUE(wait_for_line_with(*daemon, {at(*second) + " CN=phone: TLS established (TLSv1.3"}))
+        << daemon->log();
+    EXPECT_TRUE(wait_for_line_with(*daemon, {at(*second) + " CN=phone: TLS session resumed"}));
+    EXPECT_FALSE(log_has_line_with(*daemon, {at(*first) + " ", "resumed"}));
+}
+
+TEST_F(Tls13Resumption, TicketFromAnotherDaemonGetsAFullHandshake) {
+    auto other = start_logging();
+    auto earlier = served_with_ticket(*other, "phone");
+    auto daemon = start_logging();
+    auto client = connect13(*daemon, "phone", earlier.get());
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_FALSE(client->resumed());
+    expect_served(*client);
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"TLS 1.3 session ticket was not accepted"}))
+        << daemon->log();
+    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+}
+
+TEST_F(Tls13Resumption, TamperedTicketGetsAFullHandshake) {
+    auto daemon = start_logging();
+    auto first = served_with_ticket(*daemon, "phone");
+    first->tamper_with_tls13_ticket(40);  // inside the sealed name
+    auto client = connect13(*daemon, "phone", first.get());
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    EXPECT_FALSE(client->resumed());
+    expect_served(*client);
+    EXPECT_TRUE(wait_for_line_with(*daemon, {"not sealed by this daemon"})) << daemon->log();
+    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+}
+
+TEST_F(Tls13Resumption, SighupThatRemovesTheCnVoidsItsTicketAndTheClientIsRefused) {
+    TempDir lists;
+    auto allowed = lists.path() / "allowed.txt";
+    write_file(allowed, "phone\nlaptop\n");
+    auto daemon = start_logging("\"" + allowed.string() + "\"");
+    auto phone = served_with_ticket(*daemon, "phone");
+    auto laptop = served_with_ticket(*daemon, "laptop");
+
+    write_file(allowed, "laptop\n");
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(daemon->wait_for_log("configuration reloaded"));
+
+    // A full handshake, where the certificate is judged: refused, as TLS 1.3 refuses, after
+    // the handshake with an alert the client reads.
+    auto by_ticket = connect13(*daemon, "phone", phone.get());
+    EXPECT_FALSE(by_ticket->resumed());
+    by_ticket->send({4, 125, 1});
+    EXPECT_TRUE(by_ticket->recv_all().empty());  // not served
+    EXPECT_TRUE(wait_for_line_with(
+        *daemon, {at(*by_ticket) + ": TLS client refused: CN=phone is not in allowed_clients"}))
+        << daemon->log();
+    // The client still allowed is served by a full handshake: the reload voided its ticket
+    // too (new keys).
+    auto again = connect13(*daemon, "laptop", laptop.get());
+    ASSERT_TRUE(again->handshake_ok()) << again->error();
+    EXPECT_FALSE(again->resumed());
+    expect_served(*again);
+    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+}
+
 }  // namespace
 }  // namespace clipshare::test

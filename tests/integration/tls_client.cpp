@@ -26,6 +26,24 @@ struct TlsClient::Impl {
     int ciphersuites[2] = {0, 0};
     bool deaf = false;              // the handshake reads nothing (send_hello_and_stall)
     int certificates_verified = 0;  // by the verify callback: none when resumed
+    SavedSession tls13_ticket;      // the latest TLS 1.3 ticket (Options::tls13_tickets)
+    bool has_tls13_ticket = false;
+
+    // mbedtls_ssl_read, keeping a TLS 1.3 ticket that arrives on the way.
+    int read(unsigned char* buffer, std::size_t length) {
+        for (;;) {
+            const int rc = mbedtls_ssl_read(ssl.get(), buffer, length);
+            // A ticket read but not yet processed (see TlsEngine::read).
+            if (rc == MBEDTLS_ERR_SSL_WANT_READ &&
+                mbedtls_compat::post_handshake_message_waiting(ssl.get())) {
+                continue;
+            }
+            if (!mbedtls_compat::is_new_ticket(rc)) return rc;
+            mbedtls_ssl_session_free(tls13_ticket.get());
+            mbedtls_ssl_session_init(tls13_ticket.get());
+            has_tls13_ticket = mbedtls_ssl_get_session(ssl.get(), tls13_ticket.get()) == 0;
+        }
+    }
 
     ~Impl() {
         if (fd >= 0) ::close(fd);
@@ -79,6 +97,7 @@ struct TlsClient::Impl {
                                                    ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
                                                    : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 #endif
+        if (options.tls13_tickets) mbedtls_compat::allow_tls13_tickets(conf);
         if (options.ciphersuite != 0) {
             ciphersuites[0] = options.ciphersuite;
             mbedtls_ssl_conf_ciphersuites(conf, ciphersuites);
@@ -139,7 +158,13 @@ std::unique_ptr<TlsClient> TlsClient::connect(std::uint16_t port, const Options&
     std::unique_ptr<TlsClient> client{new TlsClient};
     client->error_ = client->impl_->setup(port, options);
     if (!client->error_.empty()) return client;
-    if (resume_from != nullptr) {
+    if (resume_from != nullptr && resume_from->impl_->has_tls13_ticket) {
+        if (mbedtls_ssl_set_session(client->impl_->ssl.get(),
+                                    resume_from->impl_->tls13_ticket.get()) != 0) {
+            client->error_ = "cannot offer the earlier ticket";
+            return client;
+        }
+    } else if (resume_from != nullptr) {
         SavedSession session;
         // Copied from the earlier client's context (get_session may run once per session).
         if (mbedtls_ssl_get_session(resume_from->impl_->ssl.get(), session.get()) != 0 ||
@@ -211,8 +236,27 @@ bool TlsClient::resumed() const {
     return handshake_ok_ && impl_->certificates_verified == 0;
 }
 
+bool TlsClient::has_tls13_ticket() const {
+    return impl_->has_tls13_ticket;
+}
+
+void TlsClient::tamper_with_tls13_ticket(std::size_t offset_from_end) {
+#if MBEDTLS_VERSION_MAJOR >= 3
+    mbedtls_ssl_session* session = impl_->tls13_ticket.get();
+    unsigned char* ticket = session->MBEDTLS_PRIVATE(ticket);
+    const std::size_t length = session->MBEDTLS_PRIVATE(ticket_len);
+    if (ticket != nullptr && length > offset_from_end) ticket[length - offset_from_end] ^= 0x01;
+#else
+    (void)offset_from_end;
+#endif
+}
+
 std::string TlsClient::ciphersuite() const {
     return mbedtls_ssl_get_ciphersuite(impl_->ssl.get());
+}
+
+std::string TlsClient::version() const {
+    return mbedtls_ssl_get_version(impl_->ssl.get());
 }
 
 bool TlsClient::send(const std::vector<std::uint8_t>& bytes) {
@@ -234,7 +278,7 @@ std::vector<std::uint8_t> TlsClient::recv(std::size_t n) {
     std::vector<std::uint8_t> out(n);
     std::size_t done = 0;
     while (done < n) {
-        int rc = mbedtls_ssl_read(impl_->ssl.get(), out.data() + done, n - done);
+        int rc = impl_->read(out.data() + done, n - done);
         if (rc <= 0) break;
         done += static_cast<std::size_t>(rc);
     }
@@ -246,7 +290,7 @@ std::vector<std::uint8_t> TlsClient::recv_all() {
     std::vector<std::uint8_t> out;
     unsigned char buffer[4096];
     for (;;) {
-        int rc = mbedtls_ssl_read(impl_->ssl.get(), buffer, sizeof buffer);
+        int rc = impl_->read(buffer, sizeof buffer);
         if (rc <= 0) break;
         out.insert(out.end(), buffer, buffer + rc);
     }
@@ -255,7 +299,7 @@ std::vector<std::uint8_t> TlsClient::recv_all() {
 
 bool TlsClient::closed_by_peer() {
     unsigned char byte;
-    int rc = mbedtls_ssl_read(impl_->ssl.get(), &byte, 1);
+    int rc = impl_->read(&byte, 1);
     return rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF;
 }
 

@@ -19,6 +19,9 @@ public:
         bool tls12_only = false;      // act like an old phone
         int ciphersuite = 0;          // offer only this one (an MBEDTLS_TLS_* id); 0: defaults
         bool session_tickets = true;  // ask for TLS 1.2 tickets (else resume by session id)
+        // Keep the TLS 1.3 tickets the server sends after its handshake (read with the first
+        // reply) and offer them with psk_dhe_ke, as clipshare's client does (mbedTLS 3.6).
+        bool tls13_tickets = false;
     };
 
     // Connects to 127.0.0.1:`port` and runs the handshake. Check handshake_ok(). With
@@ -46,9 +49,14 @@ public:
     const std::string& error() const { return error_; }  // why the handshake failed
     std::string server_cn() const;
     std::string ciphersuite() const;
+    std::string version() const;  // "TLSv1.2", "TLSv1.3"
     std::uint16_t local_port() const { return local_port_; }
     // The handshake resumed the offered session: the server sent no certificate to verify.
     bool resumed() const;
+    // A TLS 1.3 ticket came (Options::tls13_tickets), to offer with resume_from.
+    bool has_tls13_ticket() const;
+    // Flips one bit of that ticket, `offset_from_end` bytes before its end.
+    void tamper_with_tls13_ticket(std::size_t offset_from_end);
 
     bool send(const std::vector<std::uint8_t>& bytes);
     // Ends our side of the session (close_notify, then the socket's sending side) and keeps

@@ -76,6 +76,14 @@ struct ClientConfig {
         if (resuming.tickets) mbedtls_compat::allow_tls12_tickets(config.get());
     }
 
+    // What clipshare's client does with TLS 1.3 (mbedTLS 3.6): keeps the server's TLS 1.3
+    // tickets and offers them with psk_dhe_ke.
+    struct ResumingTls13 {};
+    ClientConfig(const std::string& name, ResumingTls13) : ClientConfig(name) {
+        mbedtls_compat::allow_tls12_tickets(config.get());
+        EXPECT_TRUE(mbedtls_compat::allow_tls13_tickets(config.get()));
+    }
+
     ClientConfig(const std::string& name, bool from_other_ca = false,
                  const std::string& server_name = {}) {
         const auto& certs = test_certificates();
@@ -658,6 +666,188 @@ TEST_F(TlsResumptionTest, StoredSessionOfANameNoLongerAllowedGetsAFullHandshake)
         EXPECT_FALSE(judged->resumed());  // not resumed: a full handshake saw the certificate
         EXPECT_FALSE(client->resumed());
     }
+}
+
+// ---- resumption (TLS 1.3, mbedTLS 3.6: tickets that carry the client's name) ----
+
+class Tls13ResumptionTest : public TlsEngineTest {
+protected:
+    void SetUp() override {
+        TlsEngineTest::SetUp();
+        if (IsSkipped()) return;
+        if (!mbedtls_compat::has_tls13_tickets) {
+            GTEST_SKIP() << "this mbedTLS (" << mbedtls_compat::version_string
+                         << ") makes no TLS 1.3 tickets";
+        }
+        if (test::test_tls_max_version() == "1.2") GTEST_SKIP() << "this run caps TLS at 1.2";
+    }
+
+    // A full TLS 1.3 handshake of `client`, then the server's first reply, with which the
+    // ticket reaches the client; returns the saved ticket (empty when none came).
+    static std::unique_ptr<SavedSession> ticket_of(EnginePair& pair) {
+        pair.handshake();
+        EXPECT_TRUE(pair.established()) << pair.server->failure().reason;
+        EXPECT_EQ(pair.server->version(), "TLSv1.3");
+        auto saved = std::make_unique<SavedSession>();
+        // Nothing to save until the ticket has come.
+        EXPECT_FALSE(pair.client->save_session(saved->get()));
+        const Bytes reply{1, 2, 3};
+        EXPECT_EQ(pair.server->write(reply), reply.size());
+        pair.exchange();
+        EXPECT_EQ(EnginePair::read_all(*pair.client), reply);
+        if (!pair.client->ticket_arrived()) return nullptr;
+        EXPECT_TRUE(pair.client->save_session(saved->get()));
+        EXPECT_FALSE(pair.client->ticket_arrived());  // each ticket is saved once
+        return saved;
+    }
+    static std::unique_ptr<SavedSession> first_ticket(
+        const std::shared_ptr<const TlsContext>& context, ClientConfig& client) {
+        EnginePair pair{context, client};
+        auto saved = ticket_of(pair);
+        EXPECT_FALSE(pair.server->resumed());
+        return saved;
+    }
+
+    // Flips one bit at `offset_from_end` of a saved session's ticket.
+    static void tamper(SavedSession& saved, std::size_t offset_from_end) {
+#if CLIPSHARE_MBEDTLS_TLS13_TICKETS
+        mbedtls_ssl_session* session = saved.get();
+        unsigned char* ticket = session->MBEDTLS_PRIVATE(ticket);
+        const std::size_t length = session->MBEDTLS_PRIVATE(ticket_len);
+        ASSERT_NE(ticket, nullptr);
+        ASSERT_GT(length, offset_from_end);
+        ticket[length - offset_from_end] ^= 0x01;
+#else
+        (void)saved;
+        (void)offset_from_end;
+#endif
+    }
+};
+
+TEST_F(Tls13ResumptionTest, TicketResumesAndNamesTheClient) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
+    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto saved = first_ticket(context, phone);
+    ASSERT_TRUE(saved);
+
+    EnginePair again{context, phone, saved->get()};
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_EQ(again.server->version(), "TLSv1.3");
+    EXPECT_TRUE(again.server->resumed());
+    EXPECT_TRUE(again.client->resumed());
+    // No certificate was sent: the name is the one sealed into the ticket.
+    EXPECT_EQ(again.server->peer_name(), "phone");
+    const Bytes request{4, 125, 1};
+    EXPECT_EQ(again.client->write(request), request.size());
+    again.exchange();
+    EXPECT_EQ(EnginePair::read_all(*again.server), request);
+
+    // A resumed session gets a ticket of its own, which names the client too.
+    auto next = ticket_of(again);
+    ASSERT_TRUE(next);
+    EnginePair third{context, phone, next->get()};
+    third.handshake();
+    ASSERT_TRUE(third.established()) << third.server->failure().reason;
+    EXPECT_TRUE(third.server->resumed());
+    EXPECT_EQ(third.server->peer_name(), "phone");
+}
+
+TEST_F(Tls13ResumptionTest, NoTicketsWhenSessionTicketsAreOff) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
+    auto context = server_context("phone", {.tickets = false, .cache_size = 64});
+    EXPECT_FALSE(first_ticket(context, phone));
+}
+
+TEST_F(Tls13ResumptionTest, TicketOfAnotherServerGetsAFullHandshake) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
+    auto saved = first_ticket(server_context("phone", {.tickets = true, .cache_size = 0}), phone);
+    ASSERT_TRUE(saved);
+    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+
+    EnginePair again{context, phone, saved->get()};
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_FALSE(again.server->resumed());
+    EXPECT_FALSE(again.client->resumed());
+    EXPECT_EQ(again.server->peer_name(), "phone");  // from the certificate, judged afresh
+}
+
+TEST_F(Tls13ResumptionTest, TamperedTicketGetsAFullHandshake) {
+    // A bit of the sealed name, of its tag, of mbedTLS's own ticket, and of the format byte.
+    for (std::size_t offset : {30u, 5u, 120u}) {
+        SCOPED_TRACE(offset);
+        ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
+        auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+        auto saved = first_ticket(context, phone);
+        ASSERT_TRUE(saved);
+        tamper(*saved, offset);
+
+        EnginePair again{context, phone, saved->get()};
+        again.handshake();
+        ASSERT_TRUE(again.established()) << again.server->failure().reason;
+        EXPECT_FALSE(again.server->resumed());
+        EXPECT_EQ(again.server->peer_name(), "phone");
+    }
+}
+
+TEST_F(Tls13ResumptionTest, ResumedClientIsJudgedAgainByTheSessionsAllowlist) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
+    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto saved = first_ticket(context, phone);
+    ASSERT_TRUE(saved);
+
+    EnginePair again{context, phone, saved->get(), [](std::string_view) { return false; }};
+    again.handshake();
+    EXPECT_EQ(again.server_progress, Progress::failed);
+    EXPECT_EQ(again.server->failure().reason,
+              "TLS client refused: CN=phone: a resumed session of a client not allowed");
+    if (again.client_progress == Progress::done) {
+        EXPECT_EQ(first_read(*again.client).kind, ReadKind::failed);
+    }
+    EXPECT_TRUE(again.client->failed());
+}
+
+TEST_F(Tls13ResumptionTest, TicketOfANameNoLongerAllowedGetsAFullHandshake) {
+    ChangingAllowlistServer server{{.tickets = true, .cache_entries = 0}};
+    mbedtls_compat::set_protocol_versions(server.config.get(), true);
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
+    auto [first_server, first_client] = server.connect(phone, nullptr);
+    const Bytes reply{1};
+    EXPECT_EQ(first_server->write(reply), 1u);
+    first_client->feed(first_server->take_output());
+    EXPECT_EQ(EnginePair::read_all(*first_client), reply);
+    SavedSession saved;
+    ASSERT_TRUE(first_client->save_session(saved.get()));
+
+    auto [resumed, unused] = server.connect(phone, saved.get());
+    EXPECT_TRUE(resumed->resumed());  // the ticket works while phone is allowed
+    EXPECT_EQ(resumed->peer_name(), "phone");
+
+    server.allowed.clear();
+    auto [judged, client] = server.connect(phone, saved.get());
+    EXPECT_FALSE(judged->resumed());  // a full handshake saw the certificate
+    EXPECT_FALSE(client->resumed());
+    EXPECT_EQ(judged->peer_name(), "phone");
+}
+
+TEST_F(Tls13ResumptionTest, ClientThatOffersOnlyPskWithoutEcdheGetsAFullHandshake) {
+    // psk_ke alone would hang the session's secrecy on the ticket keys: not offered to it.
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
+    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto saved = first_ticket(context, phone);
+    ASSERT_TRUE(saved);
+#if CLIPSHARE_MBEDTLS_TLS13_TICKETS
+    mbedtls_ssl_conf_tls13_key_exchange_modes(
+        phone.config.get(),
+        MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK | MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
+#endif
+
+    EnginePair again{context, phone, saved->get()};
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_FALSE(again.server->resumed());
+    EXPECT_EQ(again.server->peer_name(), "phone");
 }
 
 }  // namespace
