@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "daemon_fixture.hpp"
+#include "desktop_checks.hpp"
 #include "protocol_helpers.hpp"
 #include "support/files.hpp"
 #include "wayland_server.hpp"
@@ -19,16 +20,6 @@ using namespace std::chrono_literals;
 
 constexpr int screen_width = 640;
 constexpr int screen_height = 480;
-
-constexpr char png_head[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x03\0\0\0\x02\x08\x02\0\0\0";
-const std::string small_png = std::string(png_head, sizeof png_head - 1) + "rest of the image";
-
-std::uint32_t big_endian32(const std::string& bytes, std::size_t at) {
-    std::uint32_t value = 0;
-    for (std::size_t i = 0; i < 4; ++i)
-        value = value << 8 | static_cast<std::uint8_t>(bytes[at + i]);
-    return value;
-}
 
 class WaylandDesktop : public ::testing::Test {
 protected:
@@ -70,13 +61,7 @@ protected:
         return got;
     }
 
-    Client request(const Bytes& bytes) {
-        auto client = Client::connect(daemon_->port());
-        client.send(bytes);
-        return client;
-    }
-
-    std::string uri(const fs::path& path) { return "file://" + path.string(); }
+    std::uint16_t port() const { return daemon_->port(); }
 
     std::unique_ptr<WaylandServer> wayland_;  // goes last: its end makes wl-copy's owners exit
     std::unique_ptr<Daemon> daemon_;
@@ -86,20 +71,12 @@ protected:
 TEST_F(WaylandDesktop, TextCopiedOnTheDesktop) {
     start_daemon();
     copy("text/plain;charset=utf-8", "copied on Wayland caf\xc3\xa9\r\nsecond line");
-    auto client = request({4, 1});
-    ReplyReader reply{client};
-    EXPECT_EQ(reply.byte(), 1);
-    EXPECT_EQ(reply.byte(), 1);
-    EXPECT_EQ(reply.string(), "copied on Wayland caf\xc3\xa9\nsecond line");
-    client.send(Bytes{1});
-    EXPECT_TRUE(reply.ok);
+    EXPECT_EQ(v4_fetch_string(port(), {4, 1}), "copied on Wayland caf\xc3\xa9\nsecond line");
 }
 
 TEST_F(WaylandDesktop, SentTextLandsOnTheDesktop) {
     start_daemon();
-    auto client = request(send_text_request(4, "sent to Wayland\r\n\xf0\x9f\x93\x8b"));
-    client.shutdown_write();
-    EXPECT_EQ(client.recv_all(), (Bytes{1, 1, 1}));  // v4: acknowledged once applied
+    v4_upload(port(), send_text_request(4, "sent to Wayland\r\n\xf0\x9f\x93\x8b"));
     EXPECT_EQ(wait_for_paste("text/plain", "sent to Wayland\n\xf0\x9f\x93\x8b"),
               "sent to Wayland\n\xf0\x9f\x93\x8b");
 }
@@ -111,64 +88,40 @@ TEST_F(WaylandDesktop, FilesCopiedAsAUriList) {
     write_file(one, "1");
     write_file(folder / "two.txt", "two");
     copy("text/uri-list",
-         "file://" + files_.path().string() + "/docs/caf%C3%A9%20notes.txt\r\n" + uri(folder));
-    auto client = request({4, 3});
-    ReplyReader reply{client};
-    EXPECT_EQ(reply.byte(), 1);
-    EXPECT_EQ(reply.byte(), 1);
-    EXPECT_EQ(reply.entries(), (std::vector<WireEntry>{file_entry("caf\xc3\xa9 notes.txt", "1"),
-                                                       file_entry("photos/two.txt", "two")}));
-    client.send(Bytes{1});
+         "file://" + files_.path().string() + "/docs/caf%C3%A9%20notes.txt\r\n" + file_uri(folder));
+    EXPECT_EQ(v4_fetch_entries(port(), {4, 3}),
+              (std::vector<WireEntry>{file_entry("caf\xc3\xa9 notes.txt", "1"),
+                                      file_entry("photos/two.txt", "two")}));
 }
 
 // text/uri-list has no copy/cut line: the preset drops it before wl-copy sees the list.
 TEST_F(WaylandDesktop, SentFilesLandAsAUriList) {
     start_daemon();
-    auto client = request(send_files_request(
-        4, {file_entry("my notes.txt", "notes"), file_entry("album/a.txt", "a")}));
-    client.shutdown_write();
-    EXPECT_EQ(client.recv_all(), (Bytes{1, 1, 1}));
+    v4_upload(port(), send_files_request(4, {file_entry("my notes.txt", "notes"),
+                                             file_entry("album/a.txt", "a")}));
     auto work = daemon_->working_dir().string();
     std::string expected = "file://" + work + "/my%20notes.txt\nfile://" + work + "/album";
     EXPECT_EQ(wait_for_paste("text/uri-list", expected), expected);
-
-    auto getter = request({4, 3});
-    ReplyReader reply{getter};
-    EXPECT_EQ(reply.byte(), 1);
-    EXPECT_EQ(reply.byte(), 1);
-    EXPECT_EQ(reply.entries(), (std::vector<WireEntry>{file_entry("album/a.txt", "a"),
-                                                       file_entry("my notes.txt", "notes")}));
-    getter.send(Bytes{1});
+    EXPECT_EQ(v4_fetch_entries(port(), {4, 3}),
+              (std::vector<WireEntry>{file_entry("album/a.txt", "a"),
+                                      file_entry("my notes.txt", "notes")}));
 }
 
 TEST_F(WaylandDesktop, ImageCopiedOnTheDesktop) {
     start_daemon();
     copy("image/png", small_png);
-    auto client = request({4, 6});
-    ReplyReader reply{client};
-    EXPECT_EQ(reply.byte(), 1);
-    EXPECT_EQ(reply.byte(), 1);
-    EXPECT_EQ(reply.string(), small_png);
-    client.send(Bytes{1});
+    EXPECT_EQ(v4_fetch_string(port(), {4, 6}), small_png);
     // Only image/png is offered: no text.
-    auto text = request({4, 1});
+    auto text = Client::connect(port());
+    text.send(Bytes{4, 1});
     EXPECT_EQ(text.recv_all(), (Bytes{1, 2}));
 }
 
 TEST_F(WaylandDesktop, ScreenshotIsAPngOfTheWholeDesktop) {
     start_daemon();
-    auto client = request(Bytes{4, 7} + i64_bytes(0));
-    ReplyReader reply{client};
-    EXPECT_EQ(reply.byte(), 1);  // version
-    EXPECT_EQ(reply.byte(), 1);  // send the display
-    EXPECT_EQ(reply.byte(), 1);  // here is the image
-    auto png = reply.string();
-    ASSERT_GT(png.size(), 24u);
-    EXPECT_EQ(png.substr(0, 8), small_png.substr(0, 8));
-    EXPECT_EQ(png.substr(12, 4), "IHDR");
-    EXPECT_EQ(big_endian32(png, 16), static_cast<std::uint32_t>(screen_width));
-    EXPECT_EQ(big_endian32(png, 20), static_cast<std::uint32_t>(screen_height));
-    client.send(Bytes{1});
+    // Version, "send the display", then "here is the image".
+    expect_png_of_size(v4_fetch_string(port(), Bytes{4, 7} + i64_bytes(0), 1), screen_width,
+                       screen_height);
 }
 
 }  // namespace
