@@ -19,6 +19,8 @@ struct HttpResponseHead {
     std::optional<std::uint64_t> content_length = 0;
     bool keep_alive = true;  // else "Connection: close"
     std::string_view allow;  // for 405: the methods the route has
+    // The Content-Security-Policy; empty: default-src 'none' (every answer but the page's).
+    std::string_view csp;
 };
 
 // "OK", "Not Found", ...; "Error" for a status not listed.

@@ -110,7 +110,8 @@ std::optional<HttpError> WebSession::on_request_body(std::span<const std::uint8_
 void WebSession::on_request_end() {
     state_ = State::responding;
     if (path_ == "/") {
-        respond(200, "text/html; charset=utf-8", make_shared_bytes(std::string{kWebPage}));
+        respond(200, "text/html; charset=utf-8", make_shared_bytes(std::string{kWebPage}),
+                kWebPageCsp);
     } else if (method_ == "GET") {
         get_text();
     } else {
@@ -156,9 +157,10 @@ void WebSession::put_text() {
                         }));
 }
 
-void WebSession::respond(int status, std::string_view content_type, SharedBytes body) {
+void WebSession::respond(int status, std::string_view content_type, SharedBytes body,
+                         std::string_view csp) {
     std::size_t length = body ? body->bytes.size() : 0;
-    HttpResponseHead head{status, content_type, length, keep_alive_, {}};
+    HttpResponseHead head{status, content_type, length, keep_alive_, {}, csp};
     host_.send(http_response_head(head));
     log_request(status, length);
     out_body_ = std::move(body);
