@@ -45,6 +45,7 @@ check() {
 }
 
 # The order, bottom up (src/LAYERS.md): util; files; clipboard; proto and net side by side;
+# web on proto (the upload stream and the committer), beside net;
 # config (it reads files into the types the layers below declare); server; and the client on
 # proto, net, files and util, and on clipboard's plain data (presets, targets, URI lists) for
 # send-clipboard, never on its libuv side (the runner, the backends).
@@ -55,7 +56,7 @@ check files "^(clipboard|proto|net|config|server|client|web)/" "$@"
 check clipboard "^(proto|net|config|server|client|web)/" "$@"
 check proto "$no_runtime|^(config|net|server|client|web)/" "$@"
 check net "(^|/)toml\+\+/|^(files|clipboard|proto|config|server|client|web)/" "$@"
-check web "$no_runtime|^(proto|net|config|server|client)/" "$@"
+check web "$no_runtime|^(net|config|server|client)/" "$@"
 check config "^(proto|server|client|web)/" "$@"
 check client "$no_runtime|$client_clipboard|^(config|server|web)/" "$@"
 

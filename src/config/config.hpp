@@ -53,6 +53,9 @@ struct WebSection {
     std::int64_t max_headers = 64;
     // Each request's head, and the wait for the next request on a kept-alive connection.
     std::int64_t request_timeout = 10;  // seconds
+    // Host names a request may name besides IP literals, localhost and the machine's own
+    // name (against DNS rebinding; the web layer's host_check.hpp).
+    std::vector<std::string> allowed_hosts;
 };
 
 struct DiscoverySection {

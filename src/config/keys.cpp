@@ -141,6 +141,8 @@ constexpr Key kWebKeys[] = {
      .low = 8, .high = 1024},
     {.name = "request_timeout", .kind = Kind::integer,
      .field = &at<&WebSection::request_timeout>, .low = 1, .high = 3600},
+    {.name = "allowed_hosts", .kind = Kind::host_names,
+     .field = &at<&WebSection::allowed_hosts>},
 };
 
 constexpr Key kDiscoveryKeys[] = {
@@ -293,6 +295,7 @@ constexpr bool well_formed(const Key& key) {
                     holds<Access<LogDestination>>(key));
         case Kind::addresses:
         case Kind::ciphers:
+        case Kind::host_names:
             return holds<Access<std::vector<std::string>>>(key);
         case Kind::allowed_clients:
             return holds<std::monostate>(key);

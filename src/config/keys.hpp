@@ -28,6 +28,7 @@ enum class Kind : std::uint8_t {
     choice,           // one of `choices`
     addresses,        // an IP literal, or an array of them
     ciphers,          // an array of tls_cipher_names
+    host_names,       // an array (maybe empty) of DNS names: letters, digits, '-', '.'
     allowed_clients,  // a file of names, or an inline array of names (two fields)
     method,           // one [methods] flag
     table,            // a sub-table with keys of its own

@@ -289,6 +289,9 @@ private:
             case Kind::ciphers:
                 store(key, cipher_names(entry));
                 break;
+            case Kind::host_names:
+                store(key, host_names(entry));
+                break;
             case Kind::allowed_clients:
                 allowed_clients(entry);
                 break;
@@ -478,6 +481,26 @@ private:
         std::vector<std::string> names;
         for (const toml::node& element : *array) names.push_back(element_string(entry, element));
         tls.allowed_clients_inline = std::move(names);
+    }
+
+    // An array of DNS names (maybe empty), each 1..253 letters, digits, '-' and '.'.
+    std::vector<std::string> host_names(const Entry& entry) const {
+        const toml::array* array = entry.node->as_array();
+        if (array == nullptr) wrong_type(entry, "an array of host names");
+        std::vector<std::string> names;
+        for (const toml::node& element : *array) {
+            std::string name = element_string(entry, element);
+            bool valid = !name.empty() && name.size() <= 253 &&
+                         std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+                             return std::isalnum(ch) != 0 || ch == '-' || ch == '.';
+                         });
+            if (!valid) {
+                fail_element(entry, element,
+                             toml_quoted(name) + " is not a host name (letters, digits, '-', '.')");
+            }
+            names.push_back(std::move(name));
+        }
+        return names;
     }
 
     // An array of tls_cipher_names, any case, each at most once, at least one.

@@ -1,13 +1,10 @@
 // Get Files (3) and Send File v1 / Send Files v2+ (4).
 #include <string>
 
-#include "files/batch_plan.hpp"
-#include "files/names.hpp"
-#include "proto/batch_committer.hpp"
 #include "proto/client_ack.hpp"
-#include "proto/field_reader.hpp"
 #include "proto/files_sender.hpp"
 #include "proto/handlers.hpp"
+#include "proto/upload_stream.hpp"
 #include "proto/wire.hpp"
 
 namespace clipshare {
@@ -37,229 +34,59 @@ private:
     FilesReply reply_;
 };
 
-// Disk steps handed to the thread pool and not yet done: above this the handler stops
-// reading, so a batch of many small files queues a few steps, not one per file on the wire.
-constexpr std::size_t max_pending_steps = 32;
-// Content chunks on their way to the disk, on top of the one being filled. "The disk is
-// behind" needs no count of its own here: the writer holds a step back on the pool while
-// more than its window is unflushed (files/write_window.hpp), and these fill up meanwhile.
-constexpr std::size_t max_chunks_in_flight = 2;
-constexpr std::size_t upload_working_set =
-    (max_chunks_in_flight + 1) * transfer_chunk_size + max_name_length;
-
-class SendFilesHandler final : public MethodHandler {
+// Send File (v1) and Send Files (v2+): the stream itself is UploadStream's, shared with the
+// web upload; the handler adds the protocol around it (the 01 that invites it, each
+// header's deadline, the v4 acknowledgement).
+class SendFilesHandler final : public MethodHandler, private UploadHost {
 public:
     explicit SendFilesHandler(Session& session)
         : session_(session),
-          limits_(session.settings().limits),
-          plan_(BatchLimits{static_cast<std::size_t>(limits_.max_path_depth),
-                            static_cast<std::uint64_t>(limits_.max_batch_name_bytes)},
-                session.charge()) {}
+          stream_(*this, session.settings().limits, session.version(), *session.services().files,
+                  session.commits(), session.charge()) {}
 
     void start() override {
         // Refused before the 01 that invites the upload, when the budget cannot carry it.
-        if (!reserve_for_reply(session_, charge_, upload_working_set)) return;
+        if (!reserve_for_reply(session_, charge_, upload_working_set())) return;
         session_.send({wire::ok});
-        if (session_.version() < 2) {
-            count_ = 1;  // version 1 sends exactly one file and no count
-            state_ = State::name_length;
-        }
+        if (session_.version() < 2) stream_.expect_one_file();
     }
 
     std::size_t feed(std::span<const std::uint8_t> input) override {
-        auto rest = input;
-        while (!rest.empty() && session_.active()) {
-            if (!step(rest)) break;
-        }
+        std::size_t used = stream_.feed(input);
         // After a failure everything is consumed and dropped: the session is over.
-        return session_.active() ? input.size() - rest.size() : input.size();
+        return session_.active() ? used : input.size();
     }
 
     void on_peer_end() override {
-        if (state_ != State::committing) {
-            session_.abort("client closed in the middle of an upload");
-        }
+        if (!stream_.complete()) session_.abort("client closed in the middle of an upload");
     }
 
-    bool reading_header() const override {
-        return state_ == State::count || state_ == State::name_length || state_ == State::name ||
-               state_ == State::size;
-    }
+    bool reading_header() const override { return stream_.reading_header(); }
     bool waiting_for_daemon() const override {
-        return waiting_for_disk_ || state_ == State::committing;
+        return stream_.waiting_for_disk() || stream_.complete();
     }
 
 private:
-    enum class State { count, name_length, name, size, content, committing };
-
-    // Advances by what `rest` allows; false when it must wait (for input or the disk).
-    bool step(std::span<const std::uint8_t>& rest) {
-        if (disk_behind()) {
-            waiting_for_disk_ = true;
-            return false;
-        }
-        switch (state_) {
-            case State::count:
-                if (!reader_.i64(rest, count_)) return false;
-                if (count_ < 1 || count_ > limits_.max_file_count) {
-                    return fail("file count " + std::to_string(count_) + " is outside 1.." +
-                                std::to_string(limits_.max_file_count));
-                }
-                state_ = State::name_length;
-                return true;
-            case State::name_length:
-                if (!reader_.i64(rest, name_length_)) return false;
-                if (name_length_ < 1 || name_length_ > static_cast<std::int64_t>(max_name_length)) {
-                    return fail("file name length " + std::to_string(name_length_) +
-                                " is outside 1..2048");
-                }
-                name_.clear();
-                state_ = State::name;
-                return true;
-            case State::name:
-                if (!FieldReader::bytes(rest, static_cast<std::size_t>(name_length_), name_)) {
-                    return false;
-                }
-                state_ = State::size;
-                return true;
-            case State::size:
-                if (!reader_.i64(rest, size_)) return false;
-                return begin_entry();
-            case State::content:
-                return take_content(rest);
-            case State::committing:
-                return false;
-        }
-        return false;
+    // UploadHost
+    void upload_failed(UploadError, const std::string& why) override {
+        if (session_.active()) session_.abort("upload refused: " + why);
     }
-
-    bool disk_behind() const {
-        if (!batch_ || state_ == State::committing) return false;
-        return batch_->pending_steps() >= max_pending_steps ||
-               in_flight_ >= max_chunks_in_flight * transfer_chunk_size;
+    void upload_stored(std::int64_t entries) override {
+        if (!session_.active()) return;
+        session_.summary().entries = entries;
+        // Only now is the batch stored: that is what the acknowledgement says.
+        if (session_.version() >= 4) session_.send({wire::ok});
+        session_.finish();
     }
-
-    bool begin_entry() {
-        bool directory = size_ < 0;
-        if (directory && (session_.version() < 3 || size_ != -1)) {
-            return fail("file size " + std::to_string(size_) + " is not allowed in version " +
-                        std::to_string(session_.version()));
-        }
-        if (size_ > limits_.max_file_size) {
-            return fail("file size " + std::to_string(size_) + " is over max_file_size " +
-                        std::to_string(limits_.max_file_size));
-        }
-        auto checked = normalize_received_path(name_, session_.version(), directory);
-        if (!checked.ok()) return fail(checked.error);
-        if (auto conflict = plan_.add(checked.path, directory); !conflict.empty()) {
-            return fail(conflict);
-        }
-        if (!batch_) batch_ = session_.services().files->begin_batch();
-        if (directory) {
-            batch_->add_directory(checked.path, disk_done());
-            return next_entry();
-        }
-        // Refused before its first byte when working_dir cannot hold it: the declared size
-        // is never allocated, only counted ([storage] max_bytes).
-        if (auto refused = batch_->reserve(size_); !refused.empty()) {
-            return fail("storage quota: " + refused);
-        }
-        batch_->begin_file(checked.path, size_, disk_done());
-        remaining_ = size_;
-        state_ = State::content;
-        if (remaining_ == 0) return end_content();
-        return true;
+    void upload_resume() override {
+        if (session_.active()) session_.resume_input();
     }
-
-    bool take_content(std::span<const std::uint8_t>& rest) {
-        if (chunk_.capacity() == 0) chunk_.reserve(transfer_chunk_size);
-        auto take = static_cast<std::size_t>(std::min<std::int64_t>(
-            remaining_,
-            static_cast<std::int64_t>(std::min(rest.size(), transfer_chunk_size - chunk_.size()))));
-        chunk_.insert(chunk_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
-        rest = rest.subspan(take);
-        remaining_ -= static_cast<std::int64_t>(take);
-        if (chunk_.size() == transfer_chunk_size || remaining_ == 0) flush_chunk();
-        if (remaining_ == 0) return end_content();
-        return true;
-    }
-
-    void flush_chunk() {
-        if (chunk_.empty()) return;
-        std::size_t size = chunk_.size();
-        in_flight_ += size;
-        batch_->write(std::move(chunk_), guard_.wrap([this, size](std::string error) {
-            in_flight_ -= size;
-            if (!error.empty()) return fail(error), void();
-            on_disk_progress();
-        }));
-        chunk_ = {};
-    }
-
-    bool end_content() {
-        batch_->end_file(disk_done());
-        return next_entry();
-    }
-
-    bool next_entry() {
-        if (!session_.active()) return false;
-        if (++received_ < count_) {
-            state_ = State::name_length;
-            session_.begin_header();  // each entry's header has its own deadline
-            return true;
-        }
-        state_ = State::committing;
-        session_.summary().entries = received_;
-        // From here the daemon finishes the batch whatever the client does.
-        session_.commits().commit(std::move(batch_),
-                                  guard_.wrap([this](std::string error, std::size_t) {
-                                      if (!session_.active())
-                                          return;  // an earlier step failed and ended it
-                                      if (!error.empty()) return fail(error), void();
-                                      // Only now is the batch stored: that is what the
-                                      // acknowledgement says.
-                                      if (session_.version() >= 4) session_.send({wire::ok});
-                                      session_.finish();
-                                  }));
-        return false;
-    }
-
-    IncomingBatch::Done disk_done() {
-        return guard_.wrap([this](std::string error) {
-            if (!error.empty()) return fail(error), void();
-            on_disk_progress();
-        });
-    }
-
-    void on_disk_progress() {
-        if (waiting_for_disk_ && !disk_behind()) {
-            waiting_for_disk_ = false;
-            session_.resume_input();
-        }
-    }
-
-    bool fail(const std::string& why) {
-        session_.abort("upload refused: " + why);
-        return false;
-    }
+    void upload_next_header() override { session_.begin_header(); }
+    void upload_out_of_memory() override { session_.out_of_memory(); }
 
     Session& session_;
-    SessionLimits limits_;
     MemoryCharge charge_;
-    State state_ = State::count;
-    FieldReader reader_;
-    std::int64_t count_ = 0;
-    std::int64_t received_ = 0;
-    std::int64_t name_length_ = 0;
-    std::string name_;
-    std::int64_t size_ = 0;
-    std::int64_t remaining_ = 0;
-    std::vector<std::uint8_t> chunk_;
-    std::size_t in_flight_ = 0;
-    bool waiting_for_disk_ = false;
-    BatchPlan plan_;
-    std::unique_ptr<IncomingBatch> batch_;
-    CallbackGuard guard_{[this] { session_.out_of_memory(); }};
+    UploadStream stream_;
 };
 
 }  // namespace

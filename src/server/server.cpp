@@ -362,6 +362,13 @@ constexpr std::size_t connection_memory = 2 * 1024;
 // A connection is closed to make room only if it made no progress for this long.
 constexpr std::uint64_t eviction_grace_ms = 1000;
 
+// The name the web port accepts in Host besides IP literals (host_check.hpp).
+std::string machine_host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return {};
+    return name;
+}
+
 }  // namespace
 
 void Server::on_incoming(Listener& listener) {
@@ -381,102 +388,105 @@ void Server::accept_one(Listener& listener) {
     }
     // Destroying a stream that was never used closes its handle.
     if (stopping_) return;
-    const auto& server = config_->server;
     if (listener.name() == "web") {
         accept_web(std::move(tcp), web_over_tls());
         return;
     }
     bool tls = listener.name() == "tls";
-    const std::string address = tcp->address();
+    auto admitted = admit(std::move(tcp), {tls, true, connection_memory, ""});
+    if (!admitted) return;
+    const auto& server = config_->server;
+    ConnectionTimeouts timeouts{static_cast<std::uint64_t>(server.idle_timeout) * 1000,
+                                static_cast<std::uint64_t>(server.header_timeout) * 1000};
+    Services services{session_clipboard_.get(), files_.get(), &budget_, committer_.get()};
+    auto connection = std::make_unique<Connection>(*this, &loop_, std::move(admitted->stream),
+                                                   session_settings_from(*config_), services,
+                                                   timeouts, std::move(admitted->baseline));
+    Connection* raw = connection.get();
+    connections_.emplace(raw, Slot{std::move(connection), tls, admitted->address, false});
+    count_in(admitted->address, tls);
+    LOG_DEBUG("%s: connected (%s)", raw->peer().c_str(), listener.name().c_str());
+    raw->start();
+}
+
+std::optional<Server::Admitted> Server::admit(std::unique_ptr<TcpStream> tcp,
+                                              const Admission& how) {
+    const auto& server = config_->server;
+    std::string address = tcp->address();
     // Admission comes first, before any TLS state exists: a refused client costs nothing.
     auto per_address = per_address_.find(address);
     if (per_address != per_address_.end() &&
         per_address->second >= static_cast<std::size_t>(server.max_connections_per_address)) {
         LOG_WARN(
-            "%s: refused: %zu connections from this address already "
+            "%s: %srefused: %zu connections from this address already "
             "(max_connections_per_address)",
-            tcp->peer().c_str(), per_address->second);
-        return;
+            tcp->peer().c_str(), how.label, per_address->second);
+        return std::nullopt;
     }
-    if (!make_room(tls)) {
-        LOG_WARN("%s: refused: max_connections (%lld) reached, every connection making progress",
-                 tcp->peer().c_str(), static_cast<long long>(server.max_connections));
-        return;
+    bool room = how.may_evict
+                    ? make_room(how.tls)
+                    : plain_count_ + tls_count_ < static_cast<std::size_t>(server.max_connections);
+    if (!room) {
+        LOG_WARN("%s: %srefused: max_connections (%lld) reached, every connection making progress",
+                 tcp->peer().c_str(), how.label, static_cast<long long>(server.max_connections));
+        return std::nullopt;
     }
     MemoryCharge baseline{&budget_, MemoryBudget::Share::connections};
     // A TLS session's memory is charged from the start, before its handshake allocates it.
-    if (!baseline.resize(connection_memory + (tls ? tls_session_memory(*tls_context_) : 0))) {
-        LOG_WARN("%s: refused: the memory budget is spent (%zu of %zu KiB in use)",
-                 tcp->peer().c_str(), budget_.used() / 1024, budget_.limit() / 1024);
-        return;
+    if (!baseline.resize(how.memory + (how.tls ? tls_session_memory(*tls_context_) : 0))) {
+        LOG_WARN("%s: %srefused: the memory budget is spent (%zu of %zu KiB in use)",
+                 tcp->peer().c_str(), how.label, budget_.used() / 1024, budget_.limit() / 1024);
+        return std::nullopt;
     }
     std::unique_ptr<Stream> stream = std::move(tcp);
-    if (tls) {
+    if (how.tls) {
         std::string peer = stream->peer();
         stream = wrap_in_tls(std::move(stream), tls_context_, &loop_, handshakes_.get());
         if (!stream) {
-            LOG_WARN("%s: refused: cannot set up a TLS session", peer.c_str());
-            return;
+            LOG_WARN("%s: %srefused: cannot set up a TLS session", peer.c_str(), how.label);
+            return std::nullopt;
         }
     }
-    ConnectionTimeouts timeouts{static_cast<std::uint64_t>(server.idle_timeout) * 1000,
-                                static_cast<std::uint64_t>(server.header_timeout) * 1000};
-    Services services{session_clipboard_.get(), files_.get(), &budget_, committer_.get()};
-    auto connection = std::make_unique<Connection>(*this, &loop_, std::move(stream),
-                                                   session_settings_from(*config_), services,
-                                                   timeouts, std::move(baseline));
-    Connection* raw = connection.get();
-    connections_.emplace(raw, Slot{std::move(connection), tls, address, false});
+    return Admitted{std::move(stream), std::move(baseline), std::move(address)};
+}
+
+void Server::count_in(const std::string& address, bool tls) {
     ++per_address_[address];
     ++(tls ? tls_count_ : plain_count_);
-    LOG_DEBUG("%s: connected (%s)", raw->peer().c_str(), listener.name().c_str());
-    raw->start();
+}
+
+void Server::count_out(const std::string& address, bool tls, bool counted) {
+    if (counted) --(tls ? tls_count_ : plain_count_);
+    auto per_address = per_address_.find(address);
+    if (per_address != per_address_.end() && --per_address->second == 0) {
+        per_address_.erase(per_address);
+    }
 }
 
 void Server::accept_web(std::unique_ptr<TcpStream> tcp, bool tls) {
     const auto& config = *config_;
-    const std::string address = tcp->address();
-    auto per_address = per_address_.find(address);
-    if (per_address != per_address_.end() &&
-        per_address->second >=
-            static_cast<std::size_t>(config.server.max_connections_per_address)) {
-        LOG_WARN("%s: web: refused: %zu connections from this address already", tcp->peer().c_str(),
-                 per_address->second);
-        return;
-    }
-    if (plain_count_ + tls_count_ >= static_cast<std::size_t>(config.server.max_connections)) {
-        LOG_WARN("%s: web: refused: max_connections reached", tcp->peer().c_str());
-        return;
-    }
-    // The connection, the head of one request as it is kept, and a TLS session.
-    MemoryCharge baseline{&budget_, MemoryBudget::Share::connections};
+    // The connection, the head of one request as it is kept, and a TLS session. Web
+    // arrivals do not evict: each request has a short deadline of its own.
     std::size_t memory = connection_memory + static_cast<std::size_t>(config.web.max_header_bytes);
-    if (!baseline.resize(memory + (tls ? tls_session_memory(*tls_context_) : 0))) {
-        LOG_WARN("%s: web: refused: the memory budget is spent (%zu of %zu KiB in use)",
-                 tcp->peer().c_str(), budget_.used() / 1024, budget_.limit() / 1024);
-        return;
-    }
-    std::unique_ptr<Stream> stream = std::move(tcp);
-    if (tls) {
-        std::string peer = stream->peer();
-        stream = wrap_in_tls(std::move(stream), tls_context_, &loop_, handshakes_.get());
-        if (!stream) {
-            LOG_WARN("%s: web: refused: cannot set up a TLS session", peer.c_str());
-            return;
-        }
-    }
-    WebSettings settings{{static_cast<std::size_t>(config.web.max_header_bytes),
-                          static_cast<std::size_t>(config.web.max_headers)},
-                         static_cast<std::size_t>(config.limits.max_text_length)};
+    auto admitted = admit(std::move(tcp), {tls, false, memory, "web: "});
+    if (!admitted) return;
+    WebSettings settings;
+    settings.http = {static_cast<std::size_t>(config.web.max_header_bytes),
+                     static_cast<std::size_t>(config.web.max_headers)};
+    settings.max_text_length = static_cast<std::size_t>(config.limits.max_text_length);
+    settings.hosts = {machine_host_name(), config.web.allowed_hosts};
+    settings.tls = tls;
+    settings.limits = session_settings_from(config).limits;
+    settings.screenshot_display = config.clipboard.display;
     WebTimeouts timeouts{static_cast<std::uint64_t>(config.web.request_timeout) * 1000,
                          static_cast<std::uint64_t>(config.server.idle_timeout) * 1000};
-    auto connection = std::make_unique<WebConnection>(*this, &loop_, std::move(stream), settings,
-                                                      *session_clipboard_, &budget_, timeouts,
-                                                      std::move(baseline));
+    auto connection = std::make_unique<WebConnection>(
+        *this, &loop_, std::move(admitted->stream), std::move(settings), *session_clipboard_,
+        &budget_, timeouts, std::move(admitted->baseline),
+        WebFiles{files_.get(), committer_.get()});
     WebConnection* raw = connection.get();
-    web_connections_.emplace(raw, WebSlot{std::move(connection), tls, address});
-    ++per_address_[address];
-    ++(tls ? tls_count_ : plain_count_);
+    web_connections_.emplace(raw, WebSlot{std::move(connection), tls, admitted->address});
+    count_in(admitted->address, tls);
     LOG_DEBUG("%s: connected (web)", raw->peer().c_str());
     raw->start();
 }
@@ -484,12 +494,7 @@ void Server::accept_web(std::unique_ptr<TcpStream> tcp, bool tls) {
 void Server::on_web_connection_closed(WebConnection& connection) {
     auto found = web_connections_.find(&connection);
     if (found == web_connections_.end()) return;
-    WebSlot& slot = found->second;
-    --(slot.tls ? tls_count_ : plain_count_);
-    auto per_address = per_address_.find(slot.address);
-    if (per_address != per_address_.end() && --per_address->second == 0) {
-        per_address_.erase(per_address);
-    }
+    count_out(found->second.address, found->second.tls, true);
     web_connections_.erase(found);
 }
 
@@ -531,12 +536,8 @@ bool Server::make_room(bool tls) {
 void Server::on_connection_closed(Connection& connection) {
     auto found = connections_.find(&connection);
     if (found == connections_.end()) return;
-    Slot& slot = found->second;
-    if (!slot.evicted) --(slot.tls ? tls_count_ : plain_count_);
-    auto per_address = per_address_.find(slot.address);
-    if (per_address != per_address_.end() && --per_address->second == 0) {
-        per_address_.erase(per_address);
-    }
+    const Slot& slot = found->second;
+    count_out(slot.address, slot.tls, !slot.evicted);
     connections_.erase(found);
 }
 

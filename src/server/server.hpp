@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -72,6 +73,24 @@ private:
     // client that is making progress or a handshake.
     bool make_room(bool tls);
     void on_connection_closed(Connection& connection) override;
+    // The one admission step of every port, before any TLS state exists: the per-address
+    // cap, max_connections (making room by eviction when `may_evict`), the memory budget
+    // (`memory` plus a TLS session), then the TLS wrap. Logs each refusal with the peer.
+    struct Admission {
+        bool tls = false;
+        bool may_evict = true;
+        std::size_t memory = 0;
+        const char* label = "";  // put before "refused" in the log
+    };
+    struct Admitted {
+        std::unique_ptr<Stream> stream;
+        MemoryCharge baseline;
+        std::string address;
+    };
+    std::optional<Admitted> admit(std::unique_ptr<TcpStream> tcp, const Admission& how);
+    // The counts admission checks, as a connection comes and goes (`counted`: not evicted).
+    void count_in(const std::string& address, bool tls);
+    void count_out(const std::string& address, bool tls, bool counted);
     // The web port (meson -Dweb): admitted by the same per-address cap, connection count and
     // memory budget; not evicted to make room (each request has a short deadline).
     void accept_web(std::unique_ptr<TcpStream> tcp, bool tls);

@@ -17,11 +17,11 @@ constexpr std::uint64_t linger_ms = 2000;
 WebConnection::WebConnection(WebConnectionOwner& owner, uv_loop_t* loop,
                              std::unique_ptr<Stream> stream, WebSettings settings,
                              Clipboard& clipboard, MemoryBudget* budget, WebTimeouts timeouts,
-                             MemoryCharge baseline)
+                             MemoryCharge baseline, WebFiles files)
     : owner_(owner),
       loop_(loop),
       stream_(std::move(stream)),
-      session_(settings, *this, clipboard, budget, stream_->peer()),
+      session_(std::move(settings), *this, clipboard, budget, stream_->peer(), files),
       timeouts_(timeouts),
       baseline_(std::move(baseline)) {
     stream_->set_handler(this);

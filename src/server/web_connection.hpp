@@ -35,7 +35,7 @@ class WebConnection final : public StreamHandler, public WebHost {
 public:
     WebConnection(WebConnectionOwner& owner, uv_loop_t* loop, std::unique_ptr<Stream> stream,
                   WebSettings settings, Clipboard& clipboard, MemoryBudget* budget,
-                  WebTimeouts timeouts, MemoryCharge baseline);
+                  WebTimeouts timeouts, MemoryCharge baseline, WebFiles files = {});
 
     void start();
     void stop(std::string_view why = {});

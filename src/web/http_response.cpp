@@ -25,8 +25,14 @@ std::string_view http_reason(int status) {
     switch (status) {
         case 200:
             return "OK";
+        case 201:
+            return "Created";
         case 204:
             return "No Content";
+        case 304:
+            return "Not Modified";
+        case 403:
+            return "Forbidden";
         case 400:
             return "Bad Request";
         case 404:
@@ -43,6 +49,8 @@ std::string_view http_reason(int status) {
             return "URI Too Long";
         case 415:
             return "Unsupported Media Type";
+        case 421:
+            return "Misdirected Request";
         case 431:
             return "Request Header Fields Too Large";
         case 500:
@@ -51,6 +59,8 @@ std::string_view http_reason(int status) {
             return "Service Unavailable";
         case 505:
             return "HTTP Version Not Supported";
+        case 507:
+            return "Insufficient Storage";
         default:
             return "Error";
     }
@@ -67,13 +77,23 @@ std::vector<std::uint8_t> http_response_head(const HttpResponseHead& head) {
         append(out, head.content_type);
         append(out, "\r\n");
     }
-    // 204 has no body and must not say it has one.
-    if (head.status != 204) {
+    // 204 and 304 have no body and must not say they have one.
+    if (head.status != 204 && head.status != 304) {
         if (head.content_length) {
             append(out, "Content-Length: " + std::to_string(*head.content_length) + "\r\n");
         } else {
             append(out, "Transfer-Encoding: chunked\r\n");
         }
+    }
+    if (!head.etag.empty()) {
+        append(out, "ETag: ");
+        append(out, head.etag);
+        append(out, "\r\n");
+    }
+    if (!head.disposition.empty()) {
+        append(out, "Content-Disposition: ");
+        append(out, head.disposition);
+        append(out, "\r\n");
     }
     if (!head.allow.empty()) {
         append(out, "Allow: ");
@@ -107,7 +127,8 @@ std::vector<std::uint8_t> http_text_response(int status, std::string_view text, 
     HttpResponseHead head{
         status,      body.empty() ? std::string_view{} : "text/plain; charset=utf-8",
         body.size(), keep_alive,
-        allow,       {}};
+        allow,       {},
+        {},          {}};
     auto out = http_response_head(head);
     append(out, body);
     return out;

@@ -17,8 +17,10 @@ struct HttpResponseHead {
     std::string_view content_type;  // empty: no body, no Content-Type
     // The body's length; unset means a chunked body (see chunk_of below).
     std::optional<std::uint64_t> content_length = 0;
-    bool keep_alive = true;  // else "Connection: close"
-    std::string_view allow;  // for 405: the methods the route has
+    bool keep_alive = true;        // else "Connection: close"
+    std::string_view allow;        // for 405: the methods the route has
+    std::string_view etag;         // quoted, or empty
+    std::string_view disposition;  // Content-Disposition, or empty
     // The Content-Security-Policy; empty: default-src 'none' (every answer but the page's).
     std::string_view csp;
 };

@@ -1,6 +1,7 @@
 #include "web/web_session.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "util/line_ends.hpp"
 #include "util/log.hpp"
@@ -10,6 +11,19 @@
 namespace clipshare {
 namespace {
 
+// A 64-bit FNV-1a of the text, as a quoted entity tag: the page asks again every 2 s and
+// gets 304 while nothing changed.
+std::string text_etag(std::string_view text) {
+    std::uint64_t hash = 14695981039346656037ULL;
+    for (unsigned char c : text) {
+        hash ^= c;
+        hash *= 1099511628211ULL;
+    }
+    char out[21];
+    std::snprintf(out, sizeof out, "\"%016llx\"", static_cast<unsigned long long>(hash));
+    return out;
+}
+
 // A response body goes out in pieces of this size, the next once the stream has drained.
 constexpr std::size_t kPiece = 64 * 1024;
 constexpr std::string_view kTextType = "text/plain; charset=utf-8";
@@ -17,19 +31,31 @@ constexpr std::string_view kTextType = "text/plain; charset=utf-8";
 }  // namespace
 
 WebSession::WebSession(WebSettings settings, WebHost& host, Clipboard& clipboard,
-                       MemoryBudget* budget, std::string peer)
-    : settings_(settings),
+                       MemoryBudget* budget, std::string peer, WebFiles files)
+    : settings_(std::move(settings)),
       host_(host),
       clipboard_(clipboard),
       budget_(budget),
       peer_(std::move(peer)),
-      parser_(settings.http, *this),
+      parser_(settings_.http, *this),
+      upload_charge_(budget),
+      pending_charge_(budget),
+      files_(files),
       body_charge_(budget),
       held_charge_(budget),
       out_charge_(budget),
       guard_([this] {
           refuse({500, "out of memory"});
       }) {}
+
+WebSession::~WebSession() {
+    // A client gone in the middle of an upload: its batch goes with the stream, and
+    // nothing of it stays on disk.
+    if (upload_ && !upload_->complete() && !upload_->failed()) {
+        LOG_WARN("%s: HTTP POST /api/files: the client left after %llu bytes; nothing stored",
+                 peer_.c_str(), static_cast<unsigned long long>(body_bytes_));
+    }
+}
 
 void WebSession::feed(std::span<const std::uint8_t> data) {
     if (state_ == State::closing) return;  // after the last answer, input is dropped
@@ -67,17 +93,23 @@ std::optional<HttpError> WebSession::on_request_head(HttpRequestHead head) {
     path_ = std::string{head.path()};
     keep_alive_ = head.keep_alive;
     put_text_ = false;
+    if_none_match_ = std::string{head.header("If-None-Match").value_or("")};
+    if (auto refused = check_host(head)) return refused;
     std::string_view allow;
-    if (path_ == "/") {
+    if (path_ == "/" || path_ == "/api/kind" || path_ == "/api/image" ||
+        path_ == "/api/screenshot" || path_.starts_with("/api/files/")) {
         allow = "GET";
     } else if (path_ == "/api/text") {
         allow = "GET, PUT";
+    } else if (path_ == "/api/files") {
+        allow = "GET, POST";
     } else {
         return HttpError{404, "no such route"};
     }
     if (allow.find(method_) == std::string_view::npos || method_.empty()) {
         return HttpError{405, "method not allowed on " + path_};
     }
+    if (method_ == "POST") return begin_upload(head);
     if (method_ == "PUT") {
         if (!head.chunked && !head.content_length) {
             return HttpError{411, "PUT without Content-Length or chunked body"};
@@ -91,7 +123,23 @@ std::optional<HttpError> WebSession::on_request_head(HttpRequestHead head) {
     return std::nullopt;
 }
 
+std::optional<HttpError> WebSession::check_host(const HttpRequestHead& head) const {
+    auto host = head.header("Host");
+    if (!host || host->empty()) return HttpError{400, "no Host header"};
+    if (!host_allowed(*host, settings_.hosts)) {
+        return HttpError{421, "Host '" + std::string{host->substr(0, 256)} +
+                                  "' is not a name of this daemon ([web] allowed_hosts)"};
+    }
+    auto origin = head.header("Origin");
+    if (origin && !origin_matches(*origin, *host, settings_.tls)) {
+        return HttpError{
+            403, "Origin '" + std::string{origin->substr(0, 256)} + "' is not this page's own"};
+    }
+    return std::nullopt;
+}
+
 std::optional<HttpError> WebSession::on_request_body(std::span<const std::uint8_t> piece) {
+    if (upload_) return upload_body(piece);
     if (body_.size() + piece.size() > settings_.max_text_length) {
         return HttpError{413, "body over max_text_length"};
     }
@@ -109,13 +157,22 @@ std::optional<HttpError> WebSession::on_request_body(std::span<const std::uint8_
 
 void WebSession::on_request_end() {
     state_ = State::responding;
-    if (path_ == "/") {
+    if (upload_) {
+        body_ended_ = true;
+        upload_maybe_done();
+    } else if (path_ == "/") {
         respond(200, "text/html; charset=utf-8", make_shared_bytes(std::string{kWebPage}),
                 kWebPageCsp);
-    } else if (method_ == "GET") {
-        get_text();
+    } else if (path_ == "/api/text") {
+        method_ == "GET" ? get_text() : put_text();
+    } else if (path_ == "/api/kind") {
+        get_kind();
+    } else if (path_ == "/api/files") {
+        list_files();
+    } else if (path_.starts_with("/api/files/")) {
+        download(path_.substr(std::string_view{"/api/files/"}.size()));
     } else {
-        put_text();
+        get_image(path_ == "/api/screenshot");
     }
 }
 
@@ -125,6 +182,11 @@ void WebSession::get_text() {
         waiting_ = false;
         if (!text || text->bytes.empty()) {
             respond(204, {}, nullptr);  // the clipboard holds no text
+            return;
+        }
+        etag_ = text_etag(text->bytes);
+        if (if_none_match_ == etag_) {
+            respond(304, {}, nullptr);
             return;
         }
         respond(200, kTextType, std::move(text));
@@ -160,8 +222,15 @@ void WebSession::put_text() {
 void WebSession::respond(int status, std::string_view content_type, SharedBytes body,
                          std::string_view csp) {
     std::size_t length = body ? body->bytes.size() : 0;
-    HttpResponseHead head{status, content_type, length, keep_alive_, {}, csp};
+    HttpResponseHead head;
+    head.status = status;
+    head.content_type = content_type;
+    head.content_length = length;
+    head.keep_alive = keep_alive_;
+    head.etag = etag_;
+    head.csp = csp;
     host_.send(http_response_head(head));
+    etag_.clear();
     log_request(status, length);
     out_body_ = std::move(body);
     out_offset_ = 0;
@@ -193,7 +262,12 @@ void WebSession::send_body() {
 }
 
 void WebSession::on_output_drained() {
-    if (state_ == State::responding && out_body_) send_body();
+    if (state_ != State::responding) return;
+    if (download_) {
+        download_->on_output_drained();
+    } else if (out_body_) {
+        send_body();
+    }
 }
 
 void WebSession::response_done() {
@@ -208,6 +282,16 @@ void WebSession::response_done() {
     parser_.reset();
     body_ = {};
     body_charge_.release();
+    upload_.reset();
+    upload_charge_.release();
+    pending_ = {};
+    pending_charge_.release();
+    body_ended_ = false;
+    stored_ = -1;
+    upload_error_.reset();
+    body_bytes_ = 0;
+    listing_.reset();
+    download_.reset();
     // A request that came along with the last one is served now, one at a time: each
     // answer that cannot go at once holds the rest again.
     while (state_ == State::reading && !held_.empty()) {
@@ -237,6 +321,8 @@ void WebSession::refuse(const HttpError& error) {
     state_ = State::closing;
     waiting_ = false;
     out_body_.reset();
+    download_.reset();
+    listing_.reset();
     held_.clear();
     held_charge_.release();
     host_.send(http_text_response(error.status, http_reason(error.status), false));

@@ -2,48 +2,59 @@
 // HttpRequestParser, routes it, answers from the clipboard. The host (server/WebConnection)
 // owns the stream and the timers; nothing here does I/O or knows libuv.
 //
-// Routes: GET / (the page), GET /api/text, PUT /api/text. Every error answer closes the
-// connection: after a refused request the rest of the stream can no longer be trusted to
-// start at a request boundary.
+// Routes (man clipshared.toml(5), "Web access"): GET / (the page), GET/PUT /api/text,
+// GET /api/kind, GET/POST /api/files, GET /api/files/<name>, GET /api/image and
+// /api/screenshot. Every request passes the Host and Origin checks (host_check.hpp) first.
+// Every error answer closes the connection: after a refused request the rest of the stream
+// can no longer be trusted to start at a request boundary.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "clipboard/clipboard.hpp"
+#include "files/transfer.hpp"
+#include "proto/batch_committer.hpp"
+#include "proto/session.hpp"
+#include "proto/upload_stream.hpp"
 #include "util/callback_guard.hpp"
 #include "util/memory_budget.hpp"
+#include "web/host_check.hpp"
 #include "web/http_request_parser.hpp"
 #include "web/http_response.hpp"
+#include "web/web_download.hpp"
+#include "web/web_host.hpp"
 
 namespace clipshare {
 
 struct WebSettings {
     HttpLimits http;
     std::size_t max_text_length = 4194304;
+    HostRules hosts;
+    bool tls = false;  // the origin a page served here has: https:// or http://
+    // Uploads: the protocol's [limits], as Send Files applies them.
+    SessionLimits limits;
+    std::int64_t screenshot_display = 1;
 };
 
-class WebHost {
-public:
-    virtual void send(std::vector<std::uint8_t> bytes) = 0;
-    // The last response is queued: close once it is out.
-    virtual void finish() = 0;
-    virtual void pause_input() = 0;
-    virtual void resume_input() = 0;
-    virtual std::size_t pending_output() const = 0;
-
-protected:
-    ~WebHost() = default;
+// What the file routes use; without them (nullptr) they answer 503.
+struct WebFiles {
+    FileService* files = nullptr;
+    BatchCommitter* commits = nullptr;
 };
 
-class WebSession final : private HttpRequestHandler {
+class WebSession final : private HttpRequestHandler, private UploadHost {
 public:
     WebSession(WebSettings settings, WebHost& host, Clipboard& clipboard, MemoryBudget* budget,
-               std::string peer);
+               std::string peer, WebFiles files = {});
+    ~WebSession();
 
     void feed(std::span<const std::uint8_t> data);
     void on_output_drained();
@@ -55,7 +66,11 @@ public:
     bool waiting_for_head() const { return state_ == State::reading && parser_.in_head(); }
     std::uint64_t request_epoch() const { return epoch_; }
     // The clipboard is working for this client: not its idleness.
-    bool waiting_for_daemon() const { return waiting_; }
+    // So is an upload held while the disk is behind, or reading a download's next chunk.
+    bool waiting_for_daemon() const {
+        return waiting_ || (upload_ && upload_->waiting_for_disk()) ||
+               (download_ && download_->reading());
+    }
     bool done() const { return state_ == State::closing; }
     // A whole request is in and its answer not yet all queued.
     bool answering() const { return state_ == State::responding; }
@@ -79,8 +94,31 @@ private:
     void response_done();
     void log_request(int status, std::size_t bytes_out);
 
+    std::optional<HttpError> check_host(const HttpRequestHead& head) const;
+    std::optional<HttpError> begin_upload(const HttpRequestHead& head);
+    void respond_json(int status, std::string json);
     void get_text();
     void put_text();
+    void get_kind();
+    void list_files();
+    void on_listed(std::string error, std::vector<FileEntry> entries);
+    void download(std::string name);
+    void get_image(bool screenshot);
+    void send_image(std::optional<Image> image);
+    // Sends the one entry `listing` yields as a file, or every entry as `name`.tar.
+    void send_listed(std::unique_ptr<FileListing> listing, std::string name,
+                     std::string_view content_type);
+    void start_download(WebDownload::Form form, std::deque<FileEntry> first,
+                        std::unique_ptr<FileListing> more);
+
+    // The upload's body, to the stream; what it cannot take yet waits in pending_.
+    std::optional<HttpError> upload_body(std::span<const std::uint8_t> piece);
+    void upload_maybe_done();
+    // UploadHost
+    void upload_failed(UploadError kind, const std::string& why) override;
+    void upload_stored(std::int64_t entries) override;
+    void upload_resume() override;
+    void upload_out_of_memory() override;
 
     WebSettings settings_;
     WebHost& host_;
@@ -96,12 +134,32 @@ private:
     std::string path_;
     bool keep_alive_ = false;
     bool put_text_ = false;  // its body is the new clipboard text
+    std::string if_none_match_;
+    std::string etag_;  // of the response about to go
+    // POST /api/files: the stream, the bytes it could not take yet, the end of the body.
+    std::unique_ptr<UploadStream> upload_;
+    MemoryCharge upload_charge_;
+    std::vector<std::uint8_t> pending_;
+    MemoryCharge pending_charge_;
+    bool body_ended_ = false;
+    std::int64_t stored_ = -1;  // entries placed, once the batch is the clipboard's
+    std::optional<HttpError> upload_error_;
+    std::uint64_t body_bytes_ = 0;
+    WebFiles files_;
+    std::unique_ptr<FileListing> listing_;
+    struct ListedItem {
+        bool dir = false;
+        std::int64_t size = 0;   // of its files
+        std::int64_t files = 0;  // a folder's
+    };
+    std::map<std::string, ListedItem> listed_;  // GET /api/files, by top-level name
+    std::unique_ptr<WebDownload> download_;
     std::string body_;
     MemoryCharge body_charge_;
     // Bytes of the next request that came with this one; fed once it is answered.
     std::vector<std::uint8_t> held_;
     MemoryCharge held_charge_;
-    // The response body being sent in pieces as the stream drains.
+    // The response body being sent in pieces as the stream drains (or by download_).
     SharedBytes out_body_;
     std::size_t out_offset_ = 0;
     MemoryCharge out_charge_;

@@ -3,11 +3,17 @@
 // protocol, keep-alive, and the answers to bad requests.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 
 #include "build_config.hpp"
 #include "daemon_fixture.hpp"
+#include "disk_helpers.hpp"
 #include "protocol_helpers.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #if CLIPSHARE_HAVE_TLS
 #include "test_certificates.hpp"
@@ -43,23 +49,73 @@ Response read_response(Connection& connection) {
     if (at != std::string::npos) {
         auto length = std::stoull(response.head.substr(at + 16));
         response.body = text_of(connection.recv(length));
+    } else if (response.head.find("Transfer-Encoding: chunked") != std::string::npos) {
+        // Chunk sizes line by line, each chunk and its CRLF, to the empty last chunk.
+        for (;;) {
+            std::string line;
+            while (line.size() < 2 || line.compare(line.size() - 2, 2, "\r\n") != 0) {
+                auto byte = connection.recv(1);
+                if (byte.empty()) return {};
+                line += static_cast<char>(byte[0]);
+            }
+            auto size = std::stoull(line, nullptr, 16);
+            auto chunk = connection.recv(size + 2);
+            if (chunk.size() != size + 2) return {};
+            if (size == 0) break;
+            response.body += text_of(Bytes(chunk.begin(), chunk.end() - 2));
+        }
     }
     return response;
 }
 
 std::string put_request(std::string_view text, std::string_view extra = {}) {
-    return "PUT /api/text HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(text.size()) +
-           "\r\n" + std::string{extra} + "\r\n" + std::string{text};
+    return "PUT /api/text HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+           std::to_string(text.size()) + "\r\n" + std::string{extra} + "\r\n" + std::string{text};
 }
 
-constexpr std::string_view kGetText = "GET /api/text HTTP/1.1\r\nHost: x\r\n\r\n";
+constexpr std::string_view kGetText = "GET /api/text HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+std::string get(std::string_view path, std::string_view extra = {}) {
+    return "GET " + std::string{path} + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + std::string{extra} +
+           "\r\n";
+}
+
+// The body of POST /api/files: the v3 Send Files stream after its method byte.
+std::string upload_body(const std::vector<WireEntry>& entries) {
+    auto request = send_files_request(3, entries);
+    return {request.begin() + 2, request.end()};
+}
+
+std::string upload_request(std::string_view body,
+                           std::string_view type = "application/x-clipshare-files") {
+    return "POST /api/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + std::string{type} +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string{body};
+}
+
+std::string file_text(const std::filesystem::path& path) {
+    std::ifstream in{path, std::ios::binary};
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Bytes that do not repeat with a short period, so that a misplaced chunk shows.
+std::string pattern(std::size_t n) {
+    std::string out(n, '\0');
+    std::uint32_t x = 12345;
+    for (auto& c : out) {
+        x = x * 1103515245 + 12345;
+        c = static_cast<char>(x >> 24);
+    }
+    return out;
+}
 
 class Web : public ::testing::Test {
 protected:
     void SetUp() override {
         daemon = Daemon::start(
             "[web]\nenabled = true\ntls = false\nport = @WEB_PORT@\n"
-            "request_timeout = 1\n[limits]\nmax_text_length = 1000\n");
+            "request_timeout = 1\nallowed_hosts = [\"clip.example\"]\n"
+            "[limits]\nmax_text_length = 1000\nmax_file_size = 1000000\n"
+            "[storage]\nmax_bytes = 2000000\n");
     }
 
     // Sends `request` on a new connection and reads one response.
@@ -114,7 +170,7 @@ TEST_F(Web, EmptyClipboardIsNoContent) {
 }
 
 TEST_F(Web, OnlyThePageMayRunItsOwnInlineStyleAndScript) {
-    auto page = ask("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto page = ask("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     EXPECT_EQ(page.status, 200);
     EXPECT_NE(page.head.find("Content-Type: text/html; charset=utf-8"), std::string::npos);
     auto csp_of = [](const std::string& head) {
@@ -143,7 +199,7 @@ TEST_F(Web, TextPutIsReadByTheProtocol) {
 
 TEST_F(Web, ChunkedPutIsJoined) {
     auto response =
-        ask("PUT /api/text HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ask("PUT /api/text HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
             "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
     EXPECT_EQ(response.status, 204);
     EXPECT_EQ(protocol_get_text(), "hello world");
@@ -176,32 +232,33 @@ TEST_F(Web, RequestFollowedByTheClientsEndIsAnswered) {
 }
 
 TEST_F(Web, PageIsServed) {
-    auto response = ask("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto response = ask("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     EXPECT_EQ(response.status, 200);
     EXPECT_NE(response.head.find("text/html"), std::string::npos);
     EXPECT_NE(response.body.find("<!DOCTYPE html>"), std::string::npos);
 }
 
 TEST_F(Web, UnknownRouteIsNotFound) {
-    expect_refused("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", 404);
+    expect_refused("GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404);
 }
 
 TEST_F(Web, UnknownMethodIsNotAllowed) {
-    expect_refused("DELETE /api/text HTTP/1.1\r\nHost: x\r\n\r\n", 405);
+    expect_refused("DELETE /api/text HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405);
 }
 
 TEST_F(Web, PutWithoutLengthIsRefused) {
-    expect_refused("PUT /api/text HTTP/1.1\r\nHost: x\r\n\r\n", 411);
+    expect_refused("PUT /api/text HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 411);
 }
 
 TEST_F(Web, DeclaredBodyOverTheLimitIsRefusedBeforeItComes) {
-    expect_refused("PUT /api/text HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n", 413);
+    expect_refused("PUT /api/text HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1001\r\n\r\n",
+                   413);
 }
 
 TEST_F(Web, ChunkedBodyOverTheLimitIsRefused) {
     std::string chunk(600, 'a');
     expect_refused(
-        "PUT /api/text HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "PUT /api/text HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
         "258\r\n" +
             chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n",
         413);
@@ -210,7 +267,7 @@ TEST_F(Web, ChunkedBodyOverTheLimitIsRefused) {
 
 TEST_F(Web, BadChunkIsRefused) {
     expect_refused(
-        "PUT /api/text HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "PUT /api/text HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
         "zz\r\nhello\r\n0\r\n\r\n",
         400);
 }
@@ -246,6 +303,179 @@ TEST_F(Web, IdleKeptAliveConnectionIsClosedQuietly) {
     EXPECT_TRUE(client.closed_by_peer());
 }
 
+// ---- Host and Origin ----
+
+TEST_F(Web, ForeignHostIsMisdirected) {
+    expect_refused("GET /api/text HTTP/1.1\r\nHost: evil.example\r\n\r\n", 421);
+    EXPECT_TRUE(daemon->wait_for_log("evil.example"));
+}
+
+TEST_F(Web, MissingHostIsRefused) {
+    expect_refused("GET /api/text HTTP/1.0\r\n\r\n", 400);
+}
+
+TEST_F(Web, ForeignOriginIsForbidden) {
+    auto request =
+        "PUT /api/text HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(daemon->web_port()) +
+        "\r\nOrigin: http://evil.example\r\nContent-Length: 2\r\n\r\nhi";
+    expect_refused(request, 403);
+    EXPECT_EQ(protocol_get_text(), "<refused>");  // nothing was stored
+}
+
+TEST_F(Web, LiteralsLocalhostAndAllowedNamesAreServed) {
+    auto port = std::to_string(daemon->web_port());
+    for (const std::string& host :
+         std::vector<std::string>{"127.0.0.1", "127.0.0.1:" + port, "[::1]:" + port, "localhost",
+                                  "LocalHost:" + port, "clip.example", "clip.example."}) {
+        auto response = ask("GET /api/kind HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        EXPECT_EQ(response.status, 200) << host;
+    }
+}
+
+TEST_F(Web, OwnOriginIsServed) {
+    auto host = "127.0.0.1:" + std::to_string(daemon->web_port());
+    auto response = ask("PUT /api/text HTTP/1.1\r\nHost: " + host + "\r\nOrigin: http://" + host +
+                        "\r\nContent-Length: 2\r\n\r\nok");
+    EXPECT_EQ(response.status, 204);
+    EXPECT_EQ(protocol_get_text(), "ok");
+}
+
+// ---- text, kind ----
+
+TEST_F(Web, TextCarriesAnEtagThatAnswersNotModified) {
+    ASSERT_EQ(ask(put_request("tagged")).status, 204);
+    auto first = ask(kGetText);
+    ASSERT_EQ(first.status, 200);
+    auto at = first.head.find("ETag: \"");
+    ASSERT_NE(at, std::string::npos) << first.head;
+    auto etag = first.head.substr(at + 6, 18);
+    EXPECT_EQ(etag.back(), '"');
+    auto again = ask(get("/api/text", "If-None-Match: " + etag + "\r\n"));
+    EXPECT_EQ(again.status, 304);
+    EXPECT_TRUE(again.body.empty());
+    ASSERT_EQ(ask(put_request("changed")).status, 204);
+    auto changed = ask(get("/api/text", "If-None-Match: " + etag + "\r\n"));
+    EXPECT_EQ(changed.status, 200);
+    EXPECT_EQ(changed.body, "changed");
+}
+
+TEST_F(Web, KindFollowsTheClipboard) {
+    EXPECT_EQ(ask(get("/api/kind")).body, "{\"kind\":\"empty\"}");
+    ASSERT_EQ(ask(put_request("t")).status, 204);
+    auto response = ask(get("/api/kind"));
+    EXPECT_NE(response.head.find("application/json"), std::string::npos);
+    EXPECT_EQ(response.body, "{\"kind\":\"text\"}");
+}
+
+// ---- files ----
+
+TEST_F(Web, NoFilesIsAnEmptyList) {
+    EXPECT_EQ(ask(get("/api/files")).body, "{\"items\":[]}");
+    expect_refused(get("/api/files/nothing"), 404);
+}
+
+TEST_F(Web, UploadedFileAndFolderAreStoredListedAndDownloaded) {
+    const std::string big = pattern(300000);
+    auto body = upload_body({file_entry("a.txt", "hello"), file_entry("photos/x.bin", big),
+                             file_entry("photos/sub/y.txt", "why"), dir_entry("photos/empty")});
+    auto stored = ask(upload_request(body));
+    ASSERT_EQ(stored.status, 201) << stored.head;
+    EXPECT_EQ(stored.body, "{\"files\":4}");
+    // On disk as Send Files leaves it, and on the clipboard.
+    auto work = daemon->working_dir();
+    EXPECT_EQ(file_text(work / "a.txt"), "hello");
+    EXPECT_EQ(file_text(work / "photos/x.bin"), big);
+    EXPECT_TRUE(std::filesystem::is_directory(work / "photos/empty"));
+    EXPECT_EQ(ask(get("/api/kind")).body, "{\"kind\":\"files\"}");
+    EXPECT_EQ(ask(get("/api/files")).body,
+              "{\"items\":[{\"name\":\"a.txt\",\"dir\":false,\"size\":5},"
+              "{\"name\":\"photos\",\"dir\":true,\"size\":300003,\"files\":2}]}");
+
+    auto file = ask(get("/api/files/a.txt"));
+    EXPECT_EQ(file.status, 200);
+    EXPECT_EQ(file.body, "hello");
+    EXPECT_NE(file.head.find("Content-Disposition: attachment; filename*=UTF-8''a.txt"),
+              std::string::npos);
+
+    auto tar = ask(get("/api/files/photos"));
+    ASSERT_EQ(tar.status, 200) << tar.head;
+    EXPECT_NE(tar.head.find("application/x-tar"), std::string::npos);
+    EXPECT_NE(tar.head.find("photos.tar"), std::string::npos);
+    TempDir out;
+    {
+        std::ofstream archive{out.path() / "photos.tar", std::ios::binary};
+        archive << tar.body;
+    }
+    auto tar_program = find_program("tar");
+    ASSERT_FALSE(tar_program.empty());
+    auto extract = run_command({tar_program.string(), "-xf", (out.path() / "photos.tar").string(),
+                                "-C", out.path().string()});
+    EXPECT_EQ(extract.exit_status, 0) << extract.err;
+    auto listed = run_command({tar_program.string(), "-tvf", (out.path() / "photos.tar").string()});
+    EXPECT_NE(listed.out.find("photos/empty/"), std::string::npos) << listed.out;
+    EXPECT_EQ(file_text(out.path() / "photos/x.bin"), big);
+    EXPECT_EQ(file_text(out.path() / "photos/sub/y.txt"), "why");
+    EXPECT_TRUE(std::filesystem::is_directory(out.path() / "photos/empty"));
+}
+
+TEST_F(Web, ChunkedUploadIsStored) {
+    auto body = upload_body({file_entry("c.txt", pattern(70000))});
+    std::string request =
+        "POST /api/files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-clipshare-files\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (std::size_t at = 0; at < body.size(); at += 1000) {
+        auto piece = body.substr(at, 1000);
+        char size[16];
+        std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        request += size + piece + "\r\n";
+    }
+    request += "0\r\n\r\n";
+    EXPECT_EQ(ask(request).status, 201);
+    EXPECT_EQ(file_text(daemon->working_dir() / "c.txt"), pattern(70000));
+}
+
+TEST_F(Web, BadUploadsAreRefusedAndLeaveNothing) {
+    struct Case {
+        std::string body;
+        int status;
+    };
+    const std::vector<Case> cases{
+        {upload_body({file_entry("../x", "x")}), 400},
+        {upload_body({file_entry("a//b", "x")}), 400},
+        {std::string(8, '\0'), 400},  // count 0
+        {upload_body({file_entry("big", std::string(1000001, 'b'))}), 413},
+        {upload_body({file_entry("a", "x"), file_entry("a", "y")}), 400},
+        {upload_body({file_entry("ok", "fine")}).substr(0, 28), 400},  // ends short
+    };
+    for (const auto& c : cases) {
+        expect_refused(upload_request(c.body), c.status);
+        EXPECT_EQ(settled(daemon->working_dir(), {}), std::set<std::string>{}) << c.status;
+    }
+    expect_refused(upload_request(upload_body({file_entry("a", "x")}), "text/plain"), 415);
+    EXPECT_EQ(ask(get("/api/kind")).body, "{\"kind\":\"empty\"}");
+}
+
+TEST_F(Web, OverTheQuotaIsInsufficientStorage) {
+    expect_refused(upload_request(upload_body({file_entry("one", pattern(600000)),
+                                               file_entry("two", pattern(600000)),
+                                               file_entry("three", pattern(900000))})),
+                   507);
+    EXPECT_EQ(settled(daemon->working_dir(), {}), std::set<std::string>{});
+}
+
+TEST_F(Web, ClientGoneMidBodyLeavesNothing) {
+    auto body = upload_body({file_entry("first", pattern(200000)), file_entry("second", "x")});
+    auto request = upload_request(body);
+    {
+        auto client = Client::connect(daemon->web_port());
+        client.send(request.substr(0, request.size() - 5000));
+        EXPECT_TRUE(wait_until([&] { return !contents(daemon->working_dir()).empty(); }));
+    }
+    EXPECT_TRUE(daemon->wait_for_log("the client left after"));
+    EXPECT_EQ(settled(daemon->working_dir(), {}), std::set<std::string>{});
+    EXPECT_EQ(ask(get("/api/kind")).body, "{\"kind\":\"empty\"}");
+}
+
 #if CLIPSHARE_HAVE_TLS
 class WebTls : public ::testing::Test {
 protected:
@@ -279,6 +509,29 @@ bool refused(TlsClient& client) {
     if (!client.handshake_ok()) return true;
     client.send(bytes_of_text(kGetText));
     return client.recv(1).empty();
+}
+
+TEST_F(WebTls, AllowedCertificateUploadsListsAndDownloads) {
+    auto client = TlsClient::connect(daemon->web_port(), certs->client("phone"));
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    const std::string data = pattern(200000);
+    client->send(bytes_of_text(upload_request(upload_body({file_entry("t.bin", data)}))));
+    EXPECT_EQ(read_response(*client).status, 201);
+    client->send(bytes_of_text(get("/api/files")));
+    EXPECT_EQ(read_response(*client).body,
+              "{\"items\":[{\"name\":\"t.bin\",\"dir\":false,\"size\":200000}]}");
+    client->send(bytes_of_text(get("/api/files/t.bin")));
+    EXPECT_EQ(read_response(*client).body, data);
+    client->send(bytes_of_text(get("/api/kind")));
+    EXPECT_EQ(read_response(*client).body, "{\"kind\":\"files\"}");
+}
+
+TEST_F(WebTls, ForeignOriginOverTlsIsForbidden) {
+    auto client = TlsClient::connect(daemon->web_port(), certs->client("phone"));
+    ASSERT_TRUE(client->handshake_ok()) << client->error();
+    // A page served over TLS has an https origin; http:// of the same host is another.
+    client->send(bytes_of_text(get("/api/kind", "Origin: http://127.0.0.1\r\n")));
+    EXPECT_EQ(read_response(*client).status, 403);
 }
 
 TEST_F(WebTls, NoCertificateIsRefused) {
