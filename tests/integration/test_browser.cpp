@@ -316,6 +316,36 @@ TEST_F(BrowserTest, ClipshareUploadSendsFoldersWithEmptyOnes) {
     EXPECT_TRUE(members.count("trip/empty/")) << members.size();
 }
 
+TEST_F(BrowserTest, DroppedFolderKeepsItsEmptyFolders) {
+    TempDir source{"clipshare-browser-src"};
+    write_file(source.path() / "drop" / "one.txt", "one\n");
+    write_file(source.path() / "drop" / "deep" / "two.txt", "two\n");
+    fs::create_directories(source.path() / "drop" / "hollow");
+    // A real drag from outside the page: the browser makes the DataTransfer and its entries.
+    auto centre = eval(
+        "(() => { const r = document.getElementById('drop')"
+        ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()");
+    ASSERT_EQ(centre.items().size(), 2u);
+    const std::string at =
+        ",\"x\":" + centre.items()[0].dump() + ",\"y\":" + centre.items()[1].dump();
+    const std::string data = R"(,"data":{"items":[],"files":[)" +
+                             json_quote((source.path() / "drop").string()) +
+                             R"(],"dragOperationsMask":1})";
+    for (auto type : {"dragEnter", "dragOver", "drop"}) {
+        auto reply = page->call("Input.dispatchDragEvent",
+                                std::string{R"({"type":")"} + type + "\"" + at + data + "}");
+        ASSERT_TRUE(reply.ok()) << type << ": " << reply.error;
+    }
+    const auto landed = daemon->working_dir() / "drop";
+    ASSERT_TRUE(wait_until([&] {
+        return read_file(landed / "one.txt") == "one\n" &&
+               read_file(landed / "deep" / "two.txt") == "two\n" &&
+               fs::is_directory(landed / "hollow");
+    })) << eval_string("document.getElementById('status').textContent")
+        << daemon->log();
+    EXPECT_TRUE(fs::is_empty(landed / "hollow"));
+}
+
 TEST_F(BrowserTest, PageFitsAPhoneAndADesktop) {
     ASSERT_EQ(clipshare({"send-text", "127.0.0.1",
                          "Shared from the router: the Wi-Fi password is on the fridge."})
@@ -329,6 +359,7 @@ TEST_F(BrowserTest, PageFitsAPhoneAndADesktop) {
             "file: new File([new Uint8Array(1800000)], 'x')}])");
         link_to("holiday photos.tar");
     }
+    screenshot(360, 740, true, "page-phone-360.png");
     screenshot(390, 844, true, "page-phone-390.png");
     screenshot(1280, 800, false, "page-desktop-1280.png");
     ASSERT_TRUE(page->call("Emulation.setEmulatedMedia",
