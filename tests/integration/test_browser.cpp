@@ -95,6 +95,10 @@ protected:
                 .ok());
         origin = "http://127.0.0.1:" + std::to_string(daemon->web_port());
         ASSERT_TRUE(page->navigate(origin + "/")) << browser->log();
+        // The first poll has answered: its word on the status line comes before the test's.
+        ASSERT_TRUE(
+            page_until("!document.getElementById('status').textContent.startsWith("
+                       "'Connecting')"));
     }
 
     Json eval(const std::string& expression) {
@@ -174,10 +178,6 @@ protected:
 };
 
 TEST_F(BrowserTest, PageLoadsWithItsStyleAndScriptAndNoErrors) {
-    // The first poll has answered.
-    ASSERT_TRUE(
-        page_until("!document.getElementById('status').textContent.startsWith('Conn"
-                   "ecting')"));
     // The inline script ran and the inline style applied: the policy's hashes match them.
     EXPECT_EQ(eval_string("typeof window.clipshareUpload"), "function");
     EXPECT_EQ(eval_string("getComputedStyle(document.querySelector('main')).maxWidth"), "768px");
@@ -344,6 +344,17 @@ TEST_F(BrowserTest, DroppedFolderKeepsItsEmptyFolders) {
     })) << eval_string("document.getElementById('status').textContent")
         << daemon->log();
     EXPECT_TRUE(fs::is_empty(landed / "hollow"));
+}
+
+TEST_F(BrowserTest, ScreenshotButtonSaysWhenTheBackendCannot) {
+    // The store backend has no display: 204, which the page says rather than show a broken
+    // image.
+    eval("document.getElementById('screenshot').click()");
+    EXPECT_TRUE(
+        page_until("document.getElementById('status').textContent.startsWith('No "
+                   "screenshot: this daemon')"))
+        << eval_string("document.getElementById('status').textContent");
+    EXPECT_TRUE(eval("document.getElementById('shot').hidden").boolean());
 }
 
 TEST_F(BrowserTest, PageFitsAPhoneAndADesktop) {
