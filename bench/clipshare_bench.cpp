@@ -6,7 +6,7 @@
 //                               [--tls-connections 1000] [--json bench-results.json]
 //                               [--flood 5000]
 //                               [--only
-//                               rate,handshakes,concurrency,throughput,tls_bulk,hostile,flood,
+//                               rate,handshakes,concurrency,throughput,web,tls_bulk,hostile,flood,
 //                               desktop]
 //   build/bench/clipshare_bench --only writeback [--slow-dir DIR] [--compare OLD_CLIPSHARED]
 //                               [--rounds 2] [--mib 1024]
@@ -24,7 +24,9 @@
 //    loopback limit measured in the same run (a socket pump into a file, fsynced as the daemon
 //    does, and into nothing) and next to mbedTLS's own speed for the negotiated cipher; the
 //    daemon's CPU time per GiB. Then the same over TLS for each AEAD and TLS version
-//    (tls_bulk.hpp), next to that cipher's speed measured in the same run.
+//    (tls_bulk.hpp), next to that cipher's speed measured in the same run. --only web: the
+//    web port's upload (POST /api/files) and download (GET /api/files/NAME) over plain HTTP
+//    next to Send Files / Get Files on the plain port of the same daemon, same run.
 // 4. Hostile clients, each against a daemon of its own: RSS per connection for 1,000
 //    clients that asked for a 1 MiB Get Text and never read; peak RSS while a 10,000-entry
 //    batch is received (router defaults); latency of a well-behaved client while
@@ -472,6 +474,87 @@ void throughput(const Settings& s, const Daemon& daemon, const TlsClient::Option
     report_transfer("tls.download", download(s, daemon, &tls), seal, "cipher seal");
 }
 
+// ---- 3b. web: the same transfers over HTTP ----
+
+// Reads an HTTP response head off `fd`; its status, or 0.
+int read_http_head(int fd) {
+    std::string head;
+    char c = 0;
+    while (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
+        if (::recv(fd, &c, 1, 0) != 1) return 0;
+        head += c;
+    }
+    return head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
+}
+
+// POST /api/files with one file of --mib MiB (Content-Length), timed to the 201.
+Transfer web_upload(const Settings& s, const Daemon& daemon, std::uint16_t web_port) {
+    Transfer result;
+    double cpu_before = cpu_seconds(daemon.pid());
+    int fd = connect_to(web_port);
+    if (fd < 0) return result;
+    std::int64_t total = s.mib << 20;
+    Bytes stream = i64(1) + i64(7) + bytes_of("web.bin") + i64(total);
+    std::string head =
+        "POST /api/files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-clipshare-files\r\nContent-Length: " +
+        std::to_string(static_cast<std::int64_t>(stream.size()) + total) + "\r\n\r\n";
+    auto start = Clock::now();
+    send_all(fd, bytes_of(head) + stream);
+    Bytes block(block_size, 'w');
+    for (std::int64_t sent = 0; sent < total; sent += static_cast<std::int64_t>(block_size)) {
+        if (!send_all(fd, block)) return close(fd), result;
+    }
+    result.ok = read_http_head(fd) == 201;  // stored, synced and on the clipboard
+    double elapsed = seconds_since(start);
+    close(fd);
+    result.mib_per_second = static_cast<double>(s.mib) / elapsed;
+    result.cpu_seconds_per_gib =
+        (cpu_seconds(daemon.pid()) - cpu_before) * 1024 / static_cast<double>(s.mib);
+    return result;
+}
+
+// GET /api/files/web.bin, timed to its last byte.
+Transfer web_download(const Settings& s, const Daemon& daemon, std::uint16_t web_port) {
+    Transfer result;
+    double cpu_before = cpu_seconds(daemon.pid());
+    int fd = connect_to(web_port);
+    if (fd < 0) return result;
+    std::int64_t total = s.mib << 20;
+    auto start = Clock::now();
+    send_all(fd, bytes_of("GET /api/files/web.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Connection: close\r\n\r\n"));
+    if (read_http_head(fd) != 200) return close(fd), result;
+    std::vector<std::uint8_t> block(block_size);
+    for (std::int64_t got = 0; got < total; got += static_cast<std::int64_t>(block_size)) {
+        if (!recv_exact(fd, block.data(), block.size())) return close(fd), result;
+    }
+    result.ok = true;
+    double elapsed = seconds_since(start);
+    close(fd);
+    result.mib_per_second = static_cast<double>(s.mib) / elapsed;
+    result.cpu_seconds_per_gib =
+        (cpu_seconds(daemon.pid()) - cpu_before) * 1024 / static_cast<double>(s.mib);
+    return result;
+}
+
+// Send Files / Get Files on the plain port, then the web upload and download on a daemon of
+// its own with plain HTTP, each pair measured in the same run.
+void web_throughput(const Settings& s) {
+    std::printf("\n== web: %lld MiB, plain protocol vs plain HTTP\n",
+                static_cast<long long>(s.mib));
+    // @TLS_PORT@ is only a second free port here: the web listener's.
+    Daemon daemon{s.binary, "[web]\nenabled = true\ntls = false\nport = @TLS_PORT@\n"};
+    auto protocol_up = upload(s, daemon, nullptr);
+    auto protocol_down = download(s, daemon, nullptr);
+    auto web_up = web_upload(s, daemon, daemon.tls_port());
+    auto web_down = web_download(s, daemon, daemon.tls_port());
+    report_transfer("web.protocol.upload", protocol_up, protocol_up.mib_per_second, "itself");
+    report_transfer("web.protocol.download", protocol_down, protocol_down.mib_per_second, "itself");
+    report_transfer("web.http.upload", web_up, protocol_up.mib_per_second, "Send Files");
+    report_transfer("web.http.download", web_down, protocol_down.mib_per_second, "Get Files");
+}
+
 // ---- 4. hostile clients ----
 
 // The daemon's own defaults, as on a router (only the test bind and ports are set).
@@ -632,7 +715,8 @@ void write_json(const Settings& s) {
 const char* const usage =
     "usage: clipshare_bench [--binary PATH] [--make-certs PATH] [--seconds S]\n"
     "         [--connections N] [--tls-connections N] [--mib N] [--json FILE] [--flood N]\n"
-    "         [--only rate,handshakes,concurrency,throughput,tls_bulk,hostile,flood,writeback]\n"
+    "         [--only "
+    "rate,handshakes,concurrency,throughput,web,tls_bulk,hostile,flood,writeback]\n"
     "         [--slow-dir DIR] [--compare OLD_CLIPSHARED] [--rounds N]\n"
     "writeback runs only when named in --only: ack delays of 20/50/100 MiB uploads into\n"
     "--slow-dir (make one with 'bench/slow-disk.sh up', remove it with 'bench/slow-disk.sh\n"
@@ -730,6 +814,7 @@ int main(int argc, char** argv) {
         idle_memory_tls(s, tls_config, tls, section);
     }
     if (s.runs("throughput")) throughput(s, daemon, tls);
+    if (s.runs("web")) web_throughput(s);
     if (s.runs("tls_bulk")) {
         tls_bulk(
             tls, 1.0,

@@ -8,6 +8,11 @@
 //    closes, i.e. stored and synced), next to, in the same interleaved rounds, a raw write of
 //    the same bytes plus fsync (what `dd bs=1M conv=fsync` does), a loopback socket pumped into
 //    a file with fsync, and the same without fsync (an upstream server, which never syncs).
+//    The daemons have a 1 GiB memory budget, so their upload chunks grow to 1 MiB; the new
+//    binary also runs with the router default of 16 MiB (64 KiB chunks).
+// 3. The same on tmpfs (/dev/shm, when the temporary directory is not already there): the new
+//    daemon against a socket pumped into a tmpfs file, where durability is free, so the
+//    daemon's own intake against an upstream-shaped server at its best.
 //
 // With --compare OLD_BINARY every daemon figure is measured for both binaries, alternately.
 // Header-only: clipshare_bench includes it.
@@ -135,14 +140,30 @@ inline void writeback_throughput(const WritebackSettings& s,
                 static_cast<long long>(s.mib), fs::temp_directory_path().c_str(), s.rounds);
     std::vector<std::unique_ptr<Daemon>> daemons;
     for (const auto& binary : s.binaries) daemons.push_back(std::make_unique<Daemon>(binary, ""));
+    std::string router = Daemon::machine_server;
+    router.replace(router.find("\"1GiB\""), 6, "\"16MiB\"");
+    daemons.push_back(std::make_unique<Daemon>(s.binaries[0], "", router));
+    fs::path shm = "/dev/shm";
+    bool tmpfs = fs::is_directory(shm) && fs::temp_directory_path() != shm;
+    if (tmpfs) {
+        daemons.push_back(std::make_unique<Daemon>(s.binaries[0], "", Daemon::machine_server, shm));
+    }
     fs::path scratch = daemons[0]->dir() / "raw.bin";
     std::vector<std::string> names = {"raw write+fsync", "loopback->file+fsync",
                                       "loopback->file (no fsync)"};
     std::vector<std::string> keys = {"raw_write_fsync", "loopback_file_fsync",
                                      "loopback_file_no_fsync"};
-    for (std::size_t i = 0; i < daemons.size(); ++i) {
+    for (std::size_t i = 0; i < s.binaries.size(); ++i) {
         names.push_back(std::string{"v1 upload, "} + binary_label(i));
         keys.push_back(std::string{"v1_upload_"} + binary_label(i));
+    }
+    names.push_back("v1 upload, new, 16 MiB budget");
+    keys.push_back("v1_upload_new_router_budget");
+    if (tmpfs) {
+        names.push_back("tmpfs: loopback->file (no fsync)");
+        keys.push_back("tmpfs_loopback_file_no_fsync");
+        names.push_back("tmpfs: v1 upload, new");
+        keys.push_back("tmpfs_v1_upload_new");
     }
     std::vector<std::vector<double>> figures(names.size());
     for (int round = 0; round < s.rounds; ++round) {
@@ -151,9 +172,13 @@ inline void writeback_throughput(const WritebackSettings& s,
         sync();
         figures[2].push_back(pump(scratch, false));
         sync();
-        for (std::size_t i = 0; i < daemons.size(); ++i) {
+        std::size_t n = 3;
+        for (std::size_t i = 0; i < daemons.size(); ++i, ++n) {
+            if (tmpfs && i + 1 == daemons.size()) {
+                figures[n++].push_back(pump(daemons[i]->dir() / "raw.bin", false));
+            }
             auto t = timed_upload(*daemons[i], s.mib, 1);
-            figures[3 + i].push_back(t.ok ? t.mib_per_second : 0);
+            figures[n].push_back(t.ok ? t.mib_per_second : 0);
             clear_uploads(*daemons[i]);
         }
     }
@@ -161,11 +186,18 @@ inline void writeback_throughput(const WritebackSettings& s,
     double no_fsync = *std::max_element(figures[2].begin(), figures[2].end());
     for (std::size_t n = 0; n < names.size(); ++n) {
         double best = *std::max_element(figures[n].begin(), figures[n].end());
-        std::printf("  %-28s best %6.0f   (", names[n].c_str(), best);
+        std::printf("  %-33s best %6.0f   (", names[n].c_str(), best);
         for (double f : figures[n]) std::printf(" %.0f", f);
         std::printf(" )   %.2f x raw write+fsync, %.2f x no fsync\n", best / raw_fsync,
                     best / no_fsync);
         record("writeback.throughput." + keys[n] + ".best_mib_per_second", best);
+    }
+    if (tmpfs) {
+        double pump_best =
+            *std::max_element(figures[names.size() - 2].begin(), figures[names.size() - 2].end());
+        double daemon_best = *std::max_element(figures.back().begin(), figures.back().end());
+        std::printf("  tmpfs: the daemon's intake is %.2f x a socket pumped into a tmpfs file\n",
+                    daemon_best / pump_best);
     }
 }
 

@@ -99,7 +99,7 @@ BatchWriter::BatchWriter(std::filesystem::path target, std::string target_name,
                          WindowLimits write_window, DiskSync& sync)
     : target_(std::move(target)),
       target_name_(std::move(target_name)),
-      window_(write_window, sync) {}
+      window_(std::make_shared<WriteWindow>(write_window, sync)) {}
 
 BatchWriter::~BatchWriter() {
     file_fd_.reset();
@@ -211,7 +211,7 @@ std::string BatchWriter::write(std::span<const std::uint8_t> bytes) {
         bytes = bytes.subspan(static_cast<std::size_t>(n));
         file_written_ += n;
     }
-    if (int error = window_.wrote(file_fd_.get(), file_written_); error != 0) {
+    if (int error = window_->wrote(file_fd_.get(), file_written_); error != 0) {
         errno = error;
         return fail_with(errno_text("cannot write '" + file_path_ + "' to disk"));
     }
@@ -227,7 +227,7 @@ std::string BatchWriter::end_file() {
     }
     // What of a big file is not on disk yet starts on its way now, and is waited for when
     // the window needs room; small ones wait for a syncfs of many.
-    if (int error = window_.file_ended(file_fd_.get(), file_written_); error != 0) {
+    if (int error = window_->file_ended(file_fd_.get(), file_written_); error != 0) {
         errno = error;
         return fail_with(errno_text("cannot write '" + file_path_ + "' to disk"));
     }
@@ -261,12 +261,17 @@ std::string BatchWriter::place_all(std::vector<PlacedItem>& placed) {
     }
     // "Stored" means on disk, and the journal must never name data that is not: one
     // syncfs covers every file and directory of the batch.
-    // The window left at most its size of data to write here.
-    if (int error = window_.sync().sync_all(items_fd_.get()); error != 0) {
+    // The window left at most its size of data to write here. A wait that failed on
+    // another thread (after this batch's last write) fails the batch here.
+    if (int error = window_->error(); error != 0) {
+        errno = error;
+        return errno_text("cannot write the received files to disk");
+    }
+    if (int error = window_->sync().sync_all(items_fd_.get()); error != 0) {
         errno = error;
         return errno_text("cannot sync the received files");
     }
-    window_.all_synced();
+    window_->all_synced();
 
     std::lock_guard lock{commit_mutex};
     Journal journal;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -46,9 +47,12 @@ public:
     // (BatchPlan); files are written one at a time.
     std::string add_directory(const std::string& path);
     // Bytes written and not yet known to be on disk (never above the window between steps).
-    std::int64_t unflushed() const { return window_.unflushed(); }
+    std::int64_t unflushed() const { return window_->unflushed(); }
     // The window now: it follows the disk's speed.
-    std::int64_t window() const { return window_.window(); }
+    std::int64_t window() const { return window_->window(); }
+    // The window itself, for an owner that has its waits made on another thread
+    // (WriteWindow::wait_elsewhere); it outlives the writer as long as that needs it.
+    std::shared_ptr<WriteWindow> write_window() const { return window_; }
     std::string begin_file(const std::string& path, std::int64_t size);
     std::string write(std::span<const std::uint8_t> bytes);
     std::string end_file();
@@ -96,7 +100,7 @@ private:
     std::int64_t file_size_ = 0;
     std::int64_t file_written_ = 0;
     std::uint8_t file_head_[8] = {};
-    WriteWindow window_;
+    std::shared_ptr<WriteWindow> window_;
     bool committed_ = false;
     std::uint64_t stamp_ = 0;
     std::vector<TopLevel> top_level_;                         // in order of arrival

@@ -29,19 +29,29 @@ std::string errno_text(const std::string& what) {
 
 // ---- receiving ----
 
+// How much one turn of the flusher confirms before the next batch's turn: the flusher is
+// shared by all uploads, and a turn on a 5 MB/s disk takes as long as this takes to write.
+constexpr std::int64_t flush_turn = 4 << 20;
+
 // A BatchWriter on the thread pool: each call becomes one task of the batch's queue, so the
 // writer is only ever touched by one thread at a time.
 class DiskBatch final : public IncomingBatch {
 public:
-    // The writer's window holds a step back while the disk is behind (a wait on the pool), so
-    // the queue fills and the handler stops reading: the client sends at the disk's pace, and
-    // what is left to sync at the commit stays within the window.
+    // The writer starts writing back what it wrote and goes on; the waits for the disk run
+    // on `flusher` (one for all batches, so at most one pool thread ever waits for a disk).
+    // While more than the window is unflushed, the completions of writes are held back: the
+    // handler's bound on chunks in flight stops it reading, the client sends at the disk's
+    // pace, and what is left to sync at the commit stays within the window.
     DiskBatch(uv_loop_t* loop, std::filesystem::path working_dir, StorageQuota& quota,
-              WindowLimits write_window)
+              WindowLimits write_window, WorkQueue& flusher)
         : queue_(loop),
+          flusher_(flusher),
           writer_(
               std::make_shared<BatchWriter>(std::move(working_dir), "working_dir", write_window)),
-          quota_(quota) {}
+          window_(writer_->write_window()),
+          quota_(quota) {
+        window_->wait_elsewhere();
+    }
     ~DiskBatch() override {
         // Placed and never settled (the daemon is stopping): an ordinary batch from now on.
         if (!placed_.empty()) quota_.settled(placed_, false);
@@ -62,8 +72,27 @@ public:
     }
 
     void write(std::vector<std::uint8_t> chunk, Done done) override {
+        write_reusing(std::move(chunk), [done = std::move(done)](std::string error, auto) {
+            done(std::move(error));
+        });
+    }
+
+    void write_reusing(std::vector<std::uint8_t> chunk, Reusing done) override {
         auto data = std::make_shared<std::vector<std::uint8_t>>(std::move(chunk));
-        run(std::move(done), [data](BatchWriter& w) { return w.write(*data); });
+        run(
+            [this, data, done = std::move(done)](std::string error) {
+                flush();  // first: `done` may end the batch's life
+                // The step is over: the buffer is the loop's again.
+                Done report = [data, done](std::string result) {
+                    done(std::move(result), std::move(*data));
+                };
+                if (error.empty() && window_->over() && window_->in_flight() > 0) {
+                    held_.push_back(std::move(report));
+                } else {
+                    report(std::move(error));
+                }
+            },
+            [data](BatchWriter& w) { return w.write(*data); });
     }
 
     std::string reserve(std::int64_t bytes) override { return quota_.reserve(reservation_, bytes); }
@@ -111,6 +140,8 @@ public:
             },
             [this, placed, error, stamp, done = std::move(done)] {
                 --pending_;
+                // Its syncfs confirmed what held writes waited for: they report first.
+                if (!release_held()) return;
                 if (error->empty()) {
                     // Counted as stored from now on, and kept until its commit settles.
                     placed_ = *placed;
@@ -136,8 +167,52 @@ private:
             });
     }
 
+    // Keeps a turn of the flusher coming while write-back is in flight: the unflushed count
+    // the writes are held on stays close to what the disk has really not written yet.
+    void flush() {
+        if (flushing_ || window_->in_flight() == 0) return;
+        flushing_ = true;
+        flusher_.post(
+            [window = window_, abandoned = abandoned_] {
+                std::int64_t confirmed = 0;
+                while (confirmed < flush_turn && !abandoned->load()) {
+                    std::int64_t bytes = window->confirm_oldest();
+                    if (bytes <= 0) break;  // nothing in flight, or a failure (kept)
+                    confirmed += bytes;
+                }
+            },
+            // The flusher outlives batches: this one may be gone when its turn ends.
+            [this, abandoned = abandoned_] {
+                if (abandoned->load()) return;
+                flushing_ = false;
+                // Nothing left in flight to wait for: the writer's next step syncs what is
+                // over (small files, an unstarted rest), so holding on would wait forever.
+                if (!window_->over() || window_->in_flight() == 0 || window_->error() != 0) {
+                    if (!release_held()) return;
+                }
+                flush();
+            });
+    }
+
+    // Reports the writes held back; false when that ended the batch's life.
+    bool release_held() {
+        auto held = std::move(held_);
+        held_.clear();
+        auto abandoned = abandoned_;
+        for (auto& done : held) {
+            if (abandoned->load()) return false;
+            // A failed wait is reported by the next step (or the commit): the writer has it.
+            done({});
+        }
+        return !abandoned->load();
+    }
+
     WorkQueue queue_;
+    WorkQueue& flusher_;
     std::shared_ptr<BatchWriter> writer_;
+    std::shared_ptr<WriteWindow> window_;
+    bool flushing_ = false;   // a turn of the flusher is queued or running
+    std::vector<Done> held_;  // completed writes not reported while over the window
     std::shared_ptr<std::atomic<bool>> abandoned_ = std::make_shared<std::atomic<bool>>(false);
     std::size_t pending_ = 0;
     StorageQuota& quota_;
@@ -304,6 +379,7 @@ DiskFiles::DiskFiles(uv_loop_t* loop, std::filesystem::path working_dir, std::si
       max_depth_(max_depth),
       write_window_(write_window),
       cleaner_(loop),
+      flusher_(loop),
       quota_(loop, working_dir_, std::move(daemon_names), budget) {}
 
 DiskFiles::~DiskFiles() = default;
@@ -341,7 +417,7 @@ void DiskFiles::clean_up_leftovers() {
 }
 
 std::unique_ptr<IncomingBatch> DiskFiles::begin_batch() {
-    return std::make_unique<DiskBatch>(loop_, working_dir_, quota_, write_window_);
+    return std::make_unique<DiskBatch>(loop_, working_dir_, quota_, write_window_, flusher_);
 }
 
 std::unique_ptr<FileListing> DiskFiles::list(std::vector<std::filesystem::path> roots,

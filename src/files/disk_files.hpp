@@ -54,6 +54,9 @@ private:
     WindowLimits write_window_;
     Recovery recovery_;
     WorkQueue cleaner_;
+    // Waits for uploads' write-back, a turn per batch: one pool thread at most (of libuv's 4)
+    // ever waits for the disk, however many uploads run.
+    WorkQueue flusher_;
     StorageQuota quota_;
 };
 

@@ -72,86 +72,113 @@ WriteWindow::WriteWindow(WindowLimits limits, DiskSync& sync) : limits_(limits),
 }
 
 int WriteWindow::wrote(int fd, std::int64_t end) {
-    if (last_confirmed_ns_ < 0) last_confirmed_ns_ = sync_.now_ns();
+    if (int error = error_.load(); error != 0) return error;
     end_ = end;
-    if (end_ - started_ >= std::min(window_ / 2, start_step)) {
+    publish();
+    if (end_ - started_ >= std::min(window_.load() / 2, start_step)) {
         if (int error = start_rest(fd); error != 0) return error;
     }
     return settle(fd);
 }
 
 int WriteWindow::file_ended(int fd, std::int64_t end) {
+    if (int error = error_.load(); error != 0) return error;
     end_ = end;
-    bool has_ranges = !ranges_.empty() && !ranges_.back().owned;
-    if (end_ >= write_back_early || has_ranges) {
+    if (end_ >= write_back_early || file_) {
         if (int error = start_rest(fd); error != 0) return error;
     } else {
         closed_small_ += end_ - started_;
     }
+    // The writer closes `fd` next; its ranges still in flight hold a duplicate.
+    file_.reset();
     started_ = end_ = 0;
-    // The writer closes `fd` next; ranges of it still in flight keep a duplicate to be
-    // waited for through.
-    std::shared_ptr<UniqueFd> owned;
-    for (auto& range : ranges_) {
-        if (range.owned) continue;
-        if (!owned) {
-            owned = std::make_shared<UniqueFd>(fcntl(fd, F_DUPFD_CLOEXEC, 0));
-            if (!*owned) break;  // out of descriptors: wait for them now instead
-        }
-        range.owned = owned;
-        range.fd = owned->get();
-    }
-    while (!ranges_.empty() && !ranges_.back().owned) {
-        Range range = ranges_.back();
-        ranges_.pop_back();
-        in_ranges_ -= range.length;
-        if (int error = sync_.wait(range.fd, range.offset, range.length);
-            error != 0 && !unsupported(error)) {
-            return error;
-        }
-    }
+    publish();
     return settle(fd);
 }
 
 void WriteWindow::all_synced() {
+    std::lock_guard lock{mutex_};
+    // A confirm_oldest() waiting now finds its range gone and leaves the count alone.
     ranges_.clear();
     in_ranges_ = 0;
     closed_small_ = 0;
     started_ = end_;
+    publish();
+    last_confirmed_ns_ = sync_.now_ns();
 }
 
 int WriteWindow::start_rest(int fd) {
     std::int64_t length = end_ - started_;
     if (length <= 0) return 0;
+    if (!file_) {
+        auto duplicate = std::make_shared<UniqueFd>(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+        if (!*duplicate) {
+            // Out of descriptors: no range to wait for later, so the whole file system now.
+            if (int error = sync_.sync_all(fd); error != 0 && !unsupported(error)) return error;
+            all_synced();
+            return 0;
+        }
+        file_ = std::move(duplicate);
+    }
     if (int error = sync_.start(fd, started_, length); error != 0 && !unsupported(error)) {
         return error;
     }
-    ranges_.push_back({nullptr, fd, started_, length});
-    in_ranges_ += length;
-    started_ = end_;
+    {
+        std::lock_guard lock{mutex_};
+        if (last_confirmed_ns_ < 0) last_confirmed_ns_ = sync_.now_ns();
+        ranges_.push_back({file_, started_, length, next_id_++});
+        in_ranges_ += length;
+        started_ = end_;
+        publish();
+    }
     return 0;
 }
 
 int WriteWindow::settle(int fd) {
-    while (unflushed() > window_) {
-        if (closed_small_ > 0 || ranges_.empty()) {
+    while (over()) {
+        bool sync_all = closed_small_ > 0;
+        if (!sync_all) {
+            std::lock_guard lock{mutex_};
+            sync_all = ranges_.empty();
+        }
+        if (sync_all) {
             // Small files (or an unstarted rest) are what is left: one syncfs writes them
             // all, and whatever else of the batch is in flight.
             if (int error = sync_.sync_all(fd); error != 0 && !unsupported(error)) return error;
             all_synced();
-            last_confirmed_ns_ = sync_.now_ns();
             continue;
         }
-        Range oldest = std::move(ranges_.front());
-        ranges_.pop_front();
-        in_ranges_ -= oldest.length;
-        if (int error = sync_.wait(oldest.fd, oldest.offset, oldest.length);
-            error != 0 && !unsupported(error)) {
-            return error;
+        if (!waits_itself_) return 0;  // confirm_oldest() on another thread catches up
+        if (std::int64_t confirmed = confirm_oldest(); confirmed < 0) {
+            return static_cast<int>(-confirmed);
         }
-        measure(oldest.length);
     }
     return 0;
+}
+
+std::int64_t WriteWindow::confirm_oldest() {
+    Range oldest;
+    {
+        std::lock_guard lock{mutex_};
+        if (ranges_.empty()) return 0;
+        oldest = ranges_.front();
+    }
+    // Without the lock: the writer goes on starting ranges meanwhile.
+    if (int error = sync_.wait(oldest.fd->get(), oldest.offset, oldest.length);
+        error != 0 && !unsupported(error)) {
+        int none = 0;
+        error_.compare_exchange_strong(none, error);
+        return -error;
+    }
+    std::lock_guard lock{mutex_};
+    // A syncfs of the writer's may have confirmed it (and everything) already.
+    if (ranges_.empty() || ranges_.front().id != oldest.id) return oldest.length;
+    ranges_.pop_front();
+    in_ranges_ -= oldest.length;
+    measure(oldest.length);
+    // Idle from here until the next range starts: that time is not the disk's.
+    if (ranges_.empty()) last_confirmed_ns_ = -1;
+    return oldest.length;
 }
 
 void WriteWindow::measure(std::int64_t bytes) {
@@ -159,13 +186,14 @@ void WriteWindow::measure(std::int64_t bytes) {
     std::int64_t elapsed = std::max<std::int64_t>(now - last_confirmed_ns_, 1);
     last_confirmed_ns_ = now;
     if (limits_.min == limits_.max) return;
-    // Bytes on disk per second since the last wait: the disk's speed while it is what holds
-    // the upload back, and less (the network's) while it is not, which errs on the short
-    // side. Down at once, up at most twice per wait.
+    // Bytes on disk per second since the last confirmation: the disk's speed while it is
+    // what holds the upload back, and less (the network's) while it is not, which errs on
+    // the short side. Down at once, up at most twice per wait.
     double rate = static_cast<double>(bytes) * 1e9 / static_cast<double>(elapsed);
     double wanted = rate * limits_.seconds;
+    std::int64_t window = window_.load();
     auto next = static_cast<std::int64_t>(
-        std::min(wanted, static_cast<double>(std::min(2 * window_, limits_.max))));
+        std::min(wanted, static_cast<double>(std::min(2 * window, limits_.max))));
     window_ = std::max(next, limits_.min);
 }
 

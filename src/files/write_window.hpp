@@ -7,12 +7,14 @@
 // client waits for the ack: 21 s for 100 MiB at 5 MB/s, long after the phone gave up.
 //
 // How: every MiB (or half window, if less) of a file, its write-back is started
-// (sync_file_range WRITE); once
-// more than a window is unflushed, the oldest started range is waited for. The caller runs on
-// libuv's thread pool, so the wait holds back the batch's queue, the queue's bound stops the
-// connection reading, and the client's sending slows to the disk's pace. Small files are not
-// written back one by one (one I/O each would cost more than the data): they are counted, and
-// when they alone keep the window full, one syncfs puts them on disk together.
+// (sync_file_range WRITE); once more than a window is unflushed, the oldest started range is
+// waited for. Who waits is the owner's choice. By default the writer itself, in the step
+// that went over the window (the client, which writes synchronously). The daemon has the
+// waits made on another pool thread (confirm_oldest(), DiskFiles) while the writer goes on
+// writing, and stops reading the connection while over() instead: the disk and the network
+// then both run at once, and the client still sends at the disk's pace. Small files are not
+// written back one by one (one I/O each would cost more than the data): they are counted,
+// and when they alone keep the window full, one syncfs puts them on disk together.
 //
 // The window is a time, not a size: what the disk wrote per second over the last wait, times
 // `seconds`, between `min` and `max` bytes. A USB stick at 5 MB/s gets about 2.4 MiB (half a
@@ -26,9 +28,11 @@
 // the metadata that sync_file_range never writes.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 
 #include "files/below.hpp"
 
@@ -61,9 +65,15 @@ public:
 // The real system calls.
 DiskSync& system_disk_sync();
 
+// One batch's window. Its writer calls wrote(), file_ended() and all_synced() from one thread
+// at a time; confirm_oldest() may run on another thread meanwhile, and the accessors anywhere.
 class WriteWindow {
 public:
     explicit WriteWindow(WindowLimits limits = {}, DiskSync& sync = system_disk_sync());
+
+    // From now on the writer never waits for started ranges: someone else calls
+    // confirm_oldest() and holds the writer back while over(). Call before the first write.
+    void wait_elsewhere() { waits_itself_ = false; }
 
     // The open file `fd` now holds `end` bytes. May wait for the disk; 0 or an errno value.
     int wrote(int fd, std::int64_t end);
@@ -73,35 +83,57 @@ public:
     // `fd` is on a file system that was just synced as a whole: nothing is unflushed.
     void all_synced();
 
+    // Waits for the oldest started range and counts it as on disk: the bytes it held, 0 when
+    // none is in flight, or -errno (also kept: error()).
+    std::int64_t confirm_oldest();
+
     // Bytes written and not known to be on disk.
-    std::int64_t unflushed() const { return (end_ - started_) + in_ranges_ + closed_small_; }
+    std::int64_t unflushed() const { return pending_.load() + in_ranges_.load(); }
+    // Of those, bytes whose write-back is started (what confirm_oldest() works through).
+    std::int64_t in_flight() const { return in_ranges_.load(); }
     // The bound now (it follows the disk's speed).
-    std::int64_t window() const { return window_; }
+    std::int64_t window() const { return window_.load(); }
+    bool over() const { return unflushed() > window(); }
+    // The first failure of a wait made by confirm_oldest(), or 0; every later wrote() and
+    // file_ended() returns it.
+    int error() const { return error_.load(); }
     DiskSync& sync() const { return sync_; }
 
 private:
     struct Range {
-        std::shared_ptr<UniqueFd> owned;  // set once the file is closed by its writer
-        int fd = -1;
+        std::shared_ptr<UniqueFd> fd;  // a duplicate: the writer closes its own at the end
         std::int64_t offset = 0;
         std::int64_t length = 0;
+        std::uint64_t id = 0;
     };
     // Starts write-back of the current file's unstarted bytes.
     int start_rest(int fd);
-    // Waits until no more than the window is unflushed.
+    // Waits (or syncs) until no more than the window is unflushed; with waits made
+    // elsewhere, only syncs what small files filled.
     int settle(int fd);
     // Sets the window from how fast `bytes` were confirmed since the last confirmation.
     void measure(std::int64_t bytes);
+    void publish() { pending_.store((end_ - started_) + closed_small_); }
 
     WindowLimits limits_;
-    std::int64_t window_;
-    std::int64_t last_confirmed_ns_ = -1;  // -1: nothing written yet
     DiskSync& sync_;
-    std::int64_t started_ = 0;  // the current file's write-back is started up to here
-    std::int64_t end_ = 0;      // the current file's size so far
-    std::deque<Range> ranges_;  // started and not yet waited for, oldest first
-    std::int64_t in_ranges_ = 0;
-    std::int64_t closed_small_ = 0;  // complete small files left for a syncfs
+    bool waits_itself_ = true;
+    std::atomic<std::int64_t> window_;
+    std::atomic<std::int64_t> pending_{0};    // unstarted and small files (the writer's)
+    std::atomic<std::int64_t> in_ranges_{0};  // started, not yet confirmed
+    std::atomic<int> error_{0};
+
+    // The writer's own.
+    std::int64_t started_ = 0;        // the current file's write-back is started up to here
+    std::int64_t end_ = 0;            // the current file's size so far
+    std::shared_ptr<UniqueFd> file_;  // the current file's duplicate, once it has ranges
+    std::int64_t closed_small_ = 0;   // complete small files left for a syncfs
+
+    // Shared with confirm_oldest().
+    std::mutex mutex_;
+    std::deque<Range> ranges_;  // started and not yet confirmed, oldest first
+    std::uint64_t next_id_ = 0;
+    std::int64_t last_confirmed_ns_ = -1;  // -1: nothing in flight since the last confirmation
 };
 
 }  // namespace clipshare

@@ -42,11 +42,13 @@ public:
     explicit SendFilesHandler(Session& session)
         : session_(session),
           stream_(*this, session.settings().limits, session.version(), *session.services().files,
-                  session.commits(), session.charge()) {}
+                  session.commits(), session.charge(), charge_) {}
 
     void start() override {
         // Refused before the 01 that invites the upload, when the budget cannot carry it.
-        if (!reserve_for_reply(session_, charge_, upload_working_set())) return;
+        if (!reserve_for_reply(session_, charge_, upload_working_set(small_upload_chunk))) {
+            return;
+        }
         session_.send({wire::ok});
         if (session_.version() < 2) stream_.expect_one_file();
     }

@@ -11,24 +11,18 @@ namespace {
 // Disk steps handed to the thread pool and not yet done: above this the stream stops
 // reading, so a batch of many small files queues a few steps, not one per file on the wire.
 constexpr std::size_t max_pending_steps = 32;
-// Content chunks on their way to the disk, on top of the one being filled. "The disk is
-// behind" needs no count of its own here: the writer holds a step back on the pool while
-// more than its window is unflushed (files/write_window.hpp), and these fill up meanwhile.
-constexpr std::size_t max_chunks_in_flight = 2;
 
 }  // namespace
 
-std::size_t upload_working_set() {
-    return (max_chunks_in_flight + 1) * transfer_chunk_size + max_name_length;
-}
-
 UploadStream::UploadStream(UploadHost& host, const SessionLimits& limits, int version,
-                           FileService& files, BatchCommitter& commits, MemoryCharge plan_charge)
+                           FileService& files, BatchCommitter& commits, MemoryCharge plan_charge,
+                           MemoryCharge& working)
     : host_(host),
       limits_(limits),
       version_(version),
       files_(files),
       commits_(commits),
+      working_(working),
       plan_(BatchLimits{static_cast<std::size_t>(limits.max_path_depth),
                         static_cast<std::uint64_t>(limits.max_batch_name_bytes)},
             std::move(plan_charge)) {}
@@ -100,7 +94,7 @@ bool UploadStream::step(std::span<const std::uint8_t>& rest) {
 bool UploadStream::disk_behind() const {
     if (!batch_ || state_ == State::committing) return false;
     return batch_->pending_steps() >= max_pending_steps ||
-           in_flight_ >= max_chunks_in_flight * transfer_chunk_size;
+           in_flight_ >= max_chunks_in_flight * chunk_size_;
 }
 
 bool UploadStream::begin_entry() {
@@ -132,6 +126,7 @@ bool UploadStream::begin_entry() {
     if (auto refused = batch_->reserve(size_); !refused.empty()) {
         return fail(UploadError::no_room, "storage quota: " + refused);
     }
+    if (size_ > static_cast<std::int64_t>(chunk_size_)) grow_chunks();
     batch_->begin_file(checked.path, size_, disk_done());
     remaining_ = size_;
     state_ = State::content;
@@ -139,15 +134,35 @@ bool UploadStream::begin_entry() {
     return true;
 }
 
+// Bigger chunks for a file that needs more than one, when the budget has plenty of room
+// (upload_chunks.hpp). Without a budget (tests, fuzzers) nothing says there is room.
+// Once grown, the upload keeps its chunk size and charge until it ends.
+void UploadStream::grow_chunks() {
+    MemoryBudget* budget = working_.budget();
+    if (budget == nullptr || chunk_size_ != small_upload_chunk) return;
+    auto chunk = upload_chunk_for(budget->available(MemoryBudget::Share::work), working_.bytes());
+    if (chunk != chunk_size_ && working_.resize(upload_working_set(chunk))) {
+        chunk_size_ = chunk;
+        spares_.clear();  // the small ones would only be grown one by one
+    }
+}
+
 bool UploadStream::take_content(std::span<const std::uint8_t>& rest) {
-    if (chunk_.capacity() == 0) chunk_.reserve(transfer_chunk_size);
+    if (chunk_.capacity() == 0) {
+        if (!spares_.empty() && remaining_ >= static_cast<std::int64_t>(chunk_size_)) {
+            chunk_ = std::move(spares_.back());
+            spares_.pop_back();
+        } else {
+            chunk_.reserve(static_cast<std::size_t>(
+                std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(chunk_size_))));
+        }
+    }
     auto take = static_cast<std::size_t>(std::min<std::int64_t>(
-        remaining_,
-        static_cast<std::int64_t>(std::min(rest.size(), transfer_chunk_size - chunk_.size()))));
+        remaining_, static_cast<std::int64_t>(std::min(rest.size(), chunk_size_ - chunk_.size()))));
     chunk_.insert(chunk_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
     rest = rest.subspan(take);
     remaining_ -= static_cast<std::int64_t>(take);
-    if (chunk_.size() == transfer_chunk_size || remaining_ == 0) flush_chunk();
+    if (chunk_.size() == chunk_size_ || remaining_ == 0) flush_chunk();
     if (remaining_ == 0) return end_content();
     return true;
 }
@@ -156,12 +171,23 @@ void UploadStream::flush_chunk() {
     if (chunk_.empty()) return;
     std::size_t size = chunk_.size();
     in_flight_ += size;
-    batch_->write(std::move(chunk_), guard_.wrap([this, size](std::string error) {
-        in_flight_ -= size;
-        if (!error.empty()) return fail(UploadError::disk, error), void();
-        on_disk_progress();
-    }));
+    batch_->write_reusing(
+        std::move(chunk_),
+        guard_.wrap([this, size](std::string error, std::vector<std::uint8_t> spent) {
+            in_flight_ -= size;
+            if (!error.empty()) return fail(UploadError::disk, error), void();
+            keep_spare(std::move(spent));
+            on_disk_progress();
+        }));
     chunk_ = {};
+}
+
+// A written chunk's buffer, kept to be filled again (see IncomingBatch::write_reusing).
+// At most the three chunks of the working set exist, spare or not.
+void UploadStream::keep_spare(std::vector<std::uint8_t> spent) {
+    if (spent.capacity() != chunk_size_ || spares_.size() >= max_chunks_in_flight) return;
+    spent.clear();
+    spares_.push_back(std::move(spent));
 }
 
 bool UploadStream::end_content() {

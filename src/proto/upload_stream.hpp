@@ -18,6 +18,7 @@
 #include "proto/batch_committer.hpp"
 #include "proto/field_reader.hpp"
 #include "proto/session.hpp"
+#include "proto/upload_chunks.hpp"
 #include "util/callback_guard.hpp"
 
 namespace clipshare {
@@ -46,16 +47,14 @@ protected:
     ~UploadHost() = default;
 };
 
-// The memory an upload holds while it runs (chunks on their way to disk, one name), which
-// a host reserves before it invites the stream.
-std::size_t upload_working_set();
-
 class UploadStream {
 public:
     // `version` decides what the stream may hold: 1 is one file without a count (call
-    // expect_one_file), 3+ allows empty directories (size -1).
+    // expect_one_file), 3+ allows empty directories (size -1). `working` is the host's
+    // charge for the stream's chunks, reserved at upload_working_set(small_upload_chunk)
+    // before the host invites the stream; it grows with the chunks (upload_chunks.hpp).
     UploadStream(UploadHost& host, const SessionLimits& limits, int version, FileService& files,
-                 BatchCommitter& commits, MemoryCharge plan_charge);
+                 BatchCommitter& commits, MemoryCharge plan_charge, MemoryCharge& working);
 
     void expect_one_file();
     // Takes what it can of `input`; stops short while the disk is behind (then
@@ -74,8 +73,10 @@ private:
     bool step(std::span<const std::uint8_t>& rest);
     bool disk_behind() const;
     bool begin_entry();
+    void grow_chunks();
     bool take_content(std::span<const std::uint8_t>& rest);
     void flush_chunk();
+    void keep_spare(std::vector<std::uint8_t> spent);
     bool end_content();
     bool next_entry();
     IncomingBatch::Done disk_done();
@@ -87,6 +88,7 @@ private:
     int version_;
     FileService& files_;
     BatchCommitter& commits_;
+    MemoryCharge& working_;
     State state_ = State::count;
     FieldReader reader_;
     std::int64_t count_ = 0;
@@ -95,7 +97,9 @@ private:
     std::string name_;
     std::int64_t size_ = 0;
     std::int64_t remaining_ = 0;
+    std::size_t chunk_size_ = small_upload_chunk;
     std::vector<std::uint8_t> chunk_;
+    std::vector<std::vector<std::uint8_t>> spares_;  // written chunks' buffers, to refill
     std::size_t in_flight_ = 0;
     bool waiting_for_disk_ = false;
     bool failed_ = false;

@@ -49,10 +49,10 @@ WebSession::WebSession(WebSettings settings, WebHost& host, Clipboard& clipboard
       }) {}
 
 WebSession::~WebSession() {
-    // A client gone in the middle of an upload: its batch goes with the stream, and
-    // nothing of it stays on disk.
+    // An upload cut off in the middle (the client left, or the daemon stops): its batch
+    // goes with the stream, and nothing of it stays on disk.
     if (upload_ && !upload_->complete() && !upload_->failed()) {
-        LOG_WARN("%s: HTTP POST /api/files: the client left after %llu bytes; nothing stored",
+        LOG_WARN("%s: HTTP POST /api/files: the body ended after %llu bytes; nothing stored",
                  peer_.c_str(), static_cast<unsigned long long>(body_bytes_));
     }
 }

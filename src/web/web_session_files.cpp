@@ -296,13 +296,14 @@ std::optional<HttpError> WebSession::begin_upload(const HttpRequestHead& head) {
     }
     // The working set, charged before a byte of the body is taken (as Send Files does
     // before its 01).
-    if (!upload_charge_.resize(upload_working_set())) {
+    if (!upload_charge_.resize(upload_working_set(small_upload_chunk))) {
         return HttpError{503, "the memory budget is spent"};
     }
     // Web uploads are version 3 streams: empty directories allowed.
     UploadHost& host = *this;
-    upload_ = std::make_unique<UploadStream>(host, settings_.limits, 3, *files_.files,
-                                             *files_.commits, MemoryCharge{budget_});
+    upload_ =
+        std::make_unique<UploadStream>(host, settings_.limits, 3, *files_.files, *files_.commits,
+                                       MemoryCharge{budget_}, upload_charge_);
     return std::nullopt;
 }
 

@@ -3,6 +3,7 @@
 // protocol, keep-alive, and the answers to bad requests.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -471,9 +472,18 @@ TEST_F(Web, ClientGoneMidBodyLeavesNothing) {
         client.send(request.substr(0, request.size() - 5000));
         EXPECT_TRUE(wait_until([&] { return !contents(daemon->working_dir()).empty(); }));
     }
-    EXPECT_TRUE(daemon->wait_for_log("the client left after"));
+    EXPECT_TRUE(daemon->wait_for_log("the body ended after"));
     EXPECT_EQ(settled(daemon->working_dir(), {}), std::set<std::string>{});
     EXPECT_EQ(ask(get("/api/kind")).body, "{\"kind\":\"empty\"}");
+}
+
+TEST_F(Web, ShutdownMidBodyLeavesNothing) {
+    auto request = upload_request(upload_body({file_entry("partial", pattern(400000))}));
+    auto client = Client::connect(daemon->web_port());
+    client.send(request.substr(0, request.size() - 100000));
+    ASSERT_TRUE(wait_until([&] { return !contents(daemon->working_dir()).empty(); }));
+    EXPECT_EQ(daemon->stop(SIGTERM), 0);
+    EXPECT_EQ(contents(daemon->working_dir()), std::set<std::string>{});
 }
 
 #if CLIPSHARE_HAVE_TLS

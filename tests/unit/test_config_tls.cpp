@@ -84,3 +84,33 @@ TEST(ConfigTls, DescribeConfigReadsBack) {
 
 }  // namespace
 }  // namespace clipshare
+
+namespace clipshare {
+namespace {
+
+// [web] allowed_hosts (beside the TLS keys: both are the web port's trust).
+TEST(ConfigWeb, AllowedHostsAreReadAndPrintedBack) {
+    auto first = parse_config("[web]\nallowed_hosts = [\"router.home.arpa\", \"clip-1\"]\n",
+                              "/srv/clip/clipshared.toml");
+    ASSERT_TRUE(first.config) << first.error;
+    EXPECT_EQ(first.config->web.allowed_hosts,
+              (std::vector<std::string>{"router.home.arpa", "clip-1"}));
+    auto again = parse_config(describe_config(*first.config), "/srv/clip/clipshared.toml");
+    ASSERT_TRUE(again.config) << again.error;
+    EXPECT_EQ(again.config->web.allowed_hosts, first.config->web.allowed_hosts);
+}
+
+TEST(ConfigWeb, AllowedHostsDefaultEmptyAndRefuseNonNames) {
+    auto defaults = parse_config("", "/srv/clip/clipshared.toml");
+    ASSERT_TRUE(defaults.config);
+    EXPECT_TRUE(defaults.config->web.allowed_hosts.empty());
+    for (const char* bad : {"[\"\"]", "[\"a b\"]", "[\"evil.com/x\"]", "\"router\"", "[1]"}) {
+        auto result = parse_config(std::string{"[web]\nallowed_hosts = "} + bad + "\n",
+                                   "/srv/clip/clipshared.toml");
+        EXPECT_FALSE(result.config) << bad;
+        EXPECT_NE(result.error.find("allowed_hosts"), std::string::npos) << result.error;
+    }
+}
+
+}  // namespace
+}  // namespace clipshare

@@ -5,6 +5,7 @@
 
 #include "clipboard/deferred_clipboard.hpp"
 #include "fakes.hpp"
+#include "proto/upload_chunks.hpp"
 #include "proto/wire.hpp"
 #include "wire_bytes.hpp"
 
@@ -134,13 +135,85 @@ TEST_P(MethodTest, SendFileV1HasNoCountAndKeepsTheBaseName) {
     EXPECT_TRUE(host.finished);
 }
 
+// The sizes of the writes of the last batch, in order.
+std::vector<std::size_t> write_sizes(const fake::Files& files) {
+    std::vector<std::size_t> sizes;
+    for (const auto& line : files.log) {
+        if (line.rfind("write ", 0) == 0) sizes.push_back(std::stoul(line.substr(6)));
+    }
+    return sizes;
+}
+
+constexpr std::size_t KiB = 1024;
+constexpr std::size_t MiB = 1024 * KiB;
+
 TEST_P(MethodTest, LargeFileIsWrittenInChunks) {
-    std::string data(300 * 1024, 'x');
-    feed(Bytes{4, 4} + i64(1) + entry("big", static_cast<std::int64_t>(data.size()), data));
-    EXPECT_EQ(files.written.size(), data.size());
-    int writes = 0;
-    for (const auto& line : files.log) writes += line.rfind("write ", 0) == 0;
-    EXPECT_EQ(writes, 5);  // 64 KiB four times, then 44 KiB
+    // Without a budget, and with a router's default one, chunks are 64 KiB.
+    for (std::size_t limit : {std::size_t{0}, 16 * MiB}) {
+        MemoryBudget budget{limit};
+        fake::Host fresh;
+        fake::Files disk;
+        disk.later = &loop;
+        auto s = std::make_unique<Session>(settings, fresh,
+                                           Services{&deferred, &disk, limit ? &budget : nullptr});
+        std::string data(300 * KiB, 'x');
+        feed(*s, Bytes{4, 4} + i64(1) + entry("big", static_cast<std::int64_t>(data.size()), data));
+        EXPECT_EQ(disk.written, data);
+        EXPECT_EQ(write_sizes(disk),
+                  (std::vector<std::size_t>{64 * KiB, 64 * KiB, 64 * KiB, 64 * KiB, 44 * KiB}))
+            << "budget " << limit;
+        EXPECT_EQ(fresh.sent, (Bytes{1, 1, 1}));
+        // Charged today's 194 KiB (and the batch's few names), never more.
+        if (limit) {
+            EXPECT_LT(budget.used(), upload_working_set(64 * KiB) + 4 * KiB);
+        }
+        s.reset();
+        EXPECT_EQ(budget.used(), 0u);  // all given back with the session
+    }
+}
+
+TEST_P(MethodTest, LargeFilesGetBiggerChunksWhereTheBudgetHasRoom) {
+    struct Case {
+        std::size_t limit;
+        std::size_t chunk;
+    };
+    for (auto [limit, chunk] : {Case{32 * MiB, 256 * KiB}, Case{1024 * MiB, 256 * KiB}}) {
+        MemoryBudget budget{limit};
+        fake::Host fresh;
+        fake::Files disk;
+        disk.later = &loop;
+        auto s = std::make_unique<Session>(settings, fresh, Services{&deferred, &disk, &budget});
+        // A small file first (never a reason to grow), then one of two and a half chunks.
+        std::string data(chunk * 5 / 2, 'y');
+        auto request = Bytes{4, 4} + i64(2) + entry("small", 3, "abc") +
+                       entry("big", static_cast<std::int64_t>(data.size()), data);
+        // Fed in halves: in the middle the upload is charged its grown working set.
+        Bytes first(request.begin(), request.begin() + static_cast<std::ptrdiff_t>(chunk * 2));
+        Bytes second(request.begin() + static_cast<std::ptrdiff_t>(chunk * 2), request.end());
+        feed(*s, first);
+        EXPECT_GE(budget.used(), upload_working_set(chunk)) << "budget " << limit;
+        EXPECT_LT(budget.used(), upload_working_set(chunk) + 64 * KiB) << "budget " << limit;
+        feed(*s, second);
+        EXPECT_EQ(disk.written, "abc" + data);
+        EXPECT_EQ(write_sizes(disk), (std::vector<std::size_t>{3, chunk, chunk, chunk / 2}))
+            << "budget " << limit;
+        EXPECT_EQ(fresh.sent, (Bytes{1, 1, 1}));
+        s.reset();
+        EXPECT_EQ(budget.used(), 0u);
+    }
+}
+
+TEST(UploadChunks, GrowOnlyWhereTheFreeBudgetIsLarge) {
+    // The work share is seven eighths of the budget.
+    EXPECT_EQ(upload_chunk_for(14 * MiB, 0), 64 * KiB);  // a router's default 16 MiB, idle
+    EXPECT_EQ(upload_working_set(64 * KiB), 194 * KiB);
+    EXPECT_EQ(upload_chunk_for(28 * MiB, 0), 256 * KiB);   // 32 MiB
+    EXPECT_EQ(upload_chunk_for(896 * MiB, 0), 256 * KiB);  // 1 GiB: never more
+    // A large budget that is nearly spent: the grown set must stay a small part of what
+    // is left, so the last uploads stay small.
+    EXPECT_EQ(upload_chunk_for(10 * MiB, 194 * KiB), 64 * KiB);
+    // What the upload holds already counts as room for itself.
+    EXPECT_EQ(upload_chunk_for(24 * MiB, 194 * KiB), 256 * KiB);
 }
 
 TEST_P(MethodTest, DiskFailureAbortsWithoutAck) {

@@ -166,6 +166,32 @@ TEST_F(DiskBatchTest, CommitPlacesTopLevelWithClashNames) {
     EXPECT_EQ(names(), (std::vector<std::string>{"1_a.png", "a.png", "d"}));
 }
 
+TEST_F(DiskBatchTest, AWrittenChunksBufferComesBackToBeFilledAgain) {
+    std::string errors;
+    std::vector<std::uint8_t> returned;
+    {
+        auto batch = files->begin_batch();
+        batch->begin_file("f.bin", 3, [&](std::string error) { errors += error; });
+        std::vector<std::uint8_t> chunk{'a', 'b', 'c'};
+        chunk.reserve(4096);
+        const auto* buffer = chunk.data();
+        batch->write_reusing(std::move(chunk),
+                             [&](std::string error, std::vector<std::uint8_t> spent) {
+                                 errors += error;
+                                 returned = std::move(spent);
+                             });
+        batch->end_file([&](std::string error) { errors += error; });
+        batch->commit([&](std::string error, std::vector<PlacedItem>) { errors += error; });
+        run();
+        EXPECT_EQ(errors, "");
+        // The very buffer, with its capacity: no new allocation for the next chunk.
+        EXPECT_EQ(returned.data(), buffer);
+        EXPECT_GE(returned.capacity(), 4096u);
+    }
+    run();
+    EXPECT_EQ(read_file(dir.path() / "f.bin"), "abc");
+}
+
 TEST_F(DiskBatchTest, UncommittedBatchLeavesNothing) {
     {
         auto batch = files->begin_batch();

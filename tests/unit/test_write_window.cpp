@@ -4,9 +4,12 @@
 // each wait or sync confirmed, against the bytes the test itself wrote. No timing.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "files/batch_writer.hpp"
@@ -44,11 +47,12 @@ public:
         return error;
     }
 
-    int starts = 0;
-    int waits = 0;
-    int syncs = 0;
-    std::int64_t confirmed = 0;
-    bool fail_waits = false;
+    // Atomic: with waits made elsewhere, they come from another thread than starts.
+    std::atomic<int> starts = 0;
+    std::atomic<int> waits = 0;
+    std::atomic<int> syncs = 0;
+    std::atomic<std::int64_t> confirmed = 0;
+    std::atomic<bool> fail_waits = false;
     double disk_rate = 0;  // bytes per second; 0: the real clock
     std::int64_t fake_ns = 0;
 
@@ -64,6 +68,7 @@ struct Upload {
         : writer(sandbox.target(), "target", limits, sync) {
         sync.disk_rate = disk_rate;
     }
+    WriteWindow& write_window() { return *writer.write_window(); }
     Sandbox sandbox;
     std::int64_t written = 0;
     RecordingSync sync{written};
@@ -155,6 +160,135 @@ TEST(WriteWindow, AFailedWaitFailsTheBatch) {
     EXPECT_NE(error.find("cannot write 'big.bin' to disk"), std::string::npos) << error;
     std::vector<PlacedItem> placed;
     EXPECT_EQ(run.writer.commit(placed), error);
+    EXPECT_FALSE(run.sandbox.everything().count("target/big.bin"));
+}
+
+// ---- waits made elsewhere (the daemon: DiskFiles' flusher) ----
+
+TEST(WriteWindow, WaitedForElsewhereTheWriterOnlyStartsWriteBack) {
+    Upload run;
+    run.write_window().wait_elsewhere();
+    ASSERT_EQ(run.file("big.bin", 20 * window), "");
+    // Nothing waited: the writer went on, and says it is over the window.
+    EXPECT_EQ(run.sync.waits.load(), 0);
+    EXPECT_EQ(run.sync.syncs.load(), 0);
+    EXPECT_GE(run.sync.starts.load(), 38);
+    EXPECT_TRUE(run.write_window().over());
+    EXPECT_EQ(run.write_window().unflushed(), 20 * window);
+    EXPECT_EQ(run.write_window().in_flight(), 20 * window);
+    // Whoever waits takes it back below the window, oldest range first.
+    std::int64_t confirmed = 0;
+    while (run.write_window().over()) {
+        std::int64_t bytes = run.write_window().confirm_oldest();
+        ASSERT_GT(bytes, 0);
+        confirmed += bytes;
+    }
+    EXPECT_EQ(confirmed, run.sync.confirmed.load());
+    EXPECT_EQ(run.write_window().unflushed(), 20 * window - confirmed);
+    EXPECT_LE(run.write_window().unflushed(), window);
+    std::vector<PlacedItem> placed;
+    ASSERT_EQ(run.writer.commit(placed), "");
+    EXPECT_EQ(run.write_window().unflushed(), 0);
+    EXPECT_EQ(run.write_window().confirm_oldest(), 0);  // nothing in flight
+}
+
+TEST(WriteWindow, SmallFilesAreStillSyncedByTheWriterWhenWaitsAreElsewhere) {
+    Upload run;
+    run.write_window().wait_elsewhere();
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_EQ(run.file("dir/s" + std::to_string(i), 10000), "") << i;
+    }
+    // No ranges to wait for: the writer's syncfs is what keeps them within the window.
+    EXPECT_LE(run.most_unconfirmed, window);
+    EXPECT_GE(run.sync.syncs.load(), 3);
+}
+
+TEST(WriteWindow, AWaiterOnAnotherThreadKeepsUpWithTheWriter) {
+    Upload run;
+    run.write_window().wait_elsewhere();
+    std::atomic<bool> writing{true};
+    std::atomic<std::int64_t> confirmed{0};
+    std::thread waiter{[&] {
+        while (writing.load() || run.write_window().in_flight() > 0) {
+            std::int64_t bytes = run.write_window().confirm_oldest();
+            if (bytes < 0) return;
+            confirmed += bytes;
+            if (bytes == 0) std::this_thread::yield();
+        }
+    }};
+    // Files closed while their ranges are in flight: waited for through their duplicates
+    // (a closed descriptor would fail the wait with EBADF, a reused one wait for another).
+    for (int i = 0; i < 8; ++i) {
+        ASSERT_EQ(run.file("f" + std::to_string(i), window * 3 / 2), "") << i;
+    }
+    writing = false;
+    waiter.join();
+    EXPECT_EQ(run.write_window().error(), 0);
+    EXPECT_EQ(confirmed.load(), run.written);
+    EXPECT_EQ(run.sync.confirmed.load(), run.written);
+    EXPECT_EQ(run.write_window().unflushed(), 0);
+}
+
+// A wait that blocks until the test lets it go, to run the writer's syncfs meanwhile.
+class HeldWait final : public DiskSync {
+public:
+    int wait(int fd, std::int64_t offset, std::int64_t length) override {
+        entered.set_value();
+        release.get_future().wait();
+        return DiskSync::wait(fd, offset, length);
+    }
+    std::promise<void> entered;
+    std::promise<void> release;
+};
+
+TEST(WriteWindow, ARangeASyncfsConfirmedWhileItWasWaitedForIsNotCountedTwice) {
+    Sandbox sandbox;
+    HeldWait sync;
+    BatchWriter writer{sandbox.target(), "target", {window, window}, sync};
+    writer.write_window()->wait_elsewhere();
+    std::vector<std::uint8_t> data(4 * window, 'w');
+    ASSERT_EQ(writer.begin_file("big.bin", 4 * window), "");
+    ASSERT_EQ(writer.write(data), "");
+    ASSERT_EQ(writer.end_file(), "");
+    ASSERT_GT(writer.write_window()->in_flight(), 0);
+    auto confirming =
+        std::async(std::launch::async, [&] { return writer.write_window()->confirm_oldest(); });
+    sync.entered.get_future().wait();
+    std::vector<PlacedItem> placed;
+    ASSERT_EQ(writer.commit(placed), "");  // its syncfs confirms everything
+    EXPECT_EQ(writer.unflushed(), 0);
+    sync.release.set_value();
+    EXPECT_GT(confirming.get(), 0);
+    EXPECT_EQ(writer.write_window()->in_flight(), 0);
+    EXPECT_EQ(writer.unflushed(), 0);
+    EXPECT_FALSE(writer.write_window()->over());
+}
+
+TEST(WriteWindow, AFailedWaitElsewhereFailsTheWritersNextStepAndTheCommit) {
+    Upload run;
+    run.write_window().wait_elsewhere();
+    run.sync.fail_waits = true;
+    std::vector<std::uint8_t> data(piece, 'w');
+    ASSERT_EQ(run.writer.begin_file("big.bin", 4 * window), "");
+    for (int i = 0; i < 8; ++i) ASSERT_EQ(run.writer.write(data), "") << i;
+    EXPECT_EQ(run.write_window().confirm_oldest(), -EIO);
+    EXPECT_EQ(run.write_window().error(), EIO);
+    auto error = run.writer.write(data);
+    EXPECT_NE(error.find("cannot write 'big.bin' to disk"), std::string::npos) << error;
+    std::vector<PlacedItem> placed;
+    EXPECT_EQ(run.writer.commit(placed), error);
+    EXPECT_FALSE(run.sandbox.everything().count("target/big.bin"));
+}
+
+TEST(WriteWindow, AFailedWaitElsewhereAfterTheLastWriteFailsTheCommit) {
+    Upload run;
+    run.write_window().wait_elsewhere();
+    run.sync.fail_waits = true;
+    ASSERT_EQ(run.file("big.bin", 4 * window), "");
+    EXPECT_EQ(run.write_window().confirm_oldest(), -EIO);
+    std::vector<PlacedItem> placed;
+    auto error = run.writer.commit(placed);
+    EXPECT_NE(error.find("cannot write the received files to disk"), std::string::npos) << error;
     EXPECT_FALSE(run.sandbox.everything().count("target/big.bin"));
 }
 
