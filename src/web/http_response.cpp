@@ -5,13 +5,12 @@
 namespace clipshare {
 namespace {
 
-// The page is one document with its style and script inline; nothing else may load, and no
-// other site may frame it.
+// An answer other than the page loads nothing, runs nothing and is framed by no other site
+// (the page's own policy, web/page.hpp's, allows its inline style and script by hash).
+constexpr std::string_view kDefaultCsp =
+    "default-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 constexpr std::string_view kSecurityHeaders =
     "Cache-Control: no-store\r\n"
-    "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; "
-    "script-src 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: no-referrer\r\n"
     "X-Frame-Options: DENY\r\n";
@@ -101,6 +100,9 @@ std::vector<std::uint8_t> http_response_head(const HttpResponseHead& head) {
         append(out, head.allow);
         append(out, "\r\n");
     }
+    append(out, "Content-Security-Policy: ");
+    append(out, head.csp.empty() ? kDefaultCsp : head.csp);
+    append(out, "\r\n");
     append(out, kSecurityHeaders);
     append(out, head.keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
     append(out, "\r\n");
@@ -126,7 +128,7 @@ std::vector<std::uint8_t> http_text_response(int status, std::string_view text, 
         status,      body.empty() ? std::string_view{} : "text/plain; charset=utf-8",
         body.size(), keep_alive,
         allow,       {},
-        {}};
+        {},          {}};
     auto out = http_response_head(head);
     append(out, body);
     return out;

@@ -21,6 +21,8 @@ struct HttpResponseHead {
     std::string_view allow;        // for 405: the methods the route has
     std::string_view etag;         // quoted, or empty
     std::string_view disposition;  // Content-Disposition, or empty
+    // The Content-Security-Policy; empty: default-src 'none' (every answer but the page's).
+    std::string_view csp;
 };
 
 // "OK", "Not Found", ...; "Error" for a status not listed.

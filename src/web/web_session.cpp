@@ -161,7 +161,8 @@ void WebSession::on_request_end() {
         body_ended_ = true;
         upload_maybe_done();
     } else if (path_ == "/") {
-        respond(200, "text/html; charset=utf-8", make_shared_bytes(std::string{kWebPage}));
+        respond(200, "text/html; charset=utf-8", make_shared_bytes(std::string{kWebPage}),
+                kWebPageCsp);
     } else if (path_ == "/api/text") {
         method_ == "GET" ? get_text() : put_text();
     } else if (path_ == "/api/kind") {
@@ -218,7 +219,8 @@ void WebSession::put_text() {
                         }));
 }
 
-void WebSession::respond(int status, std::string_view content_type, SharedBytes body) {
+void WebSession::respond(int status, std::string_view content_type, SharedBytes body,
+                         std::string_view csp) {
     std::size_t length = body ? body->bytes.size() : 0;
     HttpResponseHead head;
     head.status = status;
@@ -226,6 +228,7 @@ void WebSession::respond(int status, std::string_view content_type, SharedBytes 
     head.content_length = length;
     head.keep_alive = keep_alive_;
     head.etag = etag_;
+    head.csp = csp;
     host_.send(http_response_head(head));
     etag_.clear();
     log_request(status, length);

@@ -87,7 +87,9 @@ private:
     void hold(std::span<const std::uint8_t> data);
     // An error answer, logged with the peer; the connection closes after it.
     void refuse(const HttpError& error);
-    void respond(int status, std::string_view content_type, SharedBytes body);
+    // `csp`: the Content-Security-Policy, empty for the strict default (the page relaxes it).
+    void respond(int status, std::string_view content_type, SharedBytes body,
+                 std::string_view csp = {});
     void send_body();
     void response_done();
     void log_request(int status, std::size_t bytes_out);

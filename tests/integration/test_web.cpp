@@ -170,6 +170,28 @@ TEST_F(Web, EmptyClipboardIsNoContent) {
     EXPECT_EQ(ask(kGetText).status, 204);
 }
 
+TEST_F(Web, OnlyThePageMayRunItsOwnInlineStyleAndScript) {
+    auto page = ask("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_NE(page.head.find("Content-Type: text/html; charset=utf-8"), std::string::npos);
+    auto csp_of = [](const std::string& head) {
+        auto at = head.find("Content-Security-Policy: ");
+        return at == std::string::npos ? std::string{}
+                                       : head.substr(at + 25, head.find("\r\n", at) - at - 25);
+    };
+    // Its blocks by hash: nothing injected runs, nothing is evaluated from strings.
+    auto csp = csp_of(page.head);
+    EXPECT_EQ(csp.rfind("default-src 'none'; ", 0), 0u) << csp;
+    EXPECT_NE(csp.find("script-src 'sha256-"), std::string::npos) << csp;
+    EXPECT_NE(csp.find("style-src 'sha256-"), std::string::npos) << csp;
+    EXPECT_EQ(csp.find("unsafe"), std::string::npos) << csp;
+    EXPECT_NE(page.body.find("window.clipshareUpload"), std::string::npos);
+    // Every other answer runs and loads nothing.
+    auto text = csp_of(ask(kGetText).head);
+    EXPECT_EQ(text.rfind("default-src 'none'", 0), 0u) << text;
+    EXPECT_EQ(text.find("-src", 17), std::string::npos) << text;
+}
+
 TEST_F(Web, TextPutIsReadByTheProtocol) {
     auto response = ask(put_request("caf\xc3\xa9\r\nline"));
     EXPECT_EQ(response.status, 204);
