@@ -21,12 +21,14 @@ namespace {
 // are the GCM additional data: a name cannot be moved to another ticket.
 constexpr unsigned char plain_format = 0;
 constexpr unsigned char named_format = 1;
-constexpr std::size_t named_header_bytes = 3;
+// (The format constants are unused where mbedTLS has no TLS 1.3 tickets, as in 2.28.)
+[[maybe_unused]] constexpr std::size_t named_header_bytes = 3;
 constexpr std::size_t nonce_bytes = 12;
 constexpr std::size_t max_name_bytes = 64;
 constexpr std::size_t sealed_name_bytes = 1 + max_name_bytes;
 constexpr std::size_t tag_bytes = 16;
-constexpr std::size_t named_trailer_bytes = nonce_bytes + sealed_name_bytes + tag_bytes;
+[[maybe_unused]] constexpr std::size_t named_trailer_bytes =
+    nonce_bytes + sealed_name_bytes + tag_bytes;
 
 // What one cache entry may hold beyond its struct (200 bytes on 2.28, 72 on 3.6): the
 // client's certificate (DER; make-certs.sh's RSA-2048 ones are 942 bytes, 2 KiB leaves room
