@@ -24,7 +24,7 @@ packages=(qemu-user g++ cmake meson ninja-build pkg-config libuv1-dev libmbedtls
 for arch in "${arches[@]}"; do
     dpkg --add-architecture "$arch"
     packages+=("g++-${triplet[$arch]}" "libuv1-dev:$arch" "libmbedtls-dev:$arch"
-        "libstdc++6:$arch")
+        "libstdc++6:$arch" "libatomic1:$arch")
 done
 apt_install "${packages[@]}"
 # OpenWrt has no toml++ package: the cross builds take the wrap, header-only.
