@@ -2,6 +2,7 @@
 // Stream and cannot tell plain TCP from TLS (the TLS layer is itself a Stream over a Stream).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -12,6 +13,14 @@ namespace clipshare {
 class StreamHandler {
 public:
     virtual void on_stream_data(std::span<const std::uint8_t> data) = 0;
+    // Where the next read may land. A handler that would only copy the bytes into a buffer
+    // of its own (an upload's chunk) lends that buffer, so they are read there instead; the
+    // span stays valid until on_stream_filled or the next call. Empty (the default): the
+    // stream reads into its own buffer and calls on_stream_data. Streams that must transform
+    // what they read (TLS) never ask.
+    virtual std::span<std::uint8_t> read_target() { return {}; }
+    // `size` bytes (never 0) were read into the start of the span read_target() lent last.
+    virtual void on_stream_filled(std::size_t size) { (void)size; }
     // No more data will come: 0 for an orderly end from the peer, a negative libuv error code
     // otherwise (reset, failed write, TLS failure).
     virtual void on_stream_end(int status) = 0;

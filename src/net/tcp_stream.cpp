@@ -5,7 +5,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <cstdio>
 #include <new>
 
@@ -89,12 +91,7 @@ void TcpStream::request_quick_ack() {
 
 void TcpStream::read_start() {
     if (reading_ || ended_ || closing_) return;
-    int rc = uv_read_start(
-        tcp_.stream(),
-        [](uv_handle_t*, size_t, uv_buf_t* buf) {
-            *buf = uv_buf_init(shared_read_buffer.data(), shared_read_buffer.size());
-        },
-        &TcpStream::on_read);
+    int rc = uv_read_start(tcp_.stream(), &TcpStream::on_alloc, &TcpStream::on_read);
     if (rc != 0) {
         end(rc);
         return;
@@ -108,6 +105,28 @@ void TcpStream::read_stop() {
     reading_ = false;
 }
 
+// libuv asks for a buffer right before each read(2) and hands it back to on_read right
+// after, in the same call: a buffer the handler lends needs to live no longer than that.
+void TcpStream::on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+    auto* self = static_cast<TcpStream*>(handle->data);
+    std::span<std::uint8_t> lent;
+    if (self != nullptr && self->handler_ != nullptr) {
+        try {
+            lent = self->handler_->read_target();
+        } catch (const std::bad_alloc&) {
+            // No exception may cross libuv: the shared buffer takes this read, and the
+            // handler meets its shortage again in on_stream_data, where it is caught.
+            lent = {};
+        }
+    }
+    if (lent.empty()) {
+        *buf = uv_buf_init(shared_read_buffer.data(), shared_read_buffer.size());
+    } else {
+        *buf = uv_buf_init(reinterpret_cast<char*>(lent.data()),
+                           static_cast<unsigned>(std::min<std::size_t>(lent.size(), UINT_MAX)));
+    }
+}
+
 void TcpStream::on_read(uv_stream_t* handle, ssize_t nread, const uv_buf_t* buf) {
     auto* self = static_cast<TcpStream*>(handle->data);
     if (self == nullptr || nread == 0) return;
@@ -115,8 +134,13 @@ void TcpStream::on_read(uv_stream_t* handle, ssize_t nread, const uv_buf_t* buf)
         // Linux leaves quick-ACK mode on its own; ask again after every read.
         if (self->quick_ack_) self->request_quick_ack();
         try {
-            self->handler_->on_stream_data({reinterpret_cast<const std::uint8_t*>(buf->base),
-                                            static_cast<std::size_t>(nread)});
+            auto size = static_cast<std::size_t>(nread);
+            if (buf->base == shared_read_buffer.data()) {
+                self->handler_->on_stream_data(
+                    {reinterpret_cast<const std::uint8_t*>(buf->base), size});
+            } else {
+                self->handler_->on_stream_filled(size);
+            }
         } catch (const std::bad_alloc&) {
             // Whatever layer above ran out of memory, only this connection pays for it.
             self->read_stop();

@@ -34,6 +34,7 @@ public:
     void set_quick_ack(bool enabled) override;
 
 private:
+    static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
     static void on_read(uv_stream_t* handle, ssize_t nread, const uv_buf_t* buf);
     static void on_write(uv_write_t* request, int status);
     void end(int status);

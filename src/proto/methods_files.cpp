@@ -58,6 +58,8 @@ public:
         // After a failure everything is consumed and dropped: the session is over.
         return session_.active() ? used : input.size();
     }
+    std::span<std::uint8_t> read_target() override { return stream_.read_target(); }
+    bool filled(std::size_t size) override { return stream_.filled(size); }
 
     void on_peer_end() override {
         if (!stream_.complete()) session_.abort("client closed in the middle of an upload");

@@ -19,7 +19,7 @@ Session::Session(SessionSettings settings, SessionHost& host, Services services)
 Session::~Session() = default;
 
 void Session::feed(std::span<const std::uint8_t> input) {
-    if (!held_.empty()) {
+    if (paused_) {
         // The transport may deliver what it had already read before the pause took hold:
         // one read's worth at most, so it is counted but never refused.
         held_.insert(held_.end(), input.begin(), input.end());
@@ -27,6 +27,23 @@ void Session::feed(std::span<const std::uint8_t> input) {
         return;
     }
     feed_input(input);
+}
+
+std::span<std::uint8_t> Session::read_target() {
+    // Only while input goes straight to the handler: bytes held back come first.
+    if (phase_ != Phase::in_method || paused_) return {};
+    return handler_->read_target();
+}
+
+void Session::filled(std::size_t size) {
+    if (phase_ != Phase::in_method) return;
+    summary_.bytes_in += size;
+    if (!handler_->filled(size) && phase_ == Phase::in_method) pause();
+}
+
+void Session::pause() {
+    paused_ = true;
+    host_.pause_input();
 }
 
 void Session::send(std::vector<std::uint8_t> message) {
@@ -86,7 +103,7 @@ void Session::feed_input(std::span<const std::uint8_t> input) {
                     // rest and stop reading until it calls resume_input().
                     held_.assign(input.begin(), input.end());
                     held_charge_.force_resize(held_.capacity());
-                    host_.pause_input();
+                    pause();
                     return;
                 }
                 break;
@@ -98,13 +115,16 @@ void Session::feed_input(std::span<const std::uint8_t> input) {
 }
 
 void Session::resume_input() {
-    if (held_.empty() || phase_ == Phase::done) return;
-    auto held = std::move(held_);
-    held_.clear();
-    held_charge_.release();
-    feed_input(held);
-    // Paused again (the handler took part of it), or over.
-    if (phase_ == Phase::done || !held_.empty()) return;
+    if (!paused_ || phase_ == Phase::done) return;
+    paused_ = false;
+    if (!held_.empty()) {
+        auto held = std::move(held_);
+        held_.clear();
+        held_charge_.release();
+        feed_input(held);
+        // Paused again (the handler took part of it), or over.
+        if (phase_ == Phase::done || paused_) return;
+    }
     host_.resume_input();
     if (peer_end_ == PeerEnd::held) on_peer_end();
 }
@@ -114,7 +134,7 @@ void Session::on_output_drained() {
 }
 
 void Session::on_peer_end() {
-    if (!held_.empty()) {
+    if (paused_) {
         // Deliver the end only after the input before it.
         peer_end_ = PeerEnd::held;
         return;

@@ -95,6 +95,16 @@ public:
     virtual void start() = 0;
     // Consumes what the method needs of `input`; returns how many bytes were used.
     virtual std::size_t feed(std::span<const std::uint8_t> input) = 0;
+    // Where the transport may read the next bytes in place, when the handler would only copy
+    // them there (an upload's content into its chunk): as much as it takes, never more.
+    // Empty: the bytes come through feed().
+    virtual std::span<std::uint8_t> read_target() { return {}; }
+    // `size` bytes were read into the start of the last read_target(), and are consumed.
+    // False: the handler cannot take more until it calls Session::resume_input.
+    virtual bool filled(std::size_t size) {
+        (void)size;
+        return true;
+    }
     // The peer closed its sending side.
     virtual void on_peer_end() = 0;
     // Everything sent so far has left (see SessionHost::pending_output).
@@ -113,6 +123,11 @@ public:
     ~Session();
 
     void feed(std::span<const std::uint8_t> input);
+    // Reading in place (MethodHandler::read_target): a buffer the transport may read into
+    // instead of calling feed(), empty when the bytes must come through feed(); then
+    // filled() once `size` bytes are there.
+    std::span<std::uint8_t> read_target();
+    void filled(std::size_t size);
     void on_peer_end();
     void on_output_drained();
 
@@ -159,14 +174,16 @@ private:
     std::unique_ptr<MethodHandler> make_handler(Method method);
 
     void feed_input(std::span<const std::uint8_t> input);
+    void pause();
 
     SessionSettings settings_;
     SessionHost& host_;
     Services services_;
-    // Input that the handler could not take yet, and whether the peer's end came after
-    // it. Input is paused exactly while something is held: at most one read's worth
-    // arrives after the pause.
+    // Input is paused while the handler cannot take more: input that arrives meanwhile (at
+    // most one read's worth after the pause) is held, and so is the peer's end after it.
+    // A pause after a feed() holds what the handler left; one after filled() holds nothing.
     enum class PeerEnd { open, held, delivered };
+    bool paused_ = false;
     std::vector<std::uint8_t> held_;
     PeerEnd peer_end_ = PeerEnd::open;
     Negotiation negotiation_;

@@ -148,21 +148,45 @@ void UploadStream::grow_chunks() {
 }
 
 bool UploadStream::take_content(std::span<const std::uint8_t>& rest) {
-    if (chunk_.capacity() == 0) {
-        if (!spares_.empty() && remaining_ >= static_cast<std::int64_t>(chunk_size_)) {
-            chunk_ = std::move(spares_.back());
-            spares_.pop_back();
-        } else {
-            chunk_.reserve(static_cast<std::size_t>(
-                std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(chunk_size_))));
-        }
-    }
-    auto take = static_cast<std::size_t>(std::min<std::int64_t>(
-        remaining_, static_cast<std::int64_t>(std::min(rest.size(), chunk_size_ - chunk_.size()))));
-    chunk_.insert(chunk_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
+    prepare_chunk();
+    auto take = std::min(rest.size(), chunk_.size() - filled_);
+    std::copy_n(rest.begin(), take, chunk_.begin() + static_cast<std::ptrdiff_t>(filled_));
     rest = rest.subspan(take);
-    remaining_ -= static_cast<std::int64_t>(take);
-    if (chunk_.size() == chunk_size_ || remaining_ == 0) flush_chunk();
+    return took(take);
+}
+
+std::span<std::uint8_t> UploadStream::read_target() {
+    if (state_ != State::content || failed_ || disk_behind()) return {};
+    prepare_chunk();
+    return std::span{chunk_}.subspan(filled_);
+}
+
+bool UploadStream::filled(std::size_t size) {
+    took(size);
+    if (failed_ || state_ != State::content || !disk_behind()) return true;
+    // feed() would find this at its next byte; the host would then hold a whole read.
+    waiting_for_disk_ = true;
+    return false;
+}
+
+// Begins the next chunk of this file's content unless one is begun: a written chunk's
+// buffer when there is one (its old bytes are overwritten, so only a new buffer is zeroed).
+void UploadStream::prepare_chunk() {
+    if (!chunk_.empty()) return;
+    if (!spares_.empty()) {
+        chunk_ = std::move(spares_.back());
+        spares_.pop_back();
+    }
+    chunk_.resize(static_cast<std::size_t>(
+        std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(chunk_size_))));
+    filled_ = 0;
+}
+
+// `size` more bytes of content are in the chunk (never past it: it ends with the file).
+bool UploadStream::took(std::size_t size) {
+    filled_ += size;
+    remaining_ -= static_cast<std::int64_t>(size);
+    if (filled_ == chunk_.size()) flush_chunk();
     if (remaining_ == 0) return end_content();
     return true;
 }
@@ -180,13 +204,13 @@ void UploadStream::flush_chunk() {
             on_disk_progress();
         }));
     chunk_ = {};
+    filled_ = 0;
 }
 
 // A written chunk's buffer, kept to be filled again (see IncomingBatch::write_reusing).
 // At most the three chunks of the working set exist, spare or not.
 void UploadStream::keep_spare(std::vector<std::uint8_t> spent) {
     if (spent.capacity() != chunk_size_ || spares_.size() >= max_chunks_in_flight) return;
-    spent.clear();
     spares_.push_back(std::move(spent));
 }
 

@@ -60,6 +60,14 @@ public:
     // Takes what it can of `input`; stops short while the disk is behind (then
     // upload_resume follows), once every entry is in, or after a failure.
     std::size_t feed(std::span<const std::uint8_t> input);
+    // While a file's content arrives: the free tail of the chunk being filled, at most the
+    // bytes still to come of this file, for the transport to read into (no copy); empty
+    // otherwise, and the bytes go through feed(). The chunk is part of the working set that
+    // `working` is charged for: lending it takes no memory of its own.
+    std::span<std::uint8_t> read_target();
+    // `size` bytes were read into the start of read_target(). False when the disk is behind:
+    // the host holds input until upload_resume.
+    bool filled(std::size_t size);
 
     bool reading_header() const;
     bool waiting_for_disk() const { return waiting_for_disk_; }
@@ -75,6 +83,8 @@ private:
     bool begin_entry();
     void grow_chunks();
     bool take_content(std::span<const std::uint8_t>& rest);
+    void prepare_chunk();
+    bool took(std::size_t size);
     void flush_chunk();
     void keep_spare(std::vector<std::uint8_t> spent);
     bool end_content();
@@ -98,7 +108,10 @@ private:
     std::int64_t size_ = 0;
     std::int64_t remaining_ = 0;
     std::size_t chunk_size_ = small_upload_chunk;
+    // Sized to the content it will hold (the rest of the file, at most a chunk) when it is
+    // begun; its first filled_ bytes have arrived.
     std::vector<std::uint8_t> chunk_;
+    std::size_t filled_ = 0;
     std::vector<std::vector<std::uint8_t>> spares_;  // written chunks' buffers, to refill
     std::size_t in_flight_ = 0;
     bool waiting_for_disk_ = false;

@@ -145,6 +145,22 @@ void Connection::on_stream_data(std::span<const std::uint8_t> data) {
     watch_header();
 }
 
+std::span<std::uint8_t> Connection::read_target() {
+    // Not guarded: a shortage here must not close the stream under libuv's read. The stream
+    // falls back to its own buffer, and on_stream_data meets the shortage again.
+    if (state_ != State::active) return {};
+    return session_.read_target();
+}
+
+void Connection::on_stream_filled(std::size_t size) {
+    // Only a session that lent the buffer gets here, and only content (never a header) is
+    // read in place: it is always progress.
+    if (state_ != State::active) return;
+    guarded([&] { session_.filled(size); });
+    note_progress();
+    watch_header();
+}
+
 void Connection::on_stream_end(int status) {
     peer_ended_ = true;
     if (status < 0) {

@@ -43,6 +43,8 @@ public:
 
     // StreamHandler
     void on_stream_data(std::span<const std::uint8_t> data) override;
+    std::span<std::uint8_t> read_target() override;
+    void on_stream_filled(std::size_t size) override;
     void on_stream_end(int status) override;
     void on_stream_drained() override;
     void on_stream_closed() override;

@@ -34,10 +34,15 @@ public:
         end_status_ = status;
         deliver();
     }
+    // From now on, read the way TcpStream does: into the buffer the handler lends where it
+    // lends one, else at most `read_size` bytes into the stream's own.
+    void read_in_place(std::size_t read_size) { read_size_ = read_size; }
     // Delivers what is held, if the stream reads now.
     void deliver() {
         if (handler_ == nullptr || !reading_ || closing_) return;
-        if (!held_.empty()) {
+        if (read_size_ > 0) {
+            deliver_in_place();
+        } else if (!held_.empty()) {
             Bytes bytes = std::move(held_);
             held_.clear();
             handler_->on_stream_data(bytes);
@@ -65,6 +70,8 @@ public:
         handler_->on_stream_closed();
     }
 
+    // Bytes that were read into a buffer the handler lent.
+    std::size_t in_place_bytes() const { return in_place_bytes_; }
     // Everything the connection wrote, in order, taken or not.
     const Bytes& written() const { return written_; }
     std::size_t pending() const { return pending_; }
@@ -77,9 +84,27 @@ public:
 private:
     friend class MemoryStream;
 
+    void deliver_in_place() {
+        while (handler_ != nullptr && reading_ && !closing_ && !held_.empty()) {
+            auto lent = handler_->read_target();
+            auto size = std::min(held_.size(), lent.empty() ? read_size_ : lent.size());
+            Bytes bytes(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(size));
+            held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(size));
+            if (lent.empty()) {
+                handler_->on_stream_data(bytes);
+            } else {
+                std::copy(bytes.begin(), bytes.end(), lent.begin());
+                in_place_bytes_ += size;
+                handler_->on_stream_filled(size);
+            }
+        }
+    }
+
     StreamHandler* handler_ = nullptr;
     bool stream_alive_ = false;
     Bytes held_;
+    std::size_t read_size_ = 0;  // 0: everything held in one read, never in place
+    std::size_t in_place_bytes_ = 0;
     std::optional<int> end_status_;
     bool end_delivered_ = false;
     Bytes written_;

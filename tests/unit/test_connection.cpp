@@ -140,6 +140,24 @@ TEST_F(ConnectionTest, GetFilesProducesOneWindowAheadOfTheNetworkAndNoMore) {
     EXPECT_EQ(peer.shutdowns(), 1);
 }
 
+TEST_F(ConnectionTest, AnUploadsContentIsReadStraightIntoItsChunks) {
+    fake::Loop disk;  // the disk answers when the test turns it
+    files.later = &disk;
+    clipboard.later = &disk;
+    peer.read_in_place(16);
+    start();
+    const std::string content(100 * 1024, 'u');
+    peer.send(Bytes{1, 4} + entry("f", content));
+    while (disk.turn()) peer.deliver();
+    EXPECT_EQ(files.written, content);
+    // Only the content bytes that shared the header's read were copied.
+    EXPECT_GT(peer.in_place_bytes(), content.size() - 16);
+    EXPECT_LE(peer.in_place_bytes(), content.size());
+    EXPECT_EQ(peer.written(), (Bytes{1, 1}));
+    EXPECT_EQ(peer.shutdowns(), 1) << "stored: the v1 exchange is over";
+    EXPECT_EQ(peer.closes(), 0);
+}
+
 TEST_F(ConnectionTest, AProtocolErrorClosesAtOnceAndOnlyOnce) {
     start();
     peer.send(Bytes{4, 2} + i64(-1));  // Send Text with a negative length

@@ -18,7 +18,9 @@ SharedBytes shared(const Bytes& bytes) {
     return make_shared_bytes(std::string(bytes.begin(), bytes.end()));
 }
 
-enum class Feeding { whole, byte_by_byte };
+// in_place: a transport that reads into the buffer the session lends (read_target), and
+// through feed() a few bytes at a time where it lends none.
+enum class Feeding { whole, byte_by_byte, in_place };
 
 class MethodTest : public ::testing::TestWithParam<Feeding> {
 protected:
@@ -45,12 +47,34 @@ protected:
         if (GetParam() == Feeding::whole) {
             target.feed(input);
             loop.run();
+        } else if (GetParam() == Feeding::in_place) {
+            read_in_place(target, input, 7);
         } else {
             for (auto byte : input) {
                 target.feed(std::span{&byte, 1});
                 loop.run();
             }
         }
+    }
+    // Each read lands where the session lends, else goes through feed() (at most `small`
+    // bytes); the loop turns after every read. Returns the bytes read in place.
+    std::size_t read_in_place(Session& target, const Bytes& input, std::size_t small) {
+        std::span<const std::uint8_t> rest{input};
+        std::size_t in_place = 0;
+        while (!rest.empty()) {
+            auto lent = target.read_target();
+            std::size_t size = std::min(rest.size(), lent.empty() ? small : lent.size());
+            if (lent.empty()) {
+                target.feed(rest.first(size));
+            } else {
+                std::copy_n(rest.begin(), size, lent.begin());
+                target.filled(size);
+                in_place += size;
+            }
+            rest = rest.subspan(size);
+            loop.run();
+        }
+        return in_place;
     }
 };
 
@@ -216,6 +240,54 @@ TEST(UploadChunks, GrowOnlyWhereTheFreeBudgetIsLarge) {
     EXPECT_EQ(upload_chunk_for(24 * MiB, 194 * KiB), 256 * KiB);
 }
 
+TEST_P(MethodTest, ContentIsReadInPlaceButNeverPastItsFile) {
+    make();
+    std::string first(150 * KiB, 'a');
+    std::string second(10, 'b');
+    Bytes request = Bytes{4, 4} + i64(2) + entry("one", first) + entry("two", second);
+    auto header = Bytes{4, 4} + i64(2) + entry("one", static_cast<std::int64_t>(first.size()));
+    EXPECT_TRUE(session->read_target().empty()) << "nothing is lent before the content";
+    session->feed(header);
+    // The lent buffer is the chunk being filled: one chunk, or the file's rest if smaller.
+    EXPECT_EQ(session->read_target().size(), 64 * KiB);
+    std::size_t in_place = read_in_place(
+        *session,
+        Bytes(request.begin() + static_cast<std::ptrdiff_t>(header.size()), request.end()), 1);
+    // Every content byte went in place; only the second header came through feed().
+    EXPECT_EQ(in_place, first.size() + second.size());
+    EXPECT_EQ(files.written, first + second);
+    EXPECT_EQ(write_sizes(files), (std::vector<std::size_t>{64 * KiB, 64 * KiB, 22 * KiB, 10}));
+    EXPECT_EQ(host.sent, (Bytes{1, 1, 1}));
+    EXPECT_TRUE(host.finished);
+    EXPECT_EQ(session->summary().bytes_in, request.size() - 2);
+}
+
+TEST_P(MethodTest, ADiskBehindAnInPlaceReadPausesInputUntilItCatchesUp) {
+    make();
+    std::string data(max_chunks_in_flight * 64 * KiB + 5, 'c');
+    session->feed(Bytes{4, 4} + i64(1) + entry("f", static_cast<std::int64_t>(data.size())));
+    // The disk answers nothing yet: after the chunks it may hold, input stops.
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < max_chunks_in_flight; ++i) {
+        auto lent = session->read_target();
+        ASSERT_EQ(lent.size(), 64 * KiB);
+        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(offset), lent.size(), lent.begin());
+        offset += lent.size();
+        session->filled(lent.size());
+    }
+    EXPECT_TRUE(host.paused) << "the disk is behind: reading on would only hold a read";
+    EXPECT_TRUE(session->read_target().empty());
+    loop.run();  // the disk catches up
+    EXPECT_FALSE(host.paused);
+    auto lent = session->read_target();
+    ASSERT_EQ(lent.size(), 5u);
+    std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(offset), 5, lent.begin());
+    session->filled(5);
+    loop.run();
+    EXPECT_EQ(files.written, data);
+    EXPECT_TRUE(host.finished);
+}
+
 TEST_P(MethodTest, DiskFailureAbortsWithoutAck) {
     files.fail_on = "write";
     feed(Bytes{4, 4} + i64(1) + entry("a", 1, "x"));
@@ -355,7 +427,8 @@ TEST_P(MethodTest, MethodsWithoutServicesAnswerNotImplemented) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Feeding, MethodTest,
-                         ::testing::Values(Feeding::whole, Feeding::byte_by_byte));
+                         ::testing::Values(Feeding::whole, Feeding::byte_by_byte,
+                                           Feeding::in_place));
 
 }  // namespace
 }  // namespace clipshare
