@@ -24,21 +24,11 @@ FilesSender::FilesSender(Session& session, std::deque<FileEntry> initial, FileLi
       with_headers_(with_headers),
       on_done_(std::move(on_done)) {}
 
-namespace {
-
-// What the transport may add to a chunk on its way out: the entry's header before its first
-// chunk, TLS record headers and tags (under 1/64 of the bytes with records of 1 KiB or more).
-// Without it a chunk sent over TLS counts as more than a chunk, and the next is read only once
-// the socket has taken everything: the disk and the socket would take turns.
-constexpr std::size_t framing_allowance = file_chunk_size / 32;
-
-}  // namespace
-
 void FilesSender::pump() {
     while (!reading_ && !fetching_ && !finished_ && session_.active()) {
         // One chunk may be read while one waits for the socket: the disk and the socket
         // work at the same time, and the window stays at two chunks (and their framing).
-        if (session_.pending_output() > file_chunk_size + framing_allowance) return;
+        if (session_.pending_output() > file_chunk_size + file_framing_allowance) return;
         if (!current_) {
             if (entries_.empty()) {
                 if (more_ != nullptr && !listing_ended_) {
