@@ -825,6 +825,9 @@ int main(int argc, char** argv) {
             [&](const TlsClient::Options& options, bool down) {
                 return down ? download(s, daemon, &options) : upload(s, daemon, &options);
             },
+            [&](bool down) {
+                return down ? download(s, daemon, nullptr) : upload(s, daemon, nullptr);
+            },
             record);
     }
     if (s.runs("hostile")) {

@@ -16,8 +16,8 @@ public:
     // Where the next read may land. A handler that would only copy the bytes into a buffer
     // of its own (an upload's chunk) lends that buffer, so they are read there instead; the
     // span stays valid until on_stream_filled or the next call. Empty (the default): the
-    // stream reads into its own buffer and calls on_stream_data. Streams that must transform
-    // what they read (TLS) never ask.
+    // stream reads into its own buffer and calls on_stream_data. A stream that transforms
+    // what it reads (TLS) puts its output there: the plaintext it would have delivered.
     virtual std::span<std::uint8_t> read_target() { return {}; }
     // `size` bytes (never 0) were read into the start of the span read_target() lent last.
     virtual void on_stream_filled(std::size_t size) { (void)size; }

@@ -1,6 +1,7 @@
 #include "net/tls_stream.hpp"
 
 #include <array>
+#include <new>
 #include <string_view>
 
 #include "net/tls.hpp"
@@ -399,9 +400,18 @@ void TlsStream::deliver_plaintext() {
     if (delivering_) return;
     delivering_ = true;
     while (reading_ && !closing_ && !ended_ && phase_ == Phase::established) {
-        const auto result = engine_->read(plaintext_buffer);
+        // mbedTLS copies each record's plaintext out of its input buffer anyway: into the
+        // buffer the handler lends (an upload's chunk) when it lends one, so the handler need
+        // not copy it again.
+        const std::span<std::uint8_t> lent = lent_target();
+        const auto result = engine_->read(lent.empty() ? plaintext_buffer : lent);
         if (result.kind == TlsEngine::ReadResult::Kind::data) {
-            if (handler_) handler_->on_stream_data({plaintext_buffer.data(), result.bytes});
+            if (!handler_) continue;
+            if (lent.empty()) {
+                handler_->on_stream_data({plaintext_buffer.data(), result.bytes});
+            } else {
+                handler_->on_stream_filled(result.bytes);
+            }
             continue;
         }
         if (result.kind == TlsEngine::ReadResult::Kind::ended) end(0);
@@ -409,6 +419,17 @@ void TlsStream::deliver_plaintext() {
         break;
     }
     delivering_ = false;
+}
+
+std::span<std::uint8_t> TlsStream::lent_target() {
+    if (handler_ == nullptr) return {};
+    try {
+        return handler_->read_target();
+    } catch (const std::bad_alloc&) {
+        // As for TcpStream: the shared buffer takes this read, and the handler meets its
+        // shortage again in on_stream_data, where it is handled.
+        return {};
+    }
 }
 
 void TlsStream::flush_ciphertext() {

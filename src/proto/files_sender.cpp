@@ -27,8 +27,8 @@ FilesSender::FilesSender(Session& session, std::deque<FileEntry> initial, FileLi
 void FilesSender::pump() {
     while (!reading_ && !fetching_ && !finished_ && session_.active()) {
         // One chunk may be read while one waits for the socket: the disk and the socket
-        // work at the same time, and the window stays at two chunks.
-        if (session_.pending_output() > file_chunk_size) return;  // until drained
+        // work at the same time, and the window stays at two chunks (and their framing).
+        if (session_.pending_output() > file_chunk_size + file_framing_allowance) return;
         if (!current_) {
             if (entries_.empty()) {
                 if (more_ != nullptr && !listing_ended_) {

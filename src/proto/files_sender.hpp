@@ -19,10 +19,16 @@ inline constexpr std::size_t transfer_chunk_size = 64 * 1024;
 // Files are read 128 KiB at a time: each read is a trip to the thread pool, and at 64 KiB the
 // daemon's CPU per GiB sent doubled.
 inline constexpr std::size_t file_chunk_size = 128 * 1024;
+// What the transport may add to a file chunk on its way out: the entry's header before its
+// first chunk, TLS records' headers and tags (under 1/64 of the bytes with records of 1 KiB or
+// more). It does not count against the window: otherwise a chunk sent over TLS counts as more
+// than a chunk, and the disk and the socket take turns instead of working at once.
+inline constexpr std::size_t file_framing_allowance = file_chunk_size / 32;
 // A producer goes on while no more than one chunk waits for the socket, so one chunk can be
-// read while the last one is sent: a reply's working set is two chunks.
+// read while the last one is sent: a reply's working set is two chunks (files: and their
+// framing).
 inline constexpr std::size_t bytes_working_set = 2 * transfer_chunk_size;
-inline constexpr std::size_t files_working_set = 2 * file_chunk_size;
+inline constexpr std::size_t files_working_set = 2 * (file_chunk_size + file_framing_allowance);
 // A listing's own memory on top: its window of names and the entries fetched ahead.
 inline constexpr std::size_t listing_working_set = 64 * 1024;
 

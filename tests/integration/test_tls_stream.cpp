@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -96,7 +97,12 @@ public:
     std::function<void(int)> ended = [this](int) { stream->close(); };
     std::function<void()> drained = [] {};
 
+    std::function<std::span<std::uint8_t>()> target = [] { return std::span<std::uint8_t>{}; };
+    std::function<void(std::size_t)> filled = [](std::size_t) {};
+
     void on_stream_data(std::span<const std::uint8_t> bytes) override { data(bytes); }
+    std::span<std::uint8_t> read_target() override { return target(); }
+    void on_stream_filled(std::size_t size) override { filled(size); }
     void on_stream_end(int status) override { ended(status); }
     void on_stream_drained() override { drained(); }
     void on_stream_closed() override { closed = true; }
@@ -343,6 +349,68 @@ TEST_F(TlsStreamTest, LongUploadKeepsReceivedCiphertextBounded) {
     EXPECT_EQ(received, total);
     // A partial record plus one TCP read (64 KiB) at most, whatever the total.
     EXPECT_LT(most_held, 128u * 1024);
+}
+
+TEST_F(TlsStreamTest, PlaintextIsReadIntoTheBufferTheHandlerLends) {
+    // An upload lends the free tail of its chunk (read_target): the plaintext must land
+    // there, in order, and only what comes while nothing is lent goes through on_stream_data.
+    LoopServer server{*certs_};
+    constexpr std::size_t total = 3 * 1024 * 1024 + 17;
+    std::vector<std::uint8_t> received(total);
+    std::size_t offset = 0;
+    std::size_t lent_bytes = 0;
+    std::size_t copied_bytes = 0;
+    int turn = 0;
+    std::span<std::uint8_t> last_lent;
+    Handler handler;
+    auto done = [&] {
+        if (offset == total) handler.stream->write({1});
+    };
+    handler.target = [&] {
+        // By turns: nothing, a few bytes (less than a record), then a lot (several records).
+        const std::size_t sizes[] = {0, 1000, 100000};
+        const std::size_t size = std::min(sizes[turn++ % 3], total - offset);
+        last_lent = std::span{received}.subspan(offset, size);
+        return last_lent;
+    };
+    handler.filled = [&](std::size_t size) {
+        ASSERT_LE(size, last_lent.size());
+        offset += size;
+        lent_bytes += size;
+        done();
+    };
+    handler.data = [&](std::span<const std::uint8_t> bytes) {
+        ASSERT_LE(offset + bytes.size(), total);
+        std::copy(bytes.begin(), bytes.end(), received.begin() + static_cast<long>(offset));
+        offset += bytes.size();
+        copied_bytes += bytes.size();
+        done();
+    };
+    server.on_stream = [&](std::unique_ptr<Stream> stream) {
+        handler.stream = std::move(stream);
+        handler.stream->set_handler(&handler);
+        handler.stream->read_start();
+    };
+    std::thread client_thread{[&] {
+        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
+        if (!client->handshake_ok()) return;
+        std::vector<std::uint8_t> bytes(total);
+        for (std::size_t i = 0; i < total; ++i) bytes[i] = pattern(i);
+        client->send(bytes);
+        client->recv(1);
+    }};
+    bool finished = server.run_until(handler.closed);
+    if (!finished) handler.stream->close();
+    client_thread.join();
+    EXPECT_TRUE(finished);
+    server.run_until(handler.closed);
+    handler.stream.reset();
+
+    ASSERT_EQ(offset, total);
+    for (std::size_t i = 0; i < total; ++i) ASSERT_EQ(received[i], pattern(i)) << i;
+    // Most of it went straight into the lent buffers; the rest came while none was lent.
+    EXPECT_GT(lent_bytes, total / 2);
+    EXPECT_GT(copied_bytes, 0u);
 }
 
 }  // namespace
