@@ -133,6 +133,8 @@ std::string BatchWriter::ensure_temp_dir() {
     if (items_fd_) return {};
     if (!target_fd_) target_fd_.reset(::open(target_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!target_fd_) return errno_text(target_name_ + " " + target_.string());
+    // The batch lives in a directory of the target, so on its file system.
+    if (!window_->sync().writes_back(target_fd_.get())) window_->no_write_back();
     for (int attempt = 0; attempt < 100; ++attempt) {
         // Unguessable is not needed (the directory is created with O_EXCL semantics and
         // 0700); distinct is, across connections and restarts.
