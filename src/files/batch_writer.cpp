@@ -2,15 +2,18 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <vector>
 
 #include "files/placement.hpp"
 #include "files/remove_tree.hpp"
@@ -133,6 +136,8 @@ std::string BatchWriter::ensure_temp_dir() {
     if (items_fd_) return {};
     if (!target_fd_) target_fd_.reset(::open(target_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!target_fd_) return errno_text(target_name_ + " " + target_.string());
+    // The batch lives in a directory of the target, so on its file system.
+    if (!window_->sync().writes_back(target_fd_.get())) window_->no_write_back();
     for (int attempt = 0; attempt < 100; ++attempt) {
         // Unguessable is not needed (the directory is created with O_EXCL semantics and
         // 0700); distinct is, across connections and restarts.
@@ -197,19 +202,42 @@ std::string BatchWriter::begin_file(const std::string& path, std::int64_t size) 
 }
 
 std::string BatchWriter::write(std::span<const std::uint8_t> bytes) {
+    std::span<const std::uint8_t> parts[] = {bytes};
+    return write(parts);
+}
+
+std::string BatchWriter::write(std::span<const std::span<const std::uint8_t>> parts) {
     if (!failure_.empty()) return failure_;
     if (!file_fd_) return fail_with("no file is open");
-    if (file_written_ < 8) {
-        auto head =
-            std::min<std::size_t>(bytes.size(), 8 - static_cast<std::size_t>(file_written_));
-        std::memcpy(file_head_ + file_written_, bytes.data(), head);
+    std::vector<iovec> vectors;
+    vectors.reserve(parts.size());
+    std::int64_t at = file_written_;
+    for (auto part : parts) {
+        if (at < 8) {
+            auto head = std::min<std::size_t>(part.size(), 8 - static_cast<std::size_t>(at));
+            std::memcpy(file_head_ + at, part.data(), head);
+        }
+        at += static_cast<std::int64_t>(part.size());
+        // const_cast: iovec has one pointer type for reading and writing; writev only reads.
+        if (!part.empty()) vectors.push_back({const_cast<std::uint8_t*>(part.data()), part.size()});
     }
-    while (!bytes.empty()) {
-        ssize_t n = ::write(file_fd_.get(), bytes.data(), bytes.size());
+    std::span<iovec> rest{vectors};
+    while (!rest.empty()) {
+        int count = static_cast<int>(std::min<std::size_t>(rest.size(), IOV_MAX));
+        ssize_t n = ::writev(file_fd_.get(), rest.data(), count);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return fail_with(errno_text("cannot write '" + file_path_ + "'"));
-        bytes = bytes.subspan(static_cast<std::size_t>(n));
         file_written_ += n;
+        // Past what was written whole; a part written in part goes on from where it stopped.
+        auto done = static_cast<std::size_t>(n);
+        while (!rest.empty() && done >= rest.front().iov_len) {
+            done -= rest.front().iov_len;
+            rest = rest.subspan(1);
+        }
+        if (!rest.empty()) {
+            rest.front().iov_base = static_cast<char*>(rest.front().iov_base) + done;
+            rest.front().iov_len -= done;
+        }
     }
     if (int error = window_->wrote(file_fd_.get(), file_written_); error != 0) {
         errno = error;

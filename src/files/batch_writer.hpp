@@ -55,6 +55,9 @@ public:
     std::shared_ptr<WriteWindow> write_window() const { return window_; }
     std::string begin_file(const std::string& path, std::int64_t size);
     std::string write(std::span<const std::uint8_t> bytes);
+    // The parts one after the other, in as few system calls as the kernel allows: a daemon
+    // that gathered several chunks while the last write ran hands them over at once.
+    std::string write(std::span<const std::span<const std::uint8_t>> parts);
     std::string end_file();
     // Moves each top-level entry into the target as the first free name of name, 1_name,
     // 2_name, ... All or nothing, across crashes too: once the journal is written the

@@ -1,6 +1,8 @@
 #include "files/write_window.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,6 +62,14 @@ int DiskSync::sync_all(int fd) {
     return syncfs(fd) == 0 ? 0 : errno;
 }
 
+bool DiskSync::writes_back(int fd) {
+    struct statfs info {};
+    // Unknown: assume a device behind it, which only costs the calls.
+    if (fstatfs(fd, &info) != 0) return true;
+    auto type = static_cast<unsigned long>(info.f_type);
+    return type != TMPFS_MAGIC && type != RAMFS_MAGIC;
+}
+
 DiskSync& system_disk_sync() {
     static DiskSync system;
     return system;
@@ -73,6 +83,7 @@ WriteWindow::WriteWindow(WindowLimits limits, DiskSync& sync) : limits_(limits),
 
 int WriteWindow::wrote(int fd, std::int64_t end) {
     if (int error = error_.load(); error != 0) return error;
+    if (!writes_back_) return 0;
     end_ = end;
     publish();
     if (end_ - started_ >= std::min(window_.load() / 2, start_step)) {
@@ -83,6 +94,7 @@ int WriteWindow::wrote(int fd, std::int64_t end) {
 
 int WriteWindow::file_ended(int fd, std::int64_t end) {
     if (int error = error_.load(); error != 0) return error;
+    if (!writes_back_) return 0;
     end_ = end;
     if (end_ >= write_back_early || file_) {
         if (int error = start_rest(fd); error != 0) return error;

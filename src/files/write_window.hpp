@@ -60,6 +60,10 @@ public:
     virtual int wait(int fd, std::int64_t offset, std::int64_t length);
     // Returns once everything on the file system of `fd` is on disk, metadata included.
     virtual int sync_all(int fd);
+    // Whether the file system of `fd` writes pages back to a device at all. Not tmpfs or
+    // ramfs: their pages are the storage, so there is nothing to start or wait for, and
+    // the calls would only cost two system calls per MiB and the flusher's trips.
+    virtual bool writes_back(int fd);
 };
 
 // The real system calls.
@@ -74,6 +78,11 @@ public:
     // From now on the writer never waits for started ranges: someone else calls
     // confirm_oldest() and holds the writer back while over(). Call before the first write.
     void wait_elsewhere() { waits_itself_ = false; }
+    // The writer's files are on a file system without write-back (DiskSync::writes_back):
+    // from now on writes are not counted and nothing is started or waited for; the final
+    // sync_all still comes (it covers the metadata, and costs nothing there). Call it from
+    // the writer, before its first write.
+    void no_write_back() { writes_back_ = false; }
 
     // The open file `fd` now holds `end` bytes. May wait for the disk; 0 or an errno value.
     int wrote(int fd, std::int64_t end);
@@ -118,6 +127,7 @@ private:
     WindowLimits limits_;
     DiskSync& sync_;
     bool waits_itself_ = true;
+    bool writes_back_ = true;  // the writer's
     std::atomic<std::int64_t> window_;
     std::atomic<std::int64_t> pending_{0};    // unstarted and small files (the writer's)
     std::atomic<std::int64_t> in_ranges_{0};  // started, not yet confirmed

@@ -17,22 +17,35 @@ namespace clipshare {
 // while more than its window is unflushed (files/write_window.hpp, DiskFiles), and these
 // fill up meanwhile.
 inline constexpr std::size_t max_chunks_in_flight = 2;
+// Grown chunks may have more on their way: the disk side gathers the chunks that arrive
+// while its last write runs into one writev (DiskBatch), and that only pays with room for
+// several. With two, intake on tmpfs stopped and restarted reading at nearly every chunk,
+// and each chunk cost a trip to the pool: two thread wake-ups, which on a VM were 40 % of
+// the daemon's time (bench/README.md). Six (1.5 MiB) is what a 5 MB/s disk can hold back
+// at its pace and still ack within 2 s (0.3 s of it); 4 and 8 measured alike on tmpfs.
+inline constexpr std::size_t grown_chunks_in_flight = 6;
+
+inline constexpr std::size_t small_upload_chunk = transfer_chunk_size;  // 64 KiB
+
+constexpr std::size_t chunks_in_flight(std::size_t chunk) {
+    return chunk > small_upload_chunk ? grown_chunks_in_flight : max_chunks_in_flight;
+}
 
 // What an upload holds with chunks of `chunk` bytes: those in flight, the one being filled
 // and a name. This is what it is charged.
 constexpr std::size_t upload_working_set(std::size_t chunk) {
-    return (max_chunks_in_flight + 1) * chunk + max_name_length;
+    return (chunks_in_flight(chunk) + 1) * chunk + max_name_length;
 }
 
-inline constexpr std::size_t small_upload_chunk = transfer_chunk_size;  // 64 KiB
 // Larger first; each is tried only for a file larger than a small chunk. Not 1 MiB: it took
 // intake on tmpfs further, but on a 5 MB/s disk the ack came 2.1 s after the last byte (the
 // goal is 2 s; 1.3 s at 64 KiB): three chunks held back at the disk's pace add 0.6 s.
 inline constexpr std::array<std::size_t, 1> grown_upload_chunks{256 * 1024};
 // A grown working set may take at most this fraction (1/n) of the budget's work share that
-// is still free: with the 16 MiB default (14 MiB work share) even an idle daemon stays at
-// 64 KiB; 256 KiB needs ~24 MiB free. So a few dozen uploads at once can grow before the
-// free share runs low, and later ones simply stay small.
+// is still free: with the 16 MiB default (14 MiB work share), and with 32 MiB, even an idle
+// daemon stays at 64 KiB; 256 KiB chunks (1.75 MiB with those in flight) need ~56 MiB free. So a
+// few dozen uploads at once can grow before the free share runs low, and later ones simply stay
+// small.
 inline constexpr std::size_t grown_share_divisor = 32;
 
 // The chunk size for an upload's next file when `free_work` bytes of the budget's work share

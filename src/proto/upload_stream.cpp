@@ -93,8 +93,17 @@ bool UploadStream::step(std::span<const std::uint8_t>& rest) {
 
 bool UploadStream::disk_behind() const {
     if (!batch_ || state_ == State::committing) return false;
+    if (waiting_for_disk_) return !caught_up();
     return batch_->pending_steps() >= max_pending_steps ||
-           in_flight_ >= max_chunks_in_flight * chunk_size_;
+           in_flight_ >= chunks_in_flight(chunk_size_) * chunk_size_;
+}
+
+// Once input stopped, it starts again only when the disk has taken half of what it held:
+// resuming at the first chunk done would stop again at the next one, a stop and a start of
+// reading (and a wake-up of the loop) per chunk while the disk is the slower side.
+bool UploadStream::caught_up() const {
+    return batch_->pending_steps() <= max_pending_steps / 2 &&
+           in_flight_ <= chunks_in_flight(chunk_size_) * chunk_size_ / 2;
 }
 
 bool UploadStream::begin_entry() {
@@ -208,9 +217,9 @@ void UploadStream::flush_chunk() {
 }
 
 // A written chunk's buffer, kept to be filled again (see IncomingBatch::write_reusing).
-// At most the three chunks of the working set exist, spare or not.
+// At most the chunks of the working set exist, spare or not.
 void UploadStream::keep_spare(std::vector<std::uint8_t> spent) {
-    if (spent.capacity() != chunk_size_ || spares_.size() >= max_chunks_in_flight) return;
+    if (spent.capacity() != chunk_size_ || spares_.size() >= chunks_in_flight(chunk_size_)) return;
     spares_.push_back(std::move(spent));
 }
 
@@ -244,7 +253,7 @@ IncomingBatch::Done UploadStream::disk_done() {
 }
 
 void UploadStream::on_disk_progress() {
-    if (waiting_for_disk_ && !disk_behind() && !failed_) {
+    if (waiting_for_disk_ && !failed_ && (!batch_ || state_ == State::committing || caught_up())) {
         waiting_for_disk_ = false;
         host_.upload_resume();
     }

@@ -80,6 +80,7 @@ private:
 
     bool step(std::span<const std::uint8_t>& rest);
     bool disk_behind() const;
+    bool caught_up() const;
     bool begin_entry();
     void grow_chunks();
     bool take_content(std::span<const std::uint8_t>& rest);

@@ -201,7 +201,7 @@ TEST_P(MethodTest, LargeFilesGetBiggerChunksWhereTheBudgetHasRoom) {
         std::size_t limit;
         std::size_t chunk;
     };
-    for (auto [limit, chunk] : {Case{32 * MiB, 256 * KiB}, Case{1024 * MiB, 256 * KiB}}) {
+    for (auto [limit, chunk] : {Case{128 * MiB, 256 * KiB}, Case{1024 * MiB, 256 * KiB}}) {
         MemoryBudget budget{limit};
         fake::Host fresh;
         fake::Files disk;
@@ -231,13 +231,15 @@ TEST(UploadChunks, GrowOnlyWhereTheFreeBudgetIsLarge) {
     // The work share is seven eighths of the budget.
     EXPECT_EQ(upload_chunk_for(14 * MiB, 0), 64 * KiB);  // a router's default 16 MiB, idle
     EXPECT_EQ(upload_working_set(64 * KiB), 194 * KiB);
-    EXPECT_EQ(upload_chunk_for(28 * MiB, 0), 256 * KiB);   // 32 MiB
+    EXPECT_EQ(upload_chunk_for(28 * MiB, 0), 64 * KiB);    // 32 MiB
+    EXPECT_EQ(upload_working_set(256 * KiB), 1794 * KiB);  // six in flight, one filling
+    EXPECT_EQ(upload_chunk_for(112 * MiB, 0), 256 * KiB);  // 128 MiB
     EXPECT_EQ(upload_chunk_for(896 * MiB, 0), 256 * KiB);  // 1 GiB: never more
     // A large budget that is nearly spent: the grown set must stay a small part of what
     // is left, so the last uploads stay small.
     EXPECT_EQ(upload_chunk_for(10 * MiB, 194 * KiB), 64 * KiB);
     // What the upload holds already counts as room for itself.
-    EXPECT_EQ(upload_chunk_for(24 * MiB, 194 * KiB), 256 * KiB);
+    EXPECT_EQ(upload_chunk_for(56 * MiB, 194 * KiB), 256 * KiB);
 }
 
 TEST_P(MethodTest, ContentIsReadInPlaceButNeverPastItsFile) {
@@ -286,6 +288,46 @@ TEST_P(MethodTest, ADiskBehindAnInPlaceReadPausesInputUntilItCatchesUp) {
     loop.run();
     EXPECT_EQ(files.written, data);
     EXPECT_TRUE(host.finished);
+}
+
+TEST_P(MethodTest, AfterAPauseInputResumesOnlyOnceTheDiskTookHalfOfWhatItHeld) {
+    MemoryBudget budget{1024 * MiB};  // room to grow: 256 KiB chunks, six in flight
+    constexpr std::size_t chunk = 256 * KiB;
+    fake::Host fresh;
+    fake::Files disk;
+    disk.later = &loop;
+    Session s{settings, fresh, Services{&deferred, &disk, &budget}};
+    std::string data(grown_chunks_in_flight * chunk + 5, 'h');
+    s.feed(Bytes{4, 4} + i64(1) + entry("f", static_cast<std::int64_t>(data.size())));
+    loop.run();  // the file is begun
+    std::size_t offset = 0;
+    auto fill = [&] {
+        auto lent = s.read_target();
+        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(offset), lent.size(), lent.begin());
+        offset += lent.size();
+        s.filled(lent.size());
+        return lent.size();
+    };
+    for (std::size_t i = 0; i < grown_chunks_in_flight; ++i) ASSERT_EQ(fill(), chunk) << i;
+    ASSERT_TRUE(fresh.paused);
+    // The disk answers one write at a time.
+    auto answer_one = [&] {
+        ASSERT_FALSE(loop.tasks.empty());
+        auto task = std::move(loop.tasks.front());
+        loop.tasks.pop_front();
+        task();
+    };
+    for (std::size_t done = 1; done < grown_chunks_in_flight / 2; ++done) {
+        answer_one();
+        EXPECT_TRUE(fresh.paused) << "one chunk done of " << grown_chunks_in_flight;
+        EXPECT_TRUE(s.read_target().empty());
+    }
+    answer_one();
+    EXPECT_FALSE(fresh.paused) << "half of what the disk held is done";
+    EXPECT_EQ(fill(), 5u);
+    loop.run();
+    EXPECT_EQ(disk.written, data);
+    EXPECT_EQ(fresh.sent, (Bytes{1, 1, 1}));
 }
 
 TEST_P(MethodTest, DiskFailureAbortsWithoutAck) {

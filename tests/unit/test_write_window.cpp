@@ -4,9 +4,14 @@
 // each wait or sync confirmed, against the bytes the test itself wrote. No timing.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -40,6 +45,8 @@ public:
         if (disk_rate > 0) fake_ns += static_cast<std::int64_t>(1e9 * length / disk_rate);
         return error;
     }
+    // The test decides, not the file system the sandbox happens to be on.
+    bool writes_back(int) override { return device; }
     int sync_all(int fd) override {
         ++syncs;
         int error = DiskSync::sync_all(fd);
@@ -53,6 +60,7 @@ public:
     std::atomic<int> syncs = 0;
     std::atomic<std::int64_t> confirmed = 0;
     std::atomic<bool> fail_waits = false;
+    bool device = true;    // writes_back()
     double disk_rate = 0;  // bytes per second; 0: the real clock
     std::int64_t fake_ns = 0;
 
@@ -290,6 +298,52 @@ TEST(WriteWindow, AFailedWaitElsewhereAfterTheLastWriteFailsTheCommit) {
     auto error = run.writer.commit(placed);
     EXPECT_NE(error.find("cannot write the received files to disk"), std::string::npos) << error;
     EXPECT_FALSE(run.sandbox.everything().count("target/big.bin"));
+}
+
+// ---- file systems without write-back (tmpfs) ----
+
+TEST(WriteWindow, WithoutWriteBackNothingIsStartedOrWaitedForButTheCommitStillSyncs) {
+    Upload run;
+    run.sync.device = false;
+    ASSERT_EQ(run.file("big.bin", 20 * window), "");
+    ASSERT_EQ(run.file("small", 1000), "");
+    EXPECT_EQ(run.sync.starts, 0);
+    EXPECT_EQ(run.sync.waits, 0);
+    EXPECT_EQ(run.sync.syncs, 0);
+    EXPECT_EQ(run.writer.unflushed(), 0);
+    EXPECT_FALSE(run.write_window().over()) << "nothing to hold the upload back for";
+    std::vector<PlacedItem> placed;
+    ASSERT_EQ(run.writer.commit(placed), "");
+    EXPECT_EQ(run.sync.syncs, 1) << "the ack still waits for the sync";
+    EXPECT_EQ(run.sync.confirmed, run.written);
+    EXPECT_EQ(std::filesystem::file_size(run.sandbox.target() / "big.bin"),
+              static_cast<std::uintmax_t>(20 * window));
+}
+
+// The file system type of `path` as /proc/self/mounts names it (the last mount wins).
+std::string mount_type(const std::string& path) {
+    std::ifstream mounts{"/proc/self/mounts"};
+    std::string device, point, type, rest, found;
+    while (mounts >> device >> point >> type && std::getline(mounts, rest)) {
+        if (point == path) found = type;
+    }
+    return found;
+}
+
+TEST(DiskSync, TmpfsHasNoWriteBack) {
+    if (mount_type("/dev/shm") != "tmpfs") GTEST_SKIP() << "no tmpfs at /dev/shm";
+    int fd = ::open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_FALSE(system_disk_sync().writes_back(fd));
+    ::close(fd);
+}
+
+TEST(DiskSync, ProcIsNotTmpfsSoItCountsAsWritingBack) {
+    // Any file system that is not tmpfs or ramfs is taken to have a device behind it.
+    int fd = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_TRUE(system_disk_sync().writes_back(fd));
+    ::close(fd);
 }
 
 }  // namespace
