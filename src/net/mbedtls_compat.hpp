@@ -457,6 +457,32 @@ inline void set_key_exchange_groups(mbedtls_ssl_config* config) {
 #endif
 }
 
+// Server, for a TLS 1.3 client whose ClientHello carries a P-256 key share besides others
+// (Java sends X25519's first): the same groups without X25519, so that mbedTLS, which takes
+// the client's first share it has, takes the P-256 one. Returns false (and leaves the list)
+// where this build lacks TLS 1.3 or either group, and then no such configuration is needed.
+inline bool set_key_exchange_groups_for_p256_share(mbedtls_ssl_config* config) {
+#if CLIPSHARE_MBEDTLS_TLS13 &&                                                          \
+    (defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_256)) && \
+    (defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED) || defined(PSA_WANT_ECC_MONTGOMERY_255))
+    static const std::uint16_t groups[] = {
+        MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_384)
+        MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP521R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_521)
+        MBEDTLS_SSL_IANA_TLS_GROUP_SECP521R1,
+#endif
+        MBEDTLS_SSL_IANA_TLS_GROUP_NONE,
+    };
+    mbedtls_ssl_conf_groups(config, groups);
+    return true;
+#else
+    (void)config;
+    return false;
+#endif
+}
+
 // Client side: send no SNI, and have mbedTLS match no host name against the server's
 // certificate (clipshare compares the CN itself, exactly, as the ClipShare desktop client
 // does). Returns 0 or an error code.

@@ -15,6 +15,7 @@
 #include "net/mbedtls_compat.hpp"
 #include "net/mbedtls_objects.hpp"
 #include "net/tls.hpp"
+#include "net/tls_client_hello.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_engine.hpp"
 #include "net/tls_identity.hpp"
@@ -166,6 +167,40 @@ Flights first_flights(const TlsContext& context, Client& client) {
     return flights;
 }
 
+// `hello` (one record holding a ClientHello) with an X25519 key share put before the shares it
+// has, as Java sends them: X25519's first, then P-256's.
+Bytes with_x25519_share_first(const Bytes& hello) {
+    auto put16 = [](Bytes& bytes, std::size_t at, std::size_t value) {
+        bytes.at(at) = static_cast<std::uint8_t>(value >> 8);
+        bytes.at(at + 1) = static_cast<std::uint8_t>(value);
+    };
+    Bytes out = hello;
+    const std::size_t body = 5 + 4;
+    std::size_t at = body + 2 + 32;
+    at += 1 + out.at(at);
+    at += 2 + be16(out, at);
+    at += 1 + out.at(at);
+    const std::size_t extensions_length_at = at;
+    const std::size_t extensions_end = at + 2 + be16(out, at);
+    for (at += 2; at + 4 <= extensions_end; at += 4 + be16(out, at + 2)) {
+        if (be16(out, at) != key_share_extension) continue;
+        Bytes share{0x00, 0x1d, 0x00, 0x20};
+        share.insert(share.end(), 32, 0x00);
+        share[4] = 9;  // the X25519 base point: a valid public key
+        out.insert(out.begin() + static_cast<long>(at + 6), share.begin(), share.end());
+        const std::size_t grown = share.size();
+        put16(out, at + 2, be16(out, at + 2) + grown);  // extension
+        put16(out, at + 4, be16(out, at + 4) + grown);  // client_shares
+        put16(out, extensions_length_at, be16(out, extensions_length_at) + grown);
+        const std::size_t handshake_length = be16(out, 7) + grown;  // < 64 KiB here
+        put16(out, 7, handshake_length);
+        put16(out, 3, be16(out, 3) + grown);  // record
+        return out;
+    }
+    ADD_FAILURE() << "no key_share in the ClientHello";
+    return out;
+}
+
 class TlsGroupsTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -225,6 +260,38 @@ TEST_F(TlsGroupsTest, Tls13ClientSendingX25519FirstIsAnsweredWithoutRetry) {
     const auto share = extension(hello_extensions(messages[0].second, false), key_share_extension);
     ASSERT_TRUE(share);
     EXPECT_EQ(be16(*share, 0), x25519);
+}
+
+TEST_F(TlsGroupsTest, Tls13ClientWithX25519AndP256SharesGetsP256) {
+    if (!mbedtls_compat::has_tls13) GTEST_SKIP() << "no TLS 1.3 in this mbedTLS";
+    auto context = daemon_context();
+    ASSERT_TRUE(context);
+    Client client{false};
+    int error = 0;
+    auto client_engine = TlsEngine::create(
+        client.config.get(), TlsEngine::ClientSide{"127.0.0.1:4338", {}, "ca.crt", true, "phone"},
+        error);
+    ASSERT_TRUE(client_engine) << error;
+    client_engine->handshake();
+    const Bytes hello = with_x25519_share_first(client_engine->take_output());
+    // What TlsStream does: read the offer, then ask the context for the configuration.
+    const ClientHelloOffer offer = read_client_hello_offer(hello);
+    ASSERT_EQ(offer.status, ClientHelloOffer::Status::parsed);
+    EXPECT_TRUE(offer.p256_key_share);
+    auto server = TlsEngine::create(context->ssl_config(offer.suites, offer.p256_key_share),
+                                    TlsEngine::ServerSide{[](std::string_view) { return true; },
+                                                          context->tls13_verdict_deferred()},
+                                    error);
+    ASSERT_TRUE(server) << error;
+    server->feed(hello);
+    server->handshake();
+    const auto messages = handshake_messages(server->take_output());
+    ASSERT_FALSE(messages.empty());
+    ASSERT_EQ(messages[0].first, 2);  // ServerHello
+    EXPECT_FALSE(is_hello_retry_request(messages[0].second));
+    const auto share = extension(hello_extensions(messages[0].second, false), key_share_extension);
+    ASSERT_TRUE(share);
+    EXPECT_EQ(be16(*share, 0), secp256r1);
 }
 
 }  // namespace
