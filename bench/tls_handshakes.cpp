@@ -70,7 +70,7 @@ public:
         mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                     MBEDTLS_SSL_PRESET_DEFAULT);
         mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, rng_.get());
-        // Like a phone: the newest version both have, X25519 first.
+        // Like clipshare --tls: the newest version both have, and its groups (P-256's key share).
         clipshare::mbedtls_compat::set_protocol_versions(conf, mode != Resume::cache);
         clipshare::mbedtls_compat::set_key_exchange_groups(conf);
         mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);

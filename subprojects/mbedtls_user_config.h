@@ -20,3 +20,12 @@
 /* Shrink both buffers after the handshake when the peer negotiated max_fragment_length (TLS
  * 1.2): such a connection then holds two buffers of that size instead. */
 #define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
+
+/* mbedTLS 3.6's PSA crypto keeps its keys (TLS 1.3's ECDHE and traffic keys among them) in one
+ * process-wide table, unguarded without MBEDTLS_THREADING_C. clipshared uses mbedTLS from its
+ * loop thread only, but the benchmark's and the tests' TLS clients run on many threads at
+ * once, and without locks they corrupted the heap (clipshare_bench --only handshakes, 64
+ * clients with TLS 1.3 tickets). A mutex per key-table access costs nothing measurable beside
+ * the public-key operations of a handshake. OpenWrt's own mbedTLS has threading on too. */
+#define MBEDTLS_THREADING_C
+#define MBEDTLS_THREADING_PTHREAD

@@ -1,5 +1,6 @@
 #include "net/tls_client_hello.hpp"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace clipshare {
@@ -10,9 +11,41 @@ constexpr std::uint8_t handshake_record = 22;
 constexpr std::uint8_t client_hello = 1;
 constexpr std::size_t record_header = 5;
 constexpr std::size_t max_record = 16384 + 256;  // what any TLS version lets a record carry
+constexpr std::size_t key_share_extension = 0x0033;
+constexpr std::size_t secp256r1 = 0x0017;
 
 std::size_t be16(std::span<const std::uint8_t> bytes, std::size_t at) {
     return std::size_t{bytes[at]} << 8 | bytes[at + 1];
+}
+
+// Whether the extensions after the cipher suites (at `at` in `record`, the first record as
+// far as it has arrived) hold a key_share extension with a secp256r1 entry. Anything short or
+// inconsistent is "no": the choice is then mbedTLS's, which checks everything itself.
+bool has_p256_key_share(std::span<const std::uint8_t> record, std::size_t at) {
+    auto fits = [&](std::size_t n) { return at + n <= record.size(); };
+    if (!fits(1)) return false;
+    at += 1 + record[at];  // compression methods
+    if (!fits(2)) return false;
+    const std::size_t extensions_end = at + 2 + be16(record, at);
+    if (extensions_end > record.size()) return false;
+    for (at += 2; at + 4 <= extensions_end;) {
+        const std::size_t type = be16(record, at);
+        const std::size_t length = be16(record, at + 2);
+        at += 4;
+        if (at + length > extensions_end) return false;
+        if (type == key_share_extension && length >= 2) {
+            // client_shares<0..2^16-1>: (group, key_exchange<1..2^16-1>) entries
+            const std::size_t shares_end = at + 2 + be16(record, at);
+            if (shares_end > at + length) return false;
+            for (std::size_t share = at + 2; share + 4 <= shares_end;) {
+                if (be16(record, share) == secp256r1) return true;
+                share += 4 + be16(record, share + 2);
+            }
+            return false;
+        }
+        at += length;
+    }
+    return false;
 }
 
 }  // namespace
@@ -51,6 +84,8 @@ ClientHelloOffer read_client_hello_offer(std::span<const std::uint8_t> received)
     for (std::size_t i = 0; i < suites_length; i += 2) {
         offer.suites.push_back(static_cast<std::uint16_t>(be16(record, at + i)));
     }
+    offer.p256_key_share =
+        has_p256_key_share(record.first(std::min(record.size(), in_record)), at + suites_length);
     return offer;
 }
 

@@ -2,7 +2,10 @@
 // sees them. mbedTLS 3.6 lets the client's order decide the TLS 1.3 cipher suite (in TLS 1.2
 // the server's order decides); knowing the offer lets TlsContext hand the session a
 // configuration whose TLS 1.3 list holds just the server's favourite among those offered, so
-// [tls] ciphers is honoured in TLS 1.3 too. Pure: bytes in, an answer out.
+// [tls] ciphers is honoured in TLS 1.3 too. The same goes for the ECDHE group: mbedTLS takes
+// the client's first key share that it has, so a client that sends X25519 and P-256 shares
+// (Java) would get X25519, the dearer one in mbedTLS; knowing that a P-256 share is there
+// lets TlsContext hand it a configuration without X25519. Pure: bytes in, an answer out.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +22,9 @@ struct ClientHelloOffer {
     };
     Status status = Status::incomplete;
     std::vector<std::uint16_t> suites;
+    // The key_share extension (TLS 1.3) holds a secp256r1 share. False when it does not, or
+    // when the first record has not fully arrived (the group is then left to mbedTLS).
+    bool p256_key_share = false;
 };
 
 // `received`: everything the client has sent so far, from its first byte. Never reads past

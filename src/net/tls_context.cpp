@@ -115,12 +115,22 @@ std::string TlsContext::load(const TlsSection& settings) {
         }
         return true;
     });
+    // With TLS 1.3, each variant has a twin for clients that send a P-256 key share.
+    const bool twins = settings.max_version == "1.3" && mbedtls_compat::has_tls13;
     auto add_variant = [&](std::vector<int> suites) -> std::string {
         suites.push_back(0);
         auto variant = std::make_unique<Variant>();
-        variant->suites = std::move(suites);
+        variant->suites = suites;
         std::string problem = configure(*variant, settings);
         variants_.push_back(std::move(variant));
+        if (!problem.empty() || !twins) return problem;
+        auto twin = std::make_unique<Variant>();
+        twin->suites = std::move(suites);
+        problem = configure(*twin, settings);
+        if (!problem.empty()) return problem;
+        if (mbedtls_compat::set_key_exchange_groups_for_p256_share(twin->config.get())) {
+            p256_variants_.push_back(std::move(twin));
+        }
         return problem;
     };
     if (error = add_variant(all); !error.empty()) return error;
@@ -153,13 +163,21 @@ std::string TlsContext::configure(Variant& variant, const TlsSection& settings) 
     return {};
 }
 
-const mbedtls_ssl_config* TlsContext::ssl_config(std::span<const std::uint16_t> offered) const {
+const mbedtls_ssl_config* TlsContext::ssl_config(std::span<const std::uint16_t> offered,
+                                                 bool p256_key_share) const {
     for (std::size_t i = 0; i < tls13_order_.size(); ++i) {
         if (std::find(offered.begin(), offered.end(), tls13_order_[i]) != offered.end()) {
-            return variants_[1 + i]->config.get();
+            return variant_config(1 + i, p256_key_share);
         }
     }
-    return variants_.front()->config.get();
+    return variant_config(0, p256_key_share);
+}
+
+const mbedtls_ssl_config* TlsContext::variant_config(std::size_t index, bool p256_key_share) const {
+    if (p256_key_share && index < p256_variants_.size()) {
+        return p256_variants_[index]->config.get();
+    }
+    return variants_[index]->config.get();
 }
 
 std::size_t tls_session_memory(const TlsContext& context) {

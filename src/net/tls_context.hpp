@@ -32,8 +32,11 @@ public:
     // its ClientHello; empty when they could not be read). mbedTLS lets the client's order
     // pick the TLS 1.3 suite, so for TLS 1.3 this is a configuration whose 1.3 list holds only
     // the first of [tls] ciphers that the client offers; TLS 1.2 follows the server's order
-    // by itself.
-    const mbedtls_ssl_config* ssl_config(std::span<const std::uint16_t> offered = {}) const;
+    // by itself. `p256_key_share`: its ClientHello carries a P-256 key share; the configuration
+    // then leaves X25519 out, so that the handshake takes that share, the cheaper one in mbedTLS
+    // (mbedtls_compat::set_key_exchange_groups_for_p256_share).
+    const mbedtls_ssl_config* ssl_config(std::span<const std::uint16_t> offered = {},
+                                         bool p256_key_share = false) const;
     bool allows(std::string_view client_name) const { return allowed_.contains(client_name); }
     std::uint64_t handshake_timeout_ms() const { return handshake_timeout_ms_; }
     // A TLS 1.3 handshake completes without judging the client's certificate (see
@@ -59,6 +62,7 @@ private:
     TlsContext() : resumption_([this](std::string_view name) { return allows(name); }) {}
     std::string load(const TlsSection& settings);
     std::string configure(Variant& variant, const TlsSection& settings);
+    const mbedtls_ssl_config* variant_config(std::size_t index, bool p256_key_share) const;
 
     // Declaration order is destruction order in reverse: the configurations, which point at
     // all the others, go first.
@@ -67,6 +71,9 @@ private:
     TlsResumption resumption_;  // ticket keys and session cache, over allowed_ and the RNG
     // [0]: every suite in the server's order; [1 + i]: TLS 1.3 restricted to tls13_order_[i].
     std::vector<std::unique_ptr<Variant>> variants_;
+    // The same, without X25519 among the groups; empty where not needed (TLS 1.2 at most, or
+    // a build without TLS 1.3, P-256 or X25519).
+    std::vector<std::unique_ptr<Variant>> p256_variants_;
     std::vector<std::uint16_t> tls13_order_;
     std::uint64_t handshake_timeout_ms_ = 10000;
     bool tls13_verdict_deferred_ = false;

@@ -57,8 +57,8 @@ std::optional<TlsConfigError> TlsIdentity::configure(mbedtls_ssl_config* config,
     if (rc != 0) return TlsConfigError{false, rc};
     mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, rng_.get());
     mbedtls_compat::set_protocol_range(config, options.min_tls13, options.max_tls13);
-    // In TLS 1.2 the server takes the first group of the client's list that it has: cheap
-    // ones first.
+    // Cheap groups first, P-256 leading: in TLS 1.2 the server's order picks, in TLS 1.3 the
+    // client's first key share (see set_key_exchange_groups).
     mbedtls_compat::set_key_exchange_groups(config);
     if (options.suites != nullptr) mbedtls_ssl_conf_ciphersuites(config, options.suites);
     // No resumption unless the owner turns it on: the daemon's TlsResumption (TLS 1.2, with

@@ -67,7 +67,8 @@ bool TlsStream::set_up_session() {
     TlsEngine::ServerSide side{[context](std::string_view name) { return context->allows(name); },
                                context->tls13_verdict_deferred()};
     int error = 0;
-    engine_ = TlsEngine::create(context->ssl_config(offer.suites), std::move(side), error);
+    engine_ = TlsEngine::create(context->ssl_config(offer.suites, offer.p256_key_share),
+                                std::move(side), error);
     if (!engine_) return false;
     engine_->feed(hello_);
     std::vector<std::uint8_t>{}.swap(hello_);

@@ -13,9 +13,10 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 using Status = ClientHelloOffer::Status;
 
-// A ClientHello record offering `suites`, with a 32-byte session id and some extension bytes
-// after the suites (which the reader must not need).
-Bytes client_hello(const std::vector<std::uint16_t>& suites) {
+// A ClientHello record offering `suites`, with a 32-byte session id and `extensions` (by
+// default one empty extension, which the reader must not need).
+Bytes client_hello(const std::vector<std::uint16_t>& suites,
+                   const Bytes& extensions = Bytes{0, 0, 0, 0}) {
     Bytes body{3, 3};                   // legacy_version
     body.insert(body.end(), 32, 0xAA);  // random
     body.push_back(32);                 // session id
@@ -26,7 +27,10 @@ Bytes client_hello(const std::vector<std::uint16_t>& suites) {
         body.push_back(static_cast<std::uint8_t>(suite >> 8));
         body.push_back(static_cast<std::uint8_t>(suite));
     }
-    body.insert(body.end(), {1, 0, 0, 4, 0, 0, 0, 0});  // compression, extensions
+    body.insert(body.end(), {1, 0});  // compression
+    body.push_back(static_cast<std::uint8_t>(extensions.size() >> 8));
+    body.push_back(static_cast<std::uint8_t>(extensions.size()));
+    body.insert(body.end(), extensions.begin(), extensions.end());
     Bytes handshake{1, 0, static_cast<std::uint8_t>(body.size() >> 8),
                     static_cast<std::uint8_t>(body.size())};
     handshake.insert(handshake.end(), body.begin(), body.end());
@@ -68,6 +72,55 @@ TEST(ClientHelloOffer, OtherRecordsAndBrokenLengthsAreUnreadable) {
     EXPECT_EQ(read_client_hello_offer(cut).status, Status::unreadable);
     auto empty_record = Bytes{22, 3, 1, 0, 0};
     EXPECT_EQ(read_client_hello_offer(empty_record).status, Status::unreadable);
+}
+
+// A key_share extension with one entry per group, each with a `key_bytes`-byte key.
+Bytes key_share(const std::vector<std::uint16_t>& groups, std::size_t key_bytes = 32) {
+    Bytes shares;
+    for (auto group : groups) {
+        shares.insert(shares.end(),
+                      {static_cast<std::uint8_t>(group >> 8), static_cast<std::uint8_t>(group), 0,
+                       static_cast<std::uint8_t>(key_bytes)});
+        shares.insert(shares.end(), key_bytes, 0x42);
+    }
+    Bytes extension{0,
+                    0x33,
+                    static_cast<std::uint8_t>((shares.size() + 2) >> 8),
+                    static_cast<std::uint8_t>(shares.size() + 2),
+                    static_cast<std::uint8_t>(shares.size() >> 8),
+                    static_cast<std::uint8_t>(shares.size())};
+    extension.insert(extension.end(), shares.begin(), shares.end());
+    return extension;
+}
+
+TEST(ClientHelloOffer, SeesAP256KeyShareBehindOthers) {
+    Bytes extensions{0, 0x0a, 0, 0};  // an empty extension before it
+    const Bytes shares = key_share({0x001d, 0x0017});
+    extensions.insert(extensions.end(), shares.begin(), shares.end());
+    auto offer = read_client_hello_offer(client_hello({0x1301}, extensions));
+    EXPECT_EQ(offer.status, Status::parsed);
+    EXPECT_TRUE(offer.p256_key_share);
+    EXPECT_TRUE(
+        read_client_hello_offer(client_hello({0x1301}, key_share({0x0017}))).p256_key_share);
+}
+
+TEST(ClientHelloOffer, NoP256KeyShareWhenAbsentCutOrInconsistent) {
+    EXPECT_FALSE(read_client_hello_offer(client_hello({0x1301})).p256_key_share);
+    EXPECT_FALSE(read_client_hello_offer(client_hello({0x1301}, key_share({0x001d, 0x0018})))
+                     .p256_key_share);
+    // Not yet whole: the suites are there, the share is not.
+    auto hello = client_hello({0x1301}, key_share({0x001d, 0x0017}));
+    auto cut = read_client_hello_offer(std::span{hello}.first(hello.size() - 1));
+    EXPECT_EQ(cut.status, Status::parsed);
+    EXPECT_FALSE(cut.p256_key_share);
+    // A share list longer than its extension: not believed.
+    auto broken = key_share({0x0017});
+    broken[5] = static_cast<std::uint8_t>(broken[5] + 8);
+    EXPECT_FALSE(read_client_hello_offer(client_hello({0x1301}, broken)).p256_key_share);
+    // A P-256 group id in another extension is not a key share.
+    EXPECT_FALSE(
+        read_client_hello_offer(client_hello({0x1301}, Bytes{0, 0x0a, 0, 4, 0, 2, 0, 0x17}))
+            .p256_key_share);
 }
 
 }  // namespace
