@@ -24,6 +24,11 @@ std::string text_etag(std::string_view text) {
     return out;
 }
 
+// Browsers ask for /favicon.ico by themselves and log a 404 as an error in the console.
+// The page has no icon: an empty answer, kept for a day, so they neither complain nor ask
+// again on every load.
+constexpr std::uint32_t kFaviconMaxAge = 24 * 60 * 60;
+
 // A response body goes out in pieces of this size, the next once the stream has drained.
 constexpr std::size_t kPiece = 64 * 1024;
 constexpr std::string_view kTextType = "text/plain; charset=utf-8";
@@ -96,7 +101,7 @@ std::optional<HttpError> WebSession::on_request_head(HttpRequestHead head) {
     if_none_match_ = std::string{head.header("If-None-Match").value_or("")};
     if (auto refused = check_host(head)) return refused;
     std::string_view allow;
-    if (path_ == "/" || path_ == "/api/kind" || path_ == "/api/image" ||
+    if (path_ == "/" || path_ == "/favicon.ico" || path_ == "/api/kind" || path_ == "/api/image" ||
         path_ == "/api/screenshot" || path_.starts_with("/api/files/")) {
         allow = "GET";
     } else if (path_ == "/api/text") {
@@ -163,6 +168,8 @@ void WebSession::on_request_end() {
     } else if (path_ == "/") {
         respond(200, "text/html; charset=utf-8", make_shared_bytes(std::string{kWebPage}),
                 kWebPageCsp);
+    } else if (path_ == "/favicon.ico") {
+        respond(204, {}, nullptr, {}, kFaviconMaxAge);
     } else if (path_ == "/api/text") {
         method_ == "GET" ? get_text() : put_text();
     } else if (path_ == "/api/kind") {
@@ -220,7 +227,7 @@ void WebSession::put_text() {
 }
 
 void WebSession::respond(int status, std::string_view content_type, SharedBytes body,
-                         std::string_view csp) {
+                         std::string_view csp, std::uint32_t max_age) {
     std::size_t length = body ? body->bytes.size() : 0;
     HttpResponseHead head;
     head.status = status;
@@ -229,6 +236,7 @@ void WebSession::respond(int status, std::string_view content_type, SharedBytes 
     head.keep_alive = keep_alive_;
     head.etag = etag_;
     head.csp = csp;
+    head.max_age = max_age;
     host_.send(http_response_head(head));
     etag_.clear();
     log_request(status, length);

@@ -2,11 +2,11 @@
 // HttpRequestParser, routes it, answers from the clipboard. The host (server/WebConnection)
 // owns the stream and the timers; nothing here does I/O or knows libuv.
 //
-// Routes (man clipshared.toml(5), "Web access"): GET / (the page), GET/PUT /api/text,
-// GET /api/kind, GET/POST /api/files, GET /api/files/<name>, GET /api/image and
-// /api/screenshot. Every request passes the Host and Origin checks (host_check.hpp) first.
-// Every error answer closes the connection: after a refused request the rest of the stream
-// can no longer be trusted to start at a request boundary.
+// Routes (man clipshared.toml(5), "Web access"): GET / (the page), GET /favicon.ico (no
+// icon: 204), GET/PUT /api/text, GET /api/kind, GET/POST /api/files, GET /api/files/<name>,
+// GET /api/image and /api/screenshot. Every request passes the Host and Origin checks
+// (host_check.hpp) first. Every error answer closes the connection: after a refused request
+// the rest of the stream can no longer be trusted to start at a request boundary.
 #pragma once
 
 #include <cstdint>
@@ -88,8 +88,9 @@ private:
     // An error answer, logged with the peer; the connection closes after it.
     void refuse(const HttpError& error);
     // `csp`: the Content-Security-Policy, empty for the strict default (the page relaxes it).
+    // `max_age`: seconds a browser may keep the answer; 0, the default, keeps nothing.
     void respond(int status, std::string_view content_type, SharedBytes body,
-                 std::string_view csp = {});
+                 std::string_view csp = {}, std::uint32_t max_age = 0);
     void send_body();
     void response_done();
     void log_request(int status, std::size_t bytes_out);

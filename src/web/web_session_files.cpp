@@ -205,14 +205,10 @@ void WebSession::send_listed(std::unique_ptr<FileListing> listing, std::string n
         if (entries.size() == 1 && entries[0].size >= 0 && entries[0].name == name) {
             // A file: its length is known, its bytes go as they are.
             disposition = "attachment; filename*=UTF-8''" + percent_encode(name);
-            HttpResponseHead head{200,
-                                  content_type,
-                                  static_cast<std::uint64_t>(entries[0].size),
-                                  keep_alive_,
-                                  {},
-                                  {},
-                                  {},
-                                  {}};
+            HttpResponseHead head{
+                200,         content_type, static_cast<std::uint64_t>(entries[0].size),
+                keep_alive_, {},           {},
+                {},          {},           0};
             if (content_type == "application/octet-stream") head.disposition = disposition;
             host_.send(http_response_head(head));
             log_request(200, static_cast<std::size_t>(entries[0].size));
@@ -220,7 +216,8 @@ void WebSession::send_listed(std::unique_ptr<FileListing> listing, std::string n
             return start_download(WebDownload::Form::raw, {std::move(entries[0])}, nullptr);
         }
         disposition = "attachment; filename*=UTF-8''" + percent_encode(name + ".tar");
-        HttpResponseHead head{200, "application/x-tar", std::nullopt, keep_alive_, {}, {}, {}, {}};
+        HttpResponseHead head{200, "application/x-tar", std::nullopt, keep_alive_, {}, {}, {}, {},
+                              0};
         head.disposition = disposition;
         host_.send(http_response_head(head));
         log_request(200, 0);

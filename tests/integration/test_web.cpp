@@ -239,6 +239,25 @@ TEST_F(Web, PageIsServed) {
     EXPECT_NE(response.body.find("<!DOCTYPE html>"), std::string::npos);
 }
 
+// Browsers ask for it on their own: no icon, no 404 in their console, and not asked for again
+// on every load. Everything else stays out of caches.
+TEST_F(Web, FaviconIsNoContentKeptForADay) {
+    auto client = Client::connect(daemon->web_port());
+    client.send(get("/favicon.ico") + get("/api/kind"));
+    auto favicon = read_response(client);
+    EXPECT_EQ(favicon.status, 204) << favicon.head;
+    EXPECT_EQ(favicon.head.find("\r\nContent-Length:"), std::string::npos) << favicon.head;
+    EXPECT_EQ(favicon.head.find("\r\nContent-Type:"), std::string::npos) << favicon.head;
+    EXPECT_NE(favicon.head.find("Cache-Control: max-age=86400\r\n"), std::string::npos)
+        << favicon.head;
+    EXPECT_EQ(favicon.head.find("no-store"), std::string::npos) << favicon.head;
+    // No body went with it: the next answer on the connection starts right after its head.
+    auto kind = read_response(client);
+    EXPECT_EQ(kind.status, 200) << kind.head;
+    EXPECT_NE(kind.head.find("Cache-Control: no-store\r\n"), std::string::npos) << kind.head;
+    EXPECT_TRUE(daemon->wait_for_log("HTTP GET /favicon.ico: 204"));
+}
+
 TEST_F(Web, UnknownRouteIsNotFound) {
     expect_refused("GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404);
 }
