@@ -9,13 +9,12 @@
 #include "web/page.hpp"
 
 namespace clipshare {
-namespace {
 
-// A 64-bit FNV-1a of the text, as a quoted entity tag: the page asks again every 2 s and
-// gets 304 while nothing changed.
-std::string text_etag(std::string_view text) {
+// A 64-bit FNV-1a of the bytes, as a quoted entity tag: the page asks for the text again
+// every 2 s and gets 304 while nothing changed.
+std::string content_etag(std::string_view bytes) {
     std::uint64_t hash = 14695981039346656037ULL;
-    for (unsigned char c : text) {
+    for (unsigned char c : bytes) {
         hash ^= c;
         hash *= 1099511628211ULL;
     }
@@ -23,6 +22,8 @@ std::string text_etag(std::string_view text) {
     std::snprintf(out, sizeof out, "\"%016llx\"", static_cast<unsigned long long>(hash));
     return out;
 }
+
+namespace {
 
 // Browsers ask for /favicon.ico by themselves and log a 404 as an error in the console.
 // The page has no icon: an empty answer, kept for a day, so they neither complain nor ask
@@ -191,7 +192,7 @@ void WebSession::get_text() {
             respond(204, {}, nullptr);  // the clipboard holds no text
             return;
         }
-        etag_ = text_etag(text->bytes);
+        etag_ = content_etag(text->bytes);
         if (if_none_match_ == etag_) {
             respond(304, {}, nullptr);
             return;

@@ -50,6 +50,9 @@ struct WebFiles {
     BatchCommitter* commits = nullptr;
 };
 
+// The quoted entity tag of a response body: 16 hex digits of a 64-bit hash of `bytes`.
+std::string content_etag(std::string_view bytes);
+
 class WebSession final : private HttpRequestHandler, private UploadHost {
 public:
     WebSession(WebSettings settings, WebHost& host, Clipboard& clipboard, MemoryBudget* budget,
@@ -105,10 +108,12 @@ private:
     void on_listed(std::string error, std::vector<FileEntry> entries);
     void download(std::string name);
     void get_image(bool screenshot);
-    void send_image(std::optional<Image> image);
-    // Sends the one entry `listing` yields as a file, or every entry as `name`.tar.
+    // `tagged`: with an ETag, and 304 when If-None-Match has it (GET /api/image).
+    void send_image(std::optional<Image> image, bool tagged);
+    // Sends the one entry `listing` yields as a file (with `etag`, if any), or every entry
+    // as `name`.tar.
     void send_listed(std::unique_ptr<FileListing> listing, std::string name,
-                     std::string_view content_type);
+                     std::string_view content_type, std::string etag = {});
     void start_download(WebDownload::Form form, std::deque<FileEntry> first,
                         std::unique_ptr<FileListing> more);
 
