@@ -55,6 +55,7 @@
 #include "../src/net/tls_context.hpp"
 #include "../src/util/log.hpp"
 #include "../tests/integration/tls_client.hpp"
+#include "build_config.hpp"
 #include "cipher_measure.hpp"
 #include "desktop_latency.hpp"
 #include "support.hpp"
@@ -814,7 +815,8 @@ int main(int argc, char** argv) {
         idle_memory_tls(s, tls_config, tls, section);
     }
     if (s.runs("throughput")) throughput(s, daemon, tls);
-    if (s.runs("web")) web_throughput(s);
+    // A clipshared built with -Dweb=disabled has no web port to measure.
+    if (s.runs("web") && CLIPSHARE_HAVE_WEB) web_throughput(s);
     if (s.runs("tls_bulk")) {
         tls_bulk(
             tls, 1.0,

@@ -42,6 +42,9 @@ inline SharedBytes make_shared_bytes(std::string bytes, MemoryCharge charge = {}
 struct Image {
     std::filesystem::path file;
     SharedBytes bytes;
+    // With `file`: when the clipboard took it (ns since the epoch), which tells it from an
+    // image of the same name that came before it without reading it; 0 when unknown.
+    std::uint64_t since_ns = 0;
 };
 
 class Clipboard {

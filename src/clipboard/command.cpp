@@ -195,7 +195,7 @@ void CommandClipboard::fetch_image(std::function<void(std::optional<Image>)> don
             if (!png_output(output, "get_image")) return done(std::nullopt);
             auto bytes = shared(*output, "get_image");
             if (!bytes) return done(std::nullopt);
-            done(Image{{}, std::move(bytes)});
+            done(Image{{}, std::move(bytes), 0});
         });
 }
 
@@ -264,7 +264,7 @@ void CommandClipboard::screenshot(std::int64_t display,
             if (!png_output(output, "screenshot")) return done(std::nullopt);
             auto bytes = shared(*output, "screenshot");
             if (!bytes) return done(std::nullopt);
-            done(Image{{}, std::move(bytes)});
+            done(Image{{}, std::move(bytes), 0});
         });
 }
 

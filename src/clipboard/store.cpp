@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -18,6 +20,13 @@ namespace {
 constexpr std::string_view magic = "clipshare-state 1\n";
 constexpr const char* state_file = "clipboard.state";
 constexpr const char* temp_file = "clipboard.state.tmp";
+
+std::uint64_t realtime_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u +
+           static_cast<std::uint64_t>(now.tv_nsec);
+}
 
 // Writes `data` to state_dir/temp_file, syncs it, renames it over state_file, and syncs the
 // directory, so that a crash leaves either the old state or the new one.
@@ -154,6 +163,7 @@ std::string StoreClipboard::load() {
     if (!in) return {};  // nothing saved yet
     std::stringstream data;
     data << in.rdbuf();
+    changed_ns_ = saved_at_ns();
     if (!parse(data.str(), content_)) {
         LOG_WARN("%s is damaged; starting with an empty clipboard",
                  (state_dir_ / state_file).c_str());
@@ -173,10 +183,14 @@ void StoreClipboard::replace(Content next, Done done) {
     auto error = std::make_shared<std::string>();
     queue_.post([dir = state_dir_, data, error] { *error = write_atomically(dir, *data); },
                 [this, next = std::move(next), error, done = std::move(done)]() mutable {
-                    if (error->empty())
+                    if (error->empty()) {
                         content_ = std::move(next);
-                    else
+                        // Never the same twice, even within the file system's
+                        // coarse timestamps.
+                        changed_ns_ = std::max(realtime_ns(), changed_ns_ + 1);
+                    } else {
                         LOG_ERROR("clipboard not saved: %s", error->c_str());
+                    }
                     done(*error);
                 });
 }
@@ -217,7 +231,7 @@ void StoreClipboard::get_image(std::function<void(std::optional<Image>)> done) {
     if (content_.kind != ContentKind::files || items.size() != 1 || !items[0].png) {
         return done(std::nullopt);
     }
-    done(Image{working_dir_ / items[0].name, {}});
+    done(Image{working_dir_ / items[0].name, {}, changed_ns_});
 }
 
 void StoreClipboard::screenshot(std::int64_t, std::function<void(std::optional<Image>)> done) {

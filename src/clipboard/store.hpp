@@ -54,7 +54,8 @@ private:
     std::filesystem::path state_dir_;
     MemoryBudget* budget_;
     Content content_;
-    WorkQueue queue_;  // state writes, one after another, in order
+    std::uint64_t changed_ns_ = 0;  // when content_ was saved (an image's Image::since_ns)
+    WorkQueue queue_;               // state writes, one after another, in order
 };
 
 }  // namespace clipshare

@@ -112,7 +112,7 @@ void StorageQuota::recount() {
 }
 
 void StorageQuota::on_counted(std::vector<StoredEntry> found) {
-    std::map<std::string, Entry> next;
+    std::map<std::string, Entry, std::less<>> next;
     for (auto& entry : found) {
         if (removed_while_counting_.count(entry.name) != 0) continue;
         next[entry.name] = Entry{entry.stamp, entry.bytes, false};
@@ -125,12 +125,14 @@ void StorageQuota::on_counted(std::vector<StoredEntry> found) {
     for (const auto& [name, entry] : entries_) {
         if (entry.committing) next[name] = entry;
     }
+    batches_.clear();  // before its names' strings go with the old entries
     entries_ = std::move(next);
     used_ = 0;
     name_bytes_ = 0;
     for (const auto& [name, entry] : entries_) {
         used_ += entry.bytes;
         name_bytes_ += name.size();
+        index(name, entry);
     }
     added_while_counting_.clear();
     removed_while_counting_.clear();
@@ -172,16 +174,15 @@ std::string StorageQuota::reserve(Reservation& reservation, std::int64_t bytes) 
                "; " + std::to_string(bytes) + " more do not fit";
     };
     if (!settings_.make_room) return held();
-    std::vector<Batch> victims;
     std::int64_t freed = 0;
-    for (auto& batch : removable()) {
-        if (freed >= missing) break;
+    auto victims = oldest_removable([&](std::uint64_t, const Batch& batch) {
+        if (freed >= missing) return false;
         freed += batch.bytes;
-        victims.push_back(std::move(batch));
-    }
+        return true;
+    });
     // All or nothing: a batch that cannot fit removes nothing.
     if (freed < missing) return held() + " even after removing every batch that may go";
-    for (const auto& batch : victims) remove(batch, "to make room for an upload");
+    for (auto stamp : victims) remove(stamp, "to make room for an upload");
     return grant();
 }
 
@@ -189,7 +190,8 @@ void StorageQuota::placed(const std::vector<PlacedItem>& items, std::uint64_t st
                           Reservation& reservation) {
     for (const auto& item : items) {
         forget(item.name);  // a name reused since the last count
-        entries_[item.name] = Entry{stamp, item.bytes, true};
+        auto [at, added] = entries_.emplace(item.name, Entry{stamp, item.bytes, true});
+        index(at->first, at->second);
         used_ += item.bytes;
         name_bytes_ += item.name.size();
         if (counting_) added_while_counting_.insert(item.name);
@@ -215,14 +217,19 @@ void StorageQuota::withdrawn(const std::vector<PlacedItem>& items) {
 }
 
 void StorageQuota::charge_index() {
-    // A map node is about its entry, its name and four pointers; the names of the current
-    // files and of the count's change sets are few beside it.
-    constexpr std::size_t per_entry = sizeof(Entry) + sizeof(std::string) + 4 * sizeof(void*);
-    index_charge_.force_resize(entries_.size() * per_entry + name_bytes_);
+    // A map node is about its entry, its name and four pointers, and each entry has a node
+    // in its batch's names too; the names of the current files and of the count's change
+    // sets are few beside them.
+    constexpr std::size_t node = 4 * sizeof(void*);
+    constexpr std::size_t per_entry =
+        sizeof(Entry) + sizeof(std::string) + node + sizeof(std::string_view) + node;
+    constexpr std::size_t per_batch = sizeof(std::uint64_t) + sizeof(Batch) + node;
+    index_charge_.force_resize(entries_.size() * per_entry + batches_.size() * per_batch +
+                               name_bytes_);
 }
 
 void StorageQuota::set_current(const std::vector<std::string>& names) {
-    current_ = std::set<std::string>(names.begin(), names.end());
+    current_ = std::set<std::string, std::less<>>(names.begin(), names.end());
 }
 
 void StorageQuota::forget(const std::string& name) {
@@ -230,6 +237,7 @@ void StorageQuota::forget(const std::string& name) {
     if (found == entries_.end()) return;
     used_ -= found->second.bytes;
     name_bytes_ -= name.size();
+    unindex(found->first, found->second);
     entries_.erase(found);
     if (counting_) {
         removed_while_counting_.insert(name);
@@ -237,34 +245,55 @@ void StorageQuota::forget(const std::string& name) {
     }
 }
 
-std::vector<StorageQuota::Batch> StorageQuota::removable() const {
-    std::map<std::uint64_t, Batch> batches;
-    std::set<std::uint64_t> kept;
-    for (const auto& [name, entry] : entries_) {
-        Batch& batch = batches[entry.stamp];
-        batch.stamp = entry.stamp;
-        batch.bytes += entry.bytes;
-        batch.names.push_back(name);
-        if (entry.committing || current_.count(name) != 0 || pins_.count(name) != 0) {
-            kept.insert(entry.stamp);
+void StorageQuota::index(const std::string& name, const Entry& entry) {
+    Batch& batch = batches_[entry.stamp];
+    batch.bytes += entry.bytes;
+    batch.names.insert(name);
+}
+
+void StorageQuota::unindex(const std::string& name, const Entry& entry) {
+    auto found = batches_.find(entry.stamp);
+    if (found == batches_.end()) return;
+    found->second.bytes -= entry.bytes;
+    found->second.names.erase(name);
+    if (found->second.names.empty()) batches_.erase(found);
+}
+
+bool StorageQuota::kept(const Batch& batch) const {
+    for (auto name : batch.names) {
+        if (current_.count(name) != 0 || pins_.count(name) != 0) return true;
+        if (auto entry = entries_.find(name); entry != entries_.end() && entry->second.committing) {
+            return true;
         }
     }
-    std::vector<Batch> out;
-    for (auto& [stamp, batch] : batches) {
-        if (kept.count(stamp) == 0) out.push_back(std::move(batch));
+    return false;
+}
+
+template <typename More>
+std::vector<std::uint64_t> StorageQuota::oldest_removable(More more) const {
+    std::vector<std::uint64_t> out;
+    for (const auto& [stamp, batch] : batches_) {
+        if (kept(batch)) continue;
+        if (!more(stamp, batch)) break;
+        out.push_back(stamp);
     }
     return out;
 }
 
-void StorageQuota::remove(const Batch& batch, const std::string& why) {
+void StorageQuota::remove(std::uint64_t stamp, const std::string& why) {
+    auto found = batches_.find(stamp);
+    if (found == batches_.end()) return;
+    // Copied: forgetting the entries takes the batch with them.
+    std::vector<std::string> names{found->second.names.begin(), found->second.names.end()};
+    std::int64_t bytes = found->second.bytes;
     auto now = realtime_ns();
-    auto age_s = now > batch.stamp ? (now - batch.stamp) / ns_per_s : 0;
+    auto age_s = now > stamp ? (now - stamp) / ns_per_s : 0;
     // Names put there by hand may hold anything: escaped, one log line stays one line.
     LOG_INFO("storage: removing %s%s (%zu entries, %lld bytes, stored %llu s ago): %s",
-             escape_control_bytes(batch.names.front()).c_str(),
-             batch.names.size() > 1 ? " and the rest of its batch" : "", batch.names.size(),
-             ll(batch.bytes), static_cast<unsigned long long>(age_s), why.c_str());
-    for (const auto& name : batch.names) {
+             escape_control_bytes(names.front()).c_str(),
+             names.size() > 1 ? " and the rest of its batch" : "", names.size(), ll(bytes),
+             static_cast<unsigned long long>(age_s), why.c_str());
+    for (const auto& name : names) {
         forget(name);
         remover_.post([dir = working_dir_, name] {
             UniqueFd working{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
@@ -282,17 +311,20 @@ void StorageQuota::remove_expired() {
     auto max_age_ns = static_cast<std::uint64_t>(settings_.max_age) * ns_per_s;
     auto now = realtime_ns();
     if (now < max_age_ns) return;
-    for (const auto& batch : removable()) {
-        if (batch.stamp < now - max_age_ns) remove(batch, "older than [storage] max_age");
-    }
+    auto expired = oldest_removable(
+        [cutoff = now - max_age_ns](std::uint64_t stamp, const Batch&) { return stamp < cutoff; });
+    for (auto stamp : expired) remove(stamp, "older than [storage] max_age");
 }
 
 void StorageQuota::trim() {
     if (!settings_.make_room || settings_.max_bytes <= 0) return;
-    for (const auto& batch : removable()) {
-        if (used() <= settings_.max_bytes) return;
-        remove(batch, "working_dir is over [storage] max_bytes");
-    }
+    std::int64_t over = used() - settings_.max_bytes;
+    auto victims = oldest_removable([&over](std::uint64_t, const Batch& batch) {
+        if (over <= 0) return false;
+        over -= batch.bytes;
+        return true;
+    });
+    for (auto stamp : victims) remove(stamp, "working_dir is over [storage] max_bytes");
 }
 
 }  // namespace clipshare

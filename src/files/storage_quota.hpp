@@ -19,6 +19,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "files/placed_item.hpp"
@@ -106,18 +107,28 @@ private:
         std::int64_t bytes = 0;
         bool committing = false;
     };
+    // The entries that share a stamp. Kept in stamp order as entries come and go, so that
+    // choosing the oldest batches walks from the front and stops when it has enough,
+    // instead of grouping and sorting every entry on each upload that needs room.
     struct Batch {
-        std::uint64_t stamp = 0;
         std::int64_t bytes = 0;
-        std::vector<std::string> names;
+        std::set<std::string_view> names;  // keys of entries_, which outlive them here
     };
+    using Batches = std::map<std::uint64_t, Batch>;
 
     bool limited() const { return settings_.max_bytes > 0 || settings_.max_age > 0; }
     void start_timer();
     void on_counted(std::vector<StoredEntry> found);
-    // The batches that may be removed now, oldest first.
-    std::vector<Batch> removable() const;
-    void remove(const Batch& batch, const std::string& why);
+    // Adds entries_'s entry to its batch, or takes it out.
+    void index(const std::string& name, const Entry& entry);
+    void unindex(const std::string& name, const Entry& entry);
+    // Whether any entry of the batch is being committed, on the clipboard or pinned.
+    bool kept(const Batch& batch) const;
+    // The stamps of the batches that may be removed now, oldest first, for as long as
+    // `more(stamp, batch)` says so.
+    template <typename More>
+    std::vector<std::uint64_t> oldest_removable(More more) const;
+    void remove(std::uint64_t stamp, const std::string& why);
     void remove_expired();
     void trim();
     void forget(const std::string& name);
@@ -129,12 +140,13 @@ private:
     std::filesystem::path working_dir_;
     std::set<std::string> daemon_names_;
     StorageSettings settings_;
-    std::map<std::string, Entry> entries_;
+    std::map<std::string, Entry, std::less<>> entries_;
+    Batches batches_;             // entries_ by stamp
     std::int64_t used_ = 0;       // the entries' bytes
     std::int64_t reserved_ = 0;   // uploads in progress
     std::size_t name_bytes_ = 0;  // the entries' names, for the index's charge
-    std::set<std::string> current_;
-    std::map<std::string, int> pins_;
+    std::set<std::string, std::less<>> current_;
+    std::map<std::string, int, std::less<>> pins_;
     // A count in progress sees the disk as it was; what changed meanwhile wins over it.
     bool counting_ = false;
     bool count_again_ = false;

@@ -7,7 +7,6 @@
 #include <set>
 #include <system_error>
 
-#include "build_config.hpp"
 #include "net/tls.hpp"
 #include "server/session_settings.hpp"
 #include "util/log.hpp"
@@ -88,6 +87,7 @@ std::string check_paths(const Config& config) {
             return error;
         }
     }
+    if (auto error = web_unavailable(config); !error.empty()) return error;
     if (config.tls.enabled || (config.web.enabled && config.web.tls)) {
         std::string error;
         if (!make_tls_context(config.tls, error)) return error;
@@ -102,6 +102,7 @@ bool Server::web_over_tls() const {
 Server::Server(Config config, Reloader reloader)
     : config_(std::make_shared<const Config>(std::move(config))),
       reloader_(std::move(reloader)),
+      web_(&loop_, [this](const std::string& address, bool tls) { count_out(address, tls, true); }),
       budget_(static_cast<std::size_t>(config_->limits.memory_budget)) {
     uv_loop_init(&loop_);
 }
@@ -147,10 +148,8 @@ std::string Server::start() {
     watch_signal(sigint_, SIGINT);
     watch_signal(sighup_, SIGHUP);
     if (auto error = check_working_dir(*config_); !error.empty()) return error;
-    if (config_->web.enabled && !CLIPSHARE_HAVE_WEB) {
-        return "[web] enabled = true, but this clipshared was built without web access "
-               "(meson -Dweb)";
-    }
+    // Before any port is bound (check_paths says it again for -t).
+    if (auto error = web_unavailable(*config_); !error.empty()) return error;
     if (config_->tls.enabled || web_over_tls()) {
         std::string error;
         tls_context_ = make_tls_context(config_->tls, error);
@@ -298,10 +297,7 @@ void Server::stop() {
     open.reserve(connections_.size());
     for (auto& [raw, slot] : connections_) open.push_back(raw);
     for (auto* connection : open) connection->stop();
-    std::vector<WebConnection*> web;
-    web.reserve(web_connections_.size());
-    for (auto& [raw, slot] : web_connections_) web.push_back(raw);
-    for (auto* connection : web) connection->stop();
+    web_.stop_all();
 }
 
 void Server::reload() {
@@ -361,13 +357,6 @@ namespace {
 constexpr std::size_t connection_memory = 2 * 1024;
 // A connection is closed to make room only if it made no progress for this long.
 constexpr std::uint64_t eviction_grace_ms = 1000;
-
-// The name the web port accepts in Host besides IP literals (host_check.hpp).
-std::string machine_host_name() {
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0) return {};
-    return name;
-}
 
 }  // namespace
 
@@ -464,38 +453,16 @@ void Server::count_out(const std::string& address, bool tls, bool counted) {
 }
 
 void Server::accept_web(std::unique_ptr<TcpStream> tcp, bool tls) {
-    const auto& config = *config_;
     // The connection, the head of one request as it is kept, and a TLS session. Web
     // arrivals do not evict: each request has a short deadline of its own.
-    std::size_t memory = connection_memory + static_cast<std::size_t>(config.web.max_header_bytes);
+    std::size_t memory =
+        connection_memory + static_cast<std::size_t>(config_->web.max_header_bytes);
     auto admitted = admit(std::move(tcp), {tls, false, memory, "web: "});
     if (!admitted) return;
-    WebSettings settings;
-    settings.http = {static_cast<std::size_t>(config.web.max_header_bytes),
-                     static_cast<std::size_t>(config.web.max_headers)};
-    settings.max_text_length = static_cast<std::size_t>(config.limits.max_text_length);
-    settings.hosts = {machine_host_name(), config.web.allowed_hosts};
-    settings.tls = tls;
-    settings.limits = session_settings_from(config).limits;
-    settings.screenshot_display = config.clipboard.display;
-    WebTimeouts timeouts{static_cast<std::uint64_t>(config.web.request_timeout) * 1000,
-                         static_cast<std::uint64_t>(config.server.idle_timeout) * 1000};
-    auto connection = std::make_unique<WebConnection>(
-        *this, &loop_, std::move(admitted->stream), std::move(settings), *session_clipboard_,
-        &budget_, timeouts, std::move(admitted->baseline),
-        WebFiles{files_.get(), committer_.get()});
-    WebConnection* raw = connection.get();
-    web_connections_.emplace(raw, WebSlot{std::move(connection), tls, admitted->address});
     count_in(admitted->address, tls);
-    LOG_DEBUG("%s: connected (web)", raw->peer().c_str());
-    raw->start();
-}
-
-void Server::on_web_connection_closed(WebConnection& connection) {
-    auto found = web_connections_.find(&connection);
-    if (found == web_connections_.end()) return;
-    count_out(found->second.address, found->second.tls, true);
-    web_connections_.erase(found);
+    web_.add(*config_, {session_clipboard_.get(), files_.get(), committer_.get(), &budget_},
+             {std::move(admitted->stream), std::move(admitted->baseline),
+              std::move(admitted->address), tls});
 }
 
 bool Server::make_room(bool tls) {

@@ -25,7 +25,7 @@
 #include "server/connection.hpp"
 #include "server/discovery.hpp"
 #include "server/uv_next_turn.hpp"
-#include "server/web_connection.hpp"
+#include "server/web_port.hpp"
 #include "util/memory_budget.hpp"
 #include "util/uv_handle.hpp"
 
@@ -37,7 +37,7 @@ namespace clipshare {
 // Returns "" or one error line.
 std::string check_paths(const Config& config);
 
-class Server final : public ListenerHandler, public ConnectionOwner, public WebConnectionOwner {
+class Server final : public ListenerHandler, public ConnectionOwner {
 public:
     using Reloader = std::function<ConfigResult()>;
 
@@ -94,7 +94,6 @@ private:
     // The web port (meson -Dweb): admitted by the same per-address cap, connection count and
     // memory budget; not evicted to make room (each request has a short deadline).
     void accept_web(std::unique_ptr<TcpStream> tcp, bool tls);
-    void on_web_connection_closed(WebConnection& connection) override;
     bool web_over_tls() const;
     // Puts batches that start-up recovery finished on the clipboard (when newer than it).
     void restore_recovered_batches();
@@ -114,12 +113,8 @@ private:
     std::vector<std::unique_ptr<Listener>> listeners_;
     Discovery discovery_;
     std::unordered_map<Connection*, Slot> connections_;
-    struct WebSlot {
-        std::unique_ptr<WebConnection> connection;
-        bool tls = false;
-        std::string address;
-    };
-    std::unordered_map<WebConnection*, WebSlot> web_connections_;
+    // The web port's connections (a stand-in in a build without web access).
+    WebPort web_;
     std::unordered_map<std::string, std::size_t> per_address_;
     std::size_t plain_count_ = 0;  // counted slots (not evicted) per port
     std::size_t tls_count_ = 0;

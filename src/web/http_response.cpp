@@ -10,7 +10,6 @@ namespace {
 constexpr std::string_view kDefaultCsp =
     "default-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 constexpr std::string_view kSecurityHeaders =
-    "Cache-Control: no-store\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: no-referrer\r\n"
     "X-Frame-Options: DENY\r\n";
@@ -103,6 +102,11 @@ std::vector<std::uint8_t> http_response_head(const HttpResponseHead& head) {
     append(out, "Content-Security-Policy: ");
     append(out, head.csp.empty() ? kDefaultCsp : head.csp);
     append(out, "\r\n");
+    if (head.max_age > 0) {
+        append(out, "Cache-Control: max-age=" + std::to_string(head.max_age) + "\r\n");
+    } else {
+        append(out, "Cache-Control: no-store\r\n");
+    }
     append(out, kSecurityHeaders);
     append(out, head.keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
     append(out, "\r\n");
@@ -124,11 +128,15 @@ std::vector<std::uint8_t> http_text_response(int status, std::string_view text, 
                                              std::string_view allow) {
     std::string body{text};
     if (!body.empty()) body += '\n';
-    HttpResponseHead head{
-        status,      body.empty() ? std::string_view{} : "text/plain; charset=utf-8",
-        body.size(), keep_alive,
-        allow,       {},
-        {},          {}};
+    HttpResponseHead head{status,
+                          body.empty() ? std::string_view{} : "text/plain; charset=utf-8",
+                          body.size(),
+                          keep_alive,
+                          allow,
+                          {},
+                          {},
+                          {},
+                          0};
     auto out = http_response_head(head);
     append(out, body);
     return out;

@@ -1,7 +1,7 @@
 // The head of every response the daemon sends over HTTP: the status line, the content's
 // type and length (or chunked), and the same protective headers on every answer: nothing is
-// cached (the clipboard is private and changes), nothing is sniffed, framed or loaded from
-// elsewhere.
+// cached (the clipboard is private and changes; the one exception is the empty favicon),
+// nothing is sniffed, framed or loaded from elsewhere.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,8 @@ struct HttpResponseHead {
     std::string_view disposition;  // Content-Disposition, or empty
     // The Content-Security-Policy; empty: default-src 'none' (every answer but the page's).
     std::string_view csp;
+    // How long a browser may keep the answer, in seconds; 0: not at all (no-store).
+    std::uint32_t max_age = 0;
 };
 
 // "OK", "Not Found", ...; "Error" for a status not listed.

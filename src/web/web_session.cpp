@@ -9,13 +9,12 @@
 #include "web/page.hpp"
 
 namespace clipshare {
-namespace {
 
-// A 64-bit FNV-1a of the text, as a quoted entity tag: the page asks again every 2 s and
-// gets 304 while nothing changed.
-std::string text_etag(std::string_view text) {
+// A 64-bit FNV-1a of the bytes, as a quoted entity tag: the page asks for the text again
+// every 2 s and gets 304 while nothing changed.
+std::string content_etag(std::string_view bytes) {
     std::uint64_t hash = 14695981039346656037ULL;
-    for (unsigned char c : text) {
+    for (unsigned char c : bytes) {
         hash ^= c;
         hash *= 1099511628211ULL;
     }
@@ -23,6 +22,13 @@ std::string text_etag(std::string_view text) {
     std::snprintf(out, sizeof out, "\"%016llx\"", static_cast<unsigned long long>(hash));
     return out;
 }
+
+namespace {
+
+// Browsers ask for /favicon.ico by themselves and log a 404 as an error in the console.
+// The page has no icon: an empty answer, kept for a day, so they neither complain nor ask
+// again on every load.
+constexpr std::uint32_t kFaviconMaxAge = 24 * 60 * 60;
 
 // A response body goes out in pieces of this size, the next once the stream has drained.
 constexpr std::size_t kPiece = 64 * 1024;
@@ -96,7 +102,7 @@ std::optional<HttpError> WebSession::on_request_head(HttpRequestHead head) {
     if_none_match_ = std::string{head.header("If-None-Match").value_or("")};
     if (auto refused = check_host(head)) return refused;
     std::string_view allow;
-    if (path_ == "/" || path_ == "/api/kind" || path_ == "/api/image" ||
+    if (path_ == "/" || path_ == "/favicon.ico" || path_ == "/api/kind" || path_ == "/api/image" ||
         path_ == "/api/screenshot" || path_.starts_with("/api/files/")) {
         allow = "GET";
     } else if (path_ == "/api/text") {
@@ -163,6 +169,8 @@ void WebSession::on_request_end() {
     } else if (path_ == "/") {
         respond(200, "text/html; charset=utf-8", make_shared_bytes(std::string{kWebPage}),
                 kWebPageCsp);
+    } else if (path_ == "/favicon.ico") {
+        respond(204, {}, nullptr, {}, kFaviconMaxAge);
     } else if (path_ == "/api/text") {
         method_ == "GET" ? get_text() : put_text();
     } else if (path_ == "/api/kind") {
@@ -184,7 +192,7 @@ void WebSession::get_text() {
             respond(204, {}, nullptr);  // the clipboard holds no text
             return;
         }
-        etag_ = text_etag(text->bytes);
+        etag_ = content_etag(text->bytes);
         if (if_none_match_ == etag_) {
             respond(304, {}, nullptr);
             return;
@@ -220,7 +228,7 @@ void WebSession::put_text() {
 }
 
 void WebSession::respond(int status, std::string_view content_type, SharedBytes body,
-                         std::string_view csp) {
+                         std::string_view csp, std::uint32_t max_age) {
     std::size_t length = body ? body->bytes.size() : 0;
     HttpResponseHead head;
     head.status = status;
@@ -229,6 +237,7 @@ void WebSession::respond(int status, std::string_view content_type, SharedBytes 
     head.keep_alive = keep_alive_;
     head.etag = etag_;
     head.csp = csp;
+    head.max_age = max_age;
     host_.send(http_response_head(head));
     etag_.clear();
     log_request(status, length);

@@ -2,11 +2,11 @@
 // HttpRequestParser, routes it, answers from the clipboard. The host (server/WebConnection)
 // owns the stream and the timers; nothing here does I/O or knows libuv.
 //
-// Routes (man clipshared.toml(5), "Web access"): GET / (the page), GET/PUT /api/text,
-// GET /api/kind, GET/POST /api/files, GET /api/files/<name>, GET /api/image and
-// /api/screenshot. Every request passes the Host and Origin checks (host_check.hpp) first.
-// Every error answer closes the connection: after a refused request the rest of the stream
-// can no longer be trusted to start at a request boundary.
+// Routes (man clipshared.toml(5), "Web access"): GET / (the page), GET /favicon.ico (no
+// icon: 204), GET/PUT /api/text, GET /api/kind, GET/POST /api/files, GET /api/files/<name>,
+// GET /api/image and /api/screenshot. Every request passes the Host and Origin checks
+// (host_check.hpp) first. Every error answer closes the connection: after a refused request
+// the rest of the stream can no longer be trusted to start at a request boundary.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +50,9 @@ struct WebFiles {
     BatchCommitter* commits = nullptr;
 };
 
+// The quoted entity tag of a response body: 16 hex digits of a 64-bit hash of `bytes`.
+std::string content_etag(std::string_view bytes);
+
 class WebSession final : private HttpRequestHandler, private UploadHost {
 public:
     WebSession(WebSettings settings, WebHost& host, Clipboard& clipboard, MemoryBudget* budget,
@@ -88,8 +91,9 @@ private:
     // An error answer, logged with the peer; the connection closes after it.
     void refuse(const HttpError& error);
     // `csp`: the Content-Security-Policy, empty for the strict default (the page relaxes it).
+    // `max_age`: seconds a browser may keep the answer; 0, the default, keeps nothing.
     void respond(int status, std::string_view content_type, SharedBytes body,
-                 std::string_view csp = {});
+                 std::string_view csp = {}, std::uint32_t max_age = 0);
     void send_body();
     void response_done();
     void log_request(int status, std::size_t bytes_out);
@@ -104,10 +108,12 @@ private:
     void on_listed(std::string error, std::vector<FileEntry> entries);
     void download(std::string name);
     void get_image(bool screenshot);
-    void send_image(std::optional<Image> image);
-    // Sends the one entry `listing` yields as a file, or every entry as `name`.tar.
+    // `tagged`: with an ETag, and 304 when If-None-Match has it (GET /api/image).
+    void send_image(std::optional<Image> image, bool tagged);
+    // Sends the one entry `listing` yields as a file (with `etag`, if any), or every entry
+    // as `name`.tar.
     void send_listed(std::unique_ptr<FileListing> listing, std::string name,
-                     std::string_view content_type);
+                     std::string_view content_type, std::string etag = {});
     void start_download(WebDownload::Form form, std::deque<FileEntry> first,
                         std::unique_ptr<FileListing> more);
 

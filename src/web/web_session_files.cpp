@@ -193,10 +193,10 @@ void WebSession::download(std::string encoded) {
 }
 
 void WebSession::send_listed(std::unique_ptr<FileListing> listing, std::string name,
-                             std::string_view content_type) {
+                             std::string_view content_type, std::string etag) {
     waiting_ = true;
     listing_ = std::move(listing);
-    listing_->next(guard_.wrap([this, name = std::move(name), content_type](
+    listing_->next(guard_.wrap([this, name = std::move(name), content_type, etag = std::move(etag)](
                                    std::string error, std::vector<FileEntry> entries) {
         waiting_ = false;
         if (!error.empty()) return refuse({500, "cannot list '" + name + "': " + error});
@@ -205,14 +205,10 @@ void WebSession::send_listed(std::unique_ptr<FileListing> listing, std::string n
         if (entries.size() == 1 && entries[0].size >= 0 && entries[0].name == name) {
             // A file: its length is known, its bytes go as they are.
             disposition = "attachment; filename*=UTF-8''" + percent_encode(name);
-            HttpResponseHead head{200,
-                                  content_type,
-                                  static_cast<std::uint64_t>(entries[0].size),
-                                  keep_alive_,
-                                  {},
-                                  {},
-                                  {},
-                                  {}};
+            HttpResponseHead head{
+                200,         content_type, static_cast<std::uint64_t>(entries[0].size),
+                keep_alive_, {},           etag,
+                {},          {},           0};
             if (content_type == "application/octet-stream") head.disposition = disposition;
             host_.send(http_response_head(head));
             log_request(200, static_cast<std::size_t>(entries[0].size));
@@ -220,7 +216,8 @@ void WebSession::send_listed(std::unique_ptr<FileListing> listing, std::string n
             return start_download(WebDownload::Form::raw, {std::move(entries[0])}, nullptr);
         }
         disposition = "attachment; filename*=UTF-8''" + percent_encode(name + ".tar");
-        HttpResponseHead head{200, "application/x-tar", std::nullopt, keep_alive_, {}, {}, {}, {}};
+        HttpResponseHead head{200, "application/x-tar", std::nullopt, keep_alive_, {}, {}, {}, {},
+                              0};
         head.disposition = disposition;
         host_.send(http_response_head(head));
         log_request(200, 0);
@@ -258,9 +255,9 @@ void WebSession::start_download(WebDownload::Form form, std::deque<FileEntry> fi
 
 void WebSession::get_image(bool screenshot) {
     waiting_ = true;
-    auto answer = guard_.wrap([this](std::optional<Image> image) {
+    auto answer = guard_.wrap([this, screenshot](std::optional<Image> image) {
         waiting_ = false;
-        send_image(std::move(image));
+        send_image(std::move(image), !screenshot);
     });
     if (screenshot) {
         clipboard_.screenshot(settings_.screenshot_display, std::move(answer));
@@ -269,15 +266,37 @@ void WebSession::get_image(bool screenshot) {
     }
 }
 
-void WebSession::send_image(std::optional<Image> image) {
+namespace {
+
+// The tag of a copied image: of its bytes when they are in memory, else of its file's
+// path and the time the clipboard took it (read whole, a large file would hold up the
+// answer); "" when neither tells it apart.
+std::string image_etag(const Image& image) {
+    if (image.bytes) return content_etag(image.bytes->bytes);
+    if (image.since_ns == 0) return {};
+    std::string identity = image.file.string();
+    identity.push_back('\0');
+    identity += std::to_string(image.since_ns);
+    return content_etag(identity);
+}
+
+}  // namespace
+
+void WebSession::send_image(std::optional<Image> image, bool tagged) {
     if (!image || (image->file.empty() && (!image->bytes || image->bytes->bytes.empty()))) {
         return respond(204, {}, nullptr);
+    }
+    std::string etag = tagged ? image_etag(*image) : std::string{};
+    if (!etag.empty() && etag == if_none_match_) {
+        etag_ = std::move(etag);
+        return respond(304, {}, nullptr);
     }
     if (!image->bytes) {
         if (files_.files == nullptr) return respond(204, {}, nullptr);
         return send_listed(files_.files->list({image->file}, 4), image->file.filename().string(),
-                           "image/png");
+                           "image/png", std::move(etag));
     }
+    etag_ = std::move(etag);
     respond(200, "image/png", std::move(image->bytes));
 }
 

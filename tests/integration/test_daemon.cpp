@@ -386,6 +386,43 @@ TEST(CommandLine, TlsInABuildWithoutTlsIsAStartError) {
 }
 #endif
 
+#if !CLIPSHARE_HAVE_WEB
+TEST(CommandLine, WebInABuildWithoutWebIsAStartError) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "work");
+    // allow_root: as root, -t would stop at the root refusal before it reaches [web].
+    write_file(dir.path() / "c.toml",
+               "[server]\nworking_dir = \"work\"\nallow_root = true\n[web]\nenabled = true\n"
+               "tls = false\n");
+    for (const char* mode : {"-D", "-t"}) {
+        auto result = clipshared({mode, "-c", (dir.path() / "c.toml").string()});
+        EXPECT_EQ(result.exit_status, 1) << mode;
+        EXPECT_EQ(line_count(result.err), 1u) << result.err;
+        EXPECT_NE(result.err.find("built without web access (meson -Dweb=disabled"),
+                  std::string::npos)
+            << result.err;
+    }
+    // A [web] section that leaves it off is still read and checked, and is no error.
+    write_file(dir.path() / "c.toml",
+               "[server]\nworking_dir = \"work\"\nallow_root = true\n[web]\nenabled = false\n"
+               "port = 4400\n");
+    auto result = clipshared({"-t", "-c", (dir.path() / "c.toml").string()});
+    EXPECT_EQ(result.exit_status, 0) << result.err;
+    EXPECT_NE(result.out.find("port = 4400"), std::string::npos) << result.out;
+}
+#endif
+
+// -Dweb=disabled leaves the web layer out of the binary, not just switched off: neither the
+// embedded page nor a route's name is in it. A build with web access has both.
+TEST(CommandLine, TheWebLayerIsLinkedInOnlyWithWebAccess) {
+    std::ifstream file{daemon_binary(), std::ios::binary};
+    ASSERT_TRUE(file) << daemon_binary();
+    std::string binary{std::istreambuf_iterator<char>{file}, std::istreambuf_iterator<char>{}};
+    for (std::string_view marker : {"<!DOCTYPE html>", "/api/text"}) {
+        EXPECT_EQ(binary.find(marker) != std::string::npos, bool{CLIPSHARE_HAVE_WEB}) << marker;
+    }
+}
+
 TEST(CommandLine, DetachesWritesPidfileRestartsAndStops) {
     TempDir dir;
     auto port = pick_free_port();

@@ -619,6 +619,19 @@ protected:
         client.send({4, 125, 1});
         EXPECT_EQ(client.recv_all(), Bytes{1} + info_reply("clip_share"));
     }
+
+    // The client offered a stored session and is served after a full handshake instead;
+    // the daemon logged `why` (when given) and resumed no session at all.
+    static void expect_served_without_resuming(const Daemon& daemon, TlsClient& client,
+                                               const std::string& why = {}) {
+        ASSERT_TRUE(client.handshake_ok()) << client.error();
+        EXPECT_FALSE(client.resumed());
+        expect_served(client);
+        if (!why.empty()) {
+            EXPECT_TRUE(wait_for_line_with(daemon, {why})) << daemon.log();
+        }
+        EXPECT_FALSE(log_has_line_with(daemon, {"TLS session resumed"}));
+    }
 };
 
 TEST_F(TlsResumption, SecondConnectionResumesByTicketAndIsLogged) {
@@ -668,12 +681,7 @@ TEST_F(TlsResumption, TicketFromAnotherDaemonGetsAFullHandshake) {
     hang_up(*earlier);
     auto daemon = start_logging();
     auto client = connect12(*daemon, "phone", earlier.get());
-    ASSERT_TRUE(client->handshake_ok()) << client->error();
-    EXPECT_FALSE(client->resumed());
-    expect_served(*client);
-    EXPECT_TRUE(wait_for_line_with(*daemon, {"a session ticket was not accepted"}))
-        << daemon->log();
-    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+    expect_served_without_resuming(*daemon, *client, "a session ticket was not accepted");
 }
 
 TEST_F(TlsResumption, SighupVoidsStoredSessionsAndARemovedClientIsRefused) {
@@ -705,10 +713,7 @@ TEST_F(TlsResumption, SighupVoidsStoredSessionsAndARemovedClientIsRefused) {
         *daemon, {at(*by_id) + ": TLS client refused: CN=phone is not in allowed_clients"}));
     // The client still allowed is served, by a full handshake: its ticket is void too.
     auto again = connect12(*daemon, "laptop", laptop.get());
-    ASSERT_TRUE(again->handshake_ok()) << again->error();
-    EXPECT_FALSE(again->resumed());
-    expect_served(*again);
-    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+    expect_served_without_resuming(*daemon, *again);
 }
 
 // ---- session resumption, TLS 1.3 (mbedTLS 3.6: the ticket carries the client's CN) ----
@@ -764,12 +769,7 @@ TEST_F(Tls13Resumption, TicketFromAnotherDaemonGetsAFullHandshake) {
     auto earlier = served_with_ticket(*other, "phone");
     auto daemon = start_logging();
     auto client = connect13(*daemon, "phone", earlier.get());
-    ASSERT_TRUE(client->handshake_ok()) << client->error();
-    EXPECT_FALSE(client->resumed());
-    expect_served(*client);
-    EXPECT_TRUE(wait_for_line_with(*daemon, {"TLS 1.3 session ticket was not accepted"}))
-        << daemon->log();
-    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+    expect_served_without_resuming(*daemon, *client, "TLS 1.3 session ticket was not accepted");
 }
 
 TEST_F(Tls13Resumption, TamperedTicketGetsAFullHandshake) {
@@ -777,11 +777,7 @@ TEST_F(Tls13Resumption, TamperedTicketGetsAFullHandshake) {
     auto first = served_with_ticket(*daemon, "phone");
     first->tamper_with_tls13_ticket(40);  // inside the sealed name
     auto client = connect13(*daemon, "phone", first.get());
-    ASSERT_TRUE(client->handshake_ok()) << client->error();
-    EXPECT_FALSE(client->resumed());
-    expect_served(*client);
-    EXPECT_TRUE(wait_for_line_with(*daemon, {"not sealed by this daemon"})) << daemon->log();
-    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+    expect_served_without_resuming(*daemon, *client, "not sealed by this daemon");
 }
 
 TEST_F(Tls13Resumption, SighupThatRemovesTheCnVoidsItsTicketAndTheClientIsRefused) {
@@ -808,10 +804,7 @@ TEST_F(Tls13Resumption, SighupThatRemovesTheCnVoidsItsTicketAndTheClientIsRefuse
     // The client still allowed is served by a full handshake: the reload voided its ticket
     // too (new keys).
     auto again = connect13(*daemon, "laptop", laptop.get());
-    ASSERT_TRUE(again->handshake_ok()) << again->error();
-    EXPECT_FALSE(again->resumed());
-    expect_served(*again);
-    EXPECT_FALSE(log_has_line_with(*daemon, {"TLS session resumed"}));
+    expect_served_without_resuming(*daemon, *again);
 }
 
 }  // namespace

@@ -239,6 +239,25 @@ TEST_F(Web, PageIsServed) {
     EXPECT_NE(response.body.find("<!DOCTYPE html>"), std::string::npos);
 }
 
+// Browsers ask for it on their own: no icon, no 404 in their console, and not asked for again
+// on every load. Everything else stays out of caches.
+TEST_F(Web, FaviconIsNoContentKeptForADay) {
+    auto client = Client::connect(daemon->web_port());
+    client.send(get("/favicon.ico") + get("/api/kind"));
+    auto favicon = read_response(client);
+    EXPECT_EQ(favicon.status, 204) << favicon.head;
+    EXPECT_EQ(favicon.head.find("\r\nContent-Length:"), std::string::npos) << favicon.head;
+    EXPECT_EQ(favicon.head.find("\r\nContent-Type:"), std::string::npos) << favicon.head;
+    EXPECT_NE(favicon.head.find("Cache-Control: max-age=86400\r\n"), std::string::npos)
+        << favicon.head;
+    EXPECT_EQ(favicon.head.find("no-store"), std::string::npos) << favicon.head;
+    // No body went with it: the next answer on the connection starts right after its head.
+    auto kind = read_response(client);
+    EXPECT_EQ(kind.status, 200) << kind.head;
+    EXPECT_NE(kind.head.find("Cache-Control: no-store\r\n"), std::string::npos) << kind.head;
+    EXPECT_TRUE(daemon->wait_for_log("HTTP GET /favicon.ico: 204"));
+}
+
 TEST_F(Web, UnknownRouteIsNotFound) {
     expect_refused("GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404);
 }
@@ -358,6 +377,41 @@ TEST_F(Web, TextCarriesAnEtagThatAnswersNotModified) {
     auto changed = ask(get("/api/text", "If-None-Match: " + etag + "\r\n"));
     EXPECT_EQ(changed.status, 200);
     EXPECT_EQ(changed.body, "changed");
+}
+
+// The store's image is a received file: its tag tells it from the image before it, even one
+// at the same path and of the same size, and a client that has it gets 304 and no body.
+TEST_F(Web, ImageCarriesAnEtagThatAnswersNotModified) {
+    const std::string signature{"\x89PNG\r\n\x1a\n", 8};
+    const std::string first_png = signature + pattern(5000);
+    ASSERT_EQ(ask(upload_request(upload_body({file_entry("shot.png", first_png)}))).status, 201);
+    auto first = ask(get("/api/image"));
+    ASSERT_EQ(first.status, 200) << first.head;
+    EXPECT_EQ(first.body, first_png);
+    auto at = first.head.find("ETag: \"");
+    ASSERT_NE(at, std::string::npos) << first.head;
+    auto etag = first.head.substr(at + 6, 18);
+    EXPECT_EQ(etag.back(), '"');
+    auto again = ask(get("/api/image", "If-None-Match: " + etag + "\r\n"));
+    EXPECT_EQ(again.status, 304) << again.head;
+    EXPECT_TRUE(again.body.empty());
+    EXPECT_NE(again.head.find("ETag: " + etag + "\r\n"), std::string::npos) << again.head;
+    EXPECT_EQ(again.head.find("\r\nContent-Length:"), std::string::npos) << again.head;
+    // Another tag is not this image's: the image comes.
+    EXPECT_EQ(ask(get("/api/image", "If-None-Match: \"0000000000000000\"\r\n")).body, first_png);
+
+    // Another image at the very same path (the first file removed, so that the name is free
+    // again) and of the same size: only when it came tells the two apart.
+    std::string second_png = first_png;
+    std::reverse(second_png.begin() + 8, second_png.end());
+    ASSERT_TRUE(std::filesystem::remove(daemon->working_dir() / "shot.png"));
+    ASSERT_EQ(ask(upload_request(upload_body({file_entry("shot.png", second_png)}))).status, 201);
+    ASSERT_EQ(file_text(daemon->working_dir() / "shot.png"), second_png);
+    auto changed = ask(get("/api/image", "If-None-Match: " + etag + "\r\n"));
+    EXPECT_EQ(changed.status, 200) << changed.head;
+    EXPECT_EQ(changed.body, second_png);
+    EXPECT_EQ(changed.head.find("ETag: " + etag), std::string::npos) << changed.head;
+    EXPECT_NE(changed.head.find("ETag: \""), std::string::npos) << changed.head;
 }
 
 TEST_F(Web, KindFollowsTheClipboard) {

@@ -410,14 +410,14 @@ TEST_P(MethodTest, GetImageFallsBackToScreenshotThenNoData) {
 }
 
 TEST_P(MethodTest, CopiedImageFromMemory) {
-    clipboard.image = Image{{}, shared(Bytes{0x89, 'P', 'N', 'G'})};
+    clipboard.image = Image{{}, shared(Bytes{0x89, 'P', 'N', 'G'}), 0};
     feed({4, 6, 1});
     EXPECT_EQ(host.sent, (Bytes{1, 1} + i64(4) + Bytes{0x89, 'P', 'N', 'G'}));
     EXPECT_TRUE(host.finished);
 }
 
 TEST_P(MethodTest, ScreenshotDisplayIsTheClientsOnlyWhenAllowed) {
-    clipboard.screen = Image{{}, shared(Bytes{1, 2})};
+    clipboard.screen = Image{{}, shared(Bytes{1, 2}), 0};
     settings.display = 2;
     feed(Bytes{4, 7} + i64(5));
     EXPECT_EQ(clipboard.last_display, 2);
@@ -425,7 +425,7 @@ TEST_P(MethodTest, ScreenshotDisplayIsTheClientsOnlyWhenAllowed) {
 }
 
 TEST_P(MethodTest, ScreenshotDisplayChosenByClient) {
-    clipboard.screen = Image{{}, shared(Bytes{1})};
+    clipboard.screen = Image{{}, shared(Bytes{1}), 0};
     settings.client_selects_display = true;
     feed(Bytes{4, 7} + i64(5));
     EXPECT_EQ(clipboard.last_display, 5);
@@ -451,7 +451,7 @@ TEST_P(MethodTest, GetAnyText) {
 
 TEST_P(MethodTest, GetAnyImage) {
     clipboard.current = ContentKind::image;
-    clipboard.image = Image{{}, shared(Bytes{9})};
+    clipboard.image = Image{{}, shared(Bytes{9}), 0};
     feed({4, 124, 1});
     EXPECT_EQ(host.sent, (Bytes{1, 1, 3} + i64(1) + Bytes{9}));
 }

@@ -176,6 +176,77 @@ TEST_F(QuotaTest, MakeRoomTakesOldestBatchesWholeAndSkipsProtectedOnes) {
     EXPECT_EQ(names_in(box_.target()), (std::set<std::string>{"pinned", "mid", "current"}));
 }
 
+// Many batches whose names sort in another order than their stamps, some placed by commits
+// after the count, a name reused by a later batch, and protected batches in between: each
+// upload that needs room takes exactly the oldest batch that may go, and no other.
+TEST_F(QuotaTest, MakeRoomGoesOldestFirstAcrossManyBatches) {
+    constexpr int count = 240;
+    constexpr std::size_t entry_bytes = 10;
+    // Batch i is the (i * 7919 % count)-th oldest: names and age are unrelated.
+    std::map<std::uint64_t, std::vector<std::string>> by_stamp;
+    auto stamp_of = [](int i) { return 10'000 + static_cast<time_t>(i * 7919 % count); };
+    std::int64_t total = 0;
+    for (int i = 0; i < count / 2; ++i) {
+        std::map<std::string, std::size_t> files;
+        for (int k = 0; k <= i % 3; ++k)
+            files["b" + std::to_string(i) + "-" + std::to_string(k)] = entry_bytes;
+        for (const auto& [name, size] : files) by_stamp[ns(stamp_of(i))].push_back(name);
+        batch(files, stamp_of(i));
+        total += static_cast<std::int64_t>(files.size() * entry_bytes);
+    }
+    // The other half: uploads committed since, each stamped by its commit.
+    std::int64_t limit = total;
+    for (int i = count / 2; i < count; ++i)
+        limit += static_cast<std::int64_t>((1 + i % 3) * entry_bytes);
+    configure({.max_bytes = limit, .make_room = true});
+    for (int i = count / 2; i < count; ++i) {
+        std::vector<PlacedItem> items;
+        for (int k = 0; k <= i % 3; ++k) {
+            std::string name = "b" + std::to_string(i) + "-" + std::to_string(k);
+            write(box_.target() / name, entry_bytes);
+            items.push_back({name, false, false, static_cast<std::int64_t>(entry_bytes)});
+            by_stamp[ns(stamp_of(i))].push_back(name);
+        }
+        StorageQuota::Reservation upload;
+        ASSERT_EQ(quota_->reserve(upload, static_cast<std::int64_t>(items.size() * entry_bytes)),
+                  "");
+        quota_->placed(items, ns(stamp_of(i)), upload);
+        quota_->settled(items, false);
+    }
+    ASSERT_EQ(quota_->used(), limit);
+    // A name of an old batch comes again in a new one: it leaves the old batch.
+    const auto oldest = by_stamp.begin()->first;
+    const std::string reused = by_stamp.begin()->second.front();
+    {
+        StorageQuota::Reservation upload;
+        quota_->placed({{reused, false, false, static_cast<std::int64_t>(entry_bytes)}}, ns(50'000),
+                       upload);
+        quota_->settled({{reused, false, false, static_cast<std::int64_t>(entry_bytes)}}, false);
+        by_stamp[oldest].erase(by_stamp[oldest].begin());
+        if (by_stamp[oldest].empty()) by_stamp.erase(oldest);
+        by_stamp[ns(50'000)].push_back(reused);
+    }
+    // Protected, somewhere in the middle: the clipboard's files and a download's.
+    auto middle = std::next(by_stamp.begin(), count / 3);
+    const auto current_stamp = middle->first;
+    quota_->set_current(middle->second);
+    ++middle;
+    const auto pinned_stamp = middle->first;
+    auto pin = quota_->pin(middle->second);
+
+    StorageQuota::Reservation upload;
+    std::set<std::string> expected = names_in(box_.target());
+    for (const auto& [stamp, names] : by_stamp) {
+        if (stamp == current_stamp || stamp == pinned_stamp) continue;
+        ASSERT_EQ(quota_->reserve(upload, static_cast<std::int64_t>(names.size() * entry_bytes)),
+                  "");
+        settle();
+        for (const auto& name : names) expected.erase(name);
+        ASSERT_EQ(names_in(box_.target()), expected) << "stamp " << stamp;
+    }
+    EXPECT_EQ(expected.size(), by_stamp[current_stamp].size() + by_stamp[pinned_stamp].size());
+}
+
 TEST_F(QuotaTest, BatchesBeingCommittedAreNotRemovedAndCountWhenPlaced) {
     configure({.max_bytes = 100, .make_room = true});
     StorageQuota::Reservation upload;

@@ -489,6 +489,33 @@ std::unique_ptr<SavedSession> first_session(const std::shared_ptr<const TlsConte
     return saved;
 }
 
+// The server of most resumption tests: it resumes by ticket only, so that whatever resumes
+// did so by its ticket.
+constexpr Resumption kTicketsOnly{.tickets = true, .cache_size = 0};
+
+// Another handshake of `client` with `context`, offering `saved` (what it kept of an earlier
+// one), run until it settles; the server asks `allows` as in EnginePair.
+EnginePair handshake_again(const std::shared_ptr<const TlsContext>& context, ClientConfig& client,
+                           SavedSession& saved, std::function<bool(std::string_view)> allows = {}) {
+    EnginePair again{context, client, saved.get(), std::move(allows)};
+    again.handshake();
+    return again;
+}
+
+// A client that resumed, refused by this session's allowlist though the context's resumption
+// let its ticket in: never admitted unchecked.
+void expect_refused_after_resuming(EnginePair& again) {
+    EXPECT_EQ(again.server_progress, Progress::failed);
+    EXPECT_EQ(again.server->failure().reason,
+              "TLS client refused: CN=phone: a resumed session of a client not allowed");
+    // An abbreviated handshake ends on the client's side first: the alert is the first
+    // thing it reads.
+    if (again.client_progress == Progress::done) {
+        EXPECT_EQ(first_read(*again.client).kind, ReadKind::failed);
+    }
+    EXPECT_TRUE(again.client->failed());
+}
+
 class TlsResumptionTest : public TlsEngineTest {
 protected:
     void SetUp() override {
@@ -502,11 +529,10 @@ protected:
 TEST_F(TlsResumptionTest, SecondHandshakeResumesByTicketAndKnowsTheClient) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
     // No cache: only the ticket can resume it.
-    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto context = server_context("phone", kTicketsOnly);
     auto saved = first_session(context, phone);
 
-    EnginePair again{context, phone, saved->get()};
-    again.handshake();
+    auto again = handshake_again(context, phone, *saved);
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_TRUE(again.server->resumed());
     EXPECT_TRUE(again.client->resumed());
@@ -524,8 +550,7 @@ TEST_F(TlsResumptionTest, ClientWithoutTicketsResumesFromTheCache) {
     auto context = server_context("phone", {.tickets = true, .cache_size = 4});
     auto saved = first_session(context, phone);
 
-    EnginePair again{context, phone, saved->get()};
-    again.handshake();
+    auto again = handshake_again(context, phone, *saved);
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_TRUE(again.server->resumed());
     EXPECT_EQ(again.server->peer_name(), "phone");
@@ -536,8 +561,7 @@ TEST_F(TlsResumptionTest, NothingResumesWithTicketsAndCacheOff) {
     auto context = server_context("phone", {.tickets = false, .cache_size = 0});
     auto saved = first_session(context, phone);
 
-    EnginePair again{context, phone, saved->get()};
-    again.handshake();
+    auto again = handshake_again(context, phone, *saved);
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_FALSE(again.server->resumed());
     EXPECT_FALSE(again.client->resumed());
@@ -548,11 +572,10 @@ TEST_F(TlsResumptionTest, TicketOfAnotherServerGetsAFullHandshake) {
     // Another context has other ticket keys (as after a reload or a restart): its ticket
     // cannot be opened here, and the client is judged by a full handshake.
     ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
-    auto saved = first_session(server_context("phone", {.tickets = true, .cache_size = 0}), phone);
-    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto saved = first_session(server_context("phone", kTicketsOnly), phone);
+    auto context = server_context("phone", kTicketsOnly);
 
-    EnginePair again{context, phone, saved->get()};
-    again.handshake();
+    auto again = handshake_again(context, phone, *saved);
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_FALSE(again.server->resumed());
     EXPECT_FALSE(again.client->resumed());
@@ -560,7 +583,7 @@ TEST_F(TlsResumptionTest, TicketOfAnotherServerGetsAFullHandshake) {
 
 TEST_F(TlsResumptionTest, ForgedTicketGetsAFullHandshake) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
-    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto context = server_context("phone", kTicketsOnly);
     auto saved = first_session(context, phone);
     // One bit of the sealed part changed: the ticket no longer authenticates.
     mbedtls_ssl_session* session = saved->get();
@@ -575,8 +598,7 @@ TEST_F(TlsResumptionTest, ForgedTicketGetsAFullHandshake) {
     ASSERT_GT(length, 40u);
     ticket[length - 20] ^= 0x01;
 
-    EnginePair again{context, phone, saved->get()};
-    again.handshake();
+    auto again = handshake_again(context, phone, *saved);
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_FALSE(again.server->resumed());
     EXPECT_EQ(again.server->peer_name(), "phone");
@@ -586,21 +608,12 @@ TEST_F(TlsResumptionTest, ResumedClientIsJudgedAgainByTheSessionsAllowlist) {
     // The context's resumption lets phone's ticket in; this session's allowlist says no:
     // the resumed client is refused, never admitted unchecked.
     ClientConfig phone{"phone", ClientConfig::ResumingTls12{}};
-    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto context = server_context("phone", kTicketsOnly);
     auto saved = first_session(context, phone);
 
-    EnginePair again{context, phone, saved->get(), [](std::string_view) { return false; }};
-    again.handshake();
-    EXPECT_EQ(again.server_progress, Progress::failed);
+    auto again = handshake_again(context, phone, *saved, [](std::string_view) { return false; });
+    expect_refused_after_resuming(again);
     EXPECT_EQ(again.server->failure().kind, TlsFailure::Kind::refused);
-    EXPECT_EQ(again.server->failure().reason,
-              "TLS client refused: CN=phone: a resumed session of a client not allowed");
-    // An abbreviated TLS 1.2 handshake ends on the client's side first: the alert is the
-    // first thing it reads.
-    if (again.client_progress == Progress::done) {
-        EXPECT_EQ(first_read(*again.client).kind, ReadKind::failed);
-    }
-    EXPECT_TRUE(again.client->failed());
 }
 
 // A server configuration like TlsContext's, but whose resumption asks `allowed` (which the test
@@ -726,12 +739,11 @@ protected:
 
 TEST_F(Tls13ResumptionTest, TicketResumesAndNamesTheClient) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
-    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto context = server_context("phone", kTicketsOnly);
     auto saved = first_ticket(context, phone);
     ASSERT_TRUE(saved);
 
-    EnginePair again{context, phone, saved->get()};
-    again.handshake();
+    auto again = handshake_again(context, phone, *saved);
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_EQ(again.server->version(), "TLSv1.3");
     EXPECT_TRUE(again.server->resumed());
@@ -746,8 +758,7 @@ TEST_F(Tls13ResumptionTest, TicketResumesAndNamesTheClient) {
     // A resumed session gets a ticket of its own, which names the client too.
     auto next = ticket_of(again);
     ASSERT_TRUE(next);
-    EnginePair third{context, phone, next->get()};
-    third.handshake();
+    auto third = handshake_again(context, phone, *next);
     ASSERT_TRUE(third.established()) << third.server->failure().reason;
     EXPECT_TRUE(third.server->resumed());
     EXPECT_EQ(third.server->peer_name(), "phone");
@@ -761,12 +772,11 @@ TEST_F(Tls13ResumptionTest, NoTicketsWhenSessionTicketsAreOff) {
 
 TEST_F(Tls13ResumptionTest, TicketOfAnotherServerGetsAFullHandshake) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
-    auto saved = first_ticket(server_context("phone", {.tickets = true, .cache_size = 0}), phone);
+    auto saved = first_ticket(server_context("phone", kTicketsOnly), phone);
     ASSERT_TRUE(saved);
-    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto context = server_context("phone", kTicketsOnly);
 
-    EnginePair again{context, phone, saved->get()};
-    again.handshake();
+    auto again = handshake_again(context, phone, *saved);
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_FALSE(again.server->resumed());
     EXPECT_FALSE(again.client->resumed());
@@ -778,13 +788,12 @@ TEST_F(Tls13ResumptionTest, TamperedTicketGetsAFullHandshake) {
     for (std::size_t offset : {30u, 5u, 120u}) {
         SCOPED_TRACE(offset);
         ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
-        auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+        auto context = server_context("phone", kTicketsOnly);
         auto saved = first_ticket(context, phone);
         ASSERT_TRUE(saved);
         tamper(*saved, offset);
 
-        EnginePair again{context, phone, saved->get()};
-        again.handshake();
+        auto again = handshake_again(context, phone, *saved);
         ASSERT_TRUE(again.established()) << again.server->failure().reason;
         EXPECT_FALSE(again.server->resumed());
         EXPECT_EQ(again.server->peer_name(), "phone");
@@ -793,19 +802,12 @@ TEST_F(Tls13ResumptionTest, TamperedTicketGetsAFullHandshake) {
 
 TEST_F(Tls13ResumptionTest, ResumedClientIsJudgedAgainByTheSessionsAllowlist) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
-    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto context = server_context("phone", kTicketsOnly);
     auto saved = first_ticket(context, phone);
     ASSERT_TRUE(saved);
 
-    EnginePair again{context, phone, saved->get(), [](std::string_view) { return false; }};
-    again.handshake();
-    EXPECT_EQ(again.server_progress, Progress::failed);
-    EXPECT_EQ(again.server->failure().reason,
-              "TLS client refused: CN=phone: a resumed session of a client not allowed");
-    if (again.client_progress == Progress::done) {
-        EXPECT_EQ(first_read(*again.client).kind, ReadKind::failed);
-    }
-    EXPECT_TRUE(again.client->failed());
+    auto again = handshake_again(context, phone, *saved, [](std::string_view) { return false; });
+    expect_refused_after_resuming(again);
 }
 
 TEST_F(Tls13ResumptionTest, TicketOfANameNoLongerAllowedGetsAFullHandshake) {
@@ -834,7 +836,7 @@ TEST_F(Tls13ResumptionTest, TicketOfANameNoLongerAllowedGetsAFullHandshake) {
 TEST_F(Tls13ResumptionTest, ClientThatOffersOnlyPskWithoutEcdheGetsAFullHandshake) {
     // psk_ke alone would hang the session's secrecy on the ticket keys: not offered to it.
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
-    auto context = server_context("phone", {.tickets = true, .cache_size = 0});
+    auto context = server_context("phone", kTicketsOnly);
     auto saved = first_ticket(context, phone);
     ASSERT_TRUE(saved);
 #if CLIPSHARE_MBEDTLS_TLS13_TICKETS
@@ -843,8 +845,7 @@ TEST_F(Tls13ResumptionTest, ClientThatOffersOnlyPskWithoutEcdheGetsAFullHandshak
         MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK | MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
 #endif
 
-    EnginePair again{context, phone, saved->get()};
-    again.handshake();
+    auto again = handshake_again(context, phone, *saved);
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_FALSE(again.server->resumed());
     EXPECT_EQ(again.server->peer_name(), "phone");
