@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # sizes.sh [ARCH...]: stripped sizes of clipshared and clipshare per architecture, without
 # TLS, with Debian 12's mbedTLS 2.28 (a shared library, not counted) and with mbedTLS 3.6
-# from the meson subproject (linked in: counted), plus a -Dstatic=true clipshared for the
-# host. Builds are --buildtype=minsize -Db_lto=true -Dtests=false into build-sizes-*; the
+# from the meson subproject (linked in: counted), clipshared with 2.28 and -Dweb=disabled
+# (what web access costs: the 2.28 build has it wherever http_parser is found, which is
+# the host only; elsewhere the column says "no web" and there is nothing to compare), plus
+# a -Dstatic=true clipshared for the host. Builds are --buildtype=minsize -Db_lto=true -Dtests=false into build-sizes-*; the
 # cross ones need what .ci/cross.sh installs. Prints a Markdown table for the README.
 #   bench/sizes.sh                 # host, mipsel, armhf, arm64, s390x
 #   bench/sizes.sh host armhf      # some of them
@@ -39,12 +41,24 @@ build() {
     echo "$dir"
 }
 
+# has_web DIR: whether that build has web access (-Dweb=auto found http_parser).
+has_web() {
+    grep -q '^#define CLIPSHARE_HAVE_WEB 1' "$1/build_config.hpp"
+}
+
 rows=()
 for arch in "${arches[@]}"; do
     notls=$(build notls -Dtls=disabled)
     old=$(build mbedtls228)
     new=$(build mbedtls36 --force-fallback-for=mbedtls)
-    row="| $arch | $(size "$notls" clipshared) | $(size "$old" clipshared) | $(size "$new" clipshared)"
+    row="| $arch | $(size "$notls" clipshared) | $(size "$old" clipshared)"
+    if has_web "$old"; then
+        noweb=$(build noweb -Dweb=disabled)
+        row+=" | $(size "$noweb" clipshared)"
+    else
+        row+=" | no web"
+    fi
+    row+=" | $(size "$new" clipshared)"
     row+=" | $(size "$notls" clipshare) | $(size "$old" clipshare) | $(size "$new" clipshare)"
     if [ "$arch" = host ]; then
         static=$(build static -Dstatic=true)
@@ -54,6 +68,6 @@ for arch in "${arches[@]}"; do
     fi
     rows+=("$row")
 done
-echo "| arch | clipshared, no TLS | + mbedTLS 2.28 (shared) | + mbedTLS 3.6 (linked in) | clipshare, no TLS | clipshare + 2.28 | clipshare + 3.6 | clipshared -Dstatic=true (2.28) |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| arch | clipshared, no TLS | + mbedTLS 2.28 (shared) | + 2.28, -Dweb=disabled | + mbedTLS 3.6 (linked in) | clipshare, no TLS | clipshare + 2.28 | clipshare + 3.6 | clipshared -Dstatic=true (2.28) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

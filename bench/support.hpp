@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "../tests/support/inherited_descriptors.hpp"
+
 namespace bench {
 
 namespace fs = std::filesystem;
@@ -189,6 +191,9 @@ public:
         if (pid_ == 0) {
             int log = open((dir_ / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             dup2(log, 2);
+            // Nothing of the bench's (its sockets, a lock it holds) may outlive it in a
+            // daemon left behind.
+            clipshare::test::close_inherited_descriptors();
             execl(binary.c_str(), "clipshared", "-D", "-c", (dir_ / "c.toml").c_str(),
                   static_cast<char*>(nullptr));
             _exit(127);

@@ -97,20 +97,23 @@ public:
         run(
             [this, step, abandoned = abandoned_](std::string error) {
                 flush();
-                // The step is over: the buffers are the loop's again. Each `done` may end
-                // the batch's life.
-                bool hold = error.empty() && window_->over() && window_->in_flight() > 0;
-                for (std::size_t i = 0; i < step->dones.size(); ++i) {
-                    Done report = [data = std::move(step->chunks[i]),
-                                   done = std::move(step->dones[i])](std::string result) mutable {
-                        done(std::move(result), std::move(data));
-                    };
-                    if (hold) {
-                        held_.push_back(std::move(report));
-                    } else {
-                        if (abandoned->load()) return;
-                        report(error);
+                // The step is over: the buffers are the loop's again.
+                if (error.empty() && window_->over() && window_->in_flight() > 0) {
+                    // Too much unflushed: the reports wait for the disk (release_held).
+                    for (std::size_t i = 0; i < step->dones.size(); ++i) {
+                        held_.push_back(
+                            [data = std::move(step->chunks[i]),
+                             done = std::move(step->dones[i])](std::string result) mutable {
+                                done(std::move(result), std::move(data));
+                            });
                     }
+                    return;
+                }
+                // Each `done` may end the batch's life, which abandons it: the chunks after
+                // that one have nobody left to report to.
+                for (std::size_t i = 0; i < step->dones.size() && !abandoned->load(); ++i) {
+                    Reusing done = std::move(step->dones[i]);
+                    done(error, std::move(step->chunks[i]));
                 }
             },
             [step](BatchWriter& w) {

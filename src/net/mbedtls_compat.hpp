@@ -60,6 +60,7 @@
 #include <psa/crypto.h>
 #endif
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -419,25 +420,50 @@ inline constexpr const char* version_string = MBEDTLS_VERSION_STRING;
 // picks the group; in TLS 1.3 the client's first key share that the server has, so our
 // client's share is P-256, and a client that sends X25519 first (Java) keeps X25519. P-384
 // and P-521 cost several times more and come last.
-inline void set_key_exchange_groups(mbedtls_ssl_config* config) {
 #if MBEDTLS_VERSION_MAJOR >= 3
-    static const std::uint16_t groups[] = {
+namespace detail {
+
+inline constexpr std::uint16_t key_exchange_groups[] = {
 #if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_256)
-        MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 #endif
 #if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED) || defined(PSA_WANT_ECC_MONTGOMERY_255)
-        MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+    MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
 #endif
 #if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_384)
-        MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
 #endif
 #if defined(MBEDTLS_ECP_DP_SECP521R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_521)
-        MBEDTLS_SSL_IANA_TLS_GROUP_SECP521R1,
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP521R1,
 #endif
-        MBEDTLS_SSL_IANA_TLS_GROUP_NONE,
-    };
-    mbedtls_ssl_conf_groups(config, groups);
+    MBEDTLS_SSL_IANA_TLS_GROUP_NONE,
+};
+
+// `groups` in the same order without `dropped`, padded at the end with the terminator: made
+// from the one list above at compile time, so the two lists cannot drift apart.
+template <std::size_t N>
+constexpr std::array<std::uint16_t, N> groups_without(const std::uint16_t (&groups)[N],
+                                                      std::uint16_t dropped) {
+    std::array<std::uint16_t, N> kept{};  // zero: MBEDTLS_SSL_IANA_TLS_GROUP_NONE
+    std::size_t size = 0;
+    for (const std::uint16_t group : groups) {
+        if (group != dropped) kept[size++] = group;
+    }
+    return kept;
+}
+
+inline constexpr auto key_exchange_groups_without_x25519 =
+    groups_without(key_exchange_groups, MBEDTLS_SSL_IANA_TLS_GROUP_X25519);
+static_assert(MBEDTLS_SSL_IANA_TLS_GROUP_NONE == 0);
+
+}  // namespace detail
+#endif
+
+inline void set_key_exchange_groups(mbedtls_ssl_config* config) {
+#if MBEDTLS_VERSION_MAJOR >= 3
+    mbedtls_ssl_conf_groups(config, detail::key_exchange_groups);
 #else
+    // 2.28 names curves by its own enum; the order is the one above.
     static const mbedtls_ecp_group_id groups[] = {
 #if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
         MBEDTLS_ECP_DP_SECP256R1,
@@ -465,17 +491,9 @@ inline bool set_key_exchange_groups_for_p256_share(mbedtls_ssl_config* config) {
 #if CLIPSHARE_MBEDTLS_TLS13 &&                                                          \
     (defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_256)) && \
     (defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED) || defined(PSA_WANT_ECC_MONTGOMERY_255))
-    static const std::uint16_t groups[] = {
-        MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
-#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_384)
-        MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
-#endif
-#if defined(MBEDTLS_ECP_DP_SECP521R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_521)
-        MBEDTLS_SSL_IANA_TLS_GROUP_SECP521R1,
-#endif
-        MBEDTLS_SSL_IANA_TLS_GROUP_NONE,
-    };
-    mbedtls_ssl_conf_groups(config, groups);
+    static_assert(detail::key_exchange_groups_without_x25519[0] ==
+                  MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1);
+    mbedtls_ssl_conf_groups(config, detail::key_exchange_groups_without_x25519.data());
     return true;
 #else
     (void)config;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,6 +35,20 @@ public:
 protected:
     ~StreamHandler() = default;
 };
+
+// The span `handler` lends for the next read (StreamHandler::read_target), or empty: the
+// stream's own buffer takes it. Streams call this from inside a libuv callback (TCP) or while
+// delivering plaintext (TLS), where no exception may escape: a handler that runs out of
+// memory lending lends nothing, and meets its shortage again in on_stream_data, where the
+// stream catches it and ends only this connection.
+inline std::span<std::uint8_t> lent_read_target(StreamHandler* handler) noexcept {
+    if (handler == nullptr) return {};
+    try {
+        return handler->read_target();
+    } catch (const std::bad_alloc&) {
+        return {};
+    }
+}
 
 class Stream {
 public:

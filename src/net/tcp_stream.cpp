@@ -109,16 +109,8 @@ void TcpStream::read_stop() {
 // after, in the same call: a buffer the handler lends needs to live no longer than that.
 void TcpStream::on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
     auto* self = static_cast<TcpStream*>(handle->data);
-    std::span<std::uint8_t> lent;
-    if (self != nullptr && self->handler_ != nullptr) {
-        try {
-            lent = self->handler_->read_target();
-        } catch (const std::bad_alloc&) {
-            // No exception may cross libuv: the shared buffer takes this read, and the
-            // handler meets its shortage again in on_stream_data, where it is caught.
-            lent = {};
-        }
-    }
+    const std::span<std::uint8_t> lent =
+        self != nullptr ? lent_read_target(self->handler_) : std::span<std::uint8_t>{};
     if (lent.empty()) {
         *buf = uv_buf_init(shared_read_buffer.data(), shared_read_buffer.size());
     } else {

@@ -404,7 +404,7 @@ void TlsStream::deliver_plaintext() {
         // mbedTLS copies each record's plaintext out of its input buffer anyway: into the
         // buffer the handler lends (an upload's chunk) when it lends one, so the handler need
         // not copy it again.
-        const std::span<std::uint8_t> lent = lent_target();
+        const std::span<std::uint8_t> lent = lent_read_target(handler_);
         const auto result = engine_->read(lent.empty() ? plaintext_buffer : lent);
         if (result.kind == TlsEngine::ReadResult::Kind::data) {
             if (!handler_) continue;
@@ -420,17 +420,6 @@ void TlsStream::deliver_plaintext() {
         break;
     }
     delivering_ = false;
-}
-
-std::span<std::uint8_t> TlsStream::lent_target() {
-    if (handler_ == nullptr) return {};
-    try {
-        return handler_->read_target();
-    } catch (const std::bad_alloc&) {
-        // As for TcpStream: the shared buffer takes this read, and the handler meets its
-        // shortage again in on_stream_data, where it is handled.
-        return {};
-    }
 }
 
 void TlsStream::flush_ciphertext() {

@@ -94,8 +94,6 @@ private:
     void seal_plaintext();
     void send_close_notify_if_due();
     void deliver_plaintext();
-    // Where the handler wants the next plaintext (StreamHandler::read_target); empty: ours.
-    std::span<std::uint8_t> lent_target();
     void flush_ciphertext();
     void update_inner_reading();
     void notify_drained_if_empty();

@@ -203,7 +203,13 @@ void WebSession::send_listed(std::unique_ptr<FileListing> listing, std::string n
         if (entries.empty()) return refuse({404, "'" + name + "' is gone"});
         std::string disposition;
         if (entries.size() == 1 && entries[0].size >= 0 && entries[0].name == name) {
-            // A file: its length is known, its bytes go as they are.
+            // A file: its length is known, its bytes go as they are. The browser's copy is
+            // current only while the file is still there: hence checked after the listing.
+            if (!etag.empty() && etag == if_none_match_) {
+                listing_.reset();
+                etag_ = etag;
+                return respond(304, {}, nullptr);
+            }
             disposition = "attachment; filename*=UTF-8''" + percent_encode(name);
             HttpResponseHead head{
                 200,         content_type, static_cast<std::uint64_t>(entries[0].size),
@@ -287,14 +293,16 @@ void WebSession::send_image(std::optional<Image> image, bool tagged) {
         return respond(204, {}, nullptr);
     }
     std::string etag = tagged ? image_etag(*image) : std::string{};
-    if (!etag.empty() && etag == if_none_match_) {
-        etag_ = std::move(etag);
-        return respond(304, {}, nullptr);
-    }
     if (!image->bytes) {
+        // The tag names the file, not its bytes: whether it still exists (someone may have
+        // deleted it behind the daemon's back) is for the listing to say, before any 304.
         if (files_.files == nullptr) return respond(204, {}, nullptr);
         return send_listed(files_.files->list({image->file}, 4), image->file.filename().string(),
                            "image/png", std::move(etag));
+    }
+    if (!etag.empty() && etag == if_none_match_) {
+        etag_ = std::move(etag);
+        return respond(304, {}, nullptr);
     }
     etag_ = std::move(etag);
     respond(200, "image/png", std::move(image->bytes));

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -182,6 +184,27 @@ TEST(Daemon, MaxConnectionsRefusesTheOneTooMany) {
     EXPECT_TRUE(served);
     second.send(Bytes{125, 1});
     EXPECT_EQ(second.recv_all(), info_reply("clip_share"));
+}
+
+TEST(Daemon, InheritsNoDescriptorTheTestOpenedWithoutCloexec) {
+    // What a bench once left behind: a lock file its daemon held after the bench was gone.
+    TempDir scratch{"clipshare-inherit"};
+    const fs::path held = scratch.path() / "held.lock";
+    const int fd = ::open(held.c_str(), O_RDWR | O_CREAT, 0644);  // no O_CLOEXEC, on purpose
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    auto daemon = Daemon::start();
+    std::vector<std::string> targets;
+    std::error_code error;
+    for (fs::directory_iterator it{"/proc/" + std::to_string(daemon->pid()) + "/fd", error}, end;
+         !error && it != end; it.increment(error)) {
+        std::error_code unreadable;
+        targets.push_back(fs::read_symlink(it->path(), unreadable).string());
+    }
+    ::close(fd);
+    EXPECT_FALSE(error) << error.message();
+    EXPECT_FALSE(targets.empty());
+    EXPECT_EQ(std::count(targets.begin(), targets.end(), held.string()), 0);
 }
 
 TEST(Daemon, SigtermStopsWithStatusZeroEvenWithOpenConnections) {

@@ -100,6 +100,17 @@ public:
     std::function<std::span<std::uint8_t>()> target = [] { return std::span<std::uint8_t>{}; };
     std::function<void(std::size_t)> filled = [](std::size_t) {};
 
+    // Takes the server's stream and starts reading it.
+    void adopt(std::unique_ptr<Stream> accepted) {
+        stream = std::move(accepted);
+        stream->set_handler(this);
+        stream->read_start();
+    }
+    // For LoopServer::on_stream, when adopting is all the test does there.
+    std::function<void(std::unique_ptr<Stream>)> adopting() {
+        return [this](std::unique_ptr<Stream> accepted) { adopt(std::move(accepted)); };
+    }
+
     void on_stream_data(std::span<const std::uint8_t> bytes) override { data(bytes); }
     std::span<std::uint8_t> read_target() override { return target(); }
     void on_stream_filled(std::size_t size) override { filled(size); }
@@ -108,6 +119,18 @@ public:
     void on_stream_closed() override { closed = true; }
     bool closed = false;
 };
+
+// Runs the server's loop while `client` runs in a thread, until the handler's stream has
+// closed. If the safety net gives up first, closing the stream unblocks the client. False
+// then.
+bool serve_client(LoopServer& server, Handler& handler, const std::function<void()>& client) {
+    std::thread client_thread{client};
+    const bool finished = server.run_until(handler.closed);
+    if (!finished) handler.stream->close();
+    client_thread.join();
+    server.run_until(handler.closed);
+    return finished;
+}
 
 class TlsStreamTest : public ::testing::Test {
 protected:
@@ -152,15 +175,11 @@ TEST_F(TlsStreamTest, PausedBytesComeOutAfterReadStartWithoutNewSocketEvents) {
             resume.get(),
             [](uv_timer_t* timer) { (*static_cast<std::function<void()>*>(timer->data))(); }, 0, 0);
     };
-    server.on_stream = [&](std::unique_ptr<Stream> stream) {
-        handler.stream = std::move(stream);
-        handler.stream->set_handler(&handler);
-        handler.stream->read_start();
-    };
+    server.on_stream = handler.adopting();
 
     std::vector<std::uint8_t> reply;
     std::string client_error;
-    std::thread client_thread{[&] {
+    EXPECT_TRUE(serve_client(server, handler, [&] {
         auto client = TlsClient::connect(server.port(), certs_->client("phone"));
         if (!client->handshake_ok()) {
             client_error = client->error();
@@ -170,12 +189,7 @@ TEST_F(TlsStreamTest, PausedBytesComeOutAfterReadStartWithoutNewSocketEvents) {
         for (std::size_t i = 0; i < total; ++i) bytes[i] = pattern(i);
         client->send(bytes);
         reply = client->recv_all();
-    }};
-    bool finished = server.run_until(handler.closed);
-    if (!finished) handler.stream->close();  // unblocks the client
-    client_thread.join();
-    EXPECT_TRUE(finished);
-    server.run_until(handler.closed);
+    }));
     resume.close();
     handler.stream.reset();
 
@@ -213,9 +227,7 @@ TEST_F(TlsStreamTest, LargeDownloadWithBackpressureAndCloseNotify) {
         produce();
     };
     server.on_stream = [&](std::unique_ptr<Stream> stream) {
-        handler.stream = std::move(stream);
-        handler.stream->set_handler(&handler);
-        handler.stream->read_start();
+        handler.adopt(std::move(stream));
         produce();  // before the handshake is done: queued as plaintext
     };
 
@@ -223,7 +235,7 @@ TEST_F(TlsStreamTest, LargeDownloadWithBackpressureAndCloseNotify) {
     bool intact = true;
     std::string client_error;
     bool closed_cleanly = false;
-    std::thread client_thread{[&] {
+    EXPECT_TRUE(serve_client(server, handler, [&] {
         auto client = TlsClient::connect(server.port(), certs_->client("phone"));
         if (!client->handshake_ok()) {
             client_error = client->error();
@@ -238,12 +250,7 @@ TEST_F(TlsStreamTest, LargeDownloadWithBackpressureAndCloseNotify) {
                 break;
             }
         }
-    }};
-    bool finished = server.run_until(handler.closed);
-    if (!finished) handler.stream->close();  // unblocks the client
-    client_thread.join();
-    EXPECT_TRUE(finished);
-    server.run_until(handler.closed);
+    }));
     handler.stream.reset();
 
     EXPECT_EQ(client_error, "");
@@ -268,10 +275,8 @@ TEST_F(TlsStreamTest, NoMbedtlsSessionForAClientGoneBeforeItsClientHelloIsWhole)
         handler.stream->close();
     };
     server.on_stream = [&](std::unique_ptr<Stream> stream) {
-        handler.stream = std::move(stream);
-        session_at_start = dynamic_cast<TlsStream*>(handler.stream.get())->has_session();
-        handler.stream->set_handler(&handler);
-        handler.stream->read_start();
+        session_at_start = dynamic_cast<TlsStream*>(stream.get())->has_session();
+        handler.adopt(std::move(stream));
     };
     {
         // A record header that promises a ClientHello, and then the end: a port scanner.
@@ -293,20 +298,12 @@ TEST_F(TlsStreamTest, TheSessionIsSetUpOnceTheClientHelloIsWhole) {
         session_when_established = dynamic_cast<TlsStream*>(handler.stream.get())->has_session();
         handler.stream->close();
     };
-    server.on_stream = [&](std::unique_ptr<Stream> stream) {
-        handler.stream = std::move(stream);
-        handler.stream->set_handler(&handler);
-        handler.stream->read_start();
-    };
-    std::thread client_thread{[&] {
+    server.on_stream = handler.adopting();
+    EXPECT_TRUE(serve_client(server, handler, [&] {
         auto client = TlsClient::connect(server.port(), certs_->client("phone"));
         if (client->handshake_ok()) client->send({1});
         client->closed_by_peer();
-    }};
-    bool finished = server.run_until(handler.closed);
-    if (!finished) handler.stream->close();
-    client_thread.join();
-    EXPECT_TRUE(finished);
+    }));
     handler.stream.reset();
     EXPECT_TRUE(session_when_established);
 }
@@ -323,12 +320,8 @@ TEST_F(TlsStreamTest, LongUploadKeepsReceivedCiphertextBounded) {
         most_held = std::max(most_held, tls->held_ciphertext_bytes());
         if (received == total) handler.stream->write({1});
     };
-    server.on_stream = [&](std::unique_ptr<Stream> stream) {
-        handler.stream = std::move(stream);
-        handler.stream->set_handler(&handler);
-        handler.stream->read_start();
-    };
-    std::thread client_thread{[&] {
+    server.on_stream = handler.adopting();
+    EXPECT_TRUE(serve_client(server, handler, [&] {
         auto client = TlsClient::connect(server.port(), certs_->client("phone"));
         if (!client->handshake_ok()) return;
         // Odd-sized writes, so TCP reads end in the middle of records.
@@ -338,12 +331,7 @@ TEST_F(TlsStreamTest, LongUploadKeepsReceivedCiphertextBounded) {
             client->send(block);
         }
         client->recv(1);
-    }};
-    bool finished = server.run_until(handler.closed);
-    if (!finished) handler.stream->close();
-    client_thread.join();
-    EXPECT_TRUE(finished);
-    server.run_until(handler.closed);
+    }));
     handler.stream.reset();
 
     EXPECT_EQ(received, total);
@@ -386,24 +374,15 @@ TEST_F(TlsStreamTest, PlaintextIsReadIntoTheBufferTheHandlerLends) {
         copied_bytes += bytes.size();
         done();
     };
-    server.on_stream = [&](std::unique_ptr<Stream> stream) {
-        handler.stream = std::move(stream);
-        handler.stream->set_handler(&handler);
-        handler.stream->read_start();
-    };
-    std::thread client_thread{[&] {
+    server.on_stream = handler.adopting();
+    EXPECT_TRUE(serve_client(server, handler, [&] {
         auto client = TlsClient::connect(server.port(), certs_->client("phone"));
         if (!client->handshake_ok()) return;
         std::vector<std::uint8_t> bytes(total);
         for (std::size_t i = 0; i < total; ++i) bytes[i] = pattern(i);
         client->send(bytes);
         client->recv(1);
-    }};
-    bool finished = server.run_until(handler.closed);
-    if (!finished) handler.stream->close();
-    client_thread.join();
-    EXPECT_TRUE(finished);
-    server.run_until(handler.closed);
+    }));
     handler.stream.reset();
 
     ASSERT_EQ(offset, total);

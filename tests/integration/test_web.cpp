@@ -414,6 +414,24 @@ TEST_F(Web, ImageCarriesAnEtagThatAnswersNotModified) {
     EXPECT_NE(changed.head.find("ETag: \""), std::string::npos) << changed.head;
 }
 
+// The tag names the image's file: once that file is deleted behind the daemon's back, the
+// browser's copy is stale, and a request carrying the tag must not be told otherwise.
+TEST_F(Web, ImageDeletedByHandIsNotFoundEvenWithItsEtag) {
+    const std::string png = std::string{"\x89PNG\r\n\x1a\n", 8} + pattern(3000);
+    ASSERT_EQ(ask(upload_request(upload_body({file_entry("gone.png", png)}))).status, 201);
+    auto first = ask(get("/api/image"));
+    ASSERT_EQ(first.status, 200) << first.head;
+    auto at = first.head.find("ETag: \"");
+    ASSERT_NE(at, std::string::npos) << first.head;
+    auto etag = first.head.substr(at + 6, 18);
+    ASSERT_EQ(ask(get("/api/image", "If-None-Match: " + etag + "\r\n")).status, 304);
+
+    ASSERT_TRUE(std::filesystem::remove(daemon->working_dir() / "gone.png"));
+    auto stale = ask(get("/api/image", "If-None-Match: " + etag + "\r\n"));
+    EXPECT_EQ(stale.status, 404) << stale.head;
+    EXPECT_TRUE(daemon->wait_for_log("'gone.png' is gone"));
+}
+
 TEST_F(Web, KindFollowsTheClipboard) {
     EXPECT_EQ(ask(get("/api/kind")).body, "{\"kind\":\"empty\"}");
     ASSERT_EQ(ask(put_request("t")).status, 204);

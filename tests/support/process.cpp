@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "support/files.hpp"
+#include "support/inherited_descriptors.hpp"
 #include "support/wait.hpp"
 
 namespace clipshare::test {
@@ -24,6 +25,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
+    close_inherited_descriptors();  // also the three opened above
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     for (const auto& assignment : extra_env) putenv(const_cast<char*>(assignment.c_str()));
     std::vector<char*> args;

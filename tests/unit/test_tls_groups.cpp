@@ -141,6 +141,15 @@ struct Client {
     }
 };
 
+std::unique_ptr<TlsEngine> client_engine_for(Client& client) {
+    int error = 0;
+    auto engine = TlsEngine::create(
+        client.config.get(), TlsEngine::ClientSide{"127.0.0.1:4338", {}, "ca.crt", true, "phone"},
+        error);
+    EXPECT_TRUE(engine) << error;
+    return engine;
+}
+
 // The client's first flight and the server's answer to it.
 struct Flights {
     Bytes client_hello;
@@ -153,10 +162,7 @@ Flights first_flights(const TlsContext& context, Client& client) {
                                                           context.tls13_verdict_deferred()},
                                     error);
     EXPECT_TRUE(server) << error;
-    auto client_engine = TlsEngine::create(
-        client.config.get(), TlsEngine::ClientSide{"127.0.0.1:4338", {}, "ca.crt", true, "phone"},
-        error);
-    EXPECT_TRUE(client_engine) << error;
+    auto client_engine = client_engine_for(client);
     Flights flights;
     if (!server || !client_engine) return flights;
     client_engine->handshake();
@@ -199,6 +205,18 @@ Bytes with_x25519_share_first(const Bytes& hello) {
     }
     ADD_FAILURE() << "no key_share in the ClientHello";
     return out;
+}
+
+// `server_flight` opens with a ServerHello, not a HelloRetryRequest (the client's share was
+// taken at once), whose key share is of `group`.
+void expect_server_share_without_retry(const Bytes& server_flight, std::uint16_t group) {
+    const auto messages = handshake_messages(server_flight);
+    ASSERT_FALSE(messages.empty());
+    ASSERT_EQ(messages[0].first, 2);  // ServerHello
+    EXPECT_FALSE(is_hello_retry_request(messages[0].second));
+    const auto share = extension(hello_extensions(messages[0].second, false), key_share_extension);
+    ASSERT_TRUE(share);
+    EXPECT_EQ(be16(*share, 0), group);
 }
 
 class TlsGroupsTest : public ::testing::Test {
@@ -253,13 +271,7 @@ TEST_F(TlsGroupsTest, Tls13ClientSendingX25519FirstIsAnsweredWithoutRetry) {
     ASSERT_TRUE(context);
     Client phone{false, true};
     const Flights flights = first_flights(*context, phone);
-    const auto messages = handshake_messages(flights.server_flight);
-    ASSERT_FALSE(messages.empty());
-    ASSERT_EQ(messages[0].first, 2);  // ServerHello
-    EXPECT_FALSE(is_hello_retry_request(messages[0].second));
-    const auto share = extension(hello_extensions(messages[0].second, false), key_share_extension);
-    ASSERT_TRUE(share);
-    EXPECT_EQ(be16(*share, 0), x25519);
+    expect_server_share_without_retry(flights.server_flight, x25519);
 }
 
 TEST_F(TlsGroupsTest, Tls13ClientWithX25519AndP256SharesGetsP256) {
@@ -267,17 +279,15 @@ TEST_F(TlsGroupsTest, Tls13ClientWithX25519AndP256SharesGetsP256) {
     auto context = daemon_context();
     ASSERT_TRUE(context);
     Client client{false};
-    int error = 0;
-    auto client_engine = TlsEngine::create(
-        client.config.get(), TlsEngine::ClientSide{"127.0.0.1:4338", {}, "ca.crt", true, "phone"},
-        error);
-    ASSERT_TRUE(client_engine) << error;
+    auto client_engine = client_engine_for(client);
+    ASSERT_TRUE(client_engine);
     client_engine->handshake();
     const Bytes hello = with_x25519_share_first(client_engine->take_output());
     // What TlsStream does: read the offer, then ask the context for the configuration.
     const ClientHelloOffer offer = read_client_hello_offer(hello);
     ASSERT_EQ(offer.status, ClientHelloOffer::Status::parsed);
     EXPECT_TRUE(offer.p256_key_share);
+    int error = 0;
     auto server = TlsEngine::create(context->ssl_config(offer.suites, offer.p256_key_share),
                                     TlsEngine::ServerSide{[](std::string_view) { return true; },
                                                           context->tls13_verdict_deferred()},
@@ -285,13 +295,7 @@ TEST_F(TlsGroupsTest, Tls13ClientWithX25519AndP256SharesGetsP256) {
     ASSERT_TRUE(server) << error;
     server->feed(hello);
     server->handshake();
-    const auto messages = handshake_messages(server->take_output());
-    ASSERT_FALSE(messages.empty());
-    ASSERT_EQ(messages[0].first, 2);  // ServerHello
-    EXPECT_FALSE(is_hello_retry_request(messages[0].second));
-    const auto share = extension(hello_extensions(messages[0].second, false), key_share_extension);
-    ASSERT_TRUE(share);
-    EXPECT_EQ(be16(*share, 0), secp256r1);
+    expect_server_share_without_retry(server->take_output(), secp256r1);
 }
 
 }  // namespace
