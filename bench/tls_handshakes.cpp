@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <iterator>
 #include <memory>
 
 #include "../src/net/mbedtls_compat.hpp"
@@ -25,7 +26,10 @@ using SavedSession = clipshare::MbedtlsObject<mbedtls_ssl_session, mbedtls_ssl_s
 // previous connection.
 enum class Resume {
     never,
-    tickets,  // session tickets on (TLS 1.3 where both ends have it, else TLS 1.2)
+    tickets,  // session tickets on (TLS 1.3 where both ends have it, else TLS 1.2), offered
+              // with psk_dhe_ke only, as Java and Android do
+    psk_ke,   // the same, offered with psk_ke too, as clipshare --tls does: the daemon
+              // (resume_with_ecdhe = false) resumes without ECDHE
     cache,    // TLS 1.2 with tickets off: only the server's session cache can resume
 };
 
@@ -35,6 +39,8 @@ const char* resume_name(Resume mode) {
             return "full";
         case Resume::tickets:
             return "resumed.tickets";
+        case Resume::psk_ke:
+            return "resumed.psk_ke";
         case Resume::cache:
             return "resumed.cache";
     }
@@ -76,18 +82,18 @@ public:
         mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
         mbedtls_ssl_conf_ca_chain(conf, ca_.get(), nullptr);
         mbedtls_ssl_conf_own_cert(conf, certificate_.get(), key_.get());
+        const bool tickets = mode == Resume::tickets || mode == Resume::psk_ke;
 #if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_CLI_C)
-        mbedtls_ssl_conf_session_tickets(conf, mode == Resume::tickets
-                                                   ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
-                                                   : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-#if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED)
-        // A TLS 1.3 ticket comes after the handshake; mbedTLS drops it unless asked.
-        if (mode == Resume::tickets) {
-            mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
-                conf, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+        mbedtls_ssl_conf_session_tickets(conf, tickets ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+                                                       : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+        // TLS 1.3 tickets (signalled when they come after the handshake), offered with the
+        // column's modes; mbedTLS's client default would offer both.
+        if (tickets) {
+            clipshare::mbedtls_compat::allow_tls13_tickets(
+                conf, mode == Resume::psk_ke ? clipshare::mbedtls_compat::Tls13PskModes::both
+                                             : clipshare::mbedtls_compat::Tls13PskModes::dhe);
         }
-#endif
-#endif
         return {};
     }
 
@@ -252,11 +258,14 @@ bool make_pki(const HandshakeBenchOptions& options, const std::string& name,
     return true;
 }
 
+// resume_with_ecdhe = false: clients that offer psk_ke (the psk_ke columns) resume without
+// ECDHE; those that offer psk_dhe_ke only (the tickets columns) keep it.
 std::string tls_config(const Pki& pki) {
     auto quoted = [](const fs::path& path) { return "\"" + path.string() + "\""; };
     return "[tls]\nenabled = true\nport = @TLS_PORT@\ncertificate = " +
            quoted(pki.dir / "server.crt") + "\nprivate_key = " + quoted(pki.dir / "server.key") +
-           "\nca = " + quoted(pki.dir / "ca.crt") + "\nallowed_clients = [\"phone\"]\n";
+           "\nca = " + quoted(pki.dir / "ca.crt") +
+           "\nallowed_clients = [\"phone\"]\nresume_with_ecdhe = false\n";
 }
 
 }  // namespace
@@ -270,7 +279,9 @@ std::vector<std::pair<std::string, double>> tls_handshakes(const HandshakeBenchO
     };
     const Column columns[] = {{Resume::never, 1},   {Resume::never, options.parallel},
                               {Resume::tickets, 1}, {Resume::tickets, options.parallel},
+                              {Resume::psk_ke, 1},  {Resume::psk_ke, options.parallel},
                               {Resume::cache, 1},   {Resume::cache, options.parallel}};
+    constexpr int column_count = static_cast<int>(std::size(columns));
     struct Row {
         const char* key_types;  // make-certs.sh options
         const char* label;      // in the table and the JSON keys
@@ -288,8 +299,9 @@ std::vector<std::pair<std::string, double>> tls_handshakes(const HandshakeBenchO
         "\n%-10s (handshakes/s, each with the daemon's CPU ms per handshake; %.0f s "
         "each; mbedTLS %s)\n",
         "", options.seconds, clipshare::mbedtls_compat::version_string);
-    double full[3][2] = {};      // [row][x1, xN] handshakes/s
-    double full_cpu[3][2] = {};  // [row][x1, xN] daemon CPU ms per handshake
+    double full[3][2] = {};            // [row][x1, xN] handshakes/s
+    double full_cpu[3][2] = {};        // [row][x1, xN] daemon CPU ms per handshake
+    double cpu[3][column_count] = {};  // [row][column] daemon CPU ms per handshake
     for (int r = 0; r < 3; ++r) {
         Pki pki;
         if (!make_pki(options, rows[r].label, rows[r].key_types, pki)) {
@@ -301,8 +313,12 @@ std::vector<std::pair<std::string, double>> tls_handshakes(const HandshakeBenchO
             Daemon daemon{options.binary, tls_config(pki)};
             std::printf("%-10s", rows[r].label);
             std::string notes;
-            for (const Column& c : columns) {
+            for (int column = 0; column < column_count; ++column) {
+                const Column& c = columns[column];
                 Figure f = measure(pki, daemon, c.mode, c.parallel, options.seconds);
+                if (c.mode == Resume::never || f.resumed_count != 0) {
+                    cpu[r][column] = f.daemon_cpu_ms;
+                }
                 const std::string key = std::string{"handshake."} + rows[r].label + "." +
                                         resume_name(c.mode) + ".x" + std::to_string(c.parallel);
                 char cell[64];
@@ -357,6 +373,30 @@ std::vector<std::pair<std::string, double>> tls_handshakes(const HandshakeBenchO
         figures.emplace_back(key + ".rate_ratio.x" + std::to_string(options.parallel), rate_n);
         figures.emplace_back(key + ".daemon_cpu_ratio.x1", cpu1);
         figures.emplace_back(key + ".daemon_cpu_ratio.x" + std::to_string(options.parallel), cpu_n);
+    }
+    // Resumed against full handshakes, by the daemon's CPU per handshake, each row against
+    // its own full handshakes and against rsa2048's (issue #16 asks for 5x).
+    for (int r = 0; r < 3; ++r) {
+        for (int column = 0; column < column_count; ++column) {
+            const Column& c = columns[column];
+            if (c.mode != Resume::tickets && c.mode != Resume::psk_ke) continue;
+            const int full_column = c.parallel == 1 ? 0 : 1;
+            if (cpu[r][column] <= 0 || cpu[r][full_column] <= 0 || cpu[0][full_column] <= 0) {
+                continue;
+            }
+            const double own = cpu[r][full_column] / cpu[r][column];
+            const double rsa = cpu[0][full_column] / cpu[r][column];
+            const std::string name =
+                std::string{resume_name(c.mode)} + " x" + std::to_string(c.parallel);
+            std::printf(
+                "%-10s %s: full / resumed daemon CPU per handshake: %.2f (this row's full), "
+                "%.2f (rsa2048's full)\n",
+                rows[r].label, name.c_str(), own, rsa);
+            const std::string key = std::string{"handshake."} + rows[r].label + "." +
+                                    resume_name(c.mode) + ".x" + std::to_string(c.parallel);
+            figures.emplace_back(key + ".full_cpu_ratio", own);
+            figures.emplace_back(key + ".rsa2048_full_cpu_ratio", rsa);
+        }
     }
     return figures;
 }

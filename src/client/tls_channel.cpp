@@ -53,9 +53,11 @@ void TlsClientContext::load_files() {
     }
     // A later connection of this run resumes an earlier one's session: TLS 1.2 by ticket, or
     // by session id where the server keeps a cache; TLS 1.3 by the ticket the server sent
-    // after its handshake (mbedTLS 3.6), with a fresh ECDHE exchange (psk_dhe_ke).
+    // after its handshake (mbedTLS 3.6), offered with psk_dhe_ke and psk_ke: the server
+    // chooses, and ours by default (and OpenSSL) take psk_dhe_ke, a fresh ECDHE exchange;
+    // a clipshared set to resume_with_ecdhe = false takes psk_ke, which spares it that.
     mbedtls_compat::allow_tls12_tickets(config_.get());
-    mbedtls_compat::allow_tls13_tickets(config_.get());
+    mbedtls_compat::allow_tls13_tickets(config_.get(), mbedtls_compat::Tls13PskModes::both);
 }
 
 void TlsClientContext::save_session(TlsEngine& engine) {

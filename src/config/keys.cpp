@@ -124,6 +124,8 @@ constexpr Key kTlsKeys[] = {
      .field = &at<&TlsSection::session_cache_size>, .low = 0, .high = 4096},
     {.name = "session_lifetime", .kind = Kind::integer,
      .field = &at<&TlsSection::session_lifetime>, .low = 60, .high = 86400},
+    {.name = "resume_with_ecdhe", .kind = Kind::boolean,
+     .field = &at<&TlsSection::resume_with_ecdhe>},
 };
 
 constexpr Key kWebKeys[] = {

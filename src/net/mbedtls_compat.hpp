@@ -30,7 +30,8 @@
 //   CN can be checked again. 3.6's TLS 1.3 tickets do not (ssl_tls13_session_save writes no
 //   peer certificate), so clipshared seals the verified CN into its TLS 1.3 tickets itself
 //   (TlsResumption, TicketPeer) where this library can (CLIPSHARE_MBEDTLS_TLS13_TICKETS:
-//   3.6 with tickets, GCM and the psk_dhe_ke mode). A 3.6 TLS 1.3 client hears of a ticket
+//   3.6 with tickets, GCM and the psk_dhe_ke mode; resuming without ECDHE also needs the
+//   psk_ke mode: CLIPSHARE_MBEDTLS_TLS13_PSK_KE). A 3.6 TLS 1.3 client hears of a ticket
 //   only when it asks to (mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets, 3.6.1+;
 //   3.6.0 always told), through MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET from
 //   mbedtls_ssl_read. 3.x made the session's fields private (read through MBEDTLS_PRIVATE
@@ -199,20 +200,56 @@ inline void allow_tls12_tickets(mbedtls_ssl_config* config) {
 #endif
 }
 
-// The TLS 1.3 key exchange modes of a session that may resume: psk_dhe_ke (a resumed session
-// still runs ECDHE, so its traffic keys stay secret should the ticket keys leak later) and a
-// full handshake. Never psk_ke alone, whose sessions all hang on the ticket keys.
-#if CLIPSHARE_MBEDTLS_TLS13_TICKETS
-inline constexpr int tls13_resuming_modes = MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL |
-                                            MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL;
+// TLS 1.3 resumption without ECDHE (psk_ke), for [tls] resume_with_ecdhe = false and for
+// clipshare's client: where mbedTLS has the psk_ke mode (OpenWrt's 3.6 has it).
+#if CLIPSHARE_MBEDTLS_TLS13_TICKETS && defined(MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED)
+#define CLIPSHARE_MBEDTLS_TLS13_PSK_KE 1
+#else
+#define CLIPSHARE_MBEDTLS_TLS13_PSK_KE 0
 #endif
+inline constexpr bool has_tls13_psk_ke = CLIPSHARE_MBEDTLS_TLS13_PSK_KE == 1;
+
+// The PSK modes with which a TLS 1.3 session may resume. mbedTLS's server prefers psk_dhe_ke,
+// then a full handshake, then psk_ke, among what the configuration has and the client offers
+// (ssl_tls13_server.c); its client offers what it has.
+enum class Tls13PskModes {
+    dhe,   // psk_dhe_ke only: a resumed session still runs ECDHE, so its traffic keys stay
+           // secret should the ticket keys leak later
+    both,  // psk_dhe_ke and psk_ke
+    pure,  // psk_ke only, and no full handshake either: mbedTLS's server prefers a full
+           // handshake to psk_ke, so a configuration that allows one never takes psk_ke. Such
+           // a session's secrecy hangs on the ticket keys; a ticket it cannot resume fails
+           // the handshake (TlsEngine then starts over under another configuration).
+};
+
+// Sets `modes` on a configuration that resumes TLS 1.3 sessions (client or server). Modes
+// with psk_ke fall back to psk_dhe_ke alone where this library lacks psk_ke; returns
+// whether `modes` were set as asked.
+inline bool set_tls13_psk_modes(mbedtls_ssl_config* config, Tls13PskModes modes) {
+#if CLIPSHARE_MBEDTLS_TLS13_TICKETS
+    int flags = MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL |
+                MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL;
+#if CLIPSHARE_MBEDTLS_TLS13_PSK_KE
+    if (modes == Tls13PskModes::both) flags |= MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK;
+    if (modes == Tls13PskModes::pure) flags = MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK;
+#endif
+    mbedtls_ssl_conf_tls13_key_exchange_modes(config, flags);
+    return modes == Tls13PskModes::dhe || has_tls13_psk_ke;
+#else
+    (void)config;
+    (void)modes;
+    return false;
+#endif
+}
 
 // Client, after allow_tls12_tickets: also keeps TLS 1.3 tickets (read() signals each one:
-// see TlsEngine::save_session) and offers them with psk_dhe_ke. False where this library
-// cannot.
-inline bool allow_tls13_tickets(mbedtls_ssl_config* config) {
+// see TlsEngine::save_session) and offers them with `modes` (clipshare's client: both, so
+// that a server set to resume without ECDHE can; one that prefers ECDHE still picks it).
+// False where this library cannot.
+inline bool allow_tls13_tickets(mbedtls_ssl_config* config,
+                                Tls13PskModes modes = Tls13PskModes::dhe) {
 #if CLIPSHARE_MBEDTLS_TLS13_TICKETS && defined(MBEDTLS_SSL_CLI_C)
-    mbedtls_ssl_conf_tls13_key_exchange_modes(config, tls13_resuming_modes);
+    set_tls13_psk_modes(config, modes);
 #if MBEDTLS_VERSION_NUMBER >= 0x03060100
     mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
         config, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
@@ -220,17 +257,19 @@ inline bool allow_tls13_tickets(mbedtls_ssl_config* config) {
     return true;
 #else
     (void)config;
+    (void)modes;
     return false;
 #endif
 }
 
 // Server, with ticket callbacks registered: one TLS 1.3 ticket after each handshake (mbedTLS
-// sends only one after a resumed one anyway), resumable with psk_dhe_ke only, and no early
-// data (0-RTT data can be replayed; clipshare has no use for it). False where this library
-// cannot, and then no TLS 1.3 tickets go out (refuse_resumption's settings stay).
+// sends only one after a resumed one anyway), resumable with psk_dhe_ke only (TlsContext
+// widens that for [tls] resume_with_ecdhe = false), and no early data (0-RTT data can be
+// replayed; clipshare has no use for it). False where this library cannot, and then no
+// TLS 1.3 tickets go out (refuse_resumption's settings stay).
 inline bool issue_tls13_tickets(mbedtls_ssl_config* config) {
 #if CLIPSHARE_MBEDTLS_TLS13_TICKETS && defined(MBEDTLS_SSL_SRV_C)
-    mbedtls_ssl_conf_tls13_key_exchange_modes(config, tls13_resuming_modes);
+    set_tls13_psk_modes(config, Tls13PskModes::dhe);
     mbedtls_ssl_conf_new_session_tickets(config, 1);
 #if defined(MBEDTLS_SSL_EARLY_DATA)
     mbedtls_ssl_conf_early_data(config, MBEDTLS_SSL_EARLY_DATA_DISABLED);

@@ -12,40 +12,78 @@ constexpr std::uint8_t client_hello = 1;
 constexpr std::size_t record_header = 5;
 constexpr std::size_t max_record = 16384 + 256;  // what any TLS version lets a record carry
 constexpr std::size_t key_share_extension = 0x0033;
+constexpr std::size_t pre_shared_key_extension = 0x0029;
+constexpr std::size_t psk_key_exchange_modes_extension = 0x002d;
 constexpr std::size_t secp256r1 = 0x0017;
+constexpr std::uint8_t psk_ke = 0;
 
 std::size_t be16(std::span<const std::uint8_t> bytes, std::size_t at) {
     return std::size_t{bytes[at]} << 8 | bytes[at + 1];
 }
 
-// Whether the extensions after the cipher suites (at `at` in `record`, the first record as
-// far as it has arrived) hold a key_share extension with a secp256r1 entry. Anything short or
-// inconsistent is "no": the choice is then mbedTLS's, which checks everything itself.
-bool has_p256_key_share(std::span<const std::uint8_t> record, std::size_t at) {
+// What the extensions tell TlsContext; all false unless the whole list is consistent.
+struct ExtensionFacts {
+    bool p256_key_share = false;
+    bool pre_shared_key = false;
+    bool psk_ke_mode = false;
+};
+
+// client_shares<0..2^16-1> of a key_share extension at [at, end): (group,
+// key_exchange<1..2^16-1>) entries. Sets `p256`; false when the list is inconsistent.
+bool read_key_shares(std::span<const std::uint8_t> record, std::size_t at, std::size_t end,
+                     bool& p256) {
+    if (at + 2 > end) return false;
+    const std::size_t shares_end = at + 2 + be16(record, at);
+    if (shares_end > end) return false;
+    for (std::size_t share = at + 2; share + 4 <= shares_end;) {
+        if (be16(record, share) == secp256r1) p256 = true;
+        share += 4 + be16(record, share + 2);
+    }
+    return true;
+}
+
+// ke_modes<1..255> of a psk_key_exchange_modes extension at [at, end). Sets `pure` when
+// psk_ke is among them; false when the list is inconsistent.
+bool read_psk_modes(std::span<const std::uint8_t> record, std::size_t at, std::size_t end,
+                    bool& pure) {
+    if (at + 1 > end) return false;
+    const std::size_t modes_end = at + 1 + record[at];
+    if (modes_end > end) return false;
+    for (std::size_t mode = at + 1; mode < modes_end; ++mode) {
+        if (record[mode] == psk_ke) pure = true;
+    }
+    return true;
+}
+
+// The extensions after the cipher suites (at `at` in `record`, the first record as far as it
+// has arrived). Anything short or inconsistent is "nothing seen": the choice is then
+// mbedTLS's, which checks everything itself.
+ExtensionFacts read_extensions(std::span<const std::uint8_t> record, std::size_t at) {
     auto fits = [&](std::size_t n) { return at + n <= record.size(); };
-    if (!fits(1)) return false;
+    if (!fits(1)) return {};
     at += 1 + record[at];  // compression methods
-    if (!fits(2)) return false;
+    if (!fits(2)) return {};
     const std::size_t extensions_end = at + 2 + be16(record, at);
-    if (extensions_end > record.size()) return false;
+    if (extensions_end > record.size()) return {};
+    ExtensionFacts facts;
     for (at += 2; at + 4 <= extensions_end;) {
         const std::size_t type = be16(record, at);
         const std::size_t length = be16(record, at + 2);
         at += 4;
-        if (at + length > extensions_end) return false;
-        if (type == key_share_extension && length >= 2) {
-            // client_shares<0..2^16-1>: (group, key_exchange<1..2^16-1>) entries
-            const std::size_t shares_end = at + 2 + be16(record, at);
-            if (shares_end > at + length) return false;
-            for (std::size_t share = at + 2; share + 4 <= shares_end;) {
-                if (be16(record, share) == secp256r1) return true;
-                share += 4 + be16(record, share + 2);
-            }
-            return false;
+        const std::size_t end = at + length;
+        if (end > extensions_end) return {};
+        bool consistent = true;
+        if (type == key_share_extension) {
+            consistent = read_key_shares(record, at, end, facts.p256_key_share);
+        } else if (type == psk_key_exchange_modes_extension) {
+            consistent = read_psk_modes(record, at, end, facts.psk_ke_mode);
+        } else if (type == pre_shared_key_extension) {
+            facts.pre_shared_key = true;
         }
-        at += length;
+        if (!consistent) return {};
+        at = end;
     }
-    return false;
+    return facts;
 }
 
 }  // namespace
@@ -84,8 +122,10 @@ ClientHelloOffer read_client_hello_offer(std::span<const std::uint8_t> received)
     for (std::size_t i = 0; i < suites_length; i += 2) {
         offer.suites.push_back(static_cast<std::uint16_t>(be16(record, at + i)));
     }
-    offer.p256_key_share =
-        has_p256_key_share(record.first(std::min(record.size(), in_record)), at + suites_length);
+    const ExtensionFacts facts =
+        read_extensions(record.first(std::min(record.size(), in_record)), at + suites_length);
+    offer.p256_key_share = facts.p256_key_share;
+    offer.offers_psk_ke = facts.pre_shared_key && facts.psk_ke_mode;
     return offer;
 }
 

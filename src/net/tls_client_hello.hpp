@@ -5,7 +5,10 @@
 // [tls] ciphers is honoured in TLS 1.3 too. The same goes for the ECDHE group: mbedTLS takes
 // the client's first key share that it has, so a client that sends X25519 and P-256 shares
 // (Java) would get X25519, the dearer one in mbedTLS; knowing that a P-256 share is there
-// lets TlsContext hand it a configuration without X25519. Pure: bytes in, an answer out.
+// lets TlsContext hand it a configuration without X25519. And with [tls] resume_with_ecdhe =
+// false, a client that resumes and offers psk_ke gets a configuration whose only PSK mode is
+// psk_ke (mbedTLS would otherwise take psk_dhe_ke whenever both are offered). Pure: bytes
+// in, an answer out.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +28,9 @@ struct ClientHelloOffer {
     // The key_share extension (TLS 1.3) holds a secp256r1 share. False when it does not, or
     // when the first record has not fully arrived (the group is then left to mbedTLS).
     bool p256_key_share = false;
+    // TLS 1.3 resumption without ECDHE is on offer: a pre_shared_key extension, and psk_ke (0)
+    // among the psk_key_exchange_modes. False when not, and as above when cut or inconsistent.
+    bool offers_psk_ke = false;
 };
 
 // `received`: everything the client has sent so far, from its first byte. Never reads past

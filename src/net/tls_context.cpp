@@ -115,37 +115,55 @@ std::string TlsContext::load(const TlsSection& settings) {
         }
         return true;
     });
-    // With TLS 1.3, each variant has a twin for clients that send a P-256 key share.
-    const bool twins = settings.max_version == "1.3" && mbedtls_compat::has_tls13;
-    auto add_variant = [&](std::vector<int> suites) -> std::string {
-        suites.push_back(0);
-        auto variant = std::make_unique<Variant>();
-        variant->suites = suites;
-        std::string problem = configure(*variant, settings);
-        variants_.push_back(std::move(variant));
-        if (!problem.empty() || !twins) return problem;
-        auto twin = std::make_unique<Variant>();
-        twin->suites = std::move(suites);
-        problem = configure(*twin, settings);
-        if (!problem.empty()) return problem;
-        if (mbedtls_compat::set_key_exchange_groups_for_p256_share(twin->config.get())) {
-            p256_variants_.push_back(std::move(twin));
+    // With TLS 1.3, each variant has a twin for clients that send a P-256 key share, and with
+    // resume_with_ecdhe = false, one for clients that resume and offer psk_ke.
+    const bool tls13 = settings.max_version == "1.3" && mbedtls_compat::has_tls13;
+    if (tls13) {
+        // Whether this build has both groups, i.e. whether twins differ from the rest.
+        SslConfig probe;
+        p256_variants_ = mbedtls_compat::set_key_exchange_groups_for_p256_share(probe.get());
+    }
+    psk_ke_variants_ = tls13 && !settings.resume_with_ecdhe && resumption_.tls13_tickets() &&
+                       mbedtls_compat::has_tls13_psk_ke;
+    if (!settings.resume_with_ecdhe && !psk_ke_variants_) {
+        LOG_INFO("tls.resume_with_ecdhe = false: no effect, %s",
+                 !tls13 || !mbedtls_compat::has_tls13_tickets
+                     ? "this mbedTLS resumes no TLS 1.3 session"
+                 : !resumption_.tls13_tickets() ? "tls.session_tickets is off"
+                                                : "this mbedTLS lacks the psk_ke mode");
+    }
+    std::size_t next_index = 0;
+    auto add_variant = [&](const std::vector<int>& suites) -> std::string {
+        const std::size_t index = next_index++;
+        for (bool p256 : {false, true}) {
+            if (p256 && !p256_variants_) continue;
+            for (bool psk_ke : {false, true}) {
+                if (psk_ke && !psk_ke_variants_) continue;
+                auto variant = std::make_unique<Variant>();
+                variant->suites = suites;
+                variant->suites.push_back(0);
+                const VariantKey key{.suites = index, .p256_share = p256, .psk_ke = psk_ke};
+                if (std::string problem = configure(*variant, settings, key); !problem.empty()) {
+                    return problem;
+                }
+                variants_.emplace(key, std::move(variant));
+            }
         }
-        return problem;
+        return {};
     };
     if (error = add_variant(all); !error.empty()) return error;
     if (settings.max_version == "1.3") {
         for (auto it = all.begin(); it != tls12_begin; ++it) {
             std::vector<int> suites{*it};
             suites.insert(suites.end(), tls12_begin, all.end());
-            if (error = add_variant(std::move(suites)); !error.empty()) return error;
+            if (error = add_variant(suites); !error.empty()) return error;
             tls13_order_.push_back(static_cast<std::uint16_t>(*it));
         }
     }
     return {};
 }
 
-std::string TlsContext::configure(Variant& variant, const TlsSection& settings) {
+std::string TlsContext::configure(Variant& variant, const TlsSection& settings, VariantKey key) {
     mbedtls_ssl_config* config = variant.config.get();
     const TlsConfigOptions options{.server = true,
                                    .min_tls13 = settings.min_version == "1.3",
@@ -157,6 +175,14 @@ std::string TlsContext::configure(Variant& variant, const TlsSection& settings) 
                mbedtls_error_text(problem->code);
     }
     resumption_.configure(config);
+    if (key.p256_share) mbedtls_compat::set_key_exchange_groups_for_p256_share(config);
+    if (psk_ke_variants_) {
+        // Every configuration may resume with psk_ke, but mbedTLS takes it only where neither
+        // psk_dhe_ke nor a full handshake is there: in the psk_ke variant.
+        mbedtls_compat::set_tls13_psk_modes(config, key.psk_ke
+                                                        ? mbedtls_compat::Tls13PskModes::pure
+                                                        : mbedtls_compat::Tls13PskModes::both);
+    }
     // TLS 1.3 judges the client's certificate after its handshake where the library allows
     // (see TlsEngine), so that the refusal reaches the client as an alert it can read.
     tls13_verdict_deferred_ = mbedtls_compat::defer_tls13_client_verdict(config);
@@ -164,20 +190,24 @@ std::string TlsContext::configure(Variant& variant, const TlsSection& settings) 
 }
 
 const mbedtls_ssl_config* TlsContext::ssl_config(std::span<const std::uint16_t> offered,
-                                                 bool p256_key_share) const {
+                                                 bool p256_key_share, bool offers_psk_ke) const {
+    VariantKey key{.p256_share = p256_key_share && p256_variants_,
+                   .psk_ke = offers_psk_ke && psk_ke_variants_};
     for (std::size_t i = 0; i < tls13_order_.size(); ++i) {
         if (std::find(offered.begin(), offered.end(), tls13_order_[i]) != offered.end()) {
-            return variant_config(1 + i, p256_key_share);
+            key.suites = 1 + i;
+            break;
         }
     }
-    return variant_config(0, p256_key_share);
+    return variants_.at(key)->config.get();
 }
 
-const mbedtls_ssl_config* TlsContext::variant_config(std::size_t index, bool p256_key_share) const {
-    if (p256_key_share && index < p256_variants_.size()) {
-        return p256_variants_[index]->config.get();
+TlsContext::SessionConfigs TlsContext::session_configs(const ClientHelloOffer& offer) const {
+    SessionConfigs configs{ssl_config(offer.suites, offer.p256_key_share, offer.offers_psk_ke)};
+    if (offer.offers_psk_ke && psk_ke_variants_) {
+        configs.fallback = ssl_config(offer.suites, offer.p256_key_share, false);
     }
-    return variants_[index]->config.get();
+    return configs;
 }
 
 std::size_t tls_session_memory(const TlsContext& context) {

@@ -40,17 +40,23 @@ tls_reasons::ClientView view(const TlsEngine::ClientSide& client) {
 std::unique_ptr<TlsEngine> TlsEngine::create(const mbedtls_ssl_config* config, Side side,
                                              int& error) {
     std::unique_ptr<TlsEngine> engine{new TlsEngine(std::move(side))};
-    mbedtls_ssl_context* ssl = engine->ssl_.get();
-    error = mbedtls_ssl_setup(ssl, config);
-    if (error == 0 && !engine->is_server()) error = mbedtls_compat::skip_host_name(ssl);
+    error = engine->set_up(config);
     if (error != 0) return nullptr;
+    return engine;
+}
+
+int TlsEngine::set_up(const mbedtls_ssl_config* config) {
+    mbedtls_ssl_context* ssl = ssl_.get();
+    int error = mbedtls_ssl_setup(ssl, config);
+    if (error == 0 && !is_server()) error = mbedtls_compat::skip_host_name(ssl);
+    if (error != 0) return error;
     // The callbacks work on the engine's own queues, so mbedTLS never waits on a socket.
-    mbedtls_ssl_set_bio(ssl, engine.get(), &TlsEngine::send_ciphertext,
-                        &TlsEngine::receive_ciphertext, nullptr);
+    mbedtls_ssl_set_bio(ssl, this, &TlsEngine::send_ciphertext, &TlsEngine::receive_ciphertext,
+                        nullptr);
     // Per session rather than per configuration, so the callback knows whose certificate it
     // is looking at.
-    mbedtls_ssl_set_verify(ssl, &TlsEngine::verify_certificate, engine.get());
-    return engine;
+    mbedtls_ssl_set_verify(ssl, &TlsEngine::verify_certificate, this);
+    return 0;
 }
 
 TlsEngine::TlsEngine(Side side) : side_(std::move(side)) {}
@@ -169,13 +175,42 @@ TlsEngine::Progress TlsEngine::handshake() {
     // The ticket callbacks, which mbedTLS calls with no word of the session, find our
     // ticket_peer_ while this call runs.
     const TicketPeerScope scope{ticket_peer_};
-    const int rc = mbedtls_ssl_handshake(ssl_.get());
+    const auto* server = std::get_if<ServerSide>(&side_);
+    const bool may_start_over =
+        first_step_ && server != nullptr && server->fallback != nullptr && lent_.empty();
+    first_step_ = false;
+    // The ClientHello, kept for the length of this call in case the step must run again.
+    std::vector<std::uint8_t> first_input;
+    if (may_start_over) {
+        first_input.assign(input_.begin() + static_cast<std::ptrdiff_t>(input_offset_),
+                           input_.end());
+    }
+    int rc = mbedtls_ssl_handshake(ssl_.get());
+    if (may_start_over && rc != 0 && !wants_io(rc)) rc = start_over(std::move(first_input));
     if (wants_io(rc)) {
         release_consumed_input();
         return Progress::want_more;
     }
     if (rc != 0) return fail_handshake(rc);
     return on_handshake_done();
+}
+
+int TlsEngine::start_over(std::vector<std::uint8_t> first_input) {
+    started_over_ = true;
+    mbedtls_ssl_free(ssl_.get());
+    mbedtls_ssl_init(ssl_.get());
+    if (const int error = set_up(std::get<ServerSide>(side_).fallback); error != 0) return error;
+    input_ = std::move(first_input);
+    input_offset_ = 0;
+    output_.clear();  // the alert of the failed step, which the client must not see
+    ticket_peer_ = {};
+    return mbedtls_ssl_handshake(ssl_.get());
+}
+
+bool TlsEngine::resumed_without_ecdhe() const {
+    const auto* server = std::get_if<ServerSide>(&side_);
+    return server != nullptr && server->fallback != nullptr && !started_over_ && resumed_ &&
+           mbedtls_compat::is_tls13(ssl_.get());
 }
 
 TlsEngine::Progress TlsEngine::on_handshake_done() {

@@ -47,6 +47,13 @@ public:
     struct ServerSide {
         std::function<bool(std::string_view)> allows;
         bool tls13_verdict_deferred = false;
+        // With a configuration whose only TLS 1.3 PSK mode is psk_ke (TlsContext: [tls]
+        // resume_with_ecdhe = false), the one to start over with when that configuration
+        // cannot answer the ClientHello at all: it has neither a full handshake (mbedTLS
+        // would prefer one to psk_ke) nor psk_dhe_ke, so a ticket it cannot resume fails the
+        // first step. The engine then runs that step again, afresh, under `fallback` (no
+        // byte has gone to the client yet). Must outlive the engine.
+        const mbedtls_ssl_config* fallback = nullptr;
     };
     // The client's end, for its checks and its messages.
     struct ClientSide {
@@ -140,6 +147,9 @@ public:
     // sent, so the server checked the CN stored with the session: in its certificate for TLS
     // 1.2, sealed into the ticket for TLS 1.3).
     bool resumed() const { return resumed_; }
+    // Server: the handshake resumed a TLS 1.3 session with psk_ke, without an ECDHE exchange
+    // (under a ServerSide::fallback configuration, before any start-over).
+    bool resumed_without_ecdhe() const;
 
     // ---- resumption (client) ----
     // Before the handshake: offers `session`, saved from an earlier connection to the same
@@ -163,6 +173,11 @@ private:
                                   std::uint32_t* flags);
 
     bool is_server() const { return std::holds_alternative<ServerSide>(side_); }
+    // mbedtls_ssl_setup and the callbacks; 0 or mbedTLS's error.
+    int set_up(const mbedtls_ssl_config* config);
+    // The first step failed under a psk_ke-only configuration: the same input again, with a
+    // fresh mbedTLS session under ServerSide::fallback. Returns mbedtls_ssl_handshake's result.
+    int start_over(std::vector<std::uint8_t> first_input);
     Progress on_handshake_done();
     Progress fail(TlsFailure::Kind kind, std::string reason);
     Progress fail_handshake(int code);
@@ -202,6 +217,8 @@ private:
     bool verdict_pending_ = false;
     bool close_notify_sent_ = false;
     bool failed_ = false;
+    bool first_step_ = true;     // handshake() has not run yet
+    bool started_over_ = false;  // server: the first step ran again under the fallback
     TlsFailure failure_;
 };
 

@@ -64,11 +64,11 @@ std::size_t TlsStream::held_ciphertext_bytes() const {
 bool TlsStream::set_up_session() {
     const auto offer = read_client_hello_offer(hello_);
     const TlsContext* context = context_.get();
+    const auto configs = context->session_configs(offer);
     TlsEngine::ServerSide side{[context](std::string_view name) { return context->allows(name); },
-                               context->tls13_verdict_deferred()};
+                               context->tls13_verdict_deferred(), configs.fallback};
     int error = 0;
-    engine_ = TlsEngine::create(context->ssl_config(offer.suites, offer.p256_key_share),
-                                std::move(side), error);
+    engine_ = TlsEngine::create(configs.config, std::move(side), error);
     if (!engine_) return false;
     engine_->feed(hello_);
     std::vector<std::uint8_t>{}.swap(hello_);
@@ -340,7 +340,10 @@ void TlsStream::on_handshake_done() {
     peer_ += " CN=" + tls_reasons::loggable(engine_->peer_name().value_or(""));
     LOG_INFO("%s: TLS established (%s, %s)", peer_.c_str(), engine_->version().c_str(),
              engine_->ciphersuite().c_str());
-    if (engine_->resumed()) LOG_DEBUG("%s: TLS session resumed", peer_.c_str());
+    if (engine_->resumed()) {
+        LOG_DEBUG("%s: TLS session resumed%s", peer_.c_str(),
+                  engine_->resumed_without_ecdhe() ? " without ECDHE (psk_ke)" : "");
+    }
     if (handler_) handler_->on_stream_established();
 }
 

@@ -718,6 +718,34 @@ TEST_F(ClientTls, LaterConnectionsOfOneRunResumeTheFirstSession) {
     }
 }
 
+TEST_F(ClientTls, LaterConnectionsResumeWithoutEcdheWhereTheDaemonAllowsIt) {
+    // The client offers psk_ke besides psk_dhe_ke; a daemon set to resume_with_ecdhe = false
+    // takes it (mbedTLS 3.6 with TLS 1.3 tickets), one with the default keeps ECDHE.
+    const bool tls13 = mbedtls_compat::has_tls13_psk_ke && test_tls_max_version() != "1.2";
+    const auto options = certs_->client("phone");
+    for (const bool with_ecdhe : {false, true}) {
+        SCOPED_TRACE(with_ecdhe);
+        auto daemon = start(std::string{"resume_with_ecdhe = "} + (with_ecdhe ? "true" : "false") +
+                            "\n[log]\nlevel = \"debug\"\n");
+        ASSERT_TRUE(daemon);
+        auto context = client::load_tls(
+            {options.certificate.string(), options.key.string(), options.ca.string(), ""});
+        for (int connection = 0; connection < 3; ++connection) {
+            auto socket = client::SocketChannel::connect("127.0.0.1", daemon->tls_port(), 10000);
+            auto channel = client::start_tls(std::move(socket), context, "127.0.0.1");
+            EXPECT_EQ(client::negotiate(*channel, {4, true}), 4);
+        }
+        if (tls13) {
+            EXPECT_TRUE(daemon->wait_for_log("TLS session resumed", 2)) << daemon->log();
+        } else {
+            EXPECT_TRUE(daemon->wait_for_log("TLS established", 3)) << daemon->log();
+        }
+        const bool without =
+            daemon->log().find("TLS session resumed without ECDHE (psk_ke)") != std::string::npos;
+        EXPECT_EQ(without, tls13 && !with_ecdhe) << daemon->log();
+    }
+}
+
 // ---- the daemon refuses the client: exit 4, and the message says why ----
 
 TEST_F(ClientTls, ClientWithAnotherCnIsRefused) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "net/tls_client_hello.hpp"
@@ -121,6 +122,81 @@ TEST(ClientHelloOffer, NoP256KeyShareWhenAbsentCutOrInconsistent) {
     EXPECT_FALSE(
         read_client_hello_offer(client_hello({0x1301}, Bytes{0, 0x0a, 0, 4, 0, 2, 0, 0x17}))
             .p256_key_share);
+}
+
+// A psk_key_exchange_modes extension with `modes` (0 psk_ke, 1 psk_dhe_ke).
+Bytes psk_modes(const Bytes& modes) {
+    Bytes extension{0, 0x2d, 0, static_cast<std::uint8_t>(modes.size() + 1),
+                    static_cast<std::uint8_t>(modes.size())};
+    extension.insert(extension.end(), modes.begin(), modes.end());
+    return extension;
+}
+
+// A pre_shared_key extension with one 8-byte identity and a 32-byte binder (its content is
+// mbedTLS's business: only its presence counts).
+Bytes pre_shared_key() {
+    Bytes extension{0, 0x29, 0, 2 + 8 + 4 + 2 + 1 + 32, 0, 8 + 4};
+    extension.insert(extension.end(), 8 + 4, 0x11);
+    extension.insert(extension.end(), {0, 33, 32});
+    extension.insert(extension.end(), 32, 0x22);
+    return extension;
+}
+
+Bytes joined(std::initializer_list<Bytes> parts) {
+    Bytes all;
+    for (const Bytes& part : parts) all.insert(all.end(), part.begin(), part.end());
+    return all;
+}
+
+TEST(ClientHelloOffer, SeesPskKeOfferedWithATicket) {
+    // As clipshare's client resumes: key share, both modes, the ticket last.
+    auto offer = read_client_hello_offer(
+        client_hello({0x1301}, joined({key_share({0x0017}), psk_modes({1, 0}), pre_shared_key()})));
+    EXPECT_EQ(offer.status, Status::parsed);
+    EXPECT_TRUE(offer.offers_psk_ke);
+    EXPECT_TRUE(offer.p256_key_share);
+    EXPECT_TRUE(
+        read_client_hello_offer(client_hello({0x1301}, joined({psk_modes({0}), pre_shared_key()})))
+            .offers_psk_ke);
+}
+
+TEST(ClientHelloOffer, NoPskKeWithoutBothExtensionsOrTheMode) {
+    // psk_dhe_ke only (Java, Android): resumes with ECDHE.
+    EXPECT_FALSE(
+        read_client_hello_offer(client_hello({0x1301}, joined({psk_modes({1}), pre_shared_key()})))
+            .offers_psk_ke);
+    // The modes without a ticket to resume (a first connection): nothing to resume.
+    EXPECT_FALSE(read_client_hello_offer(client_hello({0x1301}, psk_modes({0, 1}))).offers_psk_ke);
+    // A ticket without the modes extension (which TLS 1.3 requires): left to mbedTLS.
+    EXPECT_FALSE(read_client_hello_offer(client_hello({0x1301}, pre_shared_key())).offers_psk_ke);
+}
+
+TEST(ClientHelloOffer, NoPskKeWhenCutOrInconsistent) {
+    const Bytes extensions = joined({psk_modes({1, 0}), pre_shared_key()});
+    auto hello = client_hello({0x1301}, extensions);
+    // Not yet whole: the suites are there, the ticket is not.
+    auto cut = read_client_hello_offer(std::span{hello}.first(hello.size() - 1));
+    EXPECT_EQ(cut.status, Status::parsed);
+    EXPECT_FALSE(cut.offers_psk_ke);
+    // A mode list longer than its extension.
+    auto long_modes = psk_modes({1, 0});
+    long_modes[4] = 3;
+    EXPECT_FALSE(
+        read_client_hello_offer(client_hello({0x1301}, joined({long_modes, pre_shared_key()})))
+            .offers_psk_ke);
+    // An empty modes extension (no room even for the list length).
+    EXPECT_FALSE(read_client_hello_offer(
+                     client_hello({0x1301}, joined({Bytes{0, 0x2d, 0, 0}, pre_shared_key()})))
+                     .offers_psk_ke);
+    // An extension running past the extensions' end makes the whole list unbelievable.
+    auto overrun = pre_shared_key();
+    overrun[3] = static_cast<std::uint8_t>(overrun[3] + 1);
+    EXPECT_FALSE(read_client_hello_offer(client_hello({0x1301}, joined({psk_modes({0}), overrun})))
+                     .offers_psk_ke);
+    // A psk_ke byte inside another extension is not a mode.
+    EXPECT_FALSE(read_client_hello_offer(
+                     client_hello({0x1301}, joined({Bytes{0, 0x2c, 0, 2, 1, 0}, pre_shared_key()})))
+                     .offers_psk_ke);
 }
 
 }  // namespace

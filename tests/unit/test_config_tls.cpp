@@ -82,6 +82,30 @@ TEST(ConfigTls, DescribeConfigReadsBack) {
     EXPECT_EQ(again.config->tls.ciphers, std::vector<std::string>{"AES-128-GCM"});
 }
 
+// [tls] resume_with_ecdhe: a boolean, true unless set, printed by clipshared -t and read back.
+TEST(ConfigTls, ResumeWithEcdheDefaultsTrueAndReadsBack) {
+    auto defaults = parse_config("", kFile);
+    ASSERT_TRUE(defaults.config) << defaults.error;
+    EXPECT_TRUE(defaults.config->tls.resume_with_ecdhe);
+    EXPECT_NE(describe_config(*defaults.config).find("resume_with_ecdhe = true\n"),
+              std::string::npos);
+
+    auto off = parse_config("[tls]\nresume_with_ecdhe = false\n", kFile);
+    ASSERT_TRUE(off.config) << off.error;
+    EXPECT_FALSE(off.config->tls.resume_with_ecdhe);
+    const std::string text = describe_config(*off.config);
+    EXPECT_NE(text.find("resume_with_ecdhe = false\n"), std::string::npos) << text;
+    auto again = parse_config(text, kFile);
+    ASSERT_TRUE(again.config) << again.error;
+    EXPECT_FALSE(again.config->tls.resume_with_ecdhe);
+}
+
+TEST(ConfigTls, ResumeWithEcdheMustBeABoolean) {
+    const std::string error = error_of("[tls]\nresume_with_ecdhe = \"no\"\n");
+    EXPECT_NE(error.find(kFile.string() + ":2:"), std::string::npos) << error;
+    EXPECT_NE(error.find("'tls.resume_with_ecdhe'"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace clipshare
 

@@ -14,10 +14,12 @@
 #include "net/mbedtls_compat.hpp"
 #include "net/mbedtls_objects.hpp"
 #include "net/tls.hpp"
+#include "net/tls_client_hello.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_engine.hpp"
 #include "net/tls_identity.hpp"
 #include "net/tls_resumption.hpp"
+#include "tls_messages.hpp"
 
 namespace clipshare {
 namespace {
@@ -34,10 +36,11 @@ Bytes pattern(std::size_t size) {
 }
 
 // The daemon's side: its TlsContext over the test certificates, allowing `allowed`, with
-// `resumption` as [tls] session_tickets and session_cache_size.
+// `resumption` as [tls] session_tickets, session_cache_size and resume_with_ecdhe.
 struct Resumption {
     bool tickets = true;
     std::int64_t cache_size = 64;
+    bool with_ecdhe = true;
 };
 std::shared_ptr<const TlsContext> server_context(const std::string& allowed,
                                                  Resumption resumption = {}) {
@@ -45,6 +48,7 @@ std::shared_ptr<const TlsContext> server_context(const std::string& allowed,
     TlsSection settings;
     settings.session_tickets = resumption.tickets;
     settings.session_cache_size = resumption.cache_size;
+    settings.resume_with_ecdhe = resumption.with_ecdhe;
     settings.certificate = certs.dir / "server.crt";
     settings.private_key = certs.dir / "server.key";
     settings.ca = certs.dir / "ca.crt";
@@ -76,12 +80,14 @@ struct ClientConfig {
         if (resuming.tickets) mbedtls_compat::allow_tls12_tickets(config.get());
     }
 
-    // What clipshare's client does with TLS 1.3 (mbedTLS 3.6): keeps the server's TLS 1.3
-    // tickets and offers them with psk_dhe_ke.
-    struct ResumingTls13 {};
-    ClientConfig(const std::string& name, ResumingTls13) : ClientConfig(name) {
+    // A TLS 1.3 client (mbedTLS 3.6) that keeps the server's TLS 1.3 tickets and offers them
+    // with `modes`: psk_dhe_ke only as Java does, or both as clipshare's client does.
+    struct ResumingTls13 {
+        mbedtls_compat::Tls13PskModes modes = mbedtls_compat::Tls13PskModes::dhe;
+    };
+    ClientConfig(const std::string& name, ResumingTls13 resuming) : ClientConfig(name) {
         mbedtls_compat::allow_tls12_tickets(config.get());
-        EXPECT_TRUE(mbedtls_compat::allow_tls13_tickets(config.get()));
+        EXPECT_TRUE(mbedtls_compat::allow_tls13_tickets(config.get(), resuming.modes));
     }
 
     ClientConfig(const std::string& name, bool from_other_ca = false,
@@ -124,10 +130,46 @@ public:
         }
     }
 
+    // As TlsStream does: the client's ClientHello first, and the server's configuration
+    // chosen by what it offers (TlsContext::ssl_config).
+    struct AsDaemon {};
+    EnginePair(AsDaemon, std::shared_ptr<const TlsContext> server_context,
+               ClientConfig& client_config, const mbedtls_ssl_session* resume = nullptr)
+        : context_(std::move(server_context)) {
+        int error = 0;
+        client = TlsEngine::create(client_config.config.get(), client_config.side, error);
+        EXPECT_TRUE(client) << error;
+        if (resume != nullptr) {
+            EXPECT_TRUE(client->offer_session(resume));
+        }
+        client_progress = client->handshake();
+        client_hello = client->take_output();
+        offer = read_client_hello_offer(client_hello);
+        EXPECT_EQ(offer.status, ClientHelloOffer::Status::parsed);
+        const TlsContext* context = context_.get();
+        const auto configs = context->session_configs(offer);
+        server = TlsEngine::create(
+            configs.config,
+            TlsEngine::ServerSide{[context](std::string_view n) { return context->allows(n); },
+                                  context->tls13_verdict_deferred(), configs.fallback},
+            error);
+        EXPECT_TRUE(server) << error;
+        server->feed(client_hello);
+    }
+
+    // The extensions of the server's ServerHello (empty before it has been sent): in TLS 1.3
+    // a resumption carries pre_shared_key, and key_share unless it ran without ECDHE.
+    std::vector<std::pair<std::uint16_t, Bytes>> server_hello_extensions() const {
+        const auto messages = tls_messages::handshake_messages(server_flight);
+        if (messages.empty() || messages[0].first != 2) return {};
+        return tls_messages::hello_extensions(messages[0].second, false);
+    }
+
     // Moves everything each side has for the other; returns whether anything moved.
     bool exchange() {
         Bytes to_server = client->take_output();
         Bytes to_client = server->take_output();
+        if (server_flight.empty()) server_flight = to_client;
         if (!to_server.empty()) server->feed(to_server);
         if (!to_client.empty()) client->feed(to_client);
         return !to_server.empty() || !to_client.empty();
@@ -160,6 +202,9 @@ public:
 
     std::unique_ptr<TlsEngine> server;
     std::unique_ptr<TlsEngine> client;
+    Bytes client_hello;  // AsDaemon: the ClientHello, and what the server read of it
+    ClientHelloOffer offer;
+    Bytes server_flight;  // the server's first output, whose first message is ServerHello
     Progress server_progress = Progress::want_more;
     Progress client_progress = Progress::want_more;
 
@@ -833,22 +878,168 @@ TEST_F(Tls13ResumptionTest, TicketOfANameNoLongerAllowedGetsAFullHandshake) {
     EXPECT_EQ(judged->peer_name(), "phone");
 }
 
-TEST_F(Tls13ResumptionTest, ClientThatOffersOnlyPskWithoutEcdheGetsAFullHandshake) {
-    // psk_ke alone would hang the session's secrecy on the ticket keys: not offered to it.
-    ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
-    auto context = server_context("phone", kTicketsOnly);
-    auto saved = first_ticket(context, phone);
+// The ServerHello's extensions as a set of types.
+std::set<std::uint16_t> extension_types(const std::vector<std::pair<std::uint16_t, Bytes>>& list) {
+    std::set<std::uint16_t> types;
+    for (const auto& [type, data] : list) types.insert(type);
+    return types;
+}
+constexpr std::uint16_t pre_shared_key_extension = 0x0029;
+constexpr std::uint16_t key_share_extension = 0x0033;
+
+// TLS 1.3 resumption without ECDHE ([tls] resume_with_ecdhe = false), as the daemon picks a
+// configuration from the ClientHello (EnginePair::AsDaemon).
+class Tls13PskKeTest : public Tls13ResumptionTest {
+protected:
+    void SetUp() override {
+        Tls13ResumptionTest::SetUp();
+        if (IsSkipped()) return;
+        if (!mbedtls_compat::has_tls13_psk_ke) {
+            GTEST_SKIP() << "this mbedTLS (" << mbedtls_compat::version_string
+                         << ") lacks the TLS 1.3 psk_ke mode";
+        }
+    }
+
+    // A full handshake as the daemon runs it, and the ticket that follows it.
+    static std::unique_ptr<SavedSession> daemon_ticket(
+        const std::shared_ptr<const TlsContext>& context, ClientConfig& client) {
+        EnginePair pair{EnginePair::AsDaemon{}, context, client};
+        auto saved = ticket_of(pair);
+        EXPECT_FALSE(pair.server->resumed());
+        return saved;
+    }
+
+    static constexpr Resumption kWithoutEcdhe{
+        .tickets = true, .cache_size = 0, .with_ecdhe = false};
+};
+
+TEST_F(Tls13PskKeTest, ClientOfferingPskKeResumesWithoutEcdhe) {
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::both}};
+    auto context = server_context("phone", kWithoutEcdhe);
+    EXPECT_TRUE(context->resumes_without_ecdhe());
+    auto saved = daemon_ticket(context, phone);
     ASSERT_TRUE(saved);
-#if CLIPSHARE_MBEDTLS_TLS13_TICKETS
+
+    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    EXPECT_TRUE(again.offer.offers_psk_ke);
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_EQ(again.server->version(), "TLSv1.3");
+    EXPECT_TRUE(again.server->resumed());
+    EXPECT_TRUE(again.client->resumed());
+    EXPECT_EQ(again.server->peer_name(), "phone");  // from the sealed ticket, as with ECDHE
+    EXPECT_TRUE(again.server->resumed_without_ecdhe());
+    // psk_ke: the ServerHello takes the ticket and sends no key share.
+    const auto types = extension_types(again.server_hello_extensions());
+    EXPECT_TRUE(types.contains(pre_shared_key_extension));
+    EXPECT_FALSE(types.contains(key_share_extension));
+    const Bytes request{4, 125, 1};
+    EXPECT_EQ(again.client->write(request), request.size());
+    again.exchange();
+    EXPECT_EQ(EnginePair::read_all(*again.server), request);
+
+    // The resumed session's own ticket resumes the same way.
+    auto next = ticket_of(again);
+    ASSERT_TRUE(next);
+    EnginePair third{EnginePair::AsDaemon{}, context, phone, next->get()};
+    third.handshake();
+    ASSERT_TRUE(third.established()) << third.server->failure().reason;
+    EXPECT_TRUE(third.server->resumed());
+    EXPECT_TRUE(third.server->resumed_without_ecdhe());
+    EXPECT_FALSE(extension_types(third.server_hello_extensions()).contains(key_share_extension));
+}
+
+TEST_F(Tls13PskKeTest, TicketThatCannotResumeStillGetsAFullHandshake) {
+    // The psk_ke-only configuration has no full handshake: the engine starts over under the
+    // ordinary one, and the client never learns of the first attempt.
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::both}};
+    auto context = server_context("phone", kWithoutEcdhe);
+    auto stale = daemon_ticket(server_context("phone", kWithoutEcdhe), phone);  // a reload ago
+    ASSERT_TRUE(stale);
+    auto tampered = daemon_ticket(context, phone);
+    ASSERT_TRUE(tampered);
+    tamper(*tampered, 30);
+    for (SavedSession* saved : {stale.get(), tampered.get()}) {
+        EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+        EXPECT_TRUE(again.offer.offers_psk_ke);
+        again.handshake();
+        ASSERT_TRUE(again.established()) << again.server->failure().reason;
+        EXPECT_FALSE(again.server->resumed());
+        EXPECT_FALSE(again.server->resumed_without_ecdhe());
+        EXPECT_EQ(again.server->peer_name(), "phone");  // from its certificate
+        EXPECT_TRUE(extension_types(again.server_hello_extensions()).contains(key_share_extension));
+        // No alert from the first attempt came before the ServerHello.
+        ASSERT_FALSE(again.server_flight.empty());
+        EXPECT_EQ(again.server_flight[0], 22);
+    }
+}
+
+TEST_F(Tls13PskKeTest, ClientOfferingOnlyPskDheKeKeepsItsEcdhe) {
+    // Java and Android offer psk_dhe_ke alone: resume_with_ecdhe = false changes nothing.
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::dhe}};
+    auto context = server_context("phone", kWithoutEcdhe);
+    auto saved = daemon_ticket(context, phone);
+    ASSERT_TRUE(saved);
+
+    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    EXPECT_FALSE(again.offer.offers_psk_ke);
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_TRUE(again.server->resumed());
+    EXPECT_FALSE(again.server->resumed_without_ecdhe());
+    const auto types = extension_types(again.server_hello_extensions());
+    EXPECT_TRUE(types.contains(pre_shared_key_extension));
+    EXPECT_TRUE(types.contains(key_share_extension));
+}
+
+TEST_F(Tls13PskKeTest, ByDefaultAClientOfferingBothModesGetsPskDheKe) {
+    // clipshare's client against a daemon with the default: ECDHE, as before.
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::both}};
+    auto context = server_context("phone", kTicketsOnly);
+    EXPECT_FALSE(context->resumes_without_ecdhe());
+    auto saved = daemon_ticket(context, phone);
+    ASSERT_TRUE(saved);
+
+    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    EXPECT_TRUE(again.offer.offers_psk_ke);
+    again.handshake();
+    ASSERT_TRUE(again.established()) << again.server->failure().reason;
+    EXPECT_TRUE(again.server->resumed());
+    EXPECT_TRUE(extension_types(again.server_hello_extensions()).contains(key_share_extension));
+}
+
+TEST_F(Tls13PskKeTest, ByDefaultAClientOfferingOnlyPskKeGetsAFullHandshake) {
+    // psk_ke alone would hang the session's secrecy on the ticket keys: by default it is
+    // not taken. The client asked for (and the ticket allows) psk_ke only, and offers it.
+    ClientConfig phone{"phone", ClientConfig::ResumingTls13{}};
+#if CLIPSHARE_MBEDTLS_TLS13_PSK_KE
     mbedtls_ssl_conf_tls13_key_exchange_modes(
         phone.config.get(),
         MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK | MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
 #endif
+    auto context = server_context("phone", kTicketsOnly);
+    auto saved = daemon_ticket(context, phone);
+    ASSERT_TRUE(saved);
 
-    auto again = handshake_again(context, phone, *saved);
+    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    EXPECT_TRUE(again.offer.offers_psk_ke);  // the ticket was offered
+    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_FALSE(again.server->resumed());
+    EXPECT_FALSE(again.client->resumed());
     EXPECT_EQ(again.server->peer_name(), "phone");
+    EXPECT_FALSE(
+        extension_types(again.server_hello_extensions()).contains(pre_shared_key_extension));
+
+    // The same client resumes, without ECDHE, where the daemon allows it.
+    auto permissive = server_context("phone", kWithoutEcdhe);
+    auto ticket = daemon_ticket(permissive, phone);
+    ASSERT_TRUE(ticket);
+    EnginePair resumed{EnginePair::AsDaemon{}, permissive, phone, ticket->get()};
+    resumed.handshake();
+    ASSERT_TRUE(resumed.established()) << resumed.server->failure().reason;
+    EXPECT_TRUE(resumed.server->resumed());
+    EXPECT_FALSE(extension_types(resumed.server_hello_extensions()).contains(key_share_extension));
 }
 
 }  // namespace
