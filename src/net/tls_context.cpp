@@ -118,11 +118,8 @@ std::string TlsContext::load(const TlsSection& settings) {
     // With TLS 1.3, each variant has a twin for clients that send a P-256 key share, and with
     // resume_with_ecdhe = false, one for clients that resume and offer psk_ke.
     const bool tls13 = settings.max_version == "1.3" && mbedtls_compat::has_tls13;
-    if (tls13) {
-        // Whether this build has both groups, i.e. whether twins differ from the rest.
-        SslConfig probe;
-        p256_variants_ = mbedtls_compat::set_key_exchange_groups_for_p256_share(probe.get());
-    }
+    // Twins differ from the rest only where this build has both groups.
+    p256_variants_ = tls13 && mbedtls_compat::has_p256_share_groups;
     psk_ke_variants_ = tls13 && !settings.resume_with_ecdhe && resumption_.tls13_tickets() &&
                        mbedtls_compat::has_tls13_psk_ke;
     if (!settings.resume_with_ecdhe && !psk_ke_variants_) {
