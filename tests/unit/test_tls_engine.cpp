@@ -909,6 +909,25 @@ protected:
         return saved;
     }
 
+    // Another handshake as the daemon runs it, in which `client` offers `saved` (none when
+    // null), run until it settles.
+    static EnginePair daemon_handshake_again(const std::shared_ptr<const TlsContext>& context,
+                                             ClientConfig& client, const SavedSession* saved) {
+        EnginePair again{EnginePair::AsDaemon{}, context, client,
+                         saved != nullptr ? saved->get() : nullptr};
+        again.handshake();
+        return again;
+    }
+
+    // What every test here starts from: `client` gets a ticket from a full handshake with
+    // `context` and offers it on the next one, both as the daemon runs them; that second pair.
+    static EnginePair resume_as_daemon(const std::shared_ptr<const TlsContext>& context,
+                                       ClientConfig& client) {
+        auto saved = daemon_ticket(context, client);
+        if (!saved) ADD_FAILURE() << "no ticket came after the first handshake";
+        return daemon_handshake_again(context, client, saved.get());
+    }
+
     static constexpr Resumption kWithoutEcdhe{
         .tickets = true, .cache_size = 0, .with_ecdhe = false};
 };
@@ -917,12 +936,9 @@ TEST_F(Tls13PskKeTest, ClientOfferingPskKeResumesWithoutEcdhe) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::both}};
     auto context = server_context("phone", kWithoutEcdhe);
     EXPECT_TRUE(context->resumes_without_ecdhe());
-    auto saved = daemon_ticket(context, phone);
-    ASSERT_TRUE(saved);
 
-    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    auto again = resume_as_daemon(context, phone);
     EXPECT_TRUE(again.offer.offers_psk_ke);
-    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_EQ(again.server->version(), "TLSv1.3");
     EXPECT_TRUE(again.server->resumed());
@@ -941,8 +957,7 @@ TEST_F(Tls13PskKeTest, ClientOfferingPskKeResumesWithoutEcdhe) {
     // The resumed session's own ticket resumes the same way.
     auto next = ticket_of(again);
     ASSERT_TRUE(next);
-    EnginePair third{EnginePair::AsDaemon{}, context, phone, next->get()};
-    third.handshake();
+    auto third = daemon_handshake_again(context, phone, next.get());
     ASSERT_TRUE(third.established()) << third.server->failure().reason;
     EXPECT_TRUE(third.server->resumed());
     EXPECT_TRUE(third.server->resumed_without_ecdhe());
@@ -959,10 +974,9 @@ TEST_F(Tls13PskKeTest, TicketThatCannotResumeStillGetsAFullHandshake) {
     auto tampered = daemon_ticket(context, phone);
     ASSERT_TRUE(tampered);
     tamper(*tampered, 30);
-    for (SavedSession* saved : {stale.get(), tampered.get()}) {
-        EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    for (const SavedSession* saved : {stale.get(), tampered.get()}) {
+        auto again = daemon_handshake_again(context, phone, saved);
         EXPECT_TRUE(again.offer.offers_psk_ke);
-        again.handshake();
         ASSERT_TRUE(again.established()) << again.server->failure().reason;
         EXPECT_FALSE(again.server->resumed());
         EXPECT_FALSE(again.server->resumed_without_ecdhe());
@@ -977,13 +991,8 @@ TEST_F(Tls13PskKeTest, TicketThatCannotResumeStillGetsAFullHandshake) {
 TEST_F(Tls13PskKeTest, ClientOfferingOnlyPskDheKeKeepsItsEcdhe) {
     // Java and Android offer psk_dhe_ke alone: resume_with_ecdhe = false changes nothing.
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::dhe}};
-    auto context = server_context("phone", kWithoutEcdhe);
-    auto saved = daemon_ticket(context, phone);
-    ASSERT_TRUE(saved);
-
-    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    auto again = resume_as_daemon(server_context("phone", kWithoutEcdhe), phone);
     EXPECT_FALSE(again.offer.offers_psk_ke);
-    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_TRUE(again.server->resumed());
     EXPECT_FALSE(again.server->resumed_without_ecdhe());
@@ -997,12 +1006,9 @@ TEST_F(Tls13PskKeTest, ByDefaultAClientOfferingBothModesGetsPskDheKe) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::both}};
     auto context = server_context("phone", kTicketsOnly);
     EXPECT_FALSE(context->resumes_without_ecdhe());
-    auto saved = daemon_ticket(context, phone);
-    ASSERT_TRUE(saved);
 
-    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    auto again = resume_as_daemon(context, phone);
     EXPECT_TRUE(again.offer.offers_psk_ke);
-    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_TRUE(again.server->resumed());
     EXPECT_TRUE(extension_types(again.server_hello_extensions()).contains(key_share_extension));
@@ -1017,13 +1023,8 @@ TEST_F(Tls13PskKeTest, ByDefaultAClientOfferingOnlyPskKeGetsAFullHandshake) {
         phone.config.get(),
         MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK | MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
 #endif
-    auto context = server_context("phone", kTicketsOnly);
-    auto saved = daemon_ticket(context, phone);
-    ASSERT_TRUE(saved);
-
-    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    auto again = resume_as_daemon(server_context("phone", kTicketsOnly), phone);
     EXPECT_TRUE(again.offer.offers_psk_ke);  // the ticket was offered
-    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_FALSE(again.server->resumed());
     EXPECT_FALSE(again.client->resumed());
@@ -1032,11 +1033,7 @@ TEST_F(Tls13PskKeTest, ByDefaultAClientOfferingOnlyPskKeGetsAFullHandshake) {
         extension_types(again.server_hello_extensions()).contains(pre_shared_key_extension));
 
     // The same client resumes, without ECDHE, where the daemon allows it.
-    auto permissive = server_context("phone", kWithoutEcdhe);
-    auto ticket = daemon_ticket(permissive, phone);
-    ASSERT_TRUE(ticket);
-    EnginePair resumed{EnginePair::AsDaemon{}, permissive, phone, ticket->get()};
-    resumed.handshake();
+    auto resumed = resume_as_daemon(server_context("phone", kWithoutEcdhe), phone);
     ASSERT_TRUE(resumed.established()) << resumed.server->failure().reason;
     EXPECT_TRUE(resumed.server->resumed());
     EXPECT_FALSE(extension_types(resumed.server_hello_extensions()).contains(key_share_extension));
