@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <set>
@@ -20,6 +21,10 @@
 #include "net/tls_identity.hpp"
 #include "net/tls_resumption.hpp"
 #include "tls_messages.hpp"
+
+#if defined(__GLIBC__)
+#include <malloc.h>  // mallinfo2
+#endif
 
 namespace clipshare {
 namespace {
@@ -519,6 +524,17 @@ TEST_F(TlsEngineTest, ClientRefusesAServerWithAnotherName) {
     EXPECT_NE(pair.server_progress, Progress::done);
 }
 
+TEST_F(TlsEngineTest, ContextChargeCountsItsConfigurations) {
+    // The daemon charges a context once (tls_context_memory): its resumption state and every
+    // mbedTLS configuration it made, each at least the size of the structure itself.
+    auto context = server_context("phone");
+    ASSERT_GE(context->configuration_count(), 1u);
+    EXPECT_GE(context->configurations_memory_bytes(),
+              context->configuration_count() * sizeof(mbedtls_ssl_config));
+    EXPECT_EQ(tls_context_memory(*context),
+              context->resumption_memory_bytes() + context->configurations_memory_bytes());
+}
+
 // ---- resumption (TLS 1.2: tickets, and the session cache for clients without them) ----
 
 // A first, full handshake of `client` with `context`; returns the client's session to resume.
@@ -931,6 +947,34 @@ protected:
     static constexpr Resumption kWithoutEcdhe{
         .tickets = true, .cache_size = 0, .with_ecdhe = false};
 };
+
+// Heap in use, where the C library tells (glibc); 0 elsewhere.
+std::size_t heap_in_use() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    return mallinfo2().uordblks;
+#else
+    return 0;
+#endif
+}
+
+TEST_F(Tls13PskKeTest, ConfigurationsWithoutEcdheAreChargedWithTheContext) {
+    // resume_with_ecdhe = false doubles the configurations; the context's charge grows by
+    // what they take, and by at least what making them took from the heap.
+    const std::size_t heap_before_with = heap_in_use();
+    auto with = server_context("phone", kTicketsOnly);
+    const std::size_t heap_with = heap_in_use() - heap_before_with;
+    const std::size_t heap_before_without = heap_in_use();
+    auto without = server_context("phone", kWithoutEcdhe);
+    const std::size_t heap_without = heap_in_use() - heap_before_without;
+
+    EXPECT_EQ(without->configuration_count(), 2 * with->configuration_count());
+    const std::size_t charged = tls_context_memory(*without) - tls_context_memory(*with);
+    EXPECT_EQ(charged, without->configurations_memory_bytes() / 2);
+    const auto heap = static_cast<long long>(heap_without) - static_cast<long long>(heap_with);
+    EXPECT_GE(static_cast<long long>(charged), heap);
+    std::printf("%zu more configurations: %lld bytes more heap, %zu bytes more charged\n",
+                without->configuration_count() - with->configuration_count(), heap, charged);
+}
 
 TEST_F(Tls13PskKeTest, ClientOfferingPskKeResumesWithoutEcdhe) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::both}};
