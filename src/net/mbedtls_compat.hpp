@@ -522,21 +522,29 @@ inline void set_key_exchange_groups(mbedtls_ssl_config* config) {
 #endif
 }
 
-// Server, for a TLS 1.3 client whose ClientHello carries a P-256 key share besides others
-// (Java sends X25519's first): the same groups without X25519, so that mbedTLS, which takes
-// the client's first share it has, takes the P-256 one. Returns false (and leaves the list)
-// where this build lacks TLS 1.3 or either group, and then no such configuration is needed.
-inline bool set_key_exchange_groups_for_p256_share(mbedtls_ssl_config* config) {
+// Whether a configuration for clients that send a P-256 key share (below) differs from the
+// ordinary one: TLS 1.3 with both P-256 and X25519 in the build, by the same macros as the
+// group list above. Known at compile time, so TlsContext makes those configurations only here.
 #if CLIPSHARE_MBEDTLS_TLS13 &&                                                          \
     (defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED) || defined(PSA_WANT_ECC_SECP_R1_256)) && \
     (defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED) || defined(PSA_WANT_ECC_MONTGOMERY_255))
+#define CLIPSHARE_MBEDTLS_P256_SHARE_GROUPS 1
+#else
+#define CLIPSHARE_MBEDTLS_P256_SHARE_GROUPS 0
+#endif
+inline constexpr bool has_p256_share_groups = CLIPSHARE_MBEDTLS_P256_SHARE_GROUPS == 1;
+
+// Server, for a TLS 1.3 client whose ClientHello carries a P-256 key share besides others
+// (Java sends X25519's first): the same groups without X25519, so that mbedTLS, which takes
+// the client's first share it has, takes the P-256 one. Leaves the list where
+// has_p256_share_groups is false: then no such configuration is needed.
+inline void set_key_exchange_groups_for_p256_share(mbedtls_ssl_config* config) {
+#if CLIPSHARE_MBEDTLS_P256_SHARE_GROUPS
     static_assert(detail::key_exchange_groups_without_x25519[0] ==
                   MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1);
     mbedtls_ssl_conf_groups(config, detail::key_exchange_groups_without_x25519.data());
-    return true;
 #else
     (void)config;
-    return false;
 #endif
 }
 

@@ -28,9 +28,10 @@ std::shared_ptr<const TlsContext> make_tls_context(const TlsSection& settings, s
 // net/handshake_slots.hpp). nullptr if the session's timers cannot be set up.
 // What one TLS session over `context` costs in memory, for the daemon's budget (0 without TLS).
 std::size_t tls_session_memory(const TlsContext& context);
-// What `context` holds for session resumption (ticket keys, a full session cache), for the
-// daemon's budget: charged once per context, not per session (0 without TLS).
-std::size_t tls_resumption_memory(const TlsContext& context);
+// What `context` holds whatever the number of sessions, for the daemon's budget: its
+// resumption state (ticket keys, a full session cache) and its mbedTLS configurations.
+// Charged once per context, not per session (0 without TLS).
+std::size_t tls_context_memory(const TlsContext& context);
 
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream> inner,
                                     std::shared_ptr<const TlsContext> context, uv_loop_t* loop,

@@ -68,6 +68,11 @@ public:
     // What the context holds for resumption whatever the number of sessions: the ticket keys
     // and a full session cache (TlsResumption::memory_bytes).
     std::size_t resumption_memory_bytes() const { return resumption_.memory_bytes(); }
+    // What its mbedTLS configurations hold: one per combination of the dimensions in use
+    // (1 with TLS 1.2 only; with TLS 1.3 up to 16, twice as many with resume_with_ecdhe =
+    // false). Made at start-up and on reload, so charged with the context, not per session.
+    std::size_t configurations_memory_bytes() const;
+    std::size_t configuration_count() const { return variants_.size(); }
 
 private:
     // One mbedTLS configuration and the cipher suite list it points at.

@@ -179,14 +179,14 @@ TlsEngine::Progress TlsEngine::handshake() {
     const bool may_start_over =
         first_step_ && server != nullptr && server->fallback != nullptr && lent_.empty();
     first_step_ = false;
-    // The ClientHello, kept for the length of this call in case the step must run again.
-    std::vector<std::uint8_t> first_input;
-    if (may_start_over) {
-        first_input.assign(input_.begin() + static_cast<std::ptrdiff_t>(input_offset_),
-                           input_.end());
-    }
+    // Where the ClientHello begins, in case the step must run again. No copy of it is made:
+    // mbedTLS only moves input_offset_ on while it reads, and nothing drops input_ before
+    // this call returns (compact_input runs from feed and lend, release_consumed_input after
+    // the step), so the bytes are still there to read again. That keeps the start-over within
+    // the connection's memory charge (tls_session_memory), which counts no second copy.
+    const std::size_t first_offset = input_offset_;
     int rc = mbedtls_ssl_handshake(ssl_.get());
-    if (may_start_over && rc != 0 && !wants_io(rc)) rc = start_over(std::move(first_input));
+    if (may_start_over && rc != 0 && !wants_io(rc)) rc = start_over(first_offset);
     if (wants_io(rc)) {
         release_consumed_input();
         return Progress::want_more;
@@ -195,13 +195,13 @@ TlsEngine::Progress TlsEngine::handshake() {
     return on_handshake_done();
 }
 
-int TlsEngine::start_over(std::vector<std::uint8_t> first_input) {
+int TlsEngine::start_over(std::size_t first_offset) {
     started_over_ = true;
     mbedtls_ssl_free(ssl_.get());
     mbedtls_ssl_init(ssl_.get());
     if (const int error = set_up(std::get<ServerSide>(side_).fallback); error != 0) return error;
-    input_ = std::move(first_input);
-    input_offset_ = 0;
+    // The ClientHello again, from its first byte.
+    input_offset_ = first_offset;
     output_.clear();  // the alert of the failed step, which the client must not see
     ticket_peer_ = {};
     return mbedtls_ssl_handshake(ssl_.get());

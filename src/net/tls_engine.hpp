@@ -175,9 +175,10 @@ private:
     bool is_server() const { return std::holds_alternative<ServerSide>(side_); }
     // mbedtls_ssl_setup and the callbacks; 0 or mbedTLS's error.
     int set_up(const mbedtls_ssl_config* config);
-    // The first step failed under a psk_ke-only configuration: the same input again, with a
-    // fresh mbedTLS session under ServerSide::fallback. Returns mbedtls_ssl_handshake's result.
-    int start_over(std::vector<std::uint8_t> first_input);
+    // The first step failed under a psk_ke-only configuration: the same input again (input_
+    // from `first_offset`, where the step began), with a fresh mbedTLS session under
+    // ServerSide::fallback. Returns mbedtls_ssl_handshake's result.
+    int start_over(std::size_t first_offset);
     Progress on_handshake_done();
     Progress fail(TlsFailure::Kind kind, std::string reason);
     Progress fail_handshake(int code);

@@ -14,7 +14,7 @@ std::size_t tls_session_memory(const TlsContext&) {
     return 0;
 }
 
-std::size_t tls_resumption_memory(const TlsContext&) {
+std::size_t tls_context_memory(const TlsContext&) {
     return 0;
 }
 

@@ -156,7 +156,7 @@ std::string Server::start() {
         if (!tls_context_) return error;
         handshakes_ = std::make_unique<HandshakeSlots>(
             &loop_, static_cast<std::size_t>(config_->tls.max_handshakes));
-        tls_resumption_charge_.force_resize(tls_resumption_memory(*tls_context_));
+        tls_context_charge_.force_resize(tls_context_memory(*tls_context_));
     }
     // Bound with the TCP listeners, before privileges are dropped; it answers only once
     // the daemon is ready, like the listeners.
@@ -338,9 +338,9 @@ void Server::reload() {
     }
     tls_context_ = std::move(tls_context);
     if (handshakes_) handshakes_->set_limit(static_cast<std::size_t>(next.tls.max_handshakes));
-    // The old context's cache goes once its last session ends; until then it is uncounted,
-    // as the sessions that hold it were charged when they came.
-    if (tls_context_) tls_resumption_charge_.force_resize(tls_resumption_memory(*tls_context_));
+    // The old context's cache and configurations go once its last session ends; until then
+    // they are uncounted, as the sessions that hold them were charged when they came.
+    if (tls_context_) tls_context_charge_.force_resize(tls_context_memory(*tls_context_));
     log_set_level(next.log.level);
     budget_.set_limit(static_cast<std::size_t>(next.limits.memory_budget));
     // Counts working_dir again (files changed by hand are seen), then applies the limits:

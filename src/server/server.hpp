@@ -119,9 +119,10 @@ private:
     std::size_t plain_count_ = 0;  // counted slots (not evicted) per port
     std::size_t tls_count_ = 0;
     MemoryBudget budget_;
-    // The TLS context's resumption state (ticket keys, a full session cache), for as long as
-    // the context serves new connections.
-    MemoryCharge tls_resumption_charge_{&budget_, MemoryBudget::Share::connections};
+    // What the TLS context holds whatever the number of sessions (its resumption state and
+    // its mbedTLS configurations: tls_context_memory), for as long as it serves new
+    // connections.
+    MemoryCharge tls_context_charge_{&budget_, MemoryBudget::Share::connections};
     UvHandle<uv_signal_t> sigterm_;
     UvHandle<uv_signal_t> sigint_;
     UvHandle<uv_signal_t> sighup_;

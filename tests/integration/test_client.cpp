@@ -689,6 +689,20 @@ protected:
         return run(daemon.tls_port(), with, daemon.dir());
     }
 
+    // Three connections of client `phone` to the daemon's TLS port in one run, through the
+    // client's own code: the TLS layer they share (client::load_tls) keeps the session for
+    // the ones after the first. Each negotiates protocol 4.
+    void connect_three_times(const Daemon& daemon) const {
+        const auto options = certs_->client("phone");
+        auto context = client::load_tls(
+            {options.certificate.string(), options.key.string(), options.ca.string(), ""});
+        for (int connection = 0; connection < 3; ++connection) {
+            auto socket = client::SocketChannel::connect("127.0.0.1", daemon.tls_port(), 10000);
+            auto channel = client::start_tls(std::move(socket), context, "127.0.0.1");
+            EXPECT_EQ(client::negotiate(*channel, {4, true}), 4);
+        }
+    }
+
     const TestCertificates* certs_ = nullptr;
 };
 
@@ -698,14 +712,7 @@ TEST_F(ClientTls, LaterConnectionsOfOneRunResumeTheFirstSession) {
     // Every command connects once today; the TLS layer the client's connections share keeps
     // the session for any that connects again, as this does through the client's own code.
     auto daemon = start("[log]\nlevel = \"debug\"\n");
-    const auto options = certs_->client("phone");
-    auto context = client::load_tls(
-        {options.certificate.string(), options.key.string(), options.ca.string(), ""});
-    for (int connection = 0; connection < 3; ++connection) {
-        auto socket = client::SocketChannel::connect("127.0.0.1", daemon->tls_port(), 10000);
-        auto channel = client::start_tls(std::move(socket), context, "127.0.0.1");
-        EXPECT_EQ(client::negotiate(*channel, {4, true}), 4);
-    }
+    connect_three_times(*daemon);
     // TLS 1.2 resumes by its ticket; TLS 1.3 (mbedTLS 3.6) by the ticket that came after the
     // first handshake, with the first reply (and each resumed session brings a new one).
     const bool tls12 = !mbedtls_compat::has_tls13 || test_tls_max_version() == "1.2";
@@ -722,19 +729,12 @@ TEST_F(ClientTls, LaterConnectionsResumeWithoutEcdheWhereTheDaemonAllowsIt) {
     // The client offers psk_ke besides psk_dhe_ke; a daemon set to resume_with_ecdhe = false
     // takes it (mbedTLS 3.6 with TLS 1.3 tickets), one with the default keeps ECDHE.
     const bool tls13 = mbedtls_compat::has_tls13_psk_ke && test_tls_max_version() != "1.2";
-    const auto options = certs_->client("phone");
     for (const bool with_ecdhe : {false, true}) {
         SCOPED_TRACE(with_ecdhe);
         auto daemon = start(std::string{"resume_with_ecdhe = "} + (with_ecdhe ? "true" : "false") +
                             "\n[log]\nlevel = \"debug\"\n");
         ASSERT_TRUE(daemon);
-        auto context = client::load_tls(
-            {options.certificate.string(), options.key.string(), options.ca.string(), ""});
-        for (int connection = 0; connection < 3; ++connection) {
-            auto socket = client::SocketChannel::connect("127.0.0.1", daemon->tls_port(), 10000);
-            auto channel = client::start_tls(std::move(socket), context, "127.0.0.1");
-            EXPECT_EQ(client::negotiate(*channel, {4, true}), 4);
-        }
+        connect_three_times(*daemon);
         if (tls13) {
             EXPECT_TRUE(daemon->wait_for_log("TLS session resumed", 2)) << daemon->log();
         } else {

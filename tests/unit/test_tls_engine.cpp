@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <set>
@@ -20,6 +21,10 @@
 #include "net/tls_identity.hpp"
 #include "net/tls_resumption.hpp"
 #include "tls_messages.hpp"
+
+#if defined(__GLIBC__)
+#include <malloc.h>  // mallinfo2
+#endif
 
 namespace clipshare {
 namespace {
@@ -519,6 +524,17 @@ TEST_F(TlsEngineTest, ClientRefusesAServerWithAnotherName) {
     EXPECT_NE(pair.server_progress, Progress::done);
 }
 
+TEST_F(TlsEngineTest, ContextChargeCountsItsConfigurations) {
+    // The daemon charges a context once (tls_context_memory): its resumption state and every
+    // mbedTLS configuration it made, each at least the size of the structure itself.
+    auto context = server_context("phone");
+    ASSERT_GE(context->configuration_count(), 1u);
+    EXPECT_GE(context->configurations_memory_bytes(),
+              context->configuration_count() * sizeof(mbedtls_ssl_config));
+    EXPECT_EQ(tls_context_memory(*context),
+              context->resumption_memory_bytes() + context->configurations_memory_bytes());
+}
+
 // ---- resumption (TLS 1.2: tickets, and the session cache for clients without them) ----
 
 // A first, full handshake of `client` with `context`; returns the client's session to resume.
@@ -909,20 +925,64 @@ protected:
         return saved;
     }
 
+    // Another handshake as the daemon runs it, in which `client` offers `saved` (none when
+    // null), run until it settles.
+    static EnginePair daemon_handshake_again(const std::shared_ptr<const TlsContext>& context,
+                                             ClientConfig& client, const SavedSession* saved) {
+        EnginePair again{EnginePair::AsDaemon{}, context, client,
+                         saved != nullptr ? saved->get() : nullptr};
+        again.handshake();
+        return again;
+    }
+
+    // What every test here starts from: `client` gets a ticket from a full handshake with
+    // `context` and offers it on the next one, both as the daemon runs them; that second pair.
+    static EnginePair resume_as_daemon(const std::shared_ptr<const TlsContext>& context,
+                                       ClientConfig& client) {
+        auto saved = daemon_ticket(context, client);
+        if (!saved) ADD_FAILURE() << "no ticket came after the first handshake";
+        return daemon_handshake_again(context, client, saved.get());
+    }
+
     static constexpr Resumption kWithoutEcdhe{
         .tickets = true, .cache_size = 0, .with_ecdhe = false};
 };
+
+// Heap in use, where the C library tells (glibc); 0 elsewhere.
+std::size_t heap_in_use() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    return mallinfo2().uordblks;
+#else
+    return 0;
+#endif
+}
+
+TEST_F(Tls13PskKeTest, ConfigurationsWithoutEcdheAreChargedWithTheContext) {
+    // resume_with_ecdhe = false doubles the configurations; the context's charge grows by
+    // what they take, and by at least what making them took from the heap.
+    const std::size_t heap_before_with = heap_in_use();
+    auto with = server_context("phone", kTicketsOnly);
+    const std::size_t heap_with = heap_in_use() - heap_before_with;
+    const std::size_t heap_before_without = heap_in_use();
+    auto without = server_context("phone", kWithoutEcdhe);
+    const std::size_t heap_without = heap_in_use() - heap_before_without;
+
+    EXPECT_EQ(without->configuration_count(), 2 * with->configuration_count());
+    const std::size_t charged = tls_context_memory(*without) - tls_context_memory(*with);
+    EXPECT_EQ(charged, without->configurations_memory_bytes() / 2);
+    const auto heap = static_cast<long long>(heap_without) - static_cast<long long>(heap_with);
+    EXPECT_GE(static_cast<long long>(charged), heap);
+    std::printf("%zu more configurations: %lld bytes more heap, %zu bytes more charged\n",
+                without->configuration_count() - with->configuration_count(), heap, charged);
+}
 
 TEST_F(Tls13PskKeTest, ClientOfferingPskKeResumesWithoutEcdhe) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::both}};
     auto context = server_context("phone", kWithoutEcdhe);
     EXPECT_TRUE(context->resumes_without_ecdhe());
-    auto saved = daemon_ticket(context, phone);
-    ASSERT_TRUE(saved);
 
-    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    auto again = resume_as_daemon(context, phone);
     EXPECT_TRUE(again.offer.offers_psk_ke);
-    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_EQ(again.server->version(), "TLSv1.3");
     EXPECT_TRUE(again.server->resumed());
@@ -941,8 +1001,7 @@ TEST_F(Tls13PskKeTest, ClientOfferingPskKeResumesWithoutEcdhe) {
     // The resumed session's own ticket resumes the same way.
     auto next = ticket_of(again);
     ASSERT_TRUE(next);
-    EnginePair third{EnginePair::AsDaemon{}, context, phone, next->get()};
-    third.handshake();
+    auto third = daemon_handshake_again(context, phone, next.get());
     ASSERT_TRUE(third.established()) << third.server->failure().reason;
     EXPECT_TRUE(third.server->resumed());
     EXPECT_TRUE(third.server->resumed_without_ecdhe());
@@ -959,10 +1018,9 @@ TEST_F(Tls13PskKeTest, TicketThatCannotResumeStillGetsAFullHandshake) {
     auto tampered = daemon_ticket(context, phone);
     ASSERT_TRUE(tampered);
     tamper(*tampered, 30);
-    for (SavedSession* saved : {stale.get(), tampered.get()}) {
-        EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    for (const SavedSession* saved : {stale.get(), tampered.get()}) {
+        auto again = daemon_handshake_again(context, phone, saved);
         EXPECT_TRUE(again.offer.offers_psk_ke);
-        again.handshake();
         ASSERT_TRUE(again.established()) << again.server->failure().reason;
         EXPECT_FALSE(again.server->resumed());
         EXPECT_FALSE(again.server->resumed_without_ecdhe());
@@ -977,13 +1035,8 @@ TEST_F(Tls13PskKeTest, TicketThatCannotResumeStillGetsAFullHandshake) {
 TEST_F(Tls13PskKeTest, ClientOfferingOnlyPskDheKeKeepsItsEcdhe) {
     // Java and Android offer psk_dhe_ke alone: resume_with_ecdhe = false changes nothing.
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::dhe}};
-    auto context = server_context("phone", kWithoutEcdhe);
-    auto saved = daemon_ticket(context, phone);
-    ASSERT_TRUE(saved);
-
-    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    auto again = resume_as_daemon(server_context("phone", kWithoutEcdhe), phone);
     EXPECT_FALSE(again.offer.offers_psk_ke);
-    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_TRUE(again.server->resumed());
     EXPECT_FALSE(again.server->resumed_without_ecdhe());
@@ -997,12 +1050,9 @@ TEST_F(Tls13PskKeTest, ByDefaultAClientOfferingBothModesGetsPskDheKe) {
     ClientConfig phone{"phone", ClientConfig::ResumingTls13{mbedtls_compat::Tls13PskModes::both}};
     auto context = server_context("phone", kTicketsOnly);
     EXPECT_FALSE(context->resumes_without_ecdhe());
-    auto saved = daemon_ticket(context, phone);
-    ASSERT_TRUE(saved);
 
-    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    auto again = resume_as_daemon(context, phone);
     EXPECT_TRUE(again.offer.offers_psk_ke);
-    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_TRUE(again.server->resumed());
     EXPECT_TRUE(extension_types(again.server_hello_extensions()).contains(key_share_extension));
@@ -1017,13 +1067,8 @@ TEST_F(Tls13PskKeTest, ByDefaultAClientOfferingOnlyPskKeGetsAFullHandshake) {
         phone.config.get(),
         MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK | MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
 #endif
-    auto context = server_context("phone", kTicketsOnly);
-    auto saved = daemon_ticket(context, phone);
-    ASSERT_TRUE(saved);
-
-    EnginePair again{EnginePair::AsDaemon{}, context, phone, saved->get()};
+    auto again = resume_as_daemon(server_context("phone", kTicketsOnly), phone);
     EXPECT_TRUE(again.offer.offers_psk_ke);  // the ticket was offered
-    again.handshake();
     ASSERT_TRUE(again.established()) << again.server->failure().reason;
     EXPECT_FALSE(again.server->resumed());
     EXPECT_FALSE(again.client->resumed());
@@ -1032,11 +1077,7 @@ TEST_F(Tls13PskKeTest, ByDefaultAClientOfferingOnlyPskKeGetsAFullHandshake) {
         extension_types(again.server_hello_extensions()).contains(pre_shared_key_extension));
 
     // The same client resumes, without ECDHE, where the daemon allows it.
-    auto permissive = server_context("phone", kWithoutEcdhe);
-    auto ticket = daemon_ticket(permissive, phone);
-    ASSERT_TRUE(ticket);
-    EnginePair resumed{EnginePair::AsDaemon{}, permissive, phone, ticket->get()};
-    resumed.handshake();
+    auto resumed = resume_as_daemon(server_context("phone", kWithoutEcdhe), phone);
     ASSERT_TRUE(resumed.established()) << resumed.server->failure().reason;
     EXPECT_TRUE(resumed.server->resumed());
     EXPECT_FALSE(extension_types(resumed.server_hello_extensions()).contains(key_share_extension));
