@@ -47,8 +47,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "../src/net/mbedtls_compat.hpp"
 #include "../src/net/tls.hpp"
@@ -58,6 +60,11 @@
 #include "build_config.hpp"
 #include "cipher_measure.hpp"
 #include "desktop_latency.hpp"
+#include "link.hpp"
+#ifdef CLIPSHARE_BENCH_OPENSSL
+#include "openssl_link.hpp"
+#include "openssl_reference.hpp"
+#endif
 #include "support.hpp"
 #include "tls_bulk.hpp"
 #include "tls_flood.hpp"
@@ -106,14 +113,6 @@ double seconds_since(Clock::time_point start) {
 }
 
 // ---- a transport for the exchanges: plain socket or TLS client ----
-
-class Link {
-public:
-    virtual ~Link() = default;
-    virtual bool send(const Bytes& bytes) = 0;
-    virtual bool recv(std::uint8_t* out, std::size_t n) = 0;
-    virtual bool at_end() = 0;  // the server closed with no more bytes
-};
 
 class PlainLink final : public Link {
 public:
@@ -389,10 +388,22 @@ struct Transfer {
     bool ok = false;
 };
 
-Transfer upload(const Settings& s, const Daemon& daemon, const TlsClient::Options* tls) {
+// Where a transfer goes: how to open its connection, and the CPU seconds its server has
+// used so far (the daemon's, from /proc).
+struct Target {
+    std::function<std::unique_ptr<Link>()> open;
+    std::function<double()> cpu_seconds;
+};
+
+Target daemon_target(const Daemon& daemon, const TlsClient::Options* tls) {
+    return {[&daemon, tls] { return open_link(daemon, tls); },
+            [&daemon] { return cpu_seconds(daemon.pid()); }};
+}
+
+Transfer upload(const Settings& s, const Target& target) {
     Transfer result;
-    double cpu_before = cpu_seconds(daemon.pid());
-    auto link = open_link(daemon, tls);
+    double cpu_before = target.cpu_seconds();
+    auto link = target.open();
     if (!link) return result;
     std::int64_t total = s.mib << 20;
     auto start = Clock::now();
@@ -406,14 +417,14 @@ Transfer upload(const Settings& s, const Daemon& daemon, const TlsClient::Option
     double elapsed = seconds_since(start);
     result.mib_per_second = static_cast<double>(s.mib) / elapsed;
     result.cpu_seconds_per_gib =
-        (cpu_seconds(daemon.pid()) - cpu_before) * 1024 / static_cast<double>(s.mib);
+        (target.cpu_seconds() - cpu_before) * 1024 / static_cast<double>(s.mib);
     return result;
 }
 
-Transfer download(const Settings& s, const Daemon& daemon, const TlsClient::Options* tls) {
+Transfer download(const Settings& s, const Target& target) {
     Transfer result;
-    double cpu_before = cpu_seconds(daemon.pid());
-    auto link = open_link(daemon, tls);
+    double cpu_before = target.cpu_seconds();
+    auto link = target.open();
     if (!link) return result;
     std::int64_t total = s.mib << 20;
     auto start = Clock::now();
@@ -432,9 +443,33 @@ Transfer download(const Settings& s, const Daemon& daemon, const TlsClient::Opti
     double elapsed = seconds_since(start);
     result.mib_per_second = static_cast<double>(s.mib) / elapsed;
     result.cpu_seconds_per_gib =
-        (cpu_seconds(daemon.pid()) - cpu_before) * 1024 / static_cast<double>(s.mib);
+        (target.cpu_seconds() - cpu_before) * 1024 / static_cast<double>(s.mib);
     return result;
 }
+
+Transfer upload(const Settings& s, const Daemon& daemon, const TlsClient::Options* tls) {
+    return upload(s, daemon_target(daemon, tls));
+}
+
+Transfer download(const Settings& s, const Daemon& daemon, const TlsClient::Options* tls) {
+    return download(s, daemon_target(daemon, tls));
+}
+
+#ifdef CLIPSHARE_BENCH_OPENSSL
+// The OpenSSL client to `port`, offering only `suite` in one TLS version; null (and why, on
+// stderr) when the handshake fails or settles on anything else.
+std::function<std::unique_ptr<Link>()> openssl_opener(std::uint16_t port, const fs::path& certs,
+                                                      int suite, bool tls13) {
+    return [port, suite, tls13, certs]() -> std::unique_ptr<Link> {
+        std::string error;
+        auto link = OpenSslLink::connect(
+            port, {certs / "ca.crt", certs / "phone.crt", certs / "phone.key", suite, tls13},
+            error);
+        if (!link) std::fprintf(stderr, "clipshare_bench: OpenSSL client: %s\n", error.c_str());
+        return link;
+    };
+}
+#endif
 
 void report_transfer(const char* key, const Transfer& t, double reference, const char* against) {
     std::printf("%-28s %10.0f MiB/s   %.2f x %s   daemon CPU %.2f s/GiB%s\n", key, t.mib_per_second,
@@ -818,6 +853,11 @@ int main(int argc, char** argv) {
     // A clipshared built with -Dweb=disabled has no web port to measure.
     if (s.runs("web") && CLIPSHARE_HAVE_WEB) web_throughput(s);
     if (s.runs("tls_bulk")) {
+#ifdef CLIPSHARE_BENCH_OPENSSL
+        ReferenceServer reference_server{certs / "server.crt", certs / "server.key",
+                                         certs / "ca.crt", fs::temp_directory_path()};
+        if (!reference_server.ok()) std::fprintf(stderr, "%s\n", reference_server.error().c_str());
+#endif
         tls_bulk(
             tls, 1.0,
             [&](const TlsClient::Options& options) {
@@ -829,6 +869,26 @@ int main(int argc, char** argv) {
             },
             [&](bool down) {
                 return down ? download(s, daemon, nullptr) : upload(s, daemon, nullptr);
+            },
+            [&]([[maybe_unused]] int suite, [[maybe_unused]] bool tls13,
+                [[maybe_unused]] bool down) -> std::optional<Transfer> {
+#ifdef CLIPSHARE_BENCH_OPENSSL
+                Target target{openssl_opener(daemon.tls_port(), certs, suite, tls13),
+                              [&] { return cpu_seconds(daemon.pid()); }};
+                return down ? download(s, target) : upload(s, target);
+#else
+                return std::nullopt;
+#endif
+            },
+            [&]([[maybe_unused]] int suite, [[maybe_unused]] bool down) -> std::optional<Transfer> {
+#ifdef CLIPSHARE_BENCH_OPENSSL
+                if (!reference_server.ok()) return std::nullopt;
+                Target target{openssl_opener(reference_server.port(), certs, suite, true),
+                              [&] { return reference_server.cpu_seconds(); }};
+                return down ? download(s, target) : upload(s, target);
+#else
+                return std::nullopt;
+#endif
             },
             record);
     }
