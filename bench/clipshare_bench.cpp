@@ -24,9 +24,11 @@
 //    loopback limit measured in the same run (a socket pump into a file, fsynced as the daemon
 //    does, and into nothing) and next to mbedTLS's own speed for the negotiated cipher; the
 //    daemon's CPU time per GiB. Then the same over TLS for each AEAD and TLS version
-//    (tls_bulk.hpp), next to that cipher's speed measured in the same run. --only web: the
-//    web port's upload (POST /api/files) and download (GET /api/files/NAME) over plain HTTP
-//    next to Send Files / Get Files on the plain port of the same daemon, same run.
+//    (tls_bulk.hpp), next to that cipher's speed measured in the same run, with the mbedTLS
+//    client and (built with OpenSSL) an OpenSSL one, and an OpenSSL reference server.
+//    --only web: the web port's upload (POST /api/files) and download (GET /api/files/NAME)
+//    over plain HTTP next to Send Files / Get Files on the plain port of the same daemon,
+//    same run.
 // 4. Hostile clients, each against a daemon of its own: RSS per connection for 1,000
 //    clients that asked for a 1 MiB Get Text and never read; peak RSS while a 10,000-entry
 //    batch is received (router defaults); latency of a well-behaved client while

@@ -13,6 +13,10 @@
 // same transfers run on the plain port first, and each TLS row also prints the CPU the daemon
 // spent beyond the plain transfer and the cipher's share of it ("TLS share": 1.00x when all of
 // TLS's extra cost is the AEAD itself, lower the more the record layer and our copies add).
+// With OpenSSL (CLIPSHARE_BENCH_OPENSSL), each row runs again with an OpenSSL client on the
+// same version and suite, whose cipher costs the machine a fraction of mbedTLS's, so that the
+// client is no longer what bounds the wall-clock ratio; and an OpenSSL reference server
+// (openssl_reference.hpp) takes the same transfers for the rate upstream's shape makes here.
 // Header-only: clipshare_bench includes it and passes its transfers in.
 #pragma once
 
