@@ -65,15 +65,16 @@ inline std::vector<BulkAead> bulk_aeads() {
 //
 // Each row names the client that drove it: mbedtls (the tests' client; keys
 // tls_bulk.AEAD.VERSION.DIRECTION.*), openssl (tls_bulk.openssl.AEAD.VERSION.DIRECTION.*),
-// and the reference server's rows (tls_bulk.reference.AEAD.tls13.DIRECTION.*), which print
-// the server thread's CPU and the daemon's rate with the OpenSSL client over the reference's.
+// and the reference server's rows (ref.AEAD.tls13.DIRECTION; keys
+// tls_bulk.reference.AEAD.tls13.DIRECTION.*), which print the server thread's CPU and the
+// daemon's rate with the OpenSSL client over the reference's ("daemon/reference").
 template <typename Handshakes, typename Transfer, typename Plain, typename OpenSsl,
           typename Reference, typename Record>
 void tls_bulk(const clipshare::test::TlsClient::Options& base, double cipher_seconds,
               Handshakes handshakes, Transfer transfer, Plain plain, OpenSsl openssl,
               Reference reference, Record record) {
     std::printf("\n== TLS bulk: each AEAD and TLS version, next to the cipher speed\n");
-    std::printf("%-34s %-7s %9s %9s %7s %9s %9s %9s %9s\n", "transfer", "client", "MiB/s", "cipher",
+    std::printf("%-36s %-7s %9s %9s %7s %9s %9s %9s %9s\n", "transfer", "client", "MiB/s", "cipher",
                 "ratio", "CPU s/GiB", "capacity", "TLS s/GiB", "TLS share");
     double plain_cpu[2] = {0, 0};  // upload, download
     for (bool download : {false, true}) {
@@ -81,7 +82,7 @@ void tls_bulk(const clipshare::test::TlsClient::Options& base, double cipher_sec
         plain_cpu[download] = result.ok ? result.cpu_seconds_per_gib : 0;
         const std::string key =
             std::string{"tls_bulk.plain"} + (download ? ".download" : ".upload");
-        std::printf("%-34s %-7s %9.0f %9s %7s %9.2f%s\n", key.c_str() + 9, "",
+        std::printf("%-36s %-7s %9.0f %9s %7s %9.2f%s\n", key.c_str() + 9, "",
                     result.mib_per_second, "", "", result.cpu_seconds_per_gib,
                     result.ok ? "" : "  (FAILED)");
         record(key + ".mib_per_second", result.ok ? result.mib_per_second : 0);
@@ -95,7 +96,7 @@ void tls_bulk(const clipshare::test::TlsClient::Options& base, double cipher_sec
         // The daemon's CPU beyond the plain transfer's, and the cipher's part of it.
         const double beyond = result.cpu_seconds_per_gib - plain_cpu[download];
         const double share = beyond > 0 ? 1024.0 / cipher / beyond : 0;
-        std::printf("%-34s %-7s %9.0f %9.0f %6.2fx %9.2f %8.2fx %9.2f %8.2fx%s\n", name.c_str(),
+        std::printf("%-36s %-7s %9.0f %9.0f %6.2fx %9.2f %8.2fx %9.2f %8.2fx%s\n", name.c_str(),
                     client, result.mib_per_second, cipher, result.mib_per_second / cipher,
                     result.cpu_seconds_per_gib, capacity, beyond, share,
                     result.ok ? "" : "  (FAILED)");
@@ -150,11 +151,9 @@ void tls_bulk(const clipshare::test::TlsClient::Options& base, double cipher_sec
             const double daemon_over = result->ok && result->mib_per_second > 0
                                            ? daemon_openssl[download] / result->mib_per_second
                                            : 0;
-            std::printf(
-                "%-34s %-7s %9.0f %9s %7s %9.2f   OpenSSL reference server; daemon (openssl "
-                "client) %.2fx of it%s\n",
-                (name + ".reference").c_str(), "openssl", result->mib_per_second, "", "",
-                result->cpu_seconds_per_gib, daemon_over, result->ok ? "" : "  (FAILED)");
+            std::printf("%-36s %-7s %9.0f %9s %7s %9.2f   daemon/reference %.2fx%s\n",
+                        ("ref." + name).c_str(), "openssl", result->mib_per_second, "", "",
+                        result->cpu_seconds_per_gib, daemon_over, result->ok ? "" : "  (FAILED)");
             std::fflush(stdout);
             const std::string key = "tls_bulk.reference." + name;
             record(key + ".mib_per_second", result->ok ? result->mib_per_second : 0);
