@@ -4,7 +4,7 @@
 //   build/bench/clipshare_bench [--binary build/src/clipshared] [--make-certs etc/make-certs.sh]
 //                               [--seconds 2] [--connections 10000] [--mib 1024]
 //                               [--tls-connections 1000] [--json bench-results.json]
-//                               [--flood 5000]
+//                               [--flood 5000] [--rows AES-256-GCM.tls13.upload.openssl]
 //                               [--only
 //                               rate,handshakes,concurrency,throughput,web,tls_bulk,hostile,flood,
 //                               desktop]
@@ -91,6 +91,7 @@ struct Settings {
     std::string slow_dir;  // writeback: a throttled disk (bench/slow-disk.sh)
     std::string compare;   // writeback: another clipshared to measure alongside
     int rounds = 2;        // writeback: interleaved throughput rounds
+    std::string rows;      // tls_bulk: only the rows whose name contains this
     // Which parts run (--only rate,concurrency,throughput,tls_bulk,hostile); empty: all.
     std::string only;
     bool runs(std::string_view part) const {
@@ -755,11 +756,13 @@ const char* const usage =
     "         [--connections N] [--tls-connections N] [--mib N] [--json FILE] [--flood N]\n"
     "         [--only "
     "rate,handshakes,concurrency,throughput,web,tls_bulk,hostile,flood,writeback]\n"
-    "         [--slow-dir DIR] [--compare OLD_CLIPSHARED] [--rounds N]\n"
+    "         [--slow-dir DIR] [--compare OLD_CLIPSHARED] [--rounds N] [--rows TEXT]\n"
     "writeback runs only when named in --only: ack delays of 20/50/100 MiB uploads into\n"
     "--slow-dir (make one with 'bench/slow-disk.sh up', remove it with 'bench/slow-disk.sh\n"
     "down'), then --rounds interleaved rounds of --mib MiB v1 uploads against raw\n"
-    "write+fsync on the temporary directory's disk; --compare measures another daemon too.\n";
+    "write+fsync on the temporary directory's disk; --compare measures another daemon too.\n"
+    "--rows: tls_bulk runs only the rows whose name and client contain TEXT, e.g.\n"
+    "AES-256-GCM.tls13.upload.openssl (to profile one).\n";
 
 int main(int argc, char** argv) {
     Settings s;
@@ -794,6 +797,8 @@ int main(int argc, char** argv) {
             s.compare = value;
         else if (flag == "--rounds")
             s.rounds = std::atoi(value.c_str());
+        else if (flag == "--rows")
+            s.rows = value;
         else {
             std::fprintf(stderr, "clipshare_bench: unknown option %s\n%s", flag.c_str(), usage);
             return 2;
@@ -892,7 +897,7 @@ int main(int argc, char** argv) {
                 return std::nullopt;
 #endif
             },
-            record);
+            record, s.rows);
     }
     if (s.runs("hostile")) {
         std::printf("\n== hostile clients\n");

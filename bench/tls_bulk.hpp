@@ -22,6 +22,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../src/net/mbedtls_compat.hpp"
@@ -72,7 +73,12 @@ template <typename Handshakes, typename Transfer, typename Plain, typename OpenS
           typename Reference, typename Record>
 void tls_bulk(const clipshare::test::TlsClient::Options& base, double cipher_seconds,
               Handshakes handshakes, Transfer transfer, Plain plain, OpenSsl openssl,
-              Reference reference, Record record) {
+              Reference reference, Record record, std::string_view rows = {}) {
+    // `rows`: only the rows whose name and client ("AES-256-GCM.tls13.upload.openssl")
+    // contain it (the plain rows always run: the TLS columns need them).
+    auto wanted = [&](const std::string& name, const char* client) {
+        return (name + "." + client).find(rows) != std::string::npos;
+    };
     std::printf("\n== TLS bulk: each AEAD and TLS version, next to the cipher speed\n");
     std::printf("%-36s %-7s %9s %9s %7s %9s %9s %9s %9s\n", "transfer", "client", "MiB/s", "cipher",
                 "ratio", "CPU s/GiB", "capacity", "TLS s/GiB", "TLS share");
@@ -135,14 +141,23 @@ void tls_bulk(const clipshare::test::TlsClient::Options& base, double cipher_sec
                 const double cipher = download ? seal : open;
                 const std::string name = std::string{aead.name} + "." + version.name +
                                          (download ? ".download" : ".upload");
-                row("tls_bulk.", name, "mbedtls", transfer(options, download), cipher, download);
+                if (wanted(name, "mbedtls")) {
+                    row("tls_bulk.", name, "mbedtls", transfer(options, download), cipher,
+                        download);
+                }
+                if (!wanted(name, "openssl")) continue;
                 if (const auto result = openssl(version.suite, !version.tls12_only, download)) {
                     row("tls_bulk.openssl.", name, "openssl", *result, cipher, download);
                     daemon_openssl[download] = result->ok ? result->mib_per_second : 0;
                 }
             }
         }
-        if (!aead.reference) continue;
+        // Both reference rows or neither: its download serves what its upload stored.
+        const std::string reference_name = std::string{"ref."} + aead.name + ".tls13";
+        if (!aead.reference || (!wanted(reference_name + ".upload", "openssl") &&
+                                !wanted(reference_name + ".download", "openssl"))) {
+            continue;
+        }
         for (bool download : {false, true}) {
             const auto result = reference(aead.tls13_suite, download);
             if (!result) break;
