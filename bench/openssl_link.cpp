@@ -3,7 +3,7 @@
 #include <openssl/err.h>
 #include <unistd.h>
 
-#include <climits>
+#include <cstdio>
 
 namespace bench {
 
@@ -95,14 +95,23 @@ OpenSslLink::~OpenSslLink() {
 
 bool OpenSslLink::send(const Bytes& bytes) {
     std::size_t written = 0;
-    return bytes.empty() || (SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written) == 1 &&
-                             written == bytes.size());
+    if (bytes.empty() || SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written) == 1) {
+        return true;
+    }
+    // Loudly: a transfer that stops here is a FAILED row, and this says why.
+    std::fprintf(stderr, "clipshare_bench: OpenSSL client: write: error %d, %s\n",
+                 SSL_get_error(ssl_.get(), 0), openssl_errors().c_str());
+    return false;
 }
 
 bool OpenSslLink::recv(std::uint8_t* out, std::size_t n) {
     while (n > 0) {
         std::size_t got = 0;
-        if (SSL_read_ex(ssl_.get(), out, n, &got) != 1) return false;
+        if (SSL_read_ex(ssl_.get(), out, n, &got) != 1) {
+            std::fprintf(stderr, "clipshare_bench: OpenSSL client: read: error %d, %s\n",
+                         SSL_get_error(ssl_.get(), 0), openssl_errors().c_str());
+            return false;
+        }
         out += got;
         n -= got;
     }
