@@ -4,7 +4,7 @@
 //   build/bench/clipshare_bench [--binary build/src/clipshared] [--make-certs etc/make-certs.sh]
 //                               [--seconds 2] [--connections 10000] [--mib 1024]
 //                               [--tls-connections 1000] [--json bench-results.json]
-//                               [--flood 5000]
+//                               [--flood 5000] [--rows AES-256-GCM.tls13.upload.openssl]
 //                               [--only
 //                               rate,handshakes,concurrency,throughput,web,tls_bulk,hostile,flood,
 //                               desktop]
@@ -24,9 +24,11 @@
 //    loopback limit measured in the same run (a socket pump into a file, fsynced as the daemon
 //    does, and into nothing) and next to mbedTLS's own speed for the negotiated cipher; the
 //    daemon's CPU time per GiB. Then the same over TLS for each AEAD and TLS version
-//    (tls_bulk.hpp), next to that cipher's speed measured in the same run. --only web: the
-//    web port's upload (POST /api/files) and download (GET /api/files/NAME) over plain HTTP
-//    next to Send Files / Get Files on the plain port of the same daemon, same run.
+//    (tls_bulk.hpp), next to that cipher's speed measured in the same run, with the mbedTLS
+//    client and (built with OpenSSL) an OpenSSL one, and an OpenSSL reference server.
+//    --only web: the web port's upload (POST /api/files) and download (GET /api/files/NAME)
+//    over plain HTTP next to Send Files / Get Files on the plain port of the same daemon,
+//    same run.
 // 4. Hostile clients, each against a daemon of its own: RSS per connection for 1,000
 //    clients that asked for a 1 MiB Get Text and never read; peak RSS while a 10,000-entry
 //    batch is received (router defaults); latency of a well-behaved client while
@@ -47,8 +49,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "../src/net/mbedtls_compat.hpp"
 #include "../src/net/tls.hpp"
@@ -58,6 +62,11 @@
 #include "build_config.hpp"
 #include "cipher_measure.hpp"
 #include "desktop_latency.hpp"
+#include "link.hpp"
+#ifdef CLIPSHARE_BENCH_OPENSSL
+#include "openssl_link.hpp"
+#include "openssl_reference.hpp"
+#endif
 #include "support.hpp"
 #include "tls_bulk.hpp"
 #include "tls_flood.hpp"
@@ -82,6 +91,7 @@ struct Settings {
     std::string slow_dir;  // writeback: a throttled disk (bench/slow-disk.sh)
     std::string compare;   // writeback: another clipshared to measure alongside
     int rounds = 2;        // writeback: interleaved throughput rounds
+    std::string rows;      // tls_bulk: only the rows whose name contains this
     // Which parts run (--only rate,concurrency,throughput,tls_bulk,hostile); empty: all.
     std::string only;
     bool runs(std::string_view part) const {
@@ -106,14 +116,6 @@ double seconds_since(Clock::time_point start) {
 }
 
 // ---- a transport for the exchanges: plain socket or TLS client ----
-
-class Link {
-public:
-    virtual ~Link() = default;
-    virtual bool send(const Bytes& bytes) = 0;
-    virtual bool recv(std::uint8_t* out, std::size_t n) = 0;
-    virtual bool at_end() = 0;  // the server closed with no more bytes
-};
 
 class PlainLink final : public Link {
 public:
@@ -389,10 +391,22 @@ struct Transfer {
     bool ok = false;
 };
 
-Transfer upload(const Settings& s, const Daemon& daemon, const TlsClient::Options* tls) {
+// Where a transfer goes: how to open its connection, and the CPU seconds its server has
+// used so far (the daemon's, from /proc).
+struct Target {
+    std::function<std::unique_ptr<Link>()> open;
+    std::function<double()> cpu_seconds;
+};
+
+Target daemon_target(const Daemon& daemon, const TlsClient::Options* tls) {
+    return {[&daemon, tls] { return open_link(daemon, tls); },
+            [&daemon] { return cpu_seconds(daemon.pid()); }};
+}
+
+Transfer upload(const Settings& s, const Target& target) {
     Transfer result;
-    double cpu_before = cpu_seconds(daemon.pid());
-    auto link = open_link(daemon, tls);
+    double cpu_before = target.cpu_seconds();
+    auto link = target.open();
     if (!link) return result;
     std::int64_t total = s.mib << 20;
     auto start = Clock::now();
@@ -406,14 +420,14 @@ Transfer upload(const Settings& s, const Daemon& daemon, const TlsClient::Option
     double elapsed = seconds_since(start);
     result.mib_per_second = static_cast<double>(s.mib) / elapsed;
     result.cpu_seconds_per_gib =
-        (cpu_seconds(daemon.pid()) - cpu_before) * 1024 / static_cast<double>(s.mib);
+        (target.cpu_seconds() - cpu_before) * 1024 / static_cast<double>(s.mib);
     return result;
 }
 
-Transfer download(const Settings& s, const Daemon& daemon, const TlsClient::Options* tls) {
+Transfer download(const Settings& s, const Target& target) {
     Transfer result;
-    double cpu_before = cpu_seconds(daemon.pid());
-    auto link = open_link(daemon, tls);
+    double cpu_before = target.cpu_seconds();
+    auto link = target.open();
     if (!link) return result;
     std::int64_t total = s.mib << 20;
     auto start = Clock::now();
@@ -432,9 +446,33 @@ Transfer download(const Settings& s, const Daemon& daemon, const TlsClient::Opti
     double elapsed = seconds_since(start);
     result.mib_per_second = static_cast<double>(s.mib) / elapsed;
     result.cpu_seconds_per_gib =
-        (cpu_seconds(daemon.pid()) - cpu_before) * 1024 / static_cast<double>(s.mib);
+        (target.cpu_seconds() - cpu_before) * 1024 / static_cast<double>(s.mib);
     return result;
 }
+
+Transfer upload(const Settings& s, const Daemon& daemon, const TlsClient::Options* tls) {
+    return upload(s, daemon_target(daemon, tls));
+}
+
+Transfer download(const Settings& s, const Daemon& daemon, const TlsClient::Options* tls) {
+    return download(s, daemon_target(daemon, tls));
+}
+
+#ifdef CLIPSHARE_BENCH_OPENSSL
+// The OpenSSL client to `port`, offering only `suite` in one TLS version; null (and why, on
+// stderr) when the handshake fails or settles on anything else.
+std::function<std::unique_ptr<Link>()> openssl_opener(std::uint16_t port, const fs::path& certs,
+                                                      int suite, bool tls13) {
+    return [port, suite, tls13, certs]() -> std::unique_ptr<Link> {
+        std::string error;
+        auto link = OpenSslLink::connect(
+            port, {certs / "ca.crt", certs / "phone.crt", certs / "phone.key", suite, tls13},
+            error);
+        if (!link) std::fprintf(stderr, "clipshare_bench: OpenSSL client: %s\n", error.c_str());
+        return link;
+    };
+}
+#endif
 
 void report_transfer(const char* key, const Transfer& t, double reference, const char* against) {
     std::printf("%-28s %10.0f MiB/s   %.2f x %s   daemon CPU %.2f s/GiB%s\n", key, t.mib_per_second,
@@ -718,11 +756,13 @@ const char* const usage =
     "         [--connections N] [--tls-connections N] [--mib N] [--json FILE] [--flood N]\n"
     "         [--only "
     "rate,handshakes,concurrency,throughput,web,tls_bulk,hostile,flood,writeback]\n"
-    "         [--slow-dir DIR] [--compare OLD_CLIPSHARED] [--rounds N]\n"
+    "         [--slow-dir DIR] [--compare OLD_CLIPSHARED] [--rounds N] [--rows TEXT]\n"
     "writeback runs only when named in --only: ack delays of 20/50/100 MiB uploads into\n"
     "--slow-dir (make one with 'bench/slow-disk.sh up', remove it with 'bench/slow-disk.sh\n"
     "down'), then --rounds interleaved rounds of --mib MiB v1 uploads against raw\n"
-    "write+fsync on the temporary directory's disk; --compare measures another daemon too.\n";
+    "write+fsync on the temporary directory's disk; --compare measures another daemon too.\n"
+    "--rows: tls_bulk runs only the rows whose name and client contain TEXT, e.g.\n"
+    "AES-256-GCM.tls13.upload.openssl (to profile one).\n";
 
 int main(int argc, char** argv) {
     Settings s;
@@ -757,6 +797,8 @@ int main(int argc, char** argv) {
             s.compare = value;
         else if (flag == "--rounds")
             s.rounds = std::atoi(value.c_str());
+        else if (flag == "--rows")
+            s.rows = value;
         else {
             std::fprintf(stderr, "clipshare_bench: unknown option %s\n%s", flag.c_str(), usage);
             return 2;
@@ -818,6 +860,11 @@ int main(int argc, char** argv) {
     // A clipshared built with -Dweb=disabled has no web port to measure.
     if (s.runs("web") && CLIPSHARE_HAVE_WEB) web_throughput(s);
     if (s.runs("tls_bulk")) {
+#ifdef CLIPSHARE_BENCH_OPENSSL
+        ReferenceServer reference_server{certs / "server.crt", certs / "server.key",
+                                         certs / "ca.crt", fs::temp_directory_path()};
+        if (!reference_server.ok()) std::fprintf(stderr, "%s\n", reference_server.error().c_str());
+#endif
         tls_bulk(
             tls, 1.0,
             [&](const TlsClient::Options& options) {
@@ -830,7 +877,27 @@ int main(int argc, char** argv) {
             [&](bool down) {
                 return down ? download(s, daemon, nullptr) : upload(s, daemon, nullptr);
             },
-            record);
+            [&]([[maybe_unused]] int suite, [[maybe_unused]] bool tls13,
+                [[maybe_unused]] bool down) -> std::optional<Transfer> {
+#ifdef CLIPSHARE_BENCH_OPENSSL
+                Target target{openssl_opener(daemon.tls_port(), certs, suite, tls13),
+                              [&] { return cpu_seconds(daemon.pid()); }};
+                return down ? download(s, target) : upload(s, target);
+#else
+                return std::nullopt;
+#endif
+            },
+            [&]([[maybe_unused]] int suite, [[maybe_unused]] bool down) -> std::optional<Transfer> {
+#ifdef CLIPSHARE_BENCH_OPENSSL
+                if (!reference_server.ok()) return std::nullopt;
+                Target target{openssl_opener(reference_server.port(), certs, suite, true),
+                              [&] { return reference_server.cpu_seconds(); }};
+                return down ? download(s, target) : upload(s, target);
+#else
+                return std::nullopt;
+#endif
+            },
+            record, s.rows);
     }
     if (s.runs("hostile")) {
         std::printf("\n== hostile clients\n");
