@@ -2,7 +2,7 @@
 # CI leg mbedtls36: OpenWrt's TLS library, mbedTLS 3.6, from the vendored tarball through the
 # meson subproject, running the whole suite (unit, integration, docs; every TLS test under
 # TLS 1.3 and again capped at 1.2), then openssl s_client -tls1_3 against the daemon with and
-# without a client certificate.
+# without a client certificate, and openssl s_client -tls1_2 sending full 16 KiB records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/common.sh

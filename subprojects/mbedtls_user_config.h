@@ -17,9 +17,13 @@
  * one would break their uploads. */
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
 
-/* Shrink both buffers after the handshake when the peer negotiated max_fragment_length (TLS
- * 1.2): such a connection then holds two buffers of that size instead. */
-#define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
+/* MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH stays off. It shrinks the buffers after a TLS 1.2
+ * handshake to what max_fragment_length allows, and where the peer negotiated none mbedTLS
+ * takes the lesser of the two content lengths (MBEDTLS_TLS_EXT_ADV_CONTENT_LEN), our 4 KiB:
+ * the input buffer then lost room for the 16 KiB records every TLS 1.2 client may send, and
+ * such a client's first full record failed with "Bad input parameters" (found with OpenSSL's
+ * client; tests/tls13_s_client.sh checks it). No ClipShare client negotiates
+ * max_fragment_length, so it saved nothing for them. */
 
 /* mbedTLS 3.6's PSA crypto keeps its keys (TLS 1.3's ECDHE and traffic keys among them) in one
  * process-wide table, unguarded without MBEDTLS_THREADING_C. clipshared uses mbedTLS from its

@@ -2,7 +2,9 @@
 # openssl s_client -tls1_3 against a real clipshared built with TLS 1.3 (the CI leg
 # mbedtls36): the allowed client gets Info; a client without a certificate and one whose CN
 # is not allowed are refused with alerts that openssl can read and name (not "bad record
-# mac"), and the daemon logs each refusal as a warning with the address and CN.
+# mac"), and the daemon logs each refusal as a warning with the address and CN. Then a TLS
+# 1.2 client sends a text in full 16 KiB records, as every TLS 1.2 client may (the tests'
+# mbedTLS client sends 4 KiB ones): the daemon must store it and ack it.
 #   tests/tls13_s_client.sh BUILD/src/clipshared
 set -eu
 daemon=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -64,6 +66,25 @@ check "allowed client certificate" "clip_share" -cert "$dir/pki/phone.crt" -key 
 check "no client certificate" "alert certificate required"
 check "client certificate not allowed" "alert access denied" \
     -cert "$dir/pki/eve.crt" -key "$dir/pki/eve.key"
+
+# Send Text in v4 with 48 KiB of text. s_client reads its input a full record at a time
+# (16 KiB) from a file. The answers are three 01 bytes: the version, "go on" and the ack
+# after storing.
+{
+    printf '\004\002\000\000\000\000\000\000\300\000'
+    head -c 49152 /dev/zero | tr '\000' 'r'
+} >"$dir/text.in"
+openssl s_client -connect "127.0.0.1:$port" -tls1_2 -max_send_frag 16384 \
+    -CAfile "$dir/pki/ca.crt" -cert "$dir/pki/phone.crt" -key "$dir/pki/phone.key" \
+    -quiet -ign_eof <"$dir/text.in" >"$dir/out" 2>"$dir/err" || true
+if [ "$(od -An -tx1 "$dir/out" | tr -d ' \n')" = "010101" ]; then
+    echo "ok: TLS 1.2 client with 16 KiB records: text stored and acked"
+else
+    echo "FAILED: TLS 1.2 client with 16 KiB records: expected 01 01 01; got:"
+    od -An -tx1 "$dir/out"
+    cat "$dir/err"
+    failures=$((failures + 1))
+fi
 
 for line in "CN=phone: TLS established (TLSv1.3" "warning: .*CN=(none): no client certificate" \
     "warning: .*CN=eve is not in allowed_clients"; do
