@@ -14,6 +14,7 @@
 namespace clipshare {
 
 class HandshakeSlots;
+class MemoryBudget;
 class TlsContext;
 
 // Loads the certificate chain, private key, client CA and allowed clients that `settings`
@@ -33,8 +34,12 @@ std::size_t tls_session_memory(const TlsContext& context);
 // Charged once per context, not per session (0 without TLS).
 std::size_t tls_context_memory(const TlsContext& context);
 
+// With `offload_budget`, a bulk upload's records may be opened on the thread pool when that
+// budget has room (net/record_offload.hpp); the daemon passes it on machines with more than
+// one core.
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream> inner,
                                     std::shared_ptr<const TlsContext> context, uv_loop_t* loop,
-                                    HandshakeSlots* slots = nullptr);
+                                    HandshakeSlots* slots = nullptr,
+                                    MemoryBudget* offload_budget = nullptr);
 
 }  // namespace clipshare

@@ -4,6 +4,7 @@
 #include <new>
 #include <string_view>
 
+#include "net/record_offload.hpp"
 #include "net/tls.hpp"
 #include "net/tls_client_hello.hpp"
 #include "net/tls_context.hpp"
@@ -26,25 +27,35 @@ constexpr std::size_t hello_hold_limit = 2 * (5 + 16384);
 // from libuv callbacks, never from a call the user makes).
 std::array<std::uint8_t, 16 * 1024> plaintext_buffer;
 
+// Offloaded plaintext goes to the handler in pieces of a record's size, as it would have come
+// from the loop's own reads, so that a handler that pauses holds no more than it would then.
+constexpr std::size_t offloaded_piece = 16 * 1024;
+
 }  // namespace
 
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream> inner,
                                     std::shared_ptr<const TlsContext> context, uv_loop_t* loop,
-                                    HandshakeSlots* slots) {
-    return TlsStream::create(std::move(inner), std::move(context), loop, slots);
+                                    HandshakeSlots* slots, MemoryBudget* offload_budget) {
+    return TlsStream::create(std::move(inner), std::move(context), loop, slots, offload_budget);
 }
 
 std::unique_ptr<TlsStream> TlsStream::create(std::unique_ptr<Stream> inner,
                                              std::shared_ptr<const TlsContext> context,
-                                             uv_loop_t* loop, HandshakeSlots* slots) {
-    std::unique_ptr<TlsStream> stream{new TlsStream(std::move(inner), std::move(context), slots)};
+                                             uv_loop_t* loop, HandshakeSlots* slots,
+                                             MemoryBudget* offload_budget) {
+    std::unique_ptr<TlsStream> stream{
+        new TlsStream(std::move(inner), std::move(context), slots, offload_budget)};
     if (!stream->init(loop)) return nullptr;
     return stream;
 }
 
 TlsStream::TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context,
-                     HandshakeSlots* slots)
-    : inner_(std::move(inner)), context_(std::move(context)), slots_(slots), peer_(inner_->peer()) {
+                     HandshakeSlots* slots, MemoryBudget* offload_budget)
+    : inner_(std::move(inner)),
+      context_(std::move(context)),
+      slots_(slots),
+      offload_budget_(RecordOffload::supported() ? offload_budget : nullptr),
+      peer_(inner_->peer()) {
     inner_->set_handler(this);
 }
 
@@ -58,7 +69,16 @@ void TlsStream::leave_slots() {
 }
 
 std::size_t TlsStream::held_ciphertext_bytes() const {
-    return hello_.size() + (engine_ ? engine_->held_input_bytes() : 0);
+    return hello_.size() + (engine_ && engine_free() ? engine_->held_input_bytes() : 0) +
+           (offload_ ? offload_->held_bytes() : 0);
+}
+
+std::uint64_t TlsStream::offloaded_bytes() const {
+    return offload_ ? offload_->opened_bytes() : 0;
+}
+
+bool TlsStream::engine_free() const {
+    return !offload_ || !offload_->busy();
 }
 
 bool TlsStream::set_up_session() {
@@ -76,6 +96,7 @@ bool TlsStream::set_up_session() {
 }
 
 bool TlsStream::init(uv_loop_t* loop) {
+    loop_ = loop;
     if (uv_timer_init(loop, handshake_timer_.get()) != 0) return false;
     handshake_timer_.mark_initialized();
     handshake_timer_.get()->data = this;
@@ -119,7 +140,8 @@ void TlsStream::read_start() {
     if (closing_ || reading_) return;
     reading_ = true;
     started_ = true;
-    if (phase_ == Phase::established && resume_.open() && engine_->input_pending()) {
+    // What an offloading stream holds is looked at by advance() (the engine may be busy).
+    if (phase_ == Phase::established && resume_.open() && (offload_ || engine_->input_pending())) {
         uv_idle_start(resume_.get(), [](uv_idle_t* idle) {
             uv_idle_stop(idle);
             auto* self = static_cast<TlsStream*>(idle->data);
@@ -146,7 +168,8 @@ void TlsStream::write(std::vector<std::uint8_t> bytes) {
 }
 
 std::size_t TlsStream::pending_write_bytes() const {
-    return plaintext_bytes_ + (engine_ ? engine_->output_bytes() : 0) +
+    // A busy engine's output is counted once the job is over (it holds an alert at most).
+    return plaintext_bytes_ + (engine_ && engine_free() ? engine_->output_bytes() : 0) +
            inner_->pending_write_bytes();
 }
 
@@ -183,13 +206,22 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
             return;
         }
     }
+    if (offload_) {
+        offload_->queue_ciphertext(data);  // for the worker
+        advance();
+        return;
+    }
     if (engine_) {
         // Read in place: only what the engine leaves (a paused reader's bytes, or a
         // handshake step waiting for its slot's turn) is copied.
         auto lent = engine_->lend(data);
         fed_since_step_ = true;
+        lending_ = true;
         advance();
+        lending_ = false;
         lent.keep_rest();
+        // Delivery may have begun to offload: its first job takes what the loan left.
+        if (offload_) advance();
         return;
     }
     if (in_line_ && hello_.size() + data.size() > hello_hold_limit) {
@@ -240,9 +272,15 @@ void TlsStream::on_stream_end(int status) {
         fail(0);
         return;
     }
+    // Offloading: the end goes to the engine after the ciphertext queued before it.
+    if (offload_) {
+        advance();
+        return;
+    }
     // An orderly end: the engine sees it once it has consumed what is still queued, which
     // may be a handshake message or data the user paused on.
     engine_->feed_end();
+    end_fed_ = true;
     fed_since_step_ = true;
     advance();
 }
@@ -367,6 +405,7 @@ void TlsStream::fail_with_engine_reason() {
 }
 
 void TlsStream::seal_plaintext() {
+    if (!engine_free()) return;  // sealed once the worker is over (on_offload_progress)
     while (!plaintext_.empty() && !closing_ && phase_ == Phase::established) {
         const std::size_t queued = inner_->pending_write_bytes();
         if (engine_->output_bytes() + queued >= ciphertext_high_water) return;
@@ -391,7 +430,7 @@ void TlsStream::seal_plaintext() {
 
 void TlsStream::send_close_notify_if_due() {
     if (!shutdown_requested_ || close_notify_sent_ || closing_ || phase_ != Phase::established ||
-        !plaintext_.empty()) {
+        !plaintext_.empty() || !engine_free()) {
         return;
     }
     close_notify_sent_ = true;
@@ -401,6 +440,10 @@ void TlsStream::send_close_notify_if_due() {
 }
 
 void TlsStream::deliver_plaintext() {
+    if (offload_) {
+        deliver_offloaded();
+        return;
+    }
     if (delivering_) return;
     delivering_ = true;
     while (reading_ && !closing_ && !ended_ && phase_ == Phase::established) {
@@ -408,6 +451,17 @@ void TlsStream::deliver_plaintext() {
         // buffer the handler lends (an upload's chunk) when it lends one, so the handler need
         // not copy it again.
         const std::span<std::uint8_t> lent = lent_read_target(handler_);
+        if (!lent.empty() && offload_budget_ != nullptr) {
+            // A bulk upload begins: its records are opened on the pool from now on, if the
+            // budget has room (asked once per connection).
+            offload_ = RecordOffload::create(loop_, *std::exchange(offload_budget_, nullptr),
+                                             [this] { on_offload_progress(); });
+            if (offload_) {
+                delivering_ = false;
+                deliver_offloaded();
+                return;
+            }
+        }
         const auto result = engine_->read(lent.empty() ? plaintext_buffer : lent);
         if (result.kind == TlsEngine::ReadResult::Kind::data) {
             if (!handler_) continue;
@@ -425,8 +479,64 @@ void TlsStream::deliver_plaintext() {
     delivering_ = false;
 }
 
+void TlsStream::deliver_offloaded() {
+    if (delivering_) return;
+    // The next job first, so that the pool opens records while the loop delivers these.
+    start_offload_job();
+    delivering_ = true;
+    while (reading_ && !closing_ && !ended_) {
+        std::span<const std::uint8_t> piece = offload_->plaintext();
+        if (piece.empty()) break;
+        piece = piece.first(std::min(piece.size(), offloaded_piece));
+        const std::span<std::uint8_t> lent = lent_read_target(handler_);
+        if (lent.empty()) {
+            if (handler_) handler_->on_stream_data(piece);
+            offload_->delivered(piece.size());
+        } else {
+            const std::size_t size = std::min(piece.size(), lent.size());
+            std::copy_n(piece.begin(), size, lent.begin());
+            offload_->delivered(size);
+            handler_->on_stream_filled(size);
+        }
+    }
+    delivering_ = false;
+    if (closing_ || ended_) return;
+    if (auto outcome = offload_->outcome()) {
+        if (*outcome == TlsEngine::ReadResult::Kind::ended) {
+            end(0);
+        } else if (engine_->failed()) {
+            fail_with_engine_reason();
+        } else {
+            LOG_WARN("%s: out of memory opening TLS records, closing", peer_.c_str());
+            fail(UV_ENOMEM);
+        }
+        return;
+    }
+    start_offload_job();
+}
+
+// The next job, unless one runs, or the loan of a read is still open (its rest goes into the
+// engine first), or both blocks hold plaintext for a paused handler (RecordOffload::start).
+void TlsStream::start_offload_job() {
+    if (closing_ || ended_ || !engine_free() || lending_) return;
+    if (inner_ended_ && !end_fed_ && offload_->queued_ciphertext() == 0) {
+        // Every byte before the end is the engine's: now the end.
+        engine_->feed_end();
+        end_fed_ = true;
+        offload_->more_input();
+    }
+    offload_->start(engine_, context_, engine_->input_pending());
+}
+
+void TlsStream::on_offload_progress() {
+    if (closing_) return;
+    advance();
+    // A drain the inner stream reported while the engine was busy is passed on now.
+    if (!closing_) notify_drained_if_empty();
+}
+
 void TlsStream::flush_ciphertext() {
-    if (closing_ || !engine_ || engine_->output_bytes() == 0) return;
+    if (closing_ || !engine_ || !engine_free() || engine_->output_bytes() == 0) return;
     inner_->write(engine_->take_output());  // one write per batch of records, not per record
 }
 
@@ -434,7 +544,8 @@ void TlsStream::update_inner_reading() {
     if (closing_) return;
     bool wanted = started_ && !inner_ended_ && !ended_ &&
                   (phase_ == Phase::handshake || (phase_ == Phase::established && reading_) ||
-                   (phase_ == Phase::failed && lingering_));
+                   (phase_ == Phase::failed && lingering_)) &&
+                  (!offload_ || offload_->wants_ciphertext());
     if (wanted) {
         inner_->read_start();
     } else {
@@ -443,7 +554,8 @@ void TlsStream::update_inner_reading() {
 }
 
 void TlsStream::notify_drained_if_empty() {
-    if (!user_wrote_ || !plaintext_.empty() || (engine_ && engine_->output_bytes() != 0) ||
+    if (!user_wrote_ || !plaintext_.empty() ||
+        (engine_ && (!engine_free() || engine_->output_bytes() != 0)) ||
         inner_->pending_write_bytes() != 0) {
         return;
     }

@@ -25,6 +25,8 @@
 
 namespace clipshare {
 
+class MemoryBudget;
+class RecordOffload;
 class TlsContext;
 class TlsEngine;
 
@@ -32,10 +34,13 @@ class TlsStream final : public Stream, private StreamHandler, private HandshakeS
 public:
     // nullptr if mbedTLS cannot set up the session (out of memory). With `slots`, the
     // handshake waits for one of them once the ClientHello is whole, and its deadline starts
-    // again when it gets one; without, it starts at once (tests and benchmarks).
+    // again when it gets one; without, it starts at once (tests and benchmarks). With
+    // `offload_budget`, a bulk upload's records may be opened on the thread pool
+    // (RecordOffload), if that budget has room for it.
     static std::unique_ptr<TlsStream> create(std::unique_ptr<Stream> inner,
                                              std::shared_ptr<const TlsContext> context,
-                                             uv_loop_t* loop, HandshakeSlots* slots = nullptr);
+                                             uv_loop_t* loop, HandshakeSlots* slots = nullptr,
+                                             MemoryBudget* offload_budget = nullptr);
     // As for every Stream: destroy it before close() or after on_stream_closed().
     ~TlsStream() override;
 
@@ -57,6 +62,8 @@ public:
     std::size_t held_ciphertext_bytes() const;
     // Whether an mbedTLS session exists yet: not before a whole ClientHello (for tests).
     bool has_session() const { return engine_ != nullptr; }
+    // Plaintext bytes opened on the thread pool (for tests).
+    std::uint64_t offloaded_bytes() const;
 
 private:
     enum class Phase {
@@ -66,7 +73,7 @@ private:
     };
 
     TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsContext> context,
-              HandshakeSlots* slots);
+              HandshakeSlots* slots, MemoryBudget* offload_budget);
     bool init(uv_loop_t* loop);
     void start_deadline();
     // Creates the engine once the client's cipher suites are known (or cannot be):
@@ -94,6 +101,13 @@ private:
     void seal_plaintext();
     void send_close_notify_if_due();
     void deliver_plaintext();
+    // With records opened on the pool: delivers what jobs opened, then starts the next job.
+    void deliver_offloaded();
+    void start_offload_job();
+    // The pool's worker opened records, took the queued ciphertext, or ended.
+    void on_offload_progress();
+    // The engine is the thread pool's while an offloaded job runs.
+    bool engine_free() const;
     void flush_ciphertext();
     void update_inner_reading();
     void notify_drained_if_empty();
@@ -105,8 +119,13 @@ private:
     std::unique_ptr<Stream> inner_;
     // Declared before engine_: the engine points into the context's configuration.
     std::shared_ptr<const TlsContext> context_;
-    std::unique_ptr<TlsEngine> engine_;  // from the first ClientHello on (set_up_session)
-    HandshakeSlots* slots_;              // nullptr: no admission, steps run at once
+    // From the first ClientHello on (set_up_session); shared with a RecordOffload job.
+    std::shared_ptr<TlsEngine> engine_;
+    HandshakeSlots* slots_;  // nullptr: no admission, steps run at once
+    uv_loop_t* loop_ = nullptr;
+    MemoryBudget* offload_budget_;  // nullptr: records are opened on the loop
+    // Once a bulk upload begins (its handler lends a buffer), if the budget allows.
+    std::unique_ptr<RecordOffload> offload_;
     UvHandle<uv_timer_t> handshake_timer_;
     // Restarts delivery after read_start(): what the engine already holds brings no new
     // socket event, so an idle callback on the next loop turn drains it.
@@ -135,6 +154,8 @@ private:
     bool in_line_ = false;         // the ClientHello is whole, waiting for a handshake slot
     bool my_turn_ = false;         // inside on_handshake_turn: a step may run now
     bool fed_since_step_ = false;  // the engine got input its handshake has not looked at
+    bool lending_ = false;         // the engine reads the inner stream's buffer in place
+    bool end_fed_ = false;         // the engine was told of the inner stream's end
     // A refused client: after the alert, shut our side and read on until the client closes
     // (or the handshake timer fires), so that closing on unread bytes cannot turn into a TCP
     // reset that destroys the alert before the client reads it.

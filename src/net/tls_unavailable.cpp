@@ -19,7 +19,7 @@ std::size_t tls_context_memory(const TlsContext&) {
 }
 
 std::unique_ptr<Stream> wrap_in_tls(std::unique_ptr<Stream>, std::shared_ptr<const TlsContext>,
-                                    uv_loop_t*, HandshakeSlots*) {
+                                    uv_loop_t*, HandshakeSlots*, MemoryBudget*) {
     return nullptr;
 }
 

@@ -430,7 +430,10 @@ std::optional<Server::Admitted> Server::admit(std::unique_ptr<TcpStream> tcp,
     std::unique_ptr<Stream> stream = std::move(tcp);
     if (how.tls) {
         std::string peer = stream->peer();
-        stream = wrap_in_tls(std::move(stream), tls_context_, &loop_, handshakes_.get());
+        // A second core opens a bulk upload's records while the loop serves (RecordOffload);
+        // with one, the trips to the pool would only cost.
+        MemoryBudget* offload = uv_available_parallelism() > 1 ? &budget_ : nullptr;
+        stream = wrap_in_tls(std::move(stream), tls_context_, &loop_, handshakes_.get(), offload);
         if (!stream) {
             LOG_WARN("%s: %srefused: cannot set up a TLS session", peer.c_str(), how.label);
             return std::nullopt;

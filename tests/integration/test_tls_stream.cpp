@@ -13,10 +13,12 @@
 
 #include "daemon_fixture.hpp"
 #include "net/listener.hpp"
+#include "net/record_offload.hpp"
 #include "net/tls.hpp"
 #include "net/tls_stream.hpp"
 #include "test_certificates.hpp"
 #include "tls_client.hpp"
+#include "util/memory_budget.hpp"
 
 namespace clipshare::test {
 namespace {
@@ -56,6 +58,8 @@ public:
     std::uint16_t port() const { return port_; }
     uv_loop_t* loop() { return &loop_; }
     std::function<void(std::unique_ptr<Stream>)> on_stream;
+    // Given to the stream: a bulk upload's records may then be opened on the thread pool.
+    MemoryBudget* offload_budget = nullptr;
 
     // Runs the loop until `done`; a safety net (never a wait) gives up after a minute, so a
     // broken stream fails the test instead of hanging it.
@@ -78,7 +82,7 @@ private:
         auto tcp = listener.accept(error);
         ASSERT_TRUE(tcp) << uv_strerror(error);
         listener_.close();  // one client per test
-        auto tls = wrap_in_tls(std::move(tcp), context_, &loop_);
+        auto tls = wrap_in_tls(std::move(tcp), context_, &loop_, nullptr, offload_budget);
         ASSERT_TRUE(tls);
         on_stream(std::move(tls));
     }
@@ -390,6 +394,182 @@ TEST_F(TlsStreamTest, PlaintextIsReadIntoTheBufferTheHandlerLends) {
     // Most of it went straight into the lent buffers; the rest came while none was lent.
     EXPECT_GT(lent_bytes, total / 2);
     EXPECT_GT(copied_bytes, 0u);
+}
+
+// ---- records opened on the thread pool (RecordOffload) ------------------------------------
+
+// An upload's handler: lends the free tail of one large buffer, and answers one byte once it
+// holds `total`. `pause_every` > 0: stops reading after that many bytes each time, and a
+// timer resumes it on a later loop turn, when no socket event is coming.
+struct LendingUpload {
+    LendingUpload(LoopServer& server, std::size_t total, std::size_t pause_every = 0)
+        : received(total), pause_every(pause_every) {
+        uv_timer_init(server.loop(), resume.get());
+        resume.mark_initialized();
+        resume.get()->data = this;
+        handler.target = [this] { return std::span{received}.subspan(offset); };
+        handler.filled = [this](std::size_t size) { took(size); };
+        handler.data = [this](std::span<const std::uint8_t> bytes) {
+            std::copy(bytes.begin(), bytes.end(), received.begin() + static_cast<long>(offset));
+            took(bytes.size());
+        };
+        server.on_stream = handler.adopting();
+    }
+    ~LendingUpload() { resume.close(); }
+
+    void took(std::size_t size) {
+        data_while_paused |= paused;
+        offset += size;
+        auto* tls = dynamic_cast<TlsStream*>(handler.stream.get());
+        most_held = std::max(most_held, tls->held_ciphertext_bytes());
+        offloaded = tls->offloaded_bytes();
+        if (offset == received.size()) {
+            handler.stream->write({1});
+            return;
+        }
+        if (pause_every == 0 || offset < next_pause) return;
+        next_pause = offset + pause_every;
+        ++pauses;
+        paused = true;
+        handler.stream->read_stop();
+        uv_timer_start(
+            resume.get(),
+            [](uv_timer_t* timer) {
+                auto* self = static_cast<LendingUpload*>(timer->data);
+                self->paused = false;
+                self->handler.stream->read_start();
+            },
+            0, 0);
+    }
+
+    // The client: sends `received.size()` bytes of pattern() in odd-sized writes, so that TCP
+    // reads end in the middle of records, then waits for the answer.
+    std::function<void()> client(LoopServer& server, const TestCertificates& certs) {
+        return [this, &server, &certs] {
+            auto client = TlsClient::connect(server.port(), certs.client("phone"));
+            if (!client->handshake_ok()) return;
+            const std::size_t total = received.size();
+            std::vector<std::uint8_t> block;
+            for (std::size_t sent = 0; sent < total;) {
+                block.resize(std::min<std::size_t>(100003, total - sent));
+                for (std::size_t i = 0; i < block.size(); ++i) block[i] = pattern(sent + i);
+                if (!client->send(block)) return;
+                sent += block.size();
+            }
+            answer = client->recv(1);
+        };
+    }
+
+    bool intact() const {
+        for (std::size_t i = 0; i < received.size(); ++i) {
+            if (received[i] != pattern(i)) return false;
+        }
+        return true;
+    }
+
+    Handler handler;
+    std::vector<std::uint8_t> received;
+    std::size_t offset = 0;
+    std::size_t pause_every;
+    std::size_t next_pause = 0;
+    int pauses = 0;
+    bool paused = false;
+    bool data_while_paused = false;
+    std::size_t most_held = 0;
+    std::uint64_t offloaded = 0;
+    std::vector<std::uint8_t> answer;
+    UvHandle<uv_timer_t> resume;
+};
+
+TEST_F(TlsStreamTest, AnUploadsRecordsAreOpenedOnThePoolWhenTheBudgetHasRoom) {
+    if (!RecordOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
+    LoopServer server{*certs_};
+    MemoryBudget budget{64 << 20};
+    server.offload_budget = &budget;
+    constexpr std::size_t total = 24 * 1024 * 1024 + 5;
+    LendingUpload upload{server, total};
+    std::size_t charged = 0;
+    upload.handler.filled = [&](std::size_t size) {
+        charged = std::max(charged, budget.used());
+        upload.took(size);
+    };
+    EXPECT_TRUE(serve_client(server, upload.handler, upload.client(server, *certs_)));
+    upload.handler.stream.reset();
+
+    ASSERT_EQ(upload.offset, total);
+    EXPECT_TRUE(upload.intact());
+    // The answer was sealed after the pool's last job, whenever that ended.
+    EXPECT_EQ(upload.answer, (std::vector<std::uint8_t>{1}));
+    // Nearly all of it was opened on the pool: the loop opened at most what came before the
+    // first buffer was lent.
+    EXPECT_GT(upload.offloaded, total - 64 * 1024);
+    // Charged while it ran, given back with the stream; held ciphertext stayed bounded.
+    EXPECT_EQ(charged, RecordOffload::memory);
+    EXPECT_EQ(budget.used(), 0u);
+    EXPECT_LE(upload.most_held, RecordOffload::memory);
+}
+
+TEST_F(TlsStreamTest, APausedUploadGetsTheRestOfThePoolsBlocksInOrderOnReadStart) {
+    if (!RecordOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
+    LoopServer server{*certs_};
+    MemoryBudget budget{64 << 20};
+    server.offload_budget = &budget;
+    constexpr std::size_t total = 6 * 1024 * 1024 + 3;
+    // Pauses in the middle of blocks and of pieces: the rest must come out after read_start
+    // with no new socket event, and nothing while paused.
+    LendingUpload upload{server, total, 100001};
+    EXPECT_TRUE(serve_client(server, upload.handler, upload.client(server, *certs_)));
+    upload.handler.stream.reset();
+
+    ASSERT_EQ(upload.offset, total);
+    EXPECT_TRUE(upload.intact());
+    EXPECT_GT(upload.pauses, 10);
+    EXPECT_FALSE(upload.data_while_paused);
+    EXPECT_GT(upload.offloaded, 0u);
+    EXPECT_EQ(upload.answer, (std::vector<std::uint8_t>{1}));
+}
+
+TEST_F(TlsStreamTest, WithoutRoomInTheBudgetTheLoopOpensTheRecords) {
+    LoopServer server{*certs_};
+    // Free work share below RecordOffload::memory times its divisor.
+    MemoryBudget budget{RecordOffload::memory * RecordOffload::share_divisor / 2};
+    server.offload_budget = &budget;
+    constexpr std::size_t total = 4 * 1024 * 1024;
+    LendingUpload upload{server, total};
+    EXPECT_TRUE(serve_client(server, upload.handler, upload.client(server, *certs_)));
+    upload.handler.stream.reset();
+
+    ASSERT_EQ(upload.offset, total);
+    EXPECT_TRUE(upload.intact());
+    EXPECT_EQ(upload.offloaded, 0u);
+    EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST_F(TlsStreamTest, ClosingWhileThePoolOpensRecordsLosesNothingButTheConnection) {
+    if (!RecordOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
+    LoopServer server{*certs_};
+    MemoryBudget budget{64 << 20};
+    server.offload_budget = &budget;
+    constexpr std::size_t total = 64 * 1024 * 1024;
+    LendingUpload upload{server, total};
+    // Closes as soon as the pool has opened something, while the client still sends and a
+    // worker most likely runs: the worker finishes on its own, its report is dropped, and the
+    // charge goes with the stream.
+    bool closed = false;
+    upload.handler.filled = [&](std::size_t size) {
+        upload.took(size);
+        if (upload.offloaded > 0 && !closed) {
+            closed = true;
+            upload.handler.stream->close();
+        }
+    };
+    EXPECT_TRUE(serve_client(server, upload.handler, upload.client(server, *certs_)));
+    upload.handler.stream.reset();
+
+    EXPECT_GT(upload.offloaded, 0u);
+    EXPECT_LT(upload.offset, total);
+    EXPECT_TRUE(upload.answer.empty());
+    EXPECT_EQ(budget.used(), 0u);
 }
 
 }  // namespace
