@@ -457,6 +457,8 @@ void TlsStream::deliver_plaintext() {
             offload_ = RecordOffload::create(loop_, *std::exchange(offload_budget_, nullptr),
                                              [this] { on_offload_progress(); });
             if (offload_) {
+                LOG_DEBUG("%s: TLS records are opened on the thread pool from now on",
+                          peer_.c_str());
                 delivering_ = false;
                 deliver_offloaded();
                 return;
