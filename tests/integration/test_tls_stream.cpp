@@ -31,7 +31,9 @@ std::uint8_t pattern(std::size_t index) {
 // stream to `on_stream`. The loop runs until every handle is closed.
 class LoopServer final : public ListenerHandler {
 public:
-    explicit LoopServer(const TestCertificates& certs) {
+    // With `offload_budget` bytes, a budget the stream may take a RecordOffload's memory from.
+    explicit LoopServer(const TestCertificates& certs, std::size_t offload_budget = 0) {
+        if (offload_budget != 0) budget_ = std::make_unique<MemoryBudget>(offload_budget);
         uv_loop_init(&loop_);
         TlsSection settings;
         settings.certificate = certs.dir / "server.crt";
@@ -58,8 +60,7 @@ public:
     std::uint16_t port() const { return port_; }
     uv_loop_t* loop() { return &loop_; }
     std::function<void(std::unique_ptr<Stream>)> on_stream;
-    // Given to the stream: a bulk upload's records may then be opened on the thread pool.
-    MemoryBudget* offload_budget = nullptr;
+    MemoryBudget& budget() { return *budget_; }
 
     // Runs the loop until `done`; a safety net (never a wait) gives up after a minute, so a
     // broken stream fails the test instead of hanging it.
@@ -82,12 +83,13 @@ private:
         auto tcp = listener.accept(error);
         ASSERT_TRUE(tcp) << uv_strerror(error);
         listener_.close();  // one client per test
-        auto tls = wrap_in_tls(std::move(tcp), context_, &loop_, nullptr, offload_budget);
+        auto tls = wrap_in_tls(std::move(tcp), context_, &loop_, nullptr, budget_.get());
         ASSERT_TRUE(tls);
         on_stream(std::move(tls));
     }
 
     uv_loop_t loop_{};
+    std::unique_ptr<MemoryBudget> budget_;
     std::shared_ptr<const TlsContext> context_;
     Listener listener_{"tls", *this};
     std::uint16_t port_ = 0;
@@ -483,9 +485,8 @@ struct LendingUpload {
 
 TEST_F(TlsStreamTest, AnUploadsRecordsAreOpenedOnThePoolWhenTheBudgetHasRoom) {
     if (!RecordOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
-    LoopServer server{*certs_};
-    MemoryBudget budget{64 << 20};
-    server.offload_budget = &budget;
+    LoopServer server{*certs_, 64 << 20};
+    MemoryBudget& budget = server.budget();
     constexpr std::size_t total = 24 * 1024 * 1024 + 5;
     LendingUpload upload{server, total};
     std::size_t charged = 0;
@@ -511,9 +512,7 @@ TEST_F(TlsStreamTest, AnUploadsRecordsAreOpenedOnThePoolWhenTheBudgetHasRoom) {
 
 TEST_F(TlsStreamTest, APausedUploadGetsTheRestOfThePoolsBlocksInOrderOnReadStart) {
     if (!RecordOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
-    LoopServer server{*certs_};
-    MemoryBudget budget{64 << 20};
-    server.offload_budget = &budget;
+    LoopServer server{*certs_, 64 << 20};
     constexpr std::size_t total = 6 * 1024 * 1024 + 3;
     // Pauses in the middle of blocks and of pieces: the rest must come out after read_start
     // with no new socket event, and nothing while paused.
@@ -530,10 +529,9 @@ TEST_F(TlsStreamTest, APausedUploadGetsTheRestOfThePoolsBlocksInOrderOnReadStart
 }
 
 TEST_F(TlsStreamTest, WithoutRoomInTheBudgetTheLoopOpensTheRecords) {
-    LoopServer server{*certs_};
     // Free work share below RecordOffload::memory times its divisor.
-    MemoryBudget budget{RecordOffload::memory * RecordOffload::share_divisor / 2};
-    server.offload_budget = &budget;
+    LoopServer server{*certs_, RecordOffload::memory * RecordOffload::share_divisor / 2};
+    MemoryBudget& budget = server.budget();
     constexpr std::size_t total = 4 * 1024 * 1024;
     LendingUpload upload{server, total};
     EXPECT_TRUE(serve_client(server, upload.handler, upload.client(server, *certs_)));
@@ -547,9 +545,8 @@ TEST_F(TlsStreamTest, WithoutRoomInTheBudgetTheLoopOpensTheRecords) {
 
 TEST_F(TlsStreamTest, ClosingWhileThePoolOpensRecordsLosesNothingButTheConnection) {
     if (!RecordOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
-    LoopServer server{*certs_};
-    MemoryBudget budget{64 << 20};
-    server.offload_budget = &budget;
+    LoopServer server{*certs_, 64 << 20};
+    MemoryBudget& budget = server.budget();
     constexpr std::size_t total = 64 * 1024 * 1024;
     LendingUpload upload{server, total};
     // Closes as soon as the pool has opened something, while the client still sends and a
