@@ -178,6 +178,16 @@ inline void refuse_resumption(mbedtls_ssl_config* config, bool server) {
 inline constexpr bool has_tickets = CLIPSHARE_MBEDTLS_TICKETS == 1;
 inline constexpr bool has_session_cache = CLIPSHARE_MBEDTLS_CACHE == 1;
 
+// Locks around what sessions share (PSA's key table in mbedTLS 3, the random generator), so
+// that one session's records may be opened on another thread while the loop runs other
+// handshakes (RecordOffload).
+#if defined(MBEDTLS_THREADING_C)
+#define CLIPSHARE_MBEDTLS_THREADING 1
+#else
+#define CLIPSHARE_MBEDTLS_THREADING 0
+#endif
+inline constexpr bool has_threading = CLIPSHARE_MBEDTLS_THREADING == 1;
+
 // TLS 1.3 tickets that carry the client's name (TlsResumption): 3.6 (whose server sends as
 // many tickets as mbedtls_ssl_conf_new_session_tickets says), the ticket module, GCM for the
 // sealed name, and the psk_dhe_ke mode.

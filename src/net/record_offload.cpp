@@ -227,8 +227,7 @@ void RecordOffload::collect() {
     }
 }
 
-std::span<const std::uint8_t> RecordOffload::plaintext() {
-    collect();
+std::span<const std::uint8_t> RecordOffload::plaintext() const {
     for (const Block& block : ready_) {
         if (block.offset < block.size) {
             return std::span{block.bytes}.subspan(block.offset, block.size - block.offset);
@@ -257,8 +256,7 @@ void RecordOffload::drop_spent_blocks() {
     }
 }
 
-std::optional<TlsEngine::ReadResult::Kind> RecordOffload::outcome() {
-    collect();
+std::optional<TlsEngine::ReadResult::Kind> RecordOffload::outcome() const {
     for (const Block& block : ready_) {
         if (block.offset < block.size) return std::nullopt;
         if (ends_input(block.stop)) return block.stop;

@@ -32,6 +32,7 @@
 #include <span>
 #include <vector>
 
+#include "net/mbedtls_compat.hpp"
 #include "net/tls_engine.hpp"
 #include "util/memory_budget.hpp"
 #include "util/uv_handle.hpp"
@@ -58,16 +59,8 @@ public:
     // that a router's budget goes to clients before it goes to speed.
     static constexpr std::size_t share_divisor = 8;
 
-    // Whether this build's mbedTLS may open one session's records on another thread while the
-    // loop runs other sessions' handshakes: PSA's process-wide key table (mbedTLS 3) and the
-    // shared random generator need its locks.
-    static constexpr bool supported() {
-#if defined(MBEDTLS_THREADING_C)
-        return true;
-#else
-        return false;
-#endif
-    }
+    // Whether this build's mbedTLS may open one session's records on another thread.
+    static constexpr bool supported() { return mbedtls_compat::has_threading; }
 
     // nullptr when the budget has no room to spare for it (the stream then opens records on
     // the loop thread, as without a budget). `progress` runs on the loop when the worker has
@@ -79,9 +72,7 @@ public:
     RecordOffload& operator=(const RecordOffload&) = delete;
 
     // A worker runs: the engine is not the loop's to touch.
-    bool busy() const {
-        return busy_;
-    }
+    bool busy() const { return busy_; }
 
     // Ciphertext read from the socket, copied for the worker.
     void queue_ciphertext(std::span<const std::uint8_t> bytes);
@@ -90,9 +81,7 @@ public:
     // Ciphertext queued and plaintext not yet delivered.
     std::size_t held_bytes() const;
     // The engine was given input the loop's way (the connection's end): worth a worker again.
-    void more_input() {
-        starved_ = false;
-    }
+    void more_input() { starved_ = false; }
 
     // Starts a worker unless one runs or no block is free, when there is something to open:
     // queued ciphertext, or `engine_pending` (TlsEngine::input_pending) after the last worker
@@ -100,13 +89,15 @@ public:
     void start(const std::shared_ptr<TlsEngine>& engine,
                const std::shared_ptr<const TlsContext>& context, bool engine_pending);
 
-    // Plaintext opened and not yet delivered, in order (a part of it: call again after
+    // Takes the blocks the worker opened since the last call (it wakes the loop for each).
+    void collect();
+    // Plaintext collected and not yet delivered, in order (a part of it: call again after
     // delivered()).
-    std::span<const std::uint8_t> plaintext();
+    std::span<const std::uint8_t> plaintext() const;
     void delivered(std::size_t bytes);
     // Once every byte before it is delivered: what ended the session's input (ended, or
     // failed: TlsEngine::failure() says why). Nothing while the session goes on.
-    std::optional<TlsEngine::ReadResult::Kind> outcome();
+    std::optional<TlsEngine::ReadResult::Kind> outcome() const;
 
     // Bytes opened on the pool so far (tests check that the pool did the work).
     std::uint64_t opened_bytes() const;
@@ -122,8 +113,6 @@ private:
     struct Worker;
 
     RecordOffload(uv_loop_t* loop, MemoryCharge charge, std::function<void()> progress);
-    // Moves the blocks the worker opened to ready_.
-    void collect();
     void on_worker_done(bool starved, bool stopped);
     void drop_spent_blocks();
 

@@ -54,7 +54,7 @@ TlsStream::TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsCon
     : inner_(std::move(inner)),
       context_(std::move(context)),
       slots_(slots),
-      offload_budget_(RecordOffload::supported() ? offload_budget : nullptr),
+      offload_budget_(offload_budget),
       peer_(inner_->peer()) {
     inner_->set_handler(this);
 }
@@ -485,6 +485,7 @@ void TlsStream::deliver_offloaded() {
     if (delivering_) return;
     // The next job first, so that the pool opens records while the loop delivers these.
     start_offload_job();
+    offload_->collect();
     delivering_ = true;
     while (reading_ && !closing_ && !ended_) {
         std::span<const std::uint8_t> piece = offload_->plaintext();
