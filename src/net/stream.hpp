@@ -27,6 +27,10 @@ public:
     virtual void on_stream_end(int status) = 0;
     // Every queued write has reached the kernel (or failed).
     virtual void on_stream_drained() = 0;
+    // Some queued bytes reached the kernel while more wait (a stream that seals them on the
+    // thread pool first): a producer that waits for pending_write_bytes() to fall may look
+    // again. on_stream_drained still follows once all are out.
+    virtual void on_stream_room() {}
     // The stream is closed for good; the handler may destroy it now.
     virtual void on_stream_closed() = 0;
     // A stream with a handshake (TLS): it is done, data may flow from now on.
@@ -61,6 +65,10 @@ public:
     virtual void write(std::vector<std::uint8_t> bytes) = 0;
     // Bytes queued but not yet handed to the kernel.
     virtual std::size_t pending_write_bytes() const = 0;
+    // How much a bulk producer may queue beyond its usual window so that the stream's own
+    // pipeline (TLS records sealed on the thread pool) does not run dry; the producer
+    // charges it to the budget. 0: nothing to gain.
+    virtual std::size_t write_ahead() const { return 0; }
     // After the queued writes, tell the peer we will send nothing more.
     virtual void shutdown_write() = 0;
     // Closes at once (queued writes are dropped); on_stream_closed follows.

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "net/record_offload.hpp"
+#include "net/seal_offload.hpp"
 #include "net/tls.hpp"
 #include "net/tls_client_hello.hpp"
 #include "net/tls_context.hpp"
@@ -55,6 +56,7 @@ TlsStream::TlsStream(std::unique_ptr<Stream> inner, std::shared_ptr<const TlsCon
       context_(std::move(context)),
       slots_(slots),
       offload_budget_(offload_budget),
+      may_seal_off_loop_(offload_budget != nullptr && SealOffload::supported()),
       peer_(inner_->peer()) {
     inner_->set_handler(this);
 }
@@ -77,8 +79,12 @@ std::uint64_t TlsStream::offloaded_bytes() const {
     return offload_ ? offload_->opened_bytes() : 0;
 }
 
+std::uint64_t TlsStream::sealed_offloaded_bytes() const {
+    return sealing_ ? sealing_->sealed_bytes() : 0;
+}
+
 bool TlsStream::engine_free() const {
-    return !offload_ || !offload_->busy();
+    return (!offload_ || !offload_->busy()) && (!sealing_ || !sealing_->busy());
 }
 
 bool TlsStream::set_up_session() {
@@ -163,14 +169,91 @@ void TlsStream::write(std::vector<std::uint8_t> bytes) {
     plaintext_.push_back(std::move(bytes));
     user_wrote_ = true;
     if (phase_ != Phase::established) return;  // sealed once the handshake is done
+    if (!sealing_ && may_seal_off_loop_ && plaintext_.size() == 1 &&
+        plaintext_.front().size() >= SealOffload::bulk_write && engine_free()) {
+        // A bulk reply begins: its records are sealed on the pool from now on (asked once
+        // per connection). Nothing written before is left unsealed: the queue was empty.
+        may_seal_off_loop_ = false;
+        sealing_ = SealOffload::create(loop_, [this] { on_seal_progress(); });
+        if (sealing_) {
+            LOG_DEBUG("%s: TLS records are sealed on the thread pool from now on", peer_.c_str());
+        }
+    }
+    if (sealing_) {
+        // Every write from now on, small ones too, so that they stay in order.
+        plaintext_bytes_ -= plaintext_.back().size();
+        sealing_->queue(std::move(plaintext_.back()));
+        plaintext_.pop_back();
+        start_seal_job();
+        return;
+    }
     seal_plaintext();
     flush_ciphertext();
+}
+
+std::size_t TlsStream::write_ahead() const {
+    return sealing_ ? SealOffload::write_ahead : 0;
+}
+
+// Not inside a delivery or a read's loan: the engine is in use further up the stack then,
+// and advance() or on_stream_data starts the job once it is not.
+void TlsStream::start_seal_job() {
+    if (closing_ || phase_ != Phase::established || !engine_free() || lending_ || delivering_) {
+        return;
+    }
+    flush_ciphertext();  // what the loop sealed before goes first
+    sealing_->start(engine_, context_);
+    update_inner_reading();  // the engine cannot open records meanwhile
+}
+
+void TlsStream::on_seal_progress() {
+    if (closing_) return;
+    bool wrote = false;
+    for (auto& wire : sealing_->collect()) {
+        if (closing_ || phase_ != Phase::established) return;
+        inner_->write(std::move(wire));
+        wrote = true;
+    }
+    if (closing_) return;
+    if (sealing_->busy()) {
+        if (wrote) notify_room();
+        return;
+    }
+    if (sealing_->failed()) {
+        if (engine_->failed()) {
+            fail_with_engine_reason();
+        } else {
+            LOG_WARN("%s: out of memory sealing TLS records, closing", peer_.c_str());
+            fail(UV_ENOMEM);
+        }
+        return;
+    }
+    start_seal_job();  // what was written since the worker took its last piece
+    if (sealing_->busy()) {
+        if (wrote) notify_room();
+        return;
+    }
+    // The engine is the loop's again: what waited for it.
+    if (!hello_.empty()) {
+        engine_->feed(hello_);
+        std::vector<std::uint8_t>{}.swap(hello_);
+    }
+    if (inner_ended_ && !end_fed_ && !offload_) {
+        engine_->feed_end();
+        end_fed_ = true;
+    }
+    advance();
+    if (!closing_) notify_drained_if_empty();
+}
+
+void TlsStream::notify_room() {
+    if (user_wrote_ && handler_ && !closing_) handler_->on_stream_room();
 }
 
 std::size_t TlsStream::pending_write_bytes() const {
     // A busy engine's output is counted once the job is over (it holds an alert at most).
     return plaintext_bytes_ + (engine_ && engine_free() ? engine_->output_bytes() : 0) +
-           inner_->pending_write_bytes();
+           (sealing_ ? sealing_->pending_bytes() : 0) + inner_->pending_write_bytes();
 }
 
 void TlsStream::shutdown_write() {
@@ -211,6 +294,13 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
         advance();
         return;
     }
+    if (sealing_ && sealing_->busy()) {
+        // The socket's reading stops while the pool seals; bytes already on their way wait
+        // for the engine here (one read at most).
+        hello_.insert(hello_.end(), data.begin(), data.end());
+        update_inner_reading();
+        return;
+    }
     if (engine_) {
         // Read in place: only what the engine leaves (a paused reader's bytes, or a
         // handshake step waiting for its slot's turn) is copied.
@@ -222,6 +312,8 @@ void TlsStream::on_stream_data(std::span<const std::uint8_t> data) {
         lent.keep_rest();
         // Delivery may have begun to offload: its first job takes what the loan left.
         if (offload_) advance();
+        // A reply written during the delivery waits for the loan's end to be sealed.
+        if (sealing_) start_seal_job();
         return;
     }
     if (in_line_ && hello_.size() + data.size() > hello_hold_limit) {
@@ -277,6 +369,7 @@ void TlsStream::on_stream_end(int status) {
         advance();
         return;
     }
+    if (!engine_free()) return;  // told once the pool's sealing is over (on_seal_progress)
     // An orderly end: the engine sees it once it has consumed what is still queued, which
     // may be a handshake message or data the user paused on.
     engine_->feed_end();
@@ -292,7 +385,12 @@ void TlsStream::on_stream_drained() {
         return;
     }
     advance();
-    if (!closing_) notify_drained_if_empty();
+    if (closing_) return;
+    if (sealing_ && sealing_->pending_bytes() != 0) {
+        notify_room();
+    } else {
+        notify_drained_if_empty();
+    }
 }
 
 void TlsStream::on_stream_closed() {
@@ -343,6 +441,7 @@ void TlsStream::advance() {
         seal_plaintext();
         send_close_notify_if_due();
         deliver_plaintext();
+        if (sealing_ && !closing_) start_seal_job();
     }
     if (closing_) return;
     flush_ciphertext();
@@ -430,7 +529,7 @@ void TlsStream::seal_plaintext() {
 
 void TlsStream::send_close_notify_if_due() {
     if (!shutdown_requested_ || close_notify_sent_ || closing_ || phase_ != Phase::established ||
-        !plaintext_.empty() || !engine_free()) {
+        !plaintext_.empty() || !engine_free() || (sealing_ && sealing_->pending_bytes() != 0)) {
         return;
     }
     close_notify_sent_ = true;
@@ -444,7 +543,7 @@ void TlsStream::deliver_plaintext() {
         deliver_offloaded();
         return;
     }
-    if (delivering_) return;
+    if (delivering_ || !engine_free()) return;
     delivering_ = true;
     while (reading_ && !closing_ && !ended_ && phase_ == Phase::established) {
         // mbedTLS copies each record's plaintext out of its input buffer anyway: into the
@@ -548,7 +647,7 @@ void TlsStream::update_inner_reading() {
     bool wanted = started_ && !inner_ended_ && !ended_ &&
                   (phase_ == Phase::handshake || (phase_ == Phase::established && reading_) ||
                    (phase_ == Phase::failed && lingering_)) &&
-                  (!offload_ || offload_->wants_ciphertext());
+                  (!offload_ || offload_->wants_ciphertext()) && (!sealing_ || !sealing_->busy());
     if (wanted) {
         inner_->read_start();
     } else {
@@ -557,7 +656,7 @@ void TlsStream::update_inner_reading() {
 }
 
 void TlsStream::notify_drained_if_empty() {
-    if (!user_wrote_ || !plaintext_.empty() ||
+    if (!user_wrote_ || !plaintext_.empty() || (sealing_ && sealing_->pending_bytes() != 0) ||
         (engine_ && (!engine_free() || engine_->output_bytes() != 0)) ||
         inner_->pending_write_bytes() != 0) {
         return;

@@ -27,6 +27,7 @@ namespace clipshare {
 
 class MemoryBudget;
 class RecordOffload;
+class SealOffload;
 class TlsContext;
 class TlsEngine;
 
@@ -49,6 +50,7 @@ public:
     void read_stop() override;
     void write(std::vector<std::uint8_t> bytes) override;
     std::size_t pending_write_bytes() const override;
+    std::size_t write_ahead() const override;
     void shutdown_write() override;
     void close() override;
     // The address until the handshake is done, then "address CN=name".
@@ -64,6 +66,8 @@ public:
     bool has_session() const { return engine_ != nullptr; }
     // Plaintext bytes opened on the thread pool (for tests).
     std::uint64_t offloaded_bytes() const;
+    // Plaintext bytes sealed on the thread pool (for tests).
+    std::uint64_t sealed_offloaded_bytes() const;
 
 private:
     enum class Phase {
@@ -104,6 +108,12 @@ private:
     // With records opened on the pool: delivers what jobs opened, then starts the next job.
     void deliver_offloaded();
     void start_offload_job();
+    // With records sealed on the pool: the next job, if the engine is free and there is
+    // plaintext; the worker's ciphertext to the socket.
+    void start_seal_job();
+    void on_seal_progress();
+    // Some of what the pool sealed reached the socket: a producer may queue more.
+    void notify_room();
     // The pool's worker opened records, took the queued ciphertext, or ended.
     void on_offload_progress();
     // The engine is the thread pool's while an offloaded job runs.
@@ -126,6 +136,10 @@ private:
     MemoryBudget* offload_budget_;  // nullptr: records are opened on the loop
     // Once a bulk upload begins (its handler lends a buffer), if the budget allows.
     std::unique_ptr<RecordOffload> offload_;
+    // Once a bulk reply begins (a write of SealOffload::bulk_write or more), where records
+    // may be opened on the pool too, its records are sealed there.
+    std::unique_ptr<SealOffload> sealing_;
+    bool may_seal_off_loop_ = false;
     UvHandle<uv_timer_t> handshake_timer_;
     // Restarts delivery after read_start(): what the engine already holds brings no new
     // socket event, so an idle callback on the next loop turn drains it.

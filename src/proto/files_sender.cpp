@@ -27,8 +27,11 @@ FilesSender::FilesSender(Session& session, std::deque<FileEntry> initial, FileLi
 void FilesSender::pump() {
     while (!reading_ && !fetching_ && !finished_ && session_.active()) {
         // One chunk may be read while one waits for the socket: the disk and the socket
-        // work at the same time, and the window stays at two chunks (and their framing).
-        if (session_.pending_output() > file_chunk_size + file_framing_allowance) return;
+        // work at the same time, and the window stays at two chunks (and their framing),
+        // plus what the transport asks to keep its own pipeline busy.
+        if (session_.pending_output() > file_chunk_size + file_framing_allowance + ahead()) {
+            return;
+        }
         if (!current_) {
             if (entries_.empty()) {
                 if (more_ != nullptr && !listing_ended_) {
@@ -77,6 +80,18 @@ void FilesSender::pump() {
                        }));
         return;
     }
+}
+
+// What the transport asks for beyond the window (SessionHost::write_ahead), once it asks and
+// while the budget has room for it; asked until it is granted or refused.
+std::size_t FilesSender::ahead() {
+    if (ahead_asked_) return ahead_.bytes();
+    const std::size_t wanted = session_.write_ahead();
+    if (wanted == 0) return 0;
+    ahead_asked_ = true;
+    ahead_ = session_.charge();
+    if (!ahead_.resize(wanted)) return 0;  // the window stays as it is
+    return ahead_.bytes();
 }
 
 void FilesSender::on_entries(std::string error, std::vector<FileEntry> entries) {

@@ -52,6 +52,7 @@ private:
     void pump();
     void on_chunk(std::string error, std::vector<std::uint8_t> chunk);
     void on_entries(std::string error, std::vector<FileEntry> entries);
+    std::size_t ahead();
 
     Session& session_;
     std::deque<FileEntry> entries_;
@@ -68,6 +69,8 @@ private:
     bool fetching_ = false;
     bool listing_ended_ = false;
     bool finished_ = false;
+    MemoryCharge ahead_;  // the transport's write-ahead, charged
+    bool ahead_asked_ = false;
     CallbackGuard guard_{[this] { session_.out_of_memory(); }};
 };
 

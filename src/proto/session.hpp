@@ -83,6 +83,8 @@ public:
     // Bytes sent but not yet taken by the transport: producers pause above a threshold and
     // continue from Session::on_output_drained().
     virtual std::size_t pending_output() const = 0;
+    // What a bulk producer may queue beyond its window (Stream::write_ahead).
+    virtual std::size_t write_ahead() const { return 0; }
 
 protected:
     ~SessionHost() = default;
@@ -107,7 +109,8 @@ public:
     }
     // The peer closed its sending side.
     virtual void on_peer_end() = 0;
-    // Everything sent so far has left (see SessionHost::pending_output).
+    // Everything sent so far has left, or some of it while more waits (Stream::on_stream_room):
+    // a producer looks at SessionHost::pending_output again.
     virtual void on_output_drained() {}
     // The handler is reading a request header (sizes, names): the header deadline runs,
     // and bytes that trickle in do not count as progress.
@@ -158,6 +161,7 @@ public:
     void send(std::vector<std::uint8_t> message);
     // Bytes sent but not yet taken by the transport (SessionHost::pending_output).
     std::size_t pending_output() const { return host_.pending_output(); }
+    std::size_t write_ahead() const { return host_.write_ahead(); }
     // A charge on the daemon's memory budget (uncounted without one).
     MemoryCharge charge() const { return MemoryCharge{services_.budget}; }
     // The daemon's committer, or the session's own when it runs without one.

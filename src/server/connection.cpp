@@ -197,6 +197,13 @@ void Connection::on_stream_drained() {
     }
 }
 
+void Connection::on_stream_room() {
+    // Producers look at pending_output again; nothing is finished by it.
+    if (state_ != State::active) return;
+    note_progress();
+    guarded([&] { session_.on_output_drained(); });
+}
+
 void Connection::on_stream_established() {
     // A handshake done is progress, and the first request header's deadline starts now.
     if (state_ != State::active) return;

@@ -47,6 +47,7 @@ public:
     void on_stream_filled(std::size_t size) override;
     void on_stream_end(int status) override;
     void on_stream_drained() override;
+    void on_stream_room() override;
     void on_stream_closed() override;
     void on_stream_established() override;
 
@@ -57,6 +58,7 @@ public:
     void pause_input() override { stream_->read_stop(); }
     void resume_input() override;
     std::size_t pending_output() const override { return stream_->pending_write_bytes(); }
+    std::size_t write_ahead() const override { return stream_->write_ahead(); }
 
 private:
     enum class State {

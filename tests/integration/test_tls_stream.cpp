@@ -14,6 +14,7 @@
 #include "daemon_fixture.hpp"
 #include "net/listener.hpp"
 #include "net/record_offload.hpp"
+#include "net/seal_offload.hpp"
 #include "net/tls.hpp"
 #include "net/tls_stream.hpp"
 #include "test_certificates.hpp"
@@ -102,6 +103,7 @@ public:
     std::function<void(std::span<const std::uint8_t>)> data = [](auto) {};
     std::function<void(int)> ended = [this](int) { stream->close(); };
     std::function<void()> drained = [] {};
+    std::function<void()> room = [] {};
 
     std::function<std::span<std::uint8_t>()> target = [] { return std::span<std::uint8_t>{}; };
     std::function<void(std::size_t)> filled = [](std::size_t) {};
@@ -122,6 +124,7 @@ public:
     void on_stream_filled(std::size_t size) override { filled(size); }
     void on_stream_end(int status) override { ended(status); }
     void on_stream_drained() override { drained(); }
+    void on_stream_room() override { room(); }
     void on_stream_closed() override { closed = true; }
     bool closed = false;
 };
@@ -567,6 +570,154 @@ TEST_F(TlsStreamTest, ClosingWhileThePoolOpensRecordsLosesNothingButTheConnectio
     EXPECT_LT(upload.offset, total);
     EXPECT_TRUE(upload.answer.empty());
     EXPECT_EQ(budget.used(), 0u);
+}
+
+}  // namespace
+}  // namespace clipshare::test
+
+namespace clipshare::test {
+namespace {
+
+// ---- records sealed on the thread pool (SealOffload) --------------------------------------
+
+// A download written as a file sender does: 128 KiB chunks while pending_write_bytes() stays
+// under the window plus the stream's write_ahead(), with a small message between chunks (an
+// entry's header), then the end. The client answers three bytes halfway: they must reach the
+// handler although the socket is not read while the pool seals.
+TEST_F(TlsStreamTest, ADownloadsRecordsAreSealedOnThePoolInOrder) {
+    if (!SealOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
+    LoopServer server{*certs_, 64 * 1024 * 1024};
+    constexpr std::size_t total = 24 * 1024 * 1024;
+    constexpr std::size_t chunk = 128 * 1024;
+    constexpr std::size_t small = 37;
+    std::size_t produced = 0;
+    std::size_t most_pending = 0;
+    std::size_t most_ahead = 0;
+    int room_calls = 0;
+    std::uint64_t sealed_on_pool = 0;
+    std::vector<std::uint8_t> answer;
+
+    Handler handler;
+    auto produce = [&] {
+        auto* tls = dynamic_cast<TlsStream*>(handler.stream.get());
+        while (produced < total) {
+            most_ahead = std::max(most_ahead, tls->write_ahead());
+            if (tls->pending_write_bytes() > chunk + tls->write_ahead()) return;
+            const std::size_t size =
+                std::min(produced % (3 * chunk) == 0 ? small : chunk, total - produced);
+            std::vector<std::uint8_t> bytes(size);
+            for (auto& byte : bytes) byte = pattern(produced++);
+            tls->write(std::move(bytes));
+            most_pending = std::max(most_pending, tls->pending_write_bytes());
+        }
+        sealed_on_pool = tls->sealed_offloaded_bytes();
+        tls->shutdown_write();
+    };
+    handler.drained = produce;
+    handler.room = [&] {
+        ++room_calls;
+        produce();
+    };
+    handler.data = [&](std::span<const std::uint8_t> bytes) {
+        answer.insert(answer.end(), bytes.begin(), bytes.end());
+    };
+    server.on_stream = [&](std::unique_ptr<Stream> stream) {
+        handler.adopt(std::move(stream));
+        produce();  // before the handshake is done: queued as plaintext, sealed on the loop
+    };
+
+    std::size_t got = 0;
+    bool intact = true;
+    bool closed_cleanly = false;
+    std::string client_error;
+    EXPECT_TRUE(serve_client(server, handler, [&] {
+        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
+        if (!client->handshake_ok()) {
+            client_error = client->error();
+            return;
+        }
+        bool answered = false;
+        for (;;) {
+            auto bytes = client->recv(256 * 1024);
+            if (bytes.empty()) break;
+            for (auto byte : bytes) intact &= byte == pattern(got++);
+            if (!answered && got >= total / 2) {
+                answered = client->send({7, 8, 9});
+            }
+            if (got == total) {
+                closed_cleanly = client->closed_by_peer();
+                break;
+            }
+        }
+    }));
+    handler.stream.reset();
+
+    EXPECT_EQ(client_error, "");
+    EXPECT_EQ(got, total);
+    EXPECT_TRUE(intact);
+    EXPECT_TRUE(closed_cleanly);  // close_notify after everything the pool sealed
+    EXPECT_EQ(answer, (std::vector<std::uint8_t>{7, 8, 9}));
+    // The pool sealed nearly all of it, and said when there was room before all had drained.
+    EXPECT_GT(sealed_on_pool, total / 2);
+    EXPECT_EQ(most_ahead, SealOffload::write_ahead);
+    EXPECT_GT(room_calls, 0);
+    EXPECT_LT(most_pending, chunk + SealOffload::write_ahead + chunk + 64 * 1024);
+}
+
+// A 1 MiB reply written while the client's request is delivered, as a session answers, then
+// the end; with `offload_budget` 0 the stream has no budget to offload with.
+struct RequestReply {
+    std::size_t got = 0;
+    bool intact = true;
+    std::uint64_t sealed_on_pool = 0;
+    std::size_t ahead = 0;
+};
+
+RequestReply reply_to_a_request(const TestCertificates& certs, std::size_t offload_budget) {
+    constexpr std::size_t size = 1024 * 1024;
+    LoopServer server{certs, offload_budget};
+    Handler handler;
+    RequestReply result;
+    handler.data = [&](std::span<const std::uint8_t>) {
+        std::vector<std::uint8_t> reply(size);
+        for (std::size_t i = 0; i < size; ++i) reply[i] = pattern(i);
+        handler.stream->write(std::move(reply));
+        handler.stream->shutdown_write();
+    };
+    handler.drained = [&] {
+        auto* tls = dynamic_cast<TlsStream*>(handler.stream.get());
+        result.sealed_on_pool = tls->sealed_offloaded_bytes();
+        result.ahead = std::max(result.ahead, tls->write_ahead());
+    };
+    server.on_stream = handler.adopting();
+    EXPECT_TRUE(serve_client(server, handler, [&] {
+        auto client = TlsClient::connect(server.port(), certs.client("phone"));
+        if (!client->handshake_ok() || !client->send({1})) return;
+        for (;;) {
+            auto bytes = client->recv(256 * 1024);
+            if (bytes.empty()) break;
+            for (auto byte : bytes) result.intact &= byte == pattern(result.got++);
+        }
+    }));
+    handler.stream.reset();
+    return result;
+}
+
+TEST_F(TlsStreamTest, AReplyWrittenDuringADeliveryIsSealedOnThePoolAfterIt) {
+    if (!SealOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
+    const auto result = reply_to_a_request(*certs_, 64 * 1024 * 1024);
+    EXPECT_EQ(result.got, 1024u * 1024u);
+    EXPECT_TRUE(result.intact);
+    EXPECT_EQ(result.sealed_on_pool, 1024u * 1024u);
+    EXPECT_EQ(result.ahead, SealOffload::write_ahead);
+}
+
+TEST_F(TlsStreamTest, WithoutAnOffloadBudgetTheLoopSealsTheRecords) {
+    const auto result = reply_to_a_request(*certs_, 0);
+    EXPECT_EQ(result.got, 1024u * 1024u);
+    EXPECT_TRUE(result.intact);
+    EXPECT_EQ(result.sealed_on_pool, 0u);
+    EXPECT_EQ(result.ahead, 0u);
 }
 
 }  // namespace
