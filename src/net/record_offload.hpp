@@ -35,8 +35,8 @@
 #include "net/mbedtls_compat.hpp"
 #include "net/tls_engine.hpp"
 #include "util/memory_budget.hpp"
-#include "util/uv_handle.hpp"
 #include "util/work_queue.hpp"
+#include "util/worker_wake.hpp"
 
 namespace clipshare {
 
@@ -119,7 +119,7 @@ private:
     MemoryCharge charge_;
     std::function<void()> progress_;
     WorkQueue queue_;
-    UvHandle<uv_async_t> wake_;
+    WorkerWake wake_;
     std::shared_ptr<Shared> shared_;
     bool busy_ = false;
     // The last worker found no more input: without new ciphertext (or the end) another one

@@ -64,17 +64,9 @@ struct SealOffload::Worker {
 std::unique_ptr<SealOffload> SealOffload::create(uv_loop_t* loop, std::function<void()> progress) {
     if (!supported()) return nullptr;
     std::unique_ptr<SealOffload> offload{new SealOffload(loop, std::move(progress))};
-    if (uv_async_init(loop, offload->wake_.get(), [](uv_async_t* async) {
-            auto* self = static_cast<SealOffload*>(async->data);
-            if (self != nullptr) self->progress_();
-        }) != 0) {
-        return nullptr;
-    }
-    offload->wake_.mark_initialized();
-    offload->wake_.get()->data = offload.get();
-    // Only a worker's reports come through it: it must not keep the loop running.
-    uv_unref(offload->wake_.base());
-    offload->shared_->wake = offload->wake_.get();
+    auto* raw = offload.get();
+    if (!offload->wake_.init(loop, [raw] { raw->progress_(); })) return nullptr;
+    offload->shared_->wake = offload->wake_.async();
     return offload;
 }
 

@@ -27,8 +27,8 @@
 
 #include "net/mbedtls_compat.hpp"
 #include "net/tls_engine.hpp"
-#include "util/uv_handle.hpp"
 #include "util/work_queue.hpp"
+#include "util/worker_wake.hpp"
 
 namespace clipshare {
 
@@ -70,7 +70,7 @@ private:
 
     std::function<void()> progress_;
     WorkQueue queue_;
-    UvHandle<uv_async_t> wake_;
+    WorkerWake wake_;
     std::shared_ptr<Shared> shared_;
     std::size_t pending_ = 0;
     std::uint64_t sealed_ = 0;

@@ -141,6 +141,28 @@ bool serve_client(LoopServer& server, Handler& handler, const std::function<void
     return finished;
 }
 
+// The client's side of a download: reads pattern() until `total` bytes (or the end), then
+// whether the server ended the session with close_notify. `after_read`, if any, runs with the
+// count so far after each read.
+struct PatternDownload {
+    std::size_t got = 0;
+    bool intact = true;
+    bool closed_cleanly = false;
+};
+
+PatternDownload read_pattern_download(TlsClient& client, std::size_t total,
+                                      const std::function<void(std::size_t)>& after_read = {}) {
+    PatternDownload result;
+    while (result.got < total) {
+        auto bytes = client.recv(256 * 1024);
+        if (bytes.empty()) return result;
+        for (auto byte : bytes) result.intact &= byte == pattern(result.got++);
+        if (after_read) after_read(result.got);
+    }
+    result.closed_cleanly = client.closed_by_peer();
+    return result;
+}
+
 class TlsStreamTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -240,32 +262,22 @@ TEST_F(TlsStreamTest, LargeDownloadWithBackpressureAndCloseNotify) {
         produce();  // before the handshake is done: queued as plaintext
     };
 
-    std::size_t got = 0;
-    bool intact = true;
+    PatternDownload download;
     std::string client_error;
-    bool closed_cleanly = false;
     EXPECT_TRUE(serve_client(server, handler, [&] {
         auto client = TlsClient::connect(server.port(), certs_->client("phone"));
         if (!client->handshake_ok()) {
             client_error = client->error();
             return;
         }
-        for (;;) {
-            auto bytes = client->recv(256 * 1024);
-            if (bytes.empty()) break;
-            for (auto byte : bytes) intact &= byte == pattern(got++);
-            if (got == total) {
-                closed_cleanly = client->closed_by_peer();
-                break;
-            }
-        }
+        download = read_pattern_download(*client, total);
     }));
     handler.stream.reset();
 
     EXPECT_EQ(client_error, "");
-    EXPECT_EQ(got, total);
-    EXPECT_TRUE(intact);
-    EXPECT_TRUE(closed_cleanly);
+    EXPECT_EQ(download.got, total);
+    EXPECT_TRUE(download.intact);
+    EXPECT_TRUE(download.closed_cleanly);
     EXPECT_GT(drained_calls, 1);
     EXPECT_TRUE(pending_zero_when_drained);
     // Producers stop at the threshold: what is queued stays near it, whatever the total.
@@ -626,9 +638,7 @@ TEST_F(TlsStreamTest, ADownloadsRecordsAreSealedOnThePoolInOrder) {
         produce();  // before the handshake is done: queued as plaintext, sealed on the loop
     };
 
-    std::size_t got = 0;
-    bool intact = true;
-    bool closed_cleanly = false;
+    PatternDownload download;
     std::string client_error;
     EXPECT_TRUE(serve_client(server, handler, [&] {
         auto client = TlsClient::connect(server.port(), certs_->client("phone"));
@@ -637,25 +647,16 @@ TEST_F(TlsStreamTest, ADownloadsRecordsAreSealedOnThePoolInOrder) {
             return;
         }
         bool answered = false;
-        for (;;) {
-            auto bytes = client->recv(256 * 1024);
-            if (bytes.empty()) break;
-            for (auto byte : bytes) intact &= byte == pattern(got++);
-            if (!answered && got >= total / 2) {
-                answered = client->send({7, 8, 9});
-            }
-            if (got == total) {
-                closed_cleanly = client->closed_by_peer();
-                break;
-            }
-        }
+        download = read_pattern_download(*client, total, [&](std::size_t got) {
+            if (!answered && got >= total / 2) answered = client->send({7, 8, 9});
+        });
     }));
     handler.stream.reset();
 
     EXPECT_EQ(client_error, "");
-    EXPECT_EQ(got, total);
-    EXPECT_TRUE(intact);
-    EXPECT_TRUE(closed_cleanly);  // close_notify after everything the pool sealed
+    EXPECT_EQ(download.got, total);
+    EXPECT_TRUE(download.intact);
+    EXPECT_TRUE(download.closed_cleanly);  // close_notify after everything the pool sealed
     EXPECT_EQ(answer, (std::vector<std::uint8_t>{7, 8, 9}));
     // The pool sealed nearly all of it, and said when there was room before all had drained.
     EXPECT_GT(sealed_on_pool, total / 2);
@@ -667,8 +668,7 @@ TEST_F(TlsStreamTest, ADownloadsRecordsAreSealedOnThePoolInOrder) {
 // A 1 MiB reply written while the client's request is delivered, as a session answers, then
 // the end; with `offload_budget` 0 the stream has no budget to offload with.
 struct RequestReply {
-    std::size_t got = 0;
-    bool intact = true;
+    PatternDownload download;
     std::uint64_t sealed_on_pool = 0;
     std::size_t ahead = 0;
 };
@@ -693,11 +693,7 @@ RequestReply reply_to_a_request(const TestCertificates& certs, std::size_t offlo
     EXPECT_TRUE(serve_client(server, handler, [&] {
         auto client = TlsClient::connect(server.port(), certs.client("phone"));
         if (!client->handshake_ok() || !client->send({1})) return;
-        for (;;) {
-            auto bytes = client->recv(256 * 1024);
-            if (bytes.empty()) break;
-            for (auto byte : bytes) result.intact &= byte == pattern(result.got++);
-        }
+        result.download = read_pattern_download(*client, size);
     }));
     handler.stream.reset();
     return result;
@@ -706,16 +702,18 @@ RequestReply reply_to_a_request(const TestCertificates& certs, std::size_t offlo
 TEST_F(TlsStreamTest, AReplyWrittenDuringADeliveryIsSealedOnThePoolAfterIt) {
     if (!SealOffload::supported()) GTEST_SKIP() << "this mbedTLS has no MBEDTLS_THREADING_C";
     const auto result = reply_to_a_request(*certs_, 64 * 1024 * 1024);
-    EXPECT_EQ(result.got, 1024u * 1024u);
-    EXPECT_TRUE(result.intact);
+    EXPECT_EQ(result.download.got, 1024u * 1024u);
+    EXPECT_TRUE(result.download.intact);
+    EXPECT_TRUE(result.download.closed_cleanly);
     EXPECT_EQ(result.sealed_on_pool, 1024u * 1024u);
     EXPECT_EQ(result.ahead, SealOffload::write_ahead);
 }
 
 TEST_F(TlsStreamTest, WithoutAnOffloadBudgetTheLoopSealsTheRecords) {
     const auto result = reply_to_a_request(*certs_, 0);
-    EXPECT_EQ(result.got, 1024u * 1024u);
-    EXPECT_TRUE(result.intact);
+    EXPECT_EQ(result.download.got, 1024u * 1024u);
+    EXPECT_TRUE(result.download.intact);
+    EXPECT_TRUE(result.download.closed_cleanly);
     EXPECT_EQ(result.sealed_on_pool, 0u);
     EXPECT_EQ(result.ahead, 0u);
 }
