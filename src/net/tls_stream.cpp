@@ -246,8 +246,13 @@ void TlsStream::on_seal_progress() {
     if (!closing_) notify_drained_if_empty();
 }
 
+// Only once the socket has taken what was handed to it: room for a producer is bytes that
+// reached the kernel, and a client that reads nothing makes none (the connection's idle
+// timeout counts it as progress). Otherwise on_stream_drained brings it.
 void TlsStream::notify_room() {
-    if (user_wrote_ && handler_ && !closing_) handler_->on_stream_room();
+    if (user_wrote_ && handler_ && !closing_ && inner_->pending_write_bytes() == 0) {
+        handler_->on_stream_room();
+    }
 }
 
 std::size_t TlsStream::pending_write_bytes() const {
