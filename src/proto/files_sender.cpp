@@ -82,15 +82,21 @@ void FilesSender::pump() {
     }
 }
 
-// What the transport asks for beyond the window (SessionHost::write_ahead), once it asks and
-// while the budget has room for it; asked until it is granted or refused.
+// What the transport asks for beyond the window (SessionHost::write_ahead), asked until it
+// asks for something; granted only while that is at most 1/ahead_share_divisor of the
+// budget's free work share, so that a small box's budget goes to clients before speed.
 std::size_t FilesSender::ahead() {
     if (ahead_asked_) return ahead_.bytes();
     const std::size_t wanted = session_.write_ahead();
     if (wanted == 0) return 0;
     ahead_asked_ = true;
     ahead_ = session_.charge();
-    if (!ahead_.resize(wanted)) return 0;  // the window stays as it is
+    const MemoryBudget* budget = ahead_.budget();
+    if (budget != nullptr &&
+        wanted > budget->available(MemoryBudget::Share::work) / ahead_share_divisor) {
+        return 0;  // the window stays as it is
+    }
+    if (!ahead_.resize(wanted)) return 0;
     return ahead_.bytes();
 }
 

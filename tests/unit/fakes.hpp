@@ -74,6 +74,9 @@ struct Host final : SessionHost {
     void pause_input() override { paused = true; }
     void resume_input() override { paused = false; }
     std::size_t pending_output() const override { return pending; }
+    // What the transport asks producers to queue beyond their window (TLS sealed on the pool).
+    std::size_t ahead = 0;
+    std::size_t write_ahead() const override { return ahead; }
 };
 
 struct Clipboard final : clipshare::Clipboard {

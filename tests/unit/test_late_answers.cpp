@@ -214,6 +214,36 @@ TEST_F(LateAnswers, AFileDownloadOverTlsReadsTheNextChunkWhileOneWaits) {
     EXPECT_GE(host.sent.size(), 4 * file_chunk_size);
 }
 
+TEST_F(LateAnswers, AFileDownloadReadsAheadWhatTheTransportAsksIfTheBudgetHasRoomForIt) {
+    // TLS sealing on the pool asks for two more chunks: read while the one before is sealed,
+    // granted only while that is at most 1/8 of the budget's free work share.
+    std::string data(1 << 20, 'f');
+    clipboard.current = ContentKind::files;
+    clipboard.files = {"/w/big"};
+    files.listing = {{"big", static_cast<std::int64_t>(data.size()), "/w/big", "/w", "big"}};
+    files.disk["/w/big"] = data;
+    host.ahead = 2 * file_chunk_size;
+    for (const std::size_t limit : {std::size_t{64} << 20, std::size_t{1536} << 10}) {
+        MemoryBudget budget{limit};
+        host.sent.clear();
+        host.pending = 0;
+        session = std::make_unique<Session>(settings, host, Services{&deferred, &files, &budget});
+        session->feed(Bytes{4, 3});
+        loop.run();
+        if (limit > (std::size_t{2} << 20)) {
+            // Two chunks of window and two ahead, and the ahead charged.
+            EXPECT_GE(host.sent.size(), 4 * file_chunk_size);
+            EXPECT_LE(host.pending, files_working_set + host.ahead);
+            EXPECT_GE(budget.used(), files_working_set + host.ahead);
+        } else {
+            // 1.5 MiB: the free work share is under 2 MiB, so the window stays as it is.
+            EXPECT_LT(host.sent.size(), 3 * file_chunk_size);
+            EXPECT_LT(budget.used(), files_working_set + host.ahead);
+        }
+        session.reset();
+    }
+}
+
 TEST_F(LateAnswers, ATextReplyIsSentAWindowAtATime) {
     clipboard.current = ContentKind::text;
     clipboard.text = std::string(1 << 20, 't');
