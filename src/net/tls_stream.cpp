@@ -165,14 +165,11 @@ void TlsStream::read_stop() {
 
 void TlsStream::write(std::vector<std::uint8_t> bytes) {
     if (closing_ || bytes.empty() || phase_ == Phase::failed || close_notify_sent_) return;
-    plaintext_bytes_ += bytes.size();
-    plaintext_.push_back(std::move(bytes));
     user_wrote_ = true;
-    if (phase_ != Phase::established) return;  // sealed once the handshake is done
-    if (!sealing_ && may_seal_off_loop_ && plaintext_.size() == 1 &&
-        plaintext_.front().size() >= SealOffload::bulk_write && engine_free()) {
+    if (phase_ == Phase::established && !sealing_ && may_seal_off_loop_ && plaintext_.empty() &&
+        bytes.size() >= SealOffload::bulk_write && engine_free()) {
         // A bulk reply begins: its records are sealed on the pool from now on (asked once
-        // per connection). Nothing written before is left unsealed: the queue was empty.
+        // per connection). Nothing written before is left unsealed: the queue is empty.
         may_seal_off_loop_ = false;
         sealing_ = SealOffload::create(loop_, [this] { on_seal_progress(); });
         if (sealing_) {
@@ -181,12 +178,13 @@ void TlsStream::write(std::vector<std::uint8_t> bytes) {
     }
     if (sealing_) {
         // Every write from now on, small ones too, so that they stay in order.
-        plaintext_bytes_ -= plaintext_.back().size();
-        sealing_->queue(std::move(plaintext_.back()));
-        plaintext_.pop_back();
+        sealing_->queue(std::move(bytes));
         start_seal_job();
         return;
     }
+    plaintext_bytes_ += bytes.size();
+    plaintext_.push_back(std::move(bytes));
+    if (phase_ != Phase::established) return;  // sealed once the handshake is done
     seal_plaintext();
     flush_ciphertext();
 }

@@ -148,7 +148,9 @@ private:
     std::string peer_;
 
     Phase phase_ = Phase::handshake;
-    std::vector<std::uint8_t> hello_;                  // ciphertext before the engine exists
+    // Ciphertext before the engine exists, and what arrives while SealOffload's worker owns
+    // the engine (fed to it once the worker is over).
+    std::vector<std::uint8_t> hello_;
     std::deque<std::vector<std::uint8_t>> plaintext_;  // written, not yet sealed
     std::size_t plaintext_offset_ = 0;                 // into plaintext_.front()
     std::size_t plaintext_bytes_ = 0;

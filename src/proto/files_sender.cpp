@@ -83,8 +83,7 @@ void FilesSender::pump() {
 }
 
 // What the transport asks for beyond the window (SessionHost::write_ahead), asked until it
-// asks for something; granted only while that is at most 1/ahead_share_divisor of the
-// budget's free work share, so that a small box's budget goes to clients before speed.
+// asks for something; granted only if the budget can spare it (MemoryBudget::can_spare).
 std::size_t FilesSender::ahead() {
     if (ahead_asked_) return ahead_.bytes();
     const std::size_t wanted = session_.write_ahead();
@@ -92,11 +91,8 @@ std::size_t FilesSender::ahead() {
     ahead_asked_ = true;
     ahead_ = session_.charge();
     const MemoryBudget* budget = ahead_.budget();
-    if (budget != nullptr &&
-        wanted > budget->available(MemoryBudget::Share::work) / ahead_share_divisor) {
-        return 0;  // the window stays as it is
-    }
-    if (!ahead_.resize(wanted)) return 0;
+    if (budget != nullptr && !budget->can_spare(wanted, ahead_share_divisor)) return 0;
+    if (!ahead_.resize(wanted)) return 0;  // the window stays as it is
     return ahead_.bytes();
 }
 

@@ -30,6 +30,12 @@ public:
         auto used = this->used();
         return used < limit ? limit - used : 0;
     }
+    // Whether `bytes` more for speed (not for a client to be served at all) is at most
+    // 1/`divisor` of what the work share has free: a small box's budget goes to clients
+    // before it goes to speed.
+    bool can_spare(std::size_t bytes, std::size_t divisor) const {
+        return bytes <= available(Share::work) / divisor;
+    }
     std::size_t limit_for(Share share) const {
         auto limit = this->limit();
         return share == Share::work ? limit - limit / 8 : limit;

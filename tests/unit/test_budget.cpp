@@ -106,5 +106,15 @@ TEST(BatchPlanLimits, ASpentBudgetRefusesMoreNames) {
     EXPECT_LE(budget.used(), 2048u);
 }
 
+TEST(MemoryBudget, SpeedIsSparedOnlyFromAFractionOfTheFreeWorkShare) {
+    MemoryBudget budget{8192};  // work share: 7168
+    EXPECT_TRUE(budget.can_spare(896, 8));
+    EXPECT_FALSE(budget.can_spare(897, 8));
+    MemoryCharge used{&budget};
+    ASSERT_TRUE(used.resize(6144));  // 1024 of the work share left
+    EXPECT_TRUE(budget.can_spare(128, 8));
+    EXPECT_FALSE(budget.can_spare(129, 8));
+}
+
 }  // namespace
 }  // namespace clipshare
