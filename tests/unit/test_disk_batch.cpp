@@ -6,10 +6,8 @@
 
 #include <uv.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <iterator>
 #include <memory>
 #include <span>
@@ -19,46 +17,12 @@
 #include "files/batch_writer.hpp"
 #include "files/disk_files.hpp"
 #include "sandbox.hpp"
+#include "support/busy_pool.hpp"
 
 namespace clipshare {
 namespace {
 
-// Occupies every thread of libuv's pool until release(): work queued meanwhile waits.
-class BusyPool {
-public:
-    explicit BusyPool(uv_loop_t* loop) {
-        const char* size = std::getenv("UV_THREADPOOL_SIZE");
-        int threads = size != nullptr ? std::atoi(size) : 4;
-        gate_ = released_.get_future().share();
-        for (int i = 0; i < threads; ++i) {
-            auto work = std::make_unique<Work>();
-            work->gate = gate_;
-            int rc = uv_queue_work(
-                loop, &work->request,
-                [](uv_work_t* request) { reinterpret_cast<Work*>(request)->gate.wait(); },
-                [](uv_work_t* request, int) {
-                    std::unique_ptr<Work> done{reinterpret_cast<Work*>(request)};
-                });
-            EXPECT_EQ(rc, 0);
-            if (rc != 0) continue;
-            work.release();  // libuv's until its after-work callback
-        }
-    }
-    ~BusyPool() { release(); }
-    void release() {
-        if (!released) released_.set_value();
-        released = true;
-    }
-
-private:
-    struct Work {
-        uv_work_t request{};
-        std::shared_future<void> gate;
-    };
-    std::promise<void> released_;
-    std::shared_future<void> gate_;
-    bool released = false;
-};
+using test::BusyPool;
 
 std::vector<std::uint8_t> chunk_of(char c, std::size_t size) {
     return std::vector<std::uint8_t>(size, static_cast<std::uint8_t>(c));
@@ -104,6 +68,7 @@ TEST_F(DiskBatchTest, ChunksThatArriveWhileTheDiskIsBusyGoInOneStep) {
     std::vector<std::vector<std::uint8_t>> returned;
     {
         BusyPool busy{&loop};
+        ASSERT_TRUE(busy.ok());
         for (char c : std::string{"abcde"}) {
             batch->write_reusing(chunk_of(c, 1000),
                                  [&](std::string error, std::vector<std::uint8_t> spent) {
@@ -133,6 +98,7 @@ TEST_F(DiskBatchTest, AWriteAfterAnotherStepNeverJoinsAWriteBeforeIt) {
     auto batch = files->begin_batch();
     {
         BusyPool busy{&loop};
+        ASSERT_TRUE(busy.ok());
         batch->begin_file("one", 3, noted);
         batch->write({'a', 'b', 'c'}, noted);
         batch->end_file(noted);
