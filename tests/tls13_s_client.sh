@@ -4,7 +4,7 @@
 # is not allowed are refused with alerts that openssl can read and name (not "bad record
 # mac"), and the daemon logs each refusal as a warning with the address and CN. Then a TLS
 # 1.2 client sends a text in full 16 KiB records, as every TLS 1.2 client may (the tests'
-# mbedTLS client sends 4 KiB ones): the daemon must store it and ack it.
+# mbedTLS client sends 8 KiB ones): the daemon must store it and ack it.
 #   tests/tls13_s_client.sh BUILD/src/clipshared
 set -eu
 daemon=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")

@@ -311,7 +311,7 @@ TEST_F(TlsEngineTest, LentCiphertextIsReadInPlaceAndOnlyWhatIsLeftIsKept) {
         EXPECT_EQ(pair.server->held_input_bytes(), 0u);  // nothing was copied to be read
         loan.keep_rest();
     }
-    // Every record but the cut one (records are 16 KiB, or 4 KiB with the 3.6 subproject).
+    // Every record but the cut one (records are 16 KiB, or 8 KiB with the 3.6 subproject).
     EXPECT_GE(received.size(), 3u * 4095);
     EXPECT_LT(received.size(), upload.size());
     // mbedTLS took the partial record into its own buffer: nothing is left to keep either.
