@@ -131,7 +131,7 @@ struct RecordOffload::Worker {
 std::unique_ptr<RecordOffload> RecordOffload::create(uv_loop_t* loop, MemoryBudget& budget,
                                                      std::function<void()> progress) {
     if (!supported()) return nullptr;
-    if (!budget.can_spare(memory, share_divisor)) return nullptr;
+    if (!budget.can_spare(memory)) return nullptr;
     MemoryCharge charge{&budget, MemoryBudget::Share::work};
     if (!charge.resize(memory)) return nullptr;
     std::unique_ptr<RecordOffload> offload{

@@ -56,8 +56,8 @@ public:
     static constexpr std::size_t blocks = 3;  // one delivered, one filled, one to go on with
     static constexpr std::size_t memory = blocks * block_size + 2 * (ciphertext_cap + read_size);
     // It is taken only while this fraction (1/n) of the budget's work share is still free, so
-    // that a router's budget goes to clients before it goes to speed.
-    static constexpr std::size_t share_divisor = 8;
+    // that a router's budget goes to clients before it goes to speed (MemoryBudget::can_spare).
+    static constexpr std::size_t share_divisor = MemoryBudget::speed_divisor;
 
     // Whether this build's mbedTLS may open one session's records on another thread.
     static constexpr bool supported() { return mbedtls_compat::has_threading; }

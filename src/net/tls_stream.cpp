@@ -206,17 +206,13 @@ void TlsStream::start_seal_job() {
 
 void TlsStream::on_seal_progress() {
     if (closing_) return;
-    bool wrote = false;
+    // What was sealed goes to the socket; room for the producer comes once the socket has
+    // taken it (on_stream_drained), not here.
     for (auto& wire : sealing_->collect()) {
         if (closing_ || phase_ != Phase::established) return;
         inner_->write(std::move(wire));
-        wrote = true;
     }
-    if (closing_) return;
-    if (sealing_->busy()) {
-        if (wrote) notify_room();
-        return;
-    }
+    if (closing_ || sealing_->busy()) return;
     if (sealing_->failed()) {
         if (engine_->failed()) {
             fail_with_engine_reason();
@@ -227,10 +223,7 @@ void TlsStream::on_seal_progress() {
         return;
     }
     start_seal_job();  // what was written since the worker took its last piece
-    if (sealing_->busy()) {
-        if (wrote) notify_room();
-        return;
-    }
+    if (sealing_->busy()) return;
     // The engine is the loop's again: what waited for it.
     if (!hello_.empty()) {
         engine_->feed(hello_);
@@ -244,9 +237,9 @@ void TlsStream::on_seal_progress() {
     if (!closing_) notify_drained_if_empty();
 }
 
-// Only once the socket has taken what was handed to it: room for a producer is bytes that
-// reached the kernel, and a client that reads nothing makes none (the connection's idle
-// timeout counts it as progress). Otherwise on_stream_drained brings it.
+// From on_stream_drained while the pool still has plaintext: room for a producer is bytes
+// that reached the kernel, so a client that reads nothing makes none (the connection's idle
+// timeout counts it as progress). Not if advance() has queued more for the socket since.
 void TlsStream::notify_room() {
     if (user_wrote_ && handler_ && !closing_ && inner_->pending_write_bytes() == 0) {
         handler_->on_stream_room();

@@ -91,7 +91,7 @@ std::size_t FilesSender::ahead() {
     ahead_asked_ = true;
     ahead_ = session_.charge();
     const MemoryBudget* budget = ahead_.budget();
-    if (budget != nullptr && !budget->can_spare(wanted, ahead_share_divisor)) return 0;
+    if (budget != nullptr && !budget->can_spare(wanted)) return 0;
     if (!ahead_.resize(wanted)) return 0;  // the window stays as it is
     return ahead_.bytes();
 }

@@ -69,8 +69,7 @@ private:
     bool fetching_ = false;
     bool listing_ended_ = false;
     bool finished_ = false;
-    static constexpr std::size_t ahead_share_divisor = 8;  // as for TLS records opened on the pool
-    MemoryCharge ahead_;                                   // the transport's write-ahead, charged
+    MemoryCharge ahead_;  // the transport's write-ahead, charged
     bool ahead_asked_ = false;
     CallbackGuard guard_{[this] { session_.out_of_memory(); }};
 };

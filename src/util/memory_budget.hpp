@@ -30,10 +30,13 @@ public:
         auto used = this->used();
         return used < limit ? limit - used : 0;
     }
+    // The share of the free work share that memory taken only for speed may have: TLS
+    // records opened on the pool, a download's write-ahead.
+    static constexpr std::size_t speed_divisor = 8;
     // Whether `bytes` more for speed (not for a client to be served at all) is at most
     // 1/`divisor` of what the work share has free: a small box's budget goes to clients
     // before it goes to speed.
-    bool can_spare(std::size_t bytes, std::size_t divisor) const {
+    bool can_spare(std::size_t bytes, std::size_t divisor = speed_divisor) const {
         return bytes <= available(Share::work) / divisor;
     }
     std::size_t limit_for(Share share) const {

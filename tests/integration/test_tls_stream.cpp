@@ -142,6 +142,16 @@ bool serve_client(LoopServer& server, Handler& handler, const std::function<void
     return finished;
 }
 
+// The allowed client "phone", its handshake with `server` done; nullptr if it failed, with
+// the client's reason in `error`.
+std::unique_ptr<TlsClient> connect_phone(LoopServer& server, const TestCertificates& certs,
+                                         std::string& error) {
+    auto client = TlsClient::connect(server.port(), certs.client("phone"));
+    if (client->handshake_ok()) return client;
+    error = client->error();
+    return nullptr;
+}
+
 // The client's side of a download: reads pattern() until `total` bytes (or the end), then
 // whether the server ended the session with close_notify. `after_read`, if any, runs with the
 // count so far after each read.
@@ -212,11 +222,8 @@ TEST_F(TlsStreamTest, PausedBytesComeOutAfterReadStartWithoutNewSocketEvents) {
     std::vector<std::uint8_t> reply;
     std::string client_error;
     EXPECT_TRUE(serve_client(server, handler, [&] {
-        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
-        if (!client->handshake_ok()) {
-            client_error = client->error();
-            return;
-        }
+        auto client = connect_phone(server, *certs_, client_error);
+        if (!client) return;
         std::vector<std::uint8_t> bytes(total);
         for (std::size_t i = 0; i < total; ++i) bytes[i] = pattern(i);
         client->send(bytes);
@@ -266,11 +273,8 @@ TEST_F(TlsStreamTest, LargeDownloadWithBackpressureAndCloseNotify) {
     PatternDownload download;
     std::string client_error;
     EXPECT_TRUE(serve_client(server, handler, [&] {
-        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
-        if (!client->handshake_ok()) {
-            client_error = client->error();
-            return;
-        }
+        auto client = connect_phone(server, *certs_, client_error);
+        if (!client) return;
         download = read_pattern_download(*client, total);
     }));
     handler.stream.reset();
@@ -638,11 +642,8 @@ TEST_F(TlsStreamTest, ADownloadsRecordsAreSealedOnThePoolInOrder) {
     PatternDownload download;
     std::string client_error;
     EXPECT_TRUE(serve_client(server, handler, [&] {
-        auto client = TlsClient::connect(server.port(), certs_->client("phone"));
-        if (!client->handshake_ok()) {
-            client_error = client->error();
-            return;
-        }
+        auto client = connect_phone(server, *certs_, client_error);
+        if (!client) return;
         bool answered = false;
         download = read_pattern_download(*client, total, [&](std::size_t got) {
             if (!answered && got >= total / 2) answered = client->send({7, 8, 9});
